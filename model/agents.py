@@ -1,0 +1,346 @@
+"""The institutional agents (DESIGN §2): Mesa agents, a few hundred of them.
+
+Residents are not here: they are arrays (:mod:`model.residents`). Each
+agent acts on residents only through the model's per-community totals and
+index arrays. Committees, street centres and organizations sit on the cells
+of the district's ``discrete_space.Network`` (one cell per community).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum, IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+from mesa.discrete_space import FixedAgent
+
+from model.parameters import N_CATEGORIES
+
+if TYPE_CHECKING:
+    from model.model import SansheModel
+
+
+class OrgType(IntEnum):
+    """Organization types (F8 priority types, plus filed community groups and hubs)."""
+
+    ECONOMIC = 0
+    PUBLIC_WELFARE = 1
+    CULTURE_SPORTS = 2
+    CHARITY_RELIEF = 3
+    COMMUNITY_FILED = 4
+    HUB = 5
+
+
+ORG_TYPE_SHARES = np.array([0.12, 0.22, 0.26, 0.10, 0.27, 0.03])
+"""Initial mix of organization types (assumption: many small culture-sports and
+filed community groups, few professional providers; domain.md §5 item 5)."""
+
+TYPE_CATEGORIES: dict[OrgType, tuple[int, ...]] = {
+    OrgType.ECONOMIC: (0,),  # employment training
+    OrgType.PUBLIC_WELFARE: (1, 2, 4, 5),
+    OrgType.CULTURE_SPORTS: (6,),
+    OrgType.CHARITY_RELIEF: (3, 2),
+    OrgType.COMMUNITY_FILED: (6, 7, 1),
+    OrgType.HUB: (7,),
+}
+"""Service categories an organization of each type specialises in (assumption)."""
+
+PROFESSIONAL_TYPES = (OrgType.PUBLIC_WELFARE, OrgType.CHARITY_RELIEF)
+"""Types that employ social workers and may bid outside their own category."""
+
+
+class OrgStatus(Enum):
+    ACTIVE = "active"
+    DORMANT = "dormant"
+    EXITED = "exited"
+
+
+class ProjectKind(Enum):
+    COMMON = "common"  # F11: for special groups
+    INDIVIDUAL = "individual"  # F11: a community's own needs
+
+
+@dataclass
+class Project:
+    """A service the district buys for a year (F11)."""
+
+    community: int
+    category: int
+    kind: ProjectKind
+    value_yuan: float
+
+
+@dataclass
+class Contract:
+    """A project awarded to an organization.
+
+    ``delivered_people`` counts needs served (people, not rows) over the year;
+    ``target_people`` is what the money pays for.
+    """
+
+    project: Project
+    org: "Organization"
+    target_people: float
+    months_left: int = 12
+    delivered_people: float = 0.0
+    capacity_people: float = 0.0  # set each month by deliver_services
+
+
+class Committee(FixedAgent):
+    """A residents' committee with its Party committee (两委) of one community.
+
+    State: ``workers`` and ``certified`` (community workers, F10);
+    ``admin_load_hours`` (this month's administrative load); the time split
+    ``admin_hours``, ``consultation_hours``, ``service_hours``,
+    ``brokering_hours``; ``room`` (social workers in the social-work room,
+    F12) and ``diverted_hours`` (their hours pulled into administration);
+    ``agenda`` (voiced unmet needs by category this year, F17);
+    ``meetings`` held this month.
+
+    Reads: ``committee.*``, ``admin.*``, ``consultation.*``, ``social_work.*``.
+    """
+
+    def __init__(self, model: "SansheModel", community: int, street: int, workers: int,
+                 certified: int) -> None:
+        super().__init__(model)
+        self.community = community
+        self.street = street
+        self.workers = workers
+        self.certified = certified
+        self.room: list[SocialWorker] = []
+        self.admin_load_hours = 0.0
+        self.admin_hours = 0.0
+        self.diverted_hours = 0.0
+        self.consultation_hours = 0.0
+        self.service_hours = 0.0
+        self.brokering_hours = 0.0
+        self.agenda = np.zeros(N_CATEGORIES)
+        self.meetings = 0
+
+    @property
+    def hours_total(self) -> float:
+        return self.workers * self.model.params.committee.hours_per_worker_month
+
+    @property
+    def room_hours(self) -> float:
+        return len(self.room) * self.model.params.social_work.hours_month
+
+    def allocate_time(self) -> None:
+        """Administration first; then consultation, direct service and brokering.
+
+        Social-work-room staff are pulled into administration as the load
+        presses (DESIGN §4 step 3): a share ``diversion_max`` of their hours
+        at most, reached when the load is 80% of committee hours or more.
+        """
+        p = self.model.params
+        hours = self.hours_total
+        load = self.admin_load_hours
+        pressure = load / hours if hours > 0 else 1.0
+        share = p.committee.diversion_max * min(max((pressure - 0.4) / 0.4, 0.0), 1.0)
+        self.diverted_hours = self.room_hours * share
+        load_left = max(load - self.diverted_hours, 0.0)
+        self.admin_hours = min(load_left, hours)
+        free = hours - self.admin_hours
+        c = p.committee
+        self.consultation_hours = free * c.consultation_share if p.consultation.enabled else 0.0
+        self.service_hours = min(free * c.service_share, free - self.consultation_hours)
+        self.brokering_hours = free - self.consultation_hours - self.service_hours
+
+    @property
+    def admin_share(self) -> float:
+        """Share of all committee and room hours spent on administration (P1)."""
+        total = self.hours_total + self.room_hours
+        return (self.admin_hours + self.diverted_hours) / total if total > 0 else 0.0
+
+    @property
+    def casework_hours(self) -> float:
+        """Room hours left for casework after diversion and volunteer leadership."""
+        lead = self.model.params.social_work.leadership_share
+        return max(self.room_hours - self.diverted_hours, 0.0) * (1.0 - lead)
+
+    @property
+    def leadership_hours(self) -> float:
+        lead = self.model.params.social_work.leadership_share
+        return max(self.room_hours - self.diverted_hours, 0.0) * lead
+
+
+class StreetCentre(FixedAgent):
+    """A street public service centre (F2): takes the administrative matters
+    stripped from committees, with a finite monthly capacity and a queue.
+
+    State: ``queue`` (matters waiting, people), ``processed`` this month,
+    ``wait_months`` (queue over capacity). Reads ``admin.street_centre_requests_month``,
+    ``admin.platform_*``.
+    """
+
+    def __init__(self, model: "SansheModel", street: int) -> None:
+        super().__init__(model)
+        self.street = street
+        self.queue = 0.0
+        self.processed = 0.0
+        self.wait_months = 0.0
+
+    def process(self, incoming: float) -> None:
+        """Queue this month's matters and process up to capacity (FIFO by count)."""
+        a = self.model.params.admin
+        capacity = a.street_centre_requests_month * (1.0 + a.platform_saving * a.platform_enabled)
+        self.queue += incoming
+        self.processed = min(self.queue, capacity)
+        self.queue -= self.processed
+        self.wait_months = self.queue / capacity if capacity > 0 else (12.0 if self.queue > 0 else 0.0)
+
+
+class Organization(FixedAgent):
+    """A social organization (社会组织), F3-F9.
+
+    State: ``org_type``, ``category`` (specialty), ``age_months``, ``staff``,
+    ``quality`` in [0, 1], ``reserves_yuan``, ``own_revenue_ratio``
+    (fees and donations over costs), ``contracts``, ``past_contracts``,
+    ``evaluated_score``, ``incubated``, ``status``, ``dormant_months``,
+    ``social_workers``. Sits on its home community's cell.
+
+    Reads: ``orgs.*``, ``social_work.*``.
+    """
+
+    def __init__(self, model: "SansheModel", org_type: OrgType, category: int, staff: int,
+                 quality: float, own_revenue_ratio: float, incubated: bool = False) -> None:
+        super().__init__(model)
+        self.org_type = org_type
+        self.category = category
+        self.staff = staff
+        self.quality = quality
+        self.own_revenue_ratio = own_revenue_ratio
+        self.incubated = incubated
+        self.age_months = 0
+        self.reserves_yuan = 3.0 * self.monthly_cost
+        self.contracts: list[Contract] = []
+        self.past_contracts = 0
+        self.evaluated_score = 0.0
+        self.status = OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT
+        self.dormant_months = 0
+        self.social_workers: list[SocialWorker] = []
+
+    @property
+    def home(self) -> int:
+        return self.cell.coordinate
+
+    @property
+    def monthly_cost(self) -> float:
+        o = self.model.params.orgs
+        return self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)
+
+    @property
+    def capacity_people(self) -> float:
+        """Needs the staff can serve in a month."""
+        o = self.model.params.orgs
+        return self.staff * o.hours_per_staff_month / o.hours_per_need
+
+    def settle_finances(self) -> None:
+        """Pay staff and overhead, collect contract tranches and own revenue;
+        cut a post when reserves run out, hire when contracts need hands and
+        money allows; go dormant without staff (DESIGN §4 step 9)."""
+        self.age_months += 1
+        if self.status is not OrgStatus.ACTIVE:
+            self.dormant_months += 1
+            return
+        o = self.model.params.orgs
+        cost = self.monthly_cost
+        contract_income = sum(c.project.value_yuan / 12.0 for c in self.contracts)
+        self.reserves_yuan += contract_income + cost * self.own_revenue_ratio - cost
+        demand = sum(c.target_people / 12.0 for c in self.contracts)
+        if self.reserves_yuan < 0 and self.staff > 0:
+            self.staff -= 1
+            self.reserves_yuan = 0.0
+        elif (demand > self.capacity_people
+              and self.reserves_yuan > o.hire_reserve_months * cost
+              and self.model.hire_staff()):
+            self.staff += 1
+        if self.staff == 0:
+            self.status = OrgStatus.DORMANT
+            self.dormant_months = 0
+            self.model.end_contracts(self)
+        self.sync_social_workers()
+
+    def sync_social_workers(self) -> None:
+        """Keep the social workers on staff at ``orgs.social_worker_share`` of staff."""
+        if self.org_type not in PROFESSIONAL_TYPES:
+            return
+        target = int(round(self.staff * self.model.params.orgs.social_worker_share))
+        while len(self.social_workers) > target:
+            self.social_workers[-1].leave(stay_in_sector=True, post_cut=True)
+        if len(self.social_workers) < target:
+            self.model.recruit_social_worker(self)
+
+    def leadership_hours(self) -> float:
+        sw = self.model.params.social_work
+        return len(self.social_workers) * sw.hours_month * sw.leadership_share
+
+
+class SocialWorker(Agent):
+    """A social worker (社会工作者) in a community's social-work room or an organization.
+
+    State: ``employer`` (a :class:`Committee` or :class:`Organization`),
+    ``certified``, ``experience_months``, ``burnout`` in [0, 1],
+    ``caseload`` (needs served last month). Reads ``social_work.*``.
+    """
+
+    def __init__(self, model: "SansheModel", employer: Committee | Organization,
+                 certified: bool) -> None:
+        super().__init__(model)
+        self.employer = employer
+        self.certified = certified
+        self.experience_months = 0
+        self.burnout = 0.0
+        self.caseload = 0.0
+        employer_list = employer.room if isinstance(employer, Committee) else employer.social_workers
+        employer_list.append(self)
+
+    @property
+    def in_room(self) -> bool:
+        return isinstance(self.employer, Committee)
+
+    def wear(self, pressure: float) -> None:
+        """Burnout rises with pressure above 1 (caseload or diversion) and recovers below it."""
+        self.experience_months += 1
+        self.burnout = float(np.clip(self.burnout + 0.1 * (pressure - 1.0), 0.0, 1.0))
+
+    def turnover_prob_month(self) -> float:
+        sw = self.model.params.social_work
+        yearly = sw.turnover_room_year if self.in_room else sw.turnover_org_year
+        yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), 0.99)
+        return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
+
+    def leave(self, stay_in_sector: bool, post_cut: bool = False) -> None:
+        """Leave the post; a certified worker who stays in the sector returns to the talent pool.
+
+        ``post_cut`` says the employer already cut the post (an organization
+        shrinking); otherwise an organization loses a member of staff.
+        """
+        employer_list = (self.employer.room if self.in_room else self.employer.social_workers)
+        employer_list.remove(self)
+        if self.certified and stay_in_sector:
+            self.model.talent_pool += 1
+        if not self.in_room and not post_cut:
+            self.employer.staff = max(self.employer.staff - 1, 0)
+        self.remove()
+
+
+class DistrictGovernment(Agent):
+    """The district government and its civil affairs bureau.
+
+    State: ``purchase_budget_yuan`` (this year's, after the envelope),
+    ``projects`` and ``contracts`` of the year, ``spent_yuan`` this month and
+    ``spent_year_yuan``. Reads ``purchase.*``.
+    """
+
+    def __init__(self, model: "SansheModel") -> None:
+        super().__init__(model)
+        self.purchase_budget_yuan = 0.0
+        self.projects: list[Project] = []
+        self.contracts: list[Contract] = []
+        self.spent_yuan = 0.0
+        self.spent_year_yuan = 0.0
+        self.room_wages_yuan = 0.0
+

@@ -1,0 +1,260 @@
+"""The sanshe model: builds the district and runs the schedule of DESIGN §4."""
+
+from __future__ import annotations
+
+import zlib
+
+import mesa
+import numpy as np
+from mesa.discrete_space import Network
+
+from model import processes, yearly
+from model.agents import (
+    ORG_TYPE_SHARES,
+    TYPE_CATEGORIES,
+    Committee,
+    Contract,
+    DistrictGovernment,
+    Organization,
+    OrgStatus,
+    OrgType,
+    SocialWorker,
+    StreetCentre,
+)
+from model.contagion import neighbour_counts
+from model.indicators import Recorder
+from model.networks import build_district_graph, build_resident_network
+from model.parameters import Params
+from model.residents import build_residents, need_rate_table
+from model.scenario import LeverChange, Scenario
+
+STREAMS = (
+    "build", "network", "needs", "admin", "detection", "consultation", "services",
+    "participation", "organizations", "workers", "tender", "births", "exam",
+)
+"""Named random streams, one per mechanism, so that switching a lever on
+does not reshuffle the draws of unrelated mechanisms (common random numbers)."""
+
+
+class SansheModel(mesa.Model):
+    """The district: residents as arrays, institutions as Mesa agents.
+
+    Args:
+        scenario: a :class:`~model.scenario.Scenario` (overrides and dated lever changes),
+            or ``None`` for the declared defaults.
+        seed: the run's seed; every random draw derives from it.
+        params: resolved parameters; when given, they replace ``scenario.params``
+            (the scenario's changes still apply).
+    """
+
+    def __init__(self, scenario: Scenario | None = None, seed: int = 0,
+                 params: Params | None = None) -> None:
+        super().__init__(rng=seed)
+        self.scenario = scenario or Scenario(name="defaults")
+        self.seed = seed
+        self.params = params if params is not None else self.scenario.resolved_params()
+        self.changes: list[LeverChange] = list(self.scenario.changes)
+        self.streams = {name: np.random.default_rng(
+            np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+            for name in STREAMS}
+        self.month = 0
+        self.task_creep_factor = 1.0
+        self.talent_pool = self.params.social_work.talent_pool
+        self.hiring_pool_month = 0
+        self.flow: dict = {}
+        self.year_flow: dict = {}
+        self.last_scores: dict = {}
+        self._build()
+        self.recorder = Recorder(self)
+
+    # --- construction ------------------------------------------------------
+    def _build(self) -> None:
+        p = self.params
+        rng = self.streams["build"]
+        self.scale = p.population.population_scale
+        self.people_per_row = 1.0 / self.scale
+        self.district = build_district_graph(p.population.communities, p.population.streets)
+        self.space = Network(self.district, layout=None, random=self.random)
+        self.n_communities = p.population.communities
+        self.street_of = np.array([self.district.nodes[c]["street"] for c in range(self.n_communities)])
+
+        self.residents = build_residents(p, rng)
+        res = self.residents
+        self.adjacency = build_resident_network(
+            res.community_start, res.household, self.district,
+            p.network.lattice_degree, p.network.rewire_prob, p.network.cross_community_share,
+            self.streams["network"],
+        )
+        self.degree = np.diff(self.adjacency.indptr)
+        self.inverse_degree = (1.0 / np.maximum(self.degree, 1)).astype(np.float32)
+        self.participant_nbrs = neighbour_counts(self.adjacency, res.participant)
+        self.volunteer_nbrs = neighbour_counts(self.adjacency, res.volunteer > 0)
+        self.rate_table = need_rate_table(p)
+        self.resident_need_rate = self.rate_table.sum(axis=1).astype(np.float32)[res.profile]
+        self.rows_per_community = res.community_sizes()
+        self.people_per_community = self.rows_per_community * self.people_per_row
+        self.adults_per_community = np.bincount(res.community, weights=res.adult,
+                                                minlength=self.n_communities)
+        # Expected monthly needs of vulnerable residents by community and category
+        # (people): where common projects go (F11).
+        vul_profiles = np.bincount(
+            res.community.astype(np.int64) * 32 + res.profile, weights=res.vulnerable,
+            minlength=self.n_communities * 32).reshape(self.n_communities, 32)
+        self.vulnerable_need_rate = vul_profiles @ self.rate_table * self.people_per_row
+        self.volunteers_people = np.zeros(self.n_communities)
+        self.supervised_share = np.ones(self.n_communities)
+        self.leadership_hours = np.zeros(self.n_communities)
+
+        # Committees: F10 certified share, F19 layout.
+        self.committees: list[Committee] = []
+        # F10 counts room posts among community workers: draw the certified over
+        # workers and posts, then fill the posts by conversion first (F12).
+        posts = p.social_work.posts_per_community
+        for c in range(self.n_communities):
+            workers = p.committee.workers
+            certified = int(rng.binomial(workers + posts, p.committee.certified_share_initial))
+            com = Committee(self, c, int(self.street_of[c]), workers, certified)
+            com.cell = self.space[c]
+            self.committees.append(com)
+        self.street_centres: list[StreetCentre] = []
+        for s in range(p.population.streets):
+            centre = StreetCentre(self, s)
+            centre.cell = self.space[int(np.flatnonzero(self.street_of == s)[0])]
+            self.street_centres.append(centre)
+        self.government = DistrictGovernment(self)
+
+        # Social-work rooms (F12): posts filled by converting certified workers.
+        for com in self.committees:
+            for _ in range(posts):
+                self.fill_room_post(com, rng, conversion_share=1.0)
+
+        # Organizations (F3, F4): geometric staff with mean staff_mean.
+        for _ in range(p.orgs.initial_count):
+            self.found_organization(rng, home=int(rng.integers(self.n_communities)))
+        for org in self.organizations():
+            org.age_months = int(rng.integers(0, 120))
+
+    # --- helpers used by agents and processes --------------------------------
+    def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
+        orgs = self.agents_by_type.get(Organization, [])
+        return [o for o in orgs if status is None or o.status is status]
+
+    def social_workers(self) -> list[SocialWorker]:
+        return list(self.agents_by_type.get(SocialWorker, []))
+
+    def found_organization(self, rng: np.random.Generator, home: int,
+                           org_type: OrgType | None = None, incubated: bool = False,
+                           category: int | None = None) -> Organization:
+        """Register a new organization in community ``home``."""
+        o = self.params.orgs
+        if org_type is None:
+            org_type = OrgType(int(rng.choice(len(ORG_TYPE_SHARES), p=ORG_TYPE_SHARES)))
+        if category is None:
+            cats = TYPE_CATEGORIES[org_type]
+            category = int(cats[int(rng.integers(len(cats)))])
+        staff = int(rng.geometric(1.0 / o.staff_mean))
+        quality = float(np.clip(rng.normal(o.quality_mean + 0.05 * incubated, 0.1), 0.05, 0.99))
+        sd = o.own_revenue_sd
+        ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
+        org = Organization(self, org_type, category, staff, quality, ratio, incubated)
+        org.cell = self.space[home]
+        if incubated:
+            org.reserves_yuan += o.incubation_grant_yuan
+        org.sync_social_workers()
+        return org
+
+    def fill_room_post(self, com: Committee, rng: np.random.Generator,
+                       conversion_share: float | None = None) -> bool:
+        """Fill a social-work-room post (F12): conversion of a certified community
+        worker first, then transfer or open recruitment from the talent pool.
+
+        A converted worker is replaced on the committee by an uncertified hire.
+        """
+        if conversion_share is None:
+            conversion_share = self.params.social_work.conversion_share
+        if com.certified > 0 and rng.random() < conversion_share:
+            com.certified -= 1
+            SocialWorker(self, com, certified=True)
+            return True
+        if self.talent_pool > 0:
+            self.talent_pool -= 1
+            SocialWorker(self, com, certified=True)
+            return True
+        return False
+
+    def recruit_social_worker(self, org: Organization) -> None:
+        """An organization hires a social worker from the talent pool, or an
+        uncertified one when the pool is empty (P4: talent caps quality)."""
+        certified = self.talent_pool > 0
+        if certified:
+            self.talent_pool -= 1
+        SocialWorker(self, org, certified=certified)
+
+    def hire_staff(self) -> bool:
+        """Whether an organization finds a new member of staff this month.
+
+        The district's sector can absorb a limited number of hires a month
+        (one per 10 active organizations), so fast growth in contracts meets
+        a labour constraint (P4)."""
+        if self.hiring_pool_month <= 0:
+            return False
+        self.hiring_pool_month -= 1
+        return True
+
+    def end_contracts(self, org: Organization) -> None:
+        for c in list(org.contracts):
+            org.contracts.remove(c)
+            if c in self.government.contracts:
+                self.government.contracts.remove(c)
+
+    # --- levers --------------------------------------------------------------
+    def apply_lever_changes(self) -> None:
+        """Set every lever whose change is dated this month."""
+        for ch in self.changes:
+            if ch.month == self.month:
+                self.params.set(ch.path, ch.value)
+                if ch.path == "admin.committee_tasks":
+                    self.task_creep_factor = 1.0
+
+    # --- the schedule ----------------------------------------------------------
+    def step(self) -> None:
+        """One month, in the order of DESIGN §4."""
+        self.month += 1
+        self.apply_lever_changes()
+        if self.month % 12 == 1:
+            self.yearly_cycle(first=self.month == 1)
+        processes.needs_arise(self)
+        processes.administrative_load(self)
+        processes.allocate_committee_time(self)
+        processes.detect_needs(self)
+        processes.hold_consultations(self)
+        processes.deliver_services(self)
+        processes.update_participation(self)
+        processes.update_satisfaction_and_trust(self)
+        processes.settle_organizations(self)
+        processes.social_worker_turnover(self)
+        self.recorder.record(self)
+
+    def yearly_cycle(self, first: bool = False) -> None:
+        """The cycle at the start of each year (after month 12 of the last).
+
+        In the first month only the budget and the tender run: no year has
+        passed to evaluate, found, examine or creep.
+        """
+        self.year_flow = {}
+        if not first:
+            yearly.evaluate_contracts(self)
+            yearly.close_organizations(self)
+            yearly.found_organizations(self)
+            yearly.certification_exam(self)
+            yearly.task_creep(self)
+        yearly.set_budgets(self)
+        yearly.define_projects(self)
+        yearly.tender_projects(self)
+
+    def run(self, months: int) -> None:
+        for _ in range(months):
+            self.step()
+
+
+__all__ = ["SansheModel", "Contract"]

@@ -1,0 +1,484 @@
+"""Every parameter of the model, declared once.
+
+Each declaration carries a unit, a default, the allowed range and a source:
+an F-id of ``SEED_FACTS.md``, a publication, a derivation, or the word
+"assumption". Scenario loading, ``sanshe params``, the documentation table
+and the tests all read :data:`PARAMETERS`; nothing else holds a default.
+
+Parameters are grouped by mechanism. A parameter marked ``lever`` may change
+during a run (a scenario gives the month it takes effect); the others shape
+the district when it is built and are fixed for the run.
+
+Shares are in [0, 1]; any other unit is in the name or the ``unit`` field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, Iterator
+
+SERVICE_CATEGORIES: tuple[str, ...] = (
+    "employment_training",  # F6 names it
+    "home_elderly_care",  # F6 names it
+    "disability_rehabilitation",  # assumption (DESIGN §2)
+    "social_assistance",  # assumption
+    "children_youth",  # assumption
+    "family_mental_health",  # assumption
+    "culture_sports",  # assumption
+    "mediation_community_affairs",  # assumption
+)
+"""The 8 service categories of F6: the first two are named in the report,
+the other six are assumptions (DESIGN §2)."""
+
+N_CATEGORIES = len(SERVICE_CATEGORIES)
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One declared parameter.
+
+    Attributes:
+        path: ``group.name``, the key used in scenario files.
+        default: the default value; its Python type is the parameter's type.
+        unit: the unit, or ``share`` for a value in [0, 1], ``count``, ``bool``.
+        low: smallest allowed value (``None`` for booleans).
+        high: largest allowed value (``None`` for booleans).
+        source: F-id, publication, derivation or "assumption".
+        doc: what the parameter means, in one sentence.
+        lever: whether a scenario may change it at a given month.
+    """
+
+    path: str
+    default: float | int | bool
+    unit: str
+    low: float | None
+    high: float | None
+    source: str
+    doc: str
+    lever: bool = False
+
+    @property
+    def group(self) -> str:
+        return self.path.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.path.split(".", 1)[1]
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.kind is bool:
+            return "true or false"
+        kind = "an integer" if self.kind is int else "a number"
+        return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+
+    def check(self, value: Any) -> float | int | bool:
+        """Return ``value`` converted to the parameter's type, or raise ValueError."""
+        if self.kind is bool:
+            if isinstance(value, bool):
+                return value
+            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
+        if self.kind is int and float(value) != int(value):
+            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
+        value = self.kind(value)
+        if not (self.low <= value <= self.high):
+            raise ValueError(f"found {_fmt(value)}, allowed: {self.allowed()}")
+        return value
+
+
+def _fmt(x: float | int | None) -> str:
+    if isinstance(x, float) and x.is_integer() and abs(x) >= 1e6:
+        return f"{x:.3g}"
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+_DECLARED: list[Param] = []
+
+
+def _p(path, default, unit, low, high, source, doc, lever=False) -> None:
+    _DECLARED.append(Param(path, default, unit, low, high, source, doc, lever))
+
+
+# --- population -------------------------------------------------------------
+_p("population.population_scale", 1.0, "resident rows per person", 0.001, 1.0,
+   "design (DESIGN §2)",
+   "Rows of the resident arrays per real resident; 1.0 is one row per person. "
+   "Organizations, budgets and committees do not scale.")
+_p("population.residents_total", 630_000, "people", 300_000, 1_000_000,
+   "2010 census 630,100 (research/domain.md §2); F5 implies ≈602,700",
+   "Resident population of the district.")
+_p("population.communities", 77, "count", 77, 77, "F19",
+   "Communities (社区) of the district; fixed by the report.")
+_p("population.streets", 11, "count", 11, 11, "F19; domain.md §2 (11 streets by 2015)",
+   "Streets (街道) of the district; fixed.")
+_p("population.community_size_cv", 0.35, "coefficient of variation", 0.0, 0.8,
+   "assumption (domain.md §4.8)",
+   "Spread of community populations around the mean (lognormal).")
+_p("population.household_size_mean", 2.45, "people", 1.2, 4.0,
+   "Chongqing 2020 census (domain.md §2)", "Mean household size.")
+_p("population.share_children", 0.14, "share", 0.0, 0.4,
+   "assumption (Chongqing 2020 census ages 0-14 ≈ 15.9%)", "Residents under 18.")
+_p("population.share_elderly", 0.20, "share", 0.0, 0.5,
+   "Chongqing 2020 census 21.9%; China 2015 16.1% (domain.md §2)", "Residents aged 60+.")
+_p("population.share_disabled", 0.05, "share", 0.0, 0.2,
+   "2nd national disability sample survey 6.34%, lower in cities (domain.md §2)",
+   "Residents with a disability.")
+_p("population.share_low_income", 0.03, "share", 0.0, 0.2,
+   "urban dibao ≈2.2% (MCA 2015) plus marginal households (domain.md §2)",
+   "Residents in low-income (dibao or marginal) households; drawn per household.")
+_p("population.share_other_special", 0.02, "share", 0.0, 0.2, "assumption",
+   "Other special groups (left-behind children, released prisoners, addicts in recovery...).")
+_p("population.civic_disposition_mean", 0.3, "share", 0.0, 1.0, "assumption",
+   "Mean civic disposition (beta distributed) that raises participation.")
+
+# --- networks ---------------------------------------------------------------
+_p("network.lattice_degree", 6, "ties per resident", 2, 14,
+   "Watts-Strogatz ring (domain.md §4.3: mean degree 8 with households)",
+   "Neighbour ties per resident on the ring lattice inside a community (even).")
+_p("network.rewire_prob", 0.2, "share", 0.0, 1.0,
+   "assumption, set so clustering ≈ 0.3 (DESIGN §3)",
+   "Share of lattice ties rewired to a random resident.")
+_p("network.cross_community_share", 0.03, "share", 0.0, 0.3, "DESIGN §3 ('a few percent')",
+   "Share of rewired ties that go to a resident of an adjacent community.")
+
+# --- needs ------------------------------------------------------------------
+_p("needs.rate_general_month", 0.0025, "needs per resident per category per month",
+   0.0, 0.05, "assumption (calibrated to coverage 0.3-0.6)",
+   "Rate at which a need arises in any category for any resident.")
+_p("needs.rate_group_month", 0.05, "needs per resident per month", 0.0, 0.2,
+   "assumption", "Extra rate in the category of a vulnerable group "
+   "(elderly: home elderly care; disabled: rehabilitation; low-income: social assistance "
+   "and employment; other special: family and mental health; children: children and youth).")
+_p("needs.vulnerable_multiplier", 2.0, "multiplier", 1.0, 5.0, "assumption",
+   "Vulnerable residents' general need rate relative to others.")
+_p("needs.abandon_prob_month", 0.12, "share per month", 0.01, 0.5, "assumption",
+   "Monthly probability that an unmet need ends without service (moved away, "
+   "solved privately, gave up).")
+_p("needs.self_referral_prob_month", 0.06, "share per month", 0.0, 1.0, "assumption",
+   "Monthly probability that a resident reports an undetected need unprompted.")
+_p("needs.word_of_mouth_weight", 0.4, "probability per neighbour share", 0.0, 2.0,
+   "assumption",
+   "Detection probability added per unit share of network neighbours served last month.")
+
+# --- administration (F1, F2, F16) -------------------------------------------
+_p("admin.committee_tasks", 72, "items", 10, 400, "F1 (296 before, 72 after)",
+   "Items of work on the residents' committees' list.", lever=True)
+_p("admin.task_list_reference", 296, "items", 100, 400, "F1",
+   "The pre-reform list from which removed items are counted.")
+_p("admin.route_up_share", 0.25, "share", 0.0, 1.0, "assumption (F1 names the route)",
+   "Share of removed items taken up to a higher level (上收).")
+_p("admin.route_strip_share", 0.30, "share", 0.0, 1.0, "assumption (F1, F2)",
+   "Share of removed items stripped off to the street centre (剥离).")
+_p("admin.route_cancel_share", 0.20, "share", 0.0, 1.0, "assumption (F1)",
+   "Share of removed items cancelled (取消).")
+_p("admin.route_merge_share", 0.15, "share", 0.0, 1.0, "assumption (F1)",
+   "Share of removed items merged into others (合并).")
+_p("admin.route_optimise_share", 0.10, "share", 0.0, 1.0, "assumption (F1)",
+   "Share of removed items optimised (优化).")
+_p("admin.merge_hours_retained", 0.5, "share", 0.0, 1.0, "assumption",
+   "Share of a merged item's hours the committee still spends.")
+_p("admin.optimise_hours_retained", 0.4, "share", 0.0, 1.0, "assumption",
+   "Share of an optimised item's hours the committee still spends.")
+_p("admin.hours_per_task_month", 2.4, "hours per item per month", 1.0, 12.0,
+   "calibrated by hand: 296 items without platform ⇒ administrative share ≈ 0.7, 72 items with it ≈ 0.38 (domain.md §4.8, §5)",
+   "Committee hours one item of the list costs each month.")
+_p("admin.residual_admin_share", 0.33, "share of committee hours", 0.0, 0.5,
+   "domain.md §4.8 (stamps, evaluations, plaques: 10-40%)",
+   "Back-door administrative work that no list shows.")
+_p("admin.campaign_prob_month", 0.25, "share per month", 0.0, 1.0, "assumption",
+   "Monthly probability that a committee gets a campaign or inspection.")
+_p("admin.campaign_hours", 150.0, "hours", 0.0, 1000.0, "assumption",
+   "Committee hours a campaign or inspection costs.")
+_p("admin.requests_per_1000_month", 20.0, "requests per 1,000 residents per month",
+   0.0, 200.0, "assumption", "Residents' administrative matters (certificates, approvals).")
+_p("admin.hours_per_request", 0.5, "hours", 0.05, 5.0, "assumption",
+   "Hours one administrative matter takes at a committee.")
+_p("admin.approvals_to_street_share", 1.0, "share", 0.0, 1.0, "F2",
+   "Share of residents' administrative matters handled by the street public service "
+   "centre instead of the committee.", lever=True)
+_p("admin.street_centre_requests_month", 1400.0, "requests per street per month",
+   0.0, 20_000.0, "assumption", "Monthly processing capacity of one street public service centre (F2).",
+   lever=True)
+_p("admin.platform_enabled", True, "bool", None, None, "F16",
+   "One-door, one-window information platform.", lever=True)
+_p("admin.platform_saving", 0.2, "share", 0.0, 0.6, "assumption (domain.md §4.6)",
+   "Share of per-item and per-request hours the platform saves; also raises street "
+   "centre capacity by the same share.")
+_p("admin.admission_control", True, "bool", None, None,
+   "MCA & Organisation Dept. 民发〔2015〕136号 (domain.md §2)",
+   "Task admission control (准入); without it the list creeps each year.", lever=True)
+_p("admin.creep_rate_year", 0.07, "share per year", 0.0, 0.3, "assumption (domain.md §4.8)",
+   "Yearly growth of the task list when admission control is off.")
+
+# --- committees -------------------------------------------------------------
+_p("committee.workers", 13, "people per committee", 3, 40,
+   "derivation: F10 ⇒ ≈1,144 community workers, ≈15 per community, less 2 room posts (F12)",
+   "Community workers of a committee outside the social-work room.")
+_p("committee.hours_per_worker_month", 173.0, "hours per month", 100.0, 250.0,
+   "40 h/week statutory (domain.md §4.8)", "Working hours of one community worker.")
+_p("committee.consultation_share", 0.25, "share of free hours", 0.0, 1.0, "assumption",
+   "Share of non-administrative hours spent on consultation (F17).", lever=True)
+_p("committee.service_share", 0.4, "share of free hours", 0.0, 1.0, "assumption",
+   "Share of non-administrative hours spent on direct service; the rest is brokering.")
+_p("committee.hours_per_need", 10.0, "hours per need", 0.5, 40.0, "assumption",
+   "Committee hours to serve one need for a month.")
+_p("committee.service_quality", 0.6, "share", 0.0, 1.0, "assumption",
+   "Probability that a committee service meets the need.")
+_p("committee.diversion_max", 0.3, "share", 0.0, 1.0, "domain.md §4.8 (δ_div)",
+   "Largest share of social-work-room hours pulled into administration.")
+_p("committee.certified_share_initial", 0.32, "share", 0.0, 1.0, "F10 (366 = 32%)",
+   "Share of community workers (room posts included) holding the social-work qualification at the start.")
+_p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
+   "domain.md §4.8 (RC posts 3-15%)", "Yearly turnover of community workers.")
+
+# --- consultation (F17) -----------------------------------------------------
+_p("consultation.enabled", True, "bool", None, None, "F17",
+   "Residents' congress, council, hearings: consultation meetings with a bottom-up agenda.",
+   lever=True)
+_p("consultation.hours_per_meeting", 16.0, "committee hours", 1.0, 100.0, "assumption",
+   "Committee hours to prepare and hold one meeting.")
+_p("consultation.max_meetings_month", 4, "meetings", 0, 20, "domain.md §4.6 (0-4)",
+   "Most meetings a committee holds in a month.")
+_p("consultation.seats_per_meeting", 25, "people", 5, 500, "assumption",
+   "Residents one meeting can seat.")
+_p("consultation.voice_trust_bonus", 0.03, "trust points", 0.0, 0.2,
+   "assumption (procedural voice; domain.md §4.5)",
+   "Trust gain for an attendee whose concern enters the agenda.")
+
+# --- detection (F15) --------------------------------------------------------
+_p("detection.grid_helpers", 3, "people per grid", 0, 10, "F15 (1+X); domain.md §4.6",
+   "X of the '1+X' grid staffing.", lever=True)
+_p("detection.households_per_grid", 300, "households", 50, 1000,
+   "周振超 & 陈如柏 2023 (100-400 per grid worker)", "Households per grid.")
+_p("detection.rate_per_grid_staff", 0.1, "per staff per month at 300 households", 0.0, 1.0,
+   "assumption: 300 households with X=3 ⇒ ≈70% detected per quarter (domain.md §4.8)",
+   "Detection hazard contributed by one grid staff member.")
+_p("detection.broker_rate_per_hour", 0.0004, "per brokering hour per 1,000 residents",
+   0.0, 0.01, "assumption", "Detection hazard from committee brokering hours.")
+
+# --- purchasing and projects (F6, F7, F11, F14) -----------------------------
+_p("purchase.budget_yuan", 30_000_000.0, "yuan per year", 0.0, 200_000_000.0, "F7",
+   "Government purchase of services from social organizations.", lever=True)
+_p("purchase.envelope_yuan", 100_000_000.0, "yuan per year", 0.0, 400_000_000.0, "F14",
+   "Budget ceiling for purchasing, social-work posts and incubation together.", lever=True)
+_p("purchase.common_projects", 144, "projects per year", 0, 1000, "F11",
+   "Common projects for vulnerable groups.", lever=True)
+_p("purchase.individual_projects", 36, "projects per year", 0, 1000, "F11",
+   "Individual projects for a community's own needs (from consultation agendas).", lever=True)
+_p("purchase.cost_per_need_yuan", 420.0, "yuan per need-month", 50.0, 5000.0,
+   "assumption (≈30 M / 180 projects / 12 months / ≈33 needs)",
+   "Contract money that pays for one need served for a month.")
+_p("purchase.bidders_max", 8, "organizations", 1, 50, "assumption",
+   "Largest number of eligible organizations that bid for one project.")
+_p("purchase.third_party_evaluation", True, "bool", None, None, "F9",
+   "Third-party evaluation of bids and contracts.", lever=True)
+_p("purchase.evaluation_noise_with", 0.05, "score units (sd)", 0.0, 1.0,
+   "domain.md §4.8", "Noise of quality judgements with third-party evaluation.")
+_p("purchase.evaluation_noise_without", 0.25, "score units (sd)", 0.0, 1.0,
+   "domain.md §4.8", "Noise of quality judgements without third-party evaluation.")
+_p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
+   "assumption (Matthew effect; domain.md §4.5)",
+   "Advantage of larger organizations in bids judged without third-party evaluation.")
+_p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid score weight of judged quality.")
+_p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.")
+_p("purchase.weight_record", 0.3, "score weight", 0.0, 1.0, "assumption",
+   "Bid score weight of track record (contracts held before).")
+_p("purchase.renewal_score", 0.6, "share", 0.0, 1.0, "assumption",
+   "Evaluated delivery above which a contract is renewed without a new tender.")
+
+# --- social work (F10, F12, F13) --------------------------------------------
+_p("social_work.posts_per_community", 2, "posts", 0, 8, "F12",
+   "Social-worker posts in each community's social-work room.", lever=True)
+_p("social_work.hours_month", 160.0, "hours", 80.0, 220.0, "assumption",
+   "Working hours of one social worker.")
+_p("social_work.hours_per_case", 8.0, "hours per need", 1.0, 40.0, "assumption",
+   "Casework hours to serve one need for a month.")
+_p("social_work.quality_certified", 0.85, "share", 0.0, 1.0, "assumption",
+   "Probability that casework by a certified social worker meets the need.")
+_p("social_work.quality_uncertified", 0.7, "share", 0.0, 1.0, "assumption",
+   "Probability that casework by an uncertified social worker meets the need.")
+_p("social_work.leadership_share", 0.3, "share of hours", 0.0, 1.0, "F13 (社工引领志愿者); assumption",
+   "Share of a social worker's hours spent recruiting and leading volunteers.")
+_p("social_work.volunteers_per_worker", 20, "volunteers", 1, 100, "F13; domain.md §4.6 (1:20)",
+   "Volunteers one social worker can lead.")
+_p("social_work.turnover_room_year", 0.08, "share per year", 0.0, 0.6, "domain.md §4.8",
+   "Yearly turnover of social workers in community rooms.")
+_p("social_work.turnover_org_year", 0.18, "share per year", 0.0, 0.6,
+   "曾守锤 et al. 2020 (≈20%/yr)", "Yearly turnover of social workers in organizations.")
+_p("social_work.burnout_turnover_multiplier", 2.0, "multiplier at full burnout", 1.0, 10.0,
+   "assumption", "How much full burnout multiplies the turnover hazard.")
+_p("social_work.recruit_prob_month", 0.25, "share per month", 0.0, 1.0, "assumption",
+   "Monthly probability that a vacant post is filled from the labour market "
+   "(transfer or open recruitment), before the talent constraint.")
+_p("social_work.talent_pool", 300, "certified people", 0, 5000, "assumption (P4)",
+   "Certified social workers in the district's labour market outside the committees.")
+_p("social_work.conversion_share", 0.5, "share", 0.0, 1.0, "F12 (conversion, transfer, open recruitment); assumption",
+   "Share of room vacancies filled by converting a certified community worker when one is available.")
+_p("social_work.stay_in_sector_share", 0.5, "share", 0.0, 1.0, "assumption",
+   "Share of social workers who leave a post but stay in the district's talent pool.")
+_p("social_work.exam_pass_prob", 0.12, "share per year", 0.0, 1.0,
+   "assumption, calibrated to F10 (domain.md §4.8: 0.05-0.5)",
+   "Yearly probability that an uncertified community worker passes the national exam.",
+   lever=True)
+_p("social_work.training_support", True, "bool", None, None, "F10 (training and exam support)",
+   "District training and exam support; without it the pass probability is a third.",
+   lever=True)
+_p("social_work.wage_yuan_month", 5500.0, "yuan per month", 2000.0, 20000.0,
+   "Chongqing 2016 wages (domain.md §2)", "Cost of one social-work room post.")
+
+# --- volunteers and participation (P2) --------------------------------------
+_p("participation.threshold_mean", 0.25, "share of neighbours", 0.0, 1.0,
+   "Granovetter 1978; Watts 2002 (domain.md §4.8)", "Mean participation threshold.")
+_p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5, "domain.md §4.8",
+   "Spread of participation thresholds.")
+_p("participation.base_logit", -7.0, "log-odds", -12.0, 2.0, "assumption (calibrated to ≈3% attendance)",
+   "Baseline log-odds of starting to take part in community affairs in a month.")
+_p("participation.neighbour_sensitivity", 10.0, "log-odds per neighbour share", 0.0, 50.0,
+   "assumption", "Steepness of the response to active neighbours above the threshold.")
+_p("participation.trust_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
+   "Effect of trust in the committee on taking part.")
+_p("participation.civic_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
+   "Effect of civic disposition on taking part.")
+_p("participation.invitation_weight", 0.02, "log-odds per consultation hour per 1,000 residents",
+   0.0, 1.0, "assumption", "Effect of the committee's consultation outreach.")
+_p("participation.dropout_month", 0.04, "share per month", 0.0, 0.5, "assumption",
+   "Monthly probability that a participant stops taking part.")
+_p("participation.attend_prob", 0.3, "share", 0.0, 1.0, "assumption",
+   "Probability that a participant attends when a meeting is held and seats remain.")
+_p("volunteer.base_logit", -5.5, "log-odds", -12.0, 2.0, "assumption (≈8% a year; domain.md §4.8)",
+   "Baseline log-odds that a participant starts volunteering in a month.")
+_p("volunteer.recruit_weight", 0.08, "log-odds per leadership hour per 1,000 residents",
+   0.0, 2.0, "F13; assumption", "Effect of social workers' recruitment hours.")
+_p("volunteer.neighbour_sensitivity", 6.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
+   "Response to volunteering neighbours.")
+_p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5, "domain.md §4.8 (q0)",
+   "Monthly probability that a supervised volunteer stops.")
+_p("volunteer.unsupervised_dropout_month", 0.15, "share per month", 0.0, 0.9, "assumption",
+   "Monthly dropout of volunteers beyond social workers' supervision capacity.")
+_p("volunteer.hours_month", 8.0, "hours per month", 1.0, 40.0, "domain.md §4.8",
+   "Hours one volunteer gives a month.")
+_p("volunteer.efficiency", 0.4, "share", 0.0, 1.0, "domain.md §4.8 (e_v)",
+   "Useful share of supervised volunteer hours.")
+_p("volunteer.unsupervised_efficiency", 0.1, "share", 0.0, 1.0, "assumption",
+   "Useful share of unsupervised volunteer hours.")
+_p("volunteer.hours_per_need", 6.0, "hours per need", 1.0, 40.0, "assumption",
+   "Useful volunteer hours to serve one need for a month.")
+_p("volunteer.service_quality", 0.55, "share", 0.0, 1.0, "assumption",
+   "Probability that volunteer service meets the need.")
+
+# --- satisfaction and trust -------------------------------------------------
+_p("trust.alpha_satisfaction", 0.3, "share per month", 0.0, 1.0, "Van Ryzin 2004 (domain.md §4.8)",
+   "Speed at which satisfaction follows disconfirmation.")
+_p("trust.alpha_expectation", 0.1, "share per month", 0.0, 1.0, "domain.md §4.8",
+   "Speed at which expectations follow performance.")
+_p("trust.bystander_weight", 0.2, "share", 0.0, 1.0, "assumption",
+   "Weight of the community's performance for residents with no need of their own.")
+_p("trust.gain_month", 0.03, "share per month", 0.0, 0.5, "Slovic 1993 (domain.md §4.8)",
+   "Speed at which trust rises toward satisfaction.")
+_p("trust.loss_ratio", 2.5, "multiplier", 1.0, 6.0, "Poortinga & Pidgeon 2004 (λ)",
+   "How much faster trust falls than it rises.")
+_p("trust.street_wait_penalty", 0.1, "satisfaction per month of wait", 0.0, 1.0, "assumption",
+   "Drop in the government's perceived performance per month of street-centre backlog.")
+_p("trust.initial", 0.5, "share", 0.0, 1.0, "assumption", "Initial trust and satisfaction.")
+
+# --- organizations (F3, F4, F5, F8, F9) -------------------------------------
+_p("orgs.initial_count", 904, "organizations", 0, 3000, "F3",
+   "Registered social organizations when the run starts.")
+_p("orgs.staff_mean", 4.26, "people per organization", 1.0, 20.0, "F4 (3,850 / 904)",
+   "Mean staff of an organization (geometric, heavy right tail).")
+_p("orgs.hours_per_staff_month", 160.0, "hours", 80.0, 220.0, "assumption",
+   "Working hours of one organization staff member.")
+_p("orgs.hours_per_need", 6.0, "hours per need", 1.0, 40.0, "assumption",
+   "Staff hours an organization needs to serve one need for a month.")
+_p("orgs.wage_yuan_month", 5000.0, "yuan per staff per month", 2000.0, 20000.0,
+   "Chongqing 2016 private wages + insurance (domain.md §4.8)", "Staff cost.")
+_p("orgs.overhead_share", 0.2, "share of wages", 0.0, 1.0, "domain.md §4.8", "Overhead on wages.")
+_p("orgs.own_revenue_ratio", 1.0, "revenue / cost (median)", 0.0, 3.0, "assumption",
+   "Median ratio of an organization's own revenue (fees, donations) to its costs.")
+_p("orgs.own_revenue_sd", 0.3, "log sd", 0.0, 2.0, "assumption",
+   "Spread (lognormal) of own-revenue ratios across organizations.")
+_p("orgs.free_service_share", 0.05, "share of staff hours", 0.0, 1.0, "assumption",
+   "Share of uncontracted staff hours serving needs in the home community.")
+_p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
+_p("orgs.quality_learning_year", 0.05, "share per year", 0.0, 1.0, "assumption (η_exp)",
+   "Yearly gain in quality from contract experience.")
+_p("orgs.birth_rate_year", 0.08, "share of active stock per year", 0.0, 0.5,
+   "national growth 2011-17 (domain.md §4.8)", "Organizations founded a year per active organization.")
+_p("orgs.registration_multiplier", 1.0, "multiplier", 0.1, 3.0,
+   "domain.md §4.6 (0.4 dual management, 1.0 direct registration and filing)",
+   "Effect of the registration regime on births.", lever=True)
+_p("orgs.incubator_slots", 20, "organizations per year", 0, 200, "F8; domain.md §4.6",
+   "Organizations incubated a year (advice, seed grant).", lever=True)
+_p("orgs.incubation_grant_yuan", 50_000.0, "yuan", 0.0, 1_000_000.0, "assumption",
+   "Seed grant of one incubated organization (F8 special fund).")
+_p("orgs.volunteer_cluster_size", 200, "volunteers", 5, 1000, "assumption (domain.md §4.5, m)",
+   "Volunteers in a community above which a grassroots organization may form.")
+_p("orgs.cluster_birth_prob", 0.1, "per cluster per year", 0.0, 1.0, "assumption (ρ)",
+   "Yearly probability that a large volunteer cluster founds an organization.")
+_p("orgs.deregister_prob_year", 0.005, "share of dormant organizations per year", 0.0, 1.0,
+   "assumption, F9 (3 deregistered against 97 cleaned up)",
+   "Yearly probability that a dormant organization deregisters of its own accord.")
+_p("orgs.dormancy_months", 18, "months", 1, 60, "assumption (domain.md §4.4: 24)",
+   "Months without staff after which a dormant organization is cleaned up.")
+_p("orgs.cleanup_enabled", True, "bool", None, None, "F9 (97 cleaned up)",
+   "Regulators clean up dormant organizations each year.", lever=True)
+_p("orgs.social_worker_share", 0.15, "share of staff", 0.0, 1.0, "assumption",
+   "Share of a service organization's staff who are social workers.")
+_p("orgs.hire_reserve_months", 3.0, "months of cost", 0.0, 24.0, "assumption",
+   "Reserves above which an organization with unmet contract demand hires.")
+
+
+PARAMETERS: dict[str, Param] = {p.path: p for p in _DECLARED}
+"""The single declaration: path → :class:`Param`."""
+
+GROUPS: tuple[str, ...] = tuple(dict.fromkeys(p.group for p in _DECLARED))
+
+
+class Params:
+    """Resolved parameter values: ``params.admin.committee_tasks``.
+
+    Values start at the declared defaults; :meth:`set` checks a new value
+    against its declaration. The model reads values at the moment a process
+    runs, so a lever changed mid-run takes effect from that month on. Each
+    group is a plain namespace, so reading a value costs one attribute lookup.
+    """
+
+    def __init__(self, overrides: dict[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = {k: p.default for k, p in PARAMETERS.items()}
+        for group in GROUPS:
+            setattr(self, group, SimpleNamespace())
+        for path, value in self._values.items():
+            self._store(path, value)
+        for key, value in (overrides or {}).items():
+            self.set(key, value)
+
+    def _store(self, path: str, value: Any) -> None:
+        self._values[path] = value
+        group, name = path.split(".", 1)
+        setattr(getattr(self, group), name, value)
+
+    def __getitem__(self, path: str) -> Any:
+        return self._values[path]
+
+    def set(self, path: str, value: Any) -> None:
+        """Set ``path`` to ``value`` after checking it against the declaration."""
+        if path not in PARAMETERS:
+            raise KeyError(path)
+        self._store(path, PARAMETERS[path].check(value))
+
+    def items(self) -> Iterator[tuple[str, Any]]:
+        return iter(self._values.items())
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    def differences(self) -> dict[str, Any]:
+        """Values that differ from the declared defaults."""
+        return {k: v for k, v in self._values.items() if v != PARAMETERS[k].default}

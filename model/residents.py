@@ -1,0 +1,197 @@
+"""Residents as a struct of numpy arrays (DESIGN §2, §9).
+
+One row per resident (a row stands for ``1 / population_scale`` people);
+rows are stored contiguously by community, so community totals are
+``np.bincount`` or ``np.add.reduceat`` over ``community_start``. No Python
+object per resident exists anywhere in the model; the one-object-per-resident
+code in :mod:`model.oracle` is only a test oracle and benchmark baseline.
+
+Open needs are kept as a sorted list of keys ``resident * 8 + category``
+with their age and whether they were detected, because only a few percent
+of the 8 × 630,000 resident-category cells hold an open need at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.parameters import N_CATEGORIES, Params
+
+# Bits of a resident's group profile (32 profiles index the need-rate table).
+CHILD, ELDERLY, DISABLED, LOW_INCOME, SPECIAL = 1, 2, 4, 8, 16
+N_PROFILES = 32
+
+# Volunteer states.
+NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
+
+# The category that each vulnerable group needs most (SEED_FACTS F6 labels).
+GROUP_CATEGORIES: dict[int, tuple[int, ...]] = {
+    CHILD: (4,),  # children and youth
+    ELDERLY: (1,),  # home-based elderly care
+    DISABLED: (2,),  # disability rehabilitation
+    LOW_INCOME: (3, 0),  # social assistance, employment training
+    SPECIAL: (5,),  # family and mental health
+}
+
+
+@dataclass
+class Residents:
+    """All residents of the district.
+
+    Attributes:
+        community: community of each row (intp, so gathers need no conversion).
+        household: household id (int32), contiguous within a community.
+        grid: global grid id (int32); a grid holds ``households_per_grid`` households.
+        profile: group bits (CHILD | ELDERLY | ...), intp.
+        vulnerable: elderly, disabled, low-income or other special (bool).
+        adult: not a child (bool).
+        civic: civic disposition in [0, 1] (float32).
+        threshold: participation threshold, share of neighbours (float32).
+        participant: takes part in community affairs (bool).
+        volunteer: NOT_VOLUNTEER, STATE_MOBILISED or GRASSROOTS (int8).
+        last_attended: month of last consultation attended, -10**4 if never (int32).
+        satisfaction, expectation, trust_committee, trust_government: in [0, 1] (float32).
+        served_last: needs of this resident met last month (float32), for word of mouth.
+        need_key: sorted keys ``row * 8 + category`` of open needs (int64).
+        need_age: months each open need has waited (int16).
+        need_detected: whether the service system knows of the need (bool).
+    """
+
+    community_start: np.ndarray
+    community: np.ndarray
+    household: np.ndarray
+    grid: np.ndarray
+    profile: np.ndarray
+    vulnerable: np.ndarray
+    adult: np.ndarray
+    civic: np.ndarray
+    threshold: np.ndarray
+    participant: np.ndarray
+    volunteer: np.ndarray
+    last_attended: np.ndarray
+    satisfaction: np.ndarray
+    expectation: np.ndarray
+    trust_committee: np.ndarray
+    trust_government: np.ndarray
+    served_last: np.ndarray
+    need_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    need_age: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int16))
+    need_detected: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+
+    @property
+    def n(self) -> int:
+        return int(self.community.size)
+
+    @property
+    def need_resident(self) -> np.ndarray:
+        return self.need_key // N_CATEGORIES
+
+    @property
+    def need_category(self) -> np.ndarray:
+        return self.need_key % N_CATEGORIES
+
+    def community_sizes(self) -> np.ndarray:
+        return np.diff(self.community_start)
+
+
+def need_rate_table(params: Params) -> np.ndarray:
+    """Monthly need rate by profile and category, shape (32, 8).
+
+    A resident's rate in a category is the general rate (times
+    ``vulnerable_multiplier`` for vulnerable residents) plus
+    ``rate_group_month`` in the categories of each group they belong to.
+    """
+    n = params.needs
+    table = np.full((N_PROFILES, N_CATEGORIES), n.rate_general_month, dtype=np.float64)
+    vulnerable = (np.arange(N_PROFILES) & (ELDERLY | DISABLED | LOW_INCOME | SPECIAL)) > 0
+    table[vulnerable] *= n.vulnerable_multiplier
+    for bit, cats in GROUP_CATEGORIES.items():
+        has = (np.arange(N_PROFILES) & bit) > 0
+        for k in cats:
+            table[has, k] += n.rate_group_month
+    # At most one new need per resident a month: keep total rates below 1.
+    total = table.sum(axis=1, keepdims=True)
+    return np.where(total > 0.95, table * 0.95 / total, table)
+
+
+def community_sizes(params: Params, rng: np.random.Generator) -> np.ndarray:
+    """Rows per community: lognormal sizes (CV ``community_size_cv``) summing to the scaled population."""
+    pop = params.population
+    n_rows = max(int(round(pop.residents_total * pop.population_scale)), 2 * pop.communities)
+    cv = pop.community_size_cv
+    sigma = np.sqrt(np.log1p(cv**2))
+    w = rng.lognormal(-sigma**2 / 2, sigma, pop.communities) if cv > 0 else np.ones(pop.communities)
+    raw = w / w.sum() * n_rows
+    sizes = np.maximum(np.floor(raw).astype(np.int64), 2)
+    # Hand the rounding remainder to the largest fractional parts.
+    short = n_rows - sizes.sum()
+    if short > 0:
+        sizes[np.argsort(raw - np.floor(raw))[::-1][:short]] += 1
+    elif short < 0:
+        sizes[np.argsort(sizes)[::-1][: -short]] -= 1
+    return sizes
+
+
+def build_residents(params: Params, rng: np.random.Generator) -> Residents:
+    """Create the residents of the district with vectorised draws."""
+    pop, part = params.population, params.participation
+    sizes = community_sizes(params, rng)
+    start = np.concatenate([[0], np.cumsum(sizes)])
+    n = int(start[-1])
+    community = np.repeat(np.arange(sizes.size, dtype=np.intp), sizes)
+
+    # Households: consecutive blocks of 1 + Poisson(mean - 1) members, cut at community edges.
+    hh_sizes = 1 + rng.poisson(max(pop.household_size_mean - 1.0, 0.0), n)
+    hh_bounds = np.concatenate([[0], np.cumsum(hh_sizes)])
+    hh_bounds = np.union1d(hh_bounds[hh_bounds < n], start[:-1])
+    household = (np.searchsorted(hh_bounds, np.arange(n), side="right") - 1).astype(np.int32)
+
+    # Grids: households_per_grid households in a row, numbered globally.
+    hh_first = household[start[:-1]]
+    hh_in_comm = household - hh_first[community]
+    grid_in_comm = hh_in_comm // params.detection.households_per_grid
+    grids_per_comm = np.zeros(sizes.size, np.int64)
+    np.maximum.at(grids_per_comm, community, grid_in_comm + 1)
+    grid_offset = np.concatenate([[0], np.cumsum(grids_per_comm)[:-1]])
+    grid = (grid_offset[community] + grid_in_comm).astype(np.int32)
+
+    # Groups. Low income is drawn per household and shared by its members.
+    u_age = rng.random(n)
+    child = u_age < pop.share_children
+    elderly = u_age >= 1.0 - pop.share_elderly
+    disabled = rng.random(n) < pop.share_disabled
+    low_income = (rng.random(int(household[-1]) + 1) < pop.share_low_income)[household]
+    special = rng.random(n) < pop.share_other_special
+    profile = (CHILD * child + ELDERLY * elderly + DISABLED * disabled
+               + LOW_INCOME * low_income + SPECIAL * special).astype(np.intp)
+    vulnerable = elderly | disabled | low_income | special
+
+    m = pop.civic_disposition_mean
+    conc = 4.0
+    civic = rng.beta(max(m * conc, 1e-3), max((1 - m) * conc, 1e-3), n).astype(np.float32)
+    threshold = np.clip(
+        rng.normal(part.threshold_mean, part.threshold_sd, n), 0.0, 1.0
+    ).astype(np.float32)
+
+    t0 = np.float32(params.trust.initial)
+    return Residents(
+        community_start=start,
+        community=community,
+        household=household,
+        grid=grid,
+        profile=profile,
+        vulnerable=vulnerable,
+        adult=~child,
+        civic=civic,
+        threshold=threshold,
+        participant=np.zeros(n, bool),
+        volunteer=np.zeros(n, np.int8),
+        last_attended=np.full(n, -10_000, np.int32),
+        satisfaction=np.full(n, t0, np.float32),
+        expectation=np.full(n, t0, np.float32),
+        trust_committee=np.full(n, t0, np.float32),
+        trust_government=np.full(n, t0, np.float32),
+        served_last=np.zeros(n, np.float32),
+    )

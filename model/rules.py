@@ -1,0 +1,232 @@
+"""The resident rules, vectorised.
+
+Each rule is a function of resident arrays, per-community inputs that the
+institutional side of the model computed, and uniforms drawn by the caller.
+Taking the uniforms as arguments lets :mod:`model.oracle` run the same rules
+one resident object at a time on the same numbers (common random numbers),
+which is how the tests check these functions.
+
+Open needs are the sorted list ``Residents.need_key`` (see
+:mod:`model.residents`); ``u_need`` arrays are aligned with that list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from model.contagion import contagion_decisions
+from model.parameters import N_CATEGORIES
+from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
+
+
+def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.ndarray:
+    """Unmet needs age by a month; each ends unmet with probability ``p_abandon``.
+
+    Returns the keys of the abandoned needs.
+    """
+    gone = u_need < p_abandon
+    abandoned = res.need_key[gone]
+    keep = ~gone
+    res.need_key = res.need_key[keep]
+    res.need_age = res.need_age[keep] + np.int16(1)
+    res.need_detected = res.need_detected[keep]
+    return abandoned
+
+
+def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
+                category_uniforms: np.random.Generator | np.ndarray,
+                resident_rate: np.ndarray | None = None) -> np.ndarray:
+    """New needs arise: at most one per resident a month.
+
+    Resident ``i`` gets a need when ``u_arrive[i]`` is below its total rate
+    (the row of ``rate_table`` for its profile); the category is where
+    ``u * total`` falls in the cumulative rates, with one uniform ``u`` per
+    arrival, in resident order (drawn from ``category_uniforms`` when it is
+    a generator). A need in a category already open adds nothing.
+    ``resident_rate`` (each resident's total rate) may be passed to save
+    recomputing it. Returns the new keys.
+    """
+    total = rate_table.sum(axis=1)
+    if resident_rate is None:
+        resident_rate = total.astype(np.float32)[res.profile]
+    idx = np.flatnonzero(u_arrive < resident_rate)
+    if isinstance(category_uniforms, np.random.Generator):
+        category_uniforms = category_uniforms.random(idx.size)
+    if idx.size == 0:
+        return idx.astype(np.int64)
+    prof = res.profile[idx]
+    cum = np.cumsum(rate_table, axis=1)[prof]
+    cat = (cum <= (category_uniforms * total[prof])[:, None]).sum(axis=1)
+    cat = np.minimum(cat, N_CATEGORIES - 1)
+    new = idx.astype(np.int64) * N_CATEGORIES + cat
+    pos = np.searchsorted(res.need_key, new)
+    if res.need_key.size:
+        fresh = res.need_key[np.minimum(pos, res.need_key.size - 1)] != new
+        new, pos = new[fresh], pos[fresh]
+    # Merge the sorted new keys into the sorted list without a full sort.
+    at = pos + np.arange(new.size)
+    old = np.ones(res.need_key.size + new.size, bool)
+    old[at] = False
+    keys = np.empty(old.size, np.int64)
+    keys[old], keys[at] = res.need_key, new
+    age = np.zeros(old.size, np.int16)
+    age[old] = res.need_age
+    detected = np.zeros(old.size, bool)
+    detected[old] = res.need_detected
+    res.need_key, res.need_age, res.need_detected = keys, age, detected
+    return new
+
+
+def detect_needs(res: Residents, p_community: np.ndarray, self_referral: float,
+                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
+    """Undetected needs come to light; returns how many.
+
+    Grids and brokering (``p_community``, per community), self-referral, and
+    word of mouth (``word_of_mouth`` × the share of the resident's neighbours
+    served last month) are independent chances.
+    """
+    rows = res.need_resident
+    p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
+    miss = (1.0 - p_community[res.community[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
+    hit = (~res.need_detected) & (u_need < 1.0 - miss)
+    res.need_detected |= hit
+    return int(hit.sum())
+
+
+@dataclass
+class Mobilisation:
+    """Per-community pushes on participation and volunteering this month.
+
+    Attributes:
+        participation_logit: log-odds added to every resident's participation
+            (baseline plus the committee's consultation outreach).
+        volunteer_logit: log-odds that a participant starts volunteering
+            (baseline plus social workers' recruitment).
+        volunteer_dropout: monthly dropout of volunteers (higher where
+            social workers cannot supervise them all).
+        grassroots_share: share of new volunteers recruited by social workers.
+    """
+
+    participation_logit: np.ndarray
+    volunteer_logit: np.ndarray
+    volunteer_dropout: np.ndarray
+    grassroots_share: np.ndarray
+
+
+def update_participation(res: Residents, participant_share: np.ndarray,
+                         volunteer_share: np.ndarray, mob: Mobilisation, *,
+                         trust_weight: float, civic_weight: float, sensitivity: float,
+                         dropout: float, volunteer_sensitivity: float,
+                         u_participate: np.ndarray, u_volunteer: Callable[[int], np.ndarray],
+                         u_kind: Callable[[int], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Participation, then volunteering among participants (threshold contagion).
+
+    Adults take part with the log-odds ``participation_logit + trust_weight ×
+    trust + civic_weight × civic`` plus the neighbour term of
+    :func:`~model.contagion.contagion_decisions`; participants volunteer the
+    same way with ``volunteer_logit``. ``u_participate`` holds one uniform
+    per resident; ``u_volunteer(k)`` and ``u_kind(k)`` return ``k`` uniforms,
+    one per participant and one per new volunteer, used in resident order.
+    Both contagions read the neighbour shares of the start of the step.
+
+    Returns the previous participant and volunteer masks, so the caller can
+    update neighbour counts from the residents who changed.
+    """
+    f32 = np.float32
+    base = f32(trust_weight) * res.trust_committee
+    base += f32(civic_weight) * res.civic
+    base += mob.participation_logit.astype(f32)[res.community]
+    was_participant = res.participant
+    was_volunteer = res.volunteer > 0
+    participant = contagion_decisions(was_participant, participant_share, res.threshold, base,
+                                      sensitivity, dropout, u_participate)
+    participant &= res.adult
+
+    idx = np.flatnonzero(participant)
+    comm = res.community[idx]
+    stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
+                                mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
+                                mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
+    volunteer = np.zeros(res.n, bool)
+    volunteer[idx] = stays
+    joined = np.flatnonzero(volunteer & ~was_volunteer)
+    kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
+                    GRASSROOTS, STATE_MOBILISED)
+    res.volunteer[~volunteer] = NOT_VOLUNTEER
+    res.volunteer[joined] = kind
+    res.participant = participant
+    return was_participant, was_volunteer
+
+
+@dataclass
+class Experience:
+    """What each resident lived this month, for satisfaction.
+
+    Attributes:
+        met: needs of the resident met this month (float32, per resident).
+        open_after: needs still open after service (float32, per resident).
+        community_performance: met share of needs closed in each community this month.
+        government_penalty: drop in perceived government performance per
+            resident's street (street-centre backlog), per community.
+        voice: resident attended consultation and a concern entered the agenda.
+    """
+
+    met: np.ndarray
+    open_after: np.ndarray
+    community_performance: np.ndarray
+    government_penalty: np.ndarray
+    voice: np.ndarray
+
+
+def update_satisfaction_trust(res: Residents, exp: Experience, *, alpha_s: float,
+                              alpha_e: float, bystander_weight: float, trust_gain: float,
+                              loss_ratio: float, voice_bonus: float) -> None:
+    """Expectancy-disconfirmation satisfaction and asymmetric trust.
+
+    Performance ``P`` is the met share of the resident's own needs or, for a
+    resident with no need this month, the community's performance, weighted
+    by ``bystander_weight``. Satisfaction moves toward ``0.5 + P - E`` at
+    ``alpha_s``, expectation toward ``P`` at ``alpha_e`` (Van Ryzin 2004);
+    trust rises toward satisfaction at ``trust_gain`` and falls at
+    ``loss_ratio`` times that (Slovic 1993). Trust in government aims at
+    satisfaction less the street-centre backlog penalty.
+    """
+    f32 = np.float32
+    # Bystanders first (most residents), then residents with needs of their own.
+    perf = exp.community_performance.astype(f32)[res.community]
+    weight = np.full(res.n, f32(bystander_weight))
+    touched = np.flatnonzero((exp.met + exp.open_after) > 0)
+    met, open_ = exp.met[touched], exp.open_after[touched]
+    perf[touched] = met / (met + open_)
+    weight[touched] = 1
+    gap = perf - res.expectation
+    target = gap + f32(0.5)
+    np.clip(target, 0, 1, out=target)
+    target -= res.satisfaction
+    target *= weight
+    target *= f32(alpha_s)
+    res.satisfaction += target
+    gap *= weight
+    gap *= f32(alpha_e)
+    res.expectation += gap
+
+    _move_asymmetric(res.trust_committee, res.satisfaction, trust_gain, loss_ratio)
+    res.trust_committee[exp.voice] += f32(voice_bonus)
+    np.clip(res.trust_committee, 0, 1, out=res.trust_committee)
+    gov_target = res.satisfaction - exp.government_penalty.astype(f32)[res.community]
+    np.clip(gov_target, 0, 1, out=gov_target)
+    _move_asymmetric(res.trust_government, gov_target, trust_gain, loss_ratio)
+
+
+def _move_asymmetric(trust: np.ndarray, target: np.ndarray, gain: float, loss_ratio: float) -> None:
+    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap."""
+    gap = target - trust
+    down = np.minimum(gap, 0)
+    np.maximum(gap, 0, out=gap)
+    gap *= np.float32(gain)
+    down *= np.float32(gain * loss_ratio)
+    trust += gap
+    trust += down

@@ -1,0 +1,229 @@
+"""The yearly cycle (DESIGN §4, 'every 12 months'), one function each.
+
+Run at the start of every year, in this order: contracts of the past year
+are evaluated; dormant organizations are cleaned up or deregister;
+organizations are founded; community workers sit the certification exam;
+the task list creeps where admission control is off; the budget is set;
+projects are defined and tendered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.agents import (
+    PROFESSIONAL_TYPES,
+    Contract,
+    OrgStatus,
+    OrgType,
+    Project,
+    ProjectKind,
+)
+from model.parameters import N_CATEGORIES
+
+if TYPE_CHECKING:
+    from model.model import SansheModel
+
+PRIORITY_TYPES = (OrgType.ECONOMIC, OrgType.PUBLIC_WELFARE, OrgType.CULTURE_SPORTS,
+                  OrgType.CHARITY_RELIEF)
+"""F8: the four types that get the development fund and incubation."""
+
+
+def evaluate_contracts(model: SansheModel) -> None:
+    """Score last year's contracts: delivery against target and quality, judged
+    with small noise under third-party evaluation and large noise without (F9).
+    Organizations learn from the experience; contracts end."""
+    p, rng = model.params, model.streams["tender"]
+    pu = p.purchase
+    noise = pu.evaluation_noise_with if pu.third_party_evaluation else pu.evaluation_noise_without
+    model.last_scores = {}
+    for ct in model.government.contracts:
+        org = ct.org
+        achieved = min(ct.delivered_people / ct.target_people, 1.0) if ct.target_people > 0 else 0.0
+        score = float(np.clip(0.5 * achieved + 0.5 * org.quality + rng.normal(0, noise), 0, 1))
+        org.evaluated_score = score
+        org.past_contracts += 1
+        org.quality += p.orgs.quality_learning_year * (1.0 - org.quality)
+        key = (ct.project.community, ct.project.category, ct.project.kind)
+        model.last_scores[key] = (org, score)
+    for org in model.organizations():
+        org.contracts.clear()
+    model.government.contracts = []
+
+
+def close_organizations(model: SansheModel) -> None:
+    """Dormant organizations are cleaned up by regulators (F9, when clean-up is
+    on) after ``dormancy_months``, or deregister of their own accord."""
+    p, rng = model.params, model.streams["organizations"]
+    o = p.orgs
+    cleaned = deregistered = 0
+    for org in model.organizations(OrgStatus.DORMANT):
+        if o.cleanup_enabled and org.dormant_months >= o.dormancy_months:
+            cleaned += 1
+        elif rng.random() < o.deregister_prob_year:
+            deregistered += 1
+        else:
+            continue
+        org.status = OrgStatus.EXITED
+        for w in list(org.social_workers):
+            w.leave(stay_in_sector=True, post_cut=True)
+        org.remove()
+    model.year_flow.update(cleaned_up=cleaned, deregistered=deregistered)
+
+
+def found_organizations(model: SansheModel) -> None:
+    """New organizations: ordinary births scaled by the registration regime,
+    incubated priority-type organizations (F8), and grassroots groups that
+    grow out of large volunteer clusters (domain.md §4.5)."""
+    p, rng = model.params, model.streams["births"]
+    o = p.orgs
+    active = len(model.organizations(OrgStatus.ACTIVE))
+    weights = model.people_per_community / model.people_per_community.sum()
+    births = 0
+    for _ in range(int(rng.poisson(o.birth_rate_year * active * o.registration_multiplier))):
+        model.found_organization(rng, home=int(rng.choice(model.n_communities, p=weights)))
+        births += 1
+    for _ in range(o.incubator_slots):
+        kind = PRIORITY_TYPES[int(rng.integers(len(PRIORITY_TYPES)))]
+        model.found_organization(rng, home=int(rng.choice(model.n_communities, p=weights)),
+                                 org_type=kind, incubated=True)
+        births += 1
+    clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
+    for com in model.committees:
+        for _ in range(int(rng.binomial(int(clusters[com.community]), o.cluster_birth_prob))):
+            agenda = com.agenda
+            category = int(agenda.argmax()) if agenda.sum() > 0 else 6
+            model.found_organization(rng, home=com.community, org_type=OrgType.COMMUNITY_FILED,
+                                     category=category)
+            births += 1
+    model.year_flow["births"] = births
+
+
+def certification_exam(model: SansheModel) -> None:
+    """Community workers sit the national social-work exam (F10); training
+    support triples the pass rate. Workers turn over during the year and
+    are replaced by uncertified hires."""
+    p, rng = model.params, model.streams["exam"]
+    sw, c = p.social_work, p.committee
+    pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / 3.0
+    for com in model.committees:
+        com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
+        com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
+    for w in model.social_workers():
+        if not w.certified and rng.random() < pass_prob:
+            w.certified = True
+
+
+def task_creep(model: SansheModel) -> None:
+    """Without admission control (准入) new items reach the list every year (P1)."""
+    a = model.params.admin
+    if not a.admission_control:
+        model.task_creep_factor *= 1.0 + a.creep_rate_year
+
+
+def set_budgets(model: SansheModel) -> None:
+    """This year's purchase budget: the lever, within the envelope (F14) left
+    after social-work-room posts and incubation grants."""
+    p = model.params
+    posts = p.social_work.posts_per_community * model.n_communities
+    room_wages = posts * p.social_work.wage_yuan_month * 12.0
+    incubation = p.orgs.incubator_slots * p.orgs.incubation_grant_yuan
+    gov = model.government
+    gov.room_wages_yuan = room_wages
+    gov.purchase_budget_yuan = min(p.purchase.budget_yuan,
+                                   max(p.purchase.envelope_yuan - room_wages - incubation, 0.0))
+    gov.spent_year_yuan = 0.0
+
+
+def define_projects(model: SansheModel) -> None:
+    """Common projects (F11) go to communities in proportion to their
+    vulnerable residents, in the categories vulnerable residents need;
+    individual projects follow the consultation agendas of the past year
+    (F17), or, without any agenda, the committees' guesses."""
+    p, rng = model.params, model.streams["tender"]
+    pu = p.purchase
+    gov = model.government
+    n_total = pu.common_projects + pu.individual_projects
+    gov.projects = []
+    if gov.purchase_budget_yuan <= 0 or n_total == 0:
+        _reset_agendas(model)
+        return
+    value = gov.purchase_budget_yuan / n_total
+    vul_need = model.vulnerable_need_rate  # (communities, categories)
+    quota = _largest_remainder(vul_need.sum(axis=1), pu.common_projects)
+    for c in range(model.n_communities):
+        probs = vul_need[c] / vul_need[c].sum()
+        for k in rng.choice(N_CATEGORIES, size=quota[c], p=probs):
+            gov.projects.append(Project(c, int(k), ProjectKind.COMMON, value))
+
+    agenda = np.array([com.agenda for com in model.committees]).ravel()
+    if agenda.sum() > 0:
+        probs = agenda / agenda.sum()
+    else:
+        probs = np.full(agenda.size, 1.0 / agenda.size)
+    for cell in rng.choice(agenda.size, size=pu.individual_projects, p=probs):
+        c, k = divmod(int(cell), N_CATEGORIES)
+        gov.projects.append(Project(c, k, ProjectKind.INDIVIDUAL, value))
+    _reset_agendas(model)
+
+
+def _reset_agendas(model: SansheModel) -> None:
+    for com in model.committees:
+        com.agenda[:] = 0
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    if total == 0 or weights.sum() <= 0:
+        return np.zeros(weights.size, dtype=int)
+    raw = weights / weights.sum() * total
+    out = np.floor(raw).astype(int)
+    out[np.argsort(-(raw - out), kind="stable")[: total - out.sum()]] += 1
+    return out
+
+
+def tender_projects(model: SansheModel) -> None:
+    """Award each project (F9): a well-scored incumbent is renewed; otherwise
+    eligible organizations bid and the best score wins.
+
+    Score = w_quality × (quality + evaluation noise) + w_local × (same street)
+    + w_record × track record; without third-party evaluation the noise is
+    larger, incumbents are renewed without assessment, and larger
+    organizations get a size bonus (the Matthew effect behind P3).
+    """
+    p, rng = model.params, model.streams["tender"]
+    pu = p.purchase
+    gov = model.government
+    third = pu.third_party_evaluation
+    noise = pu.evaluation_noise_with if third else pu.evaluation_noise_without
+    active = [o for o in model.organizations(OrgStatus.ACTIVE) if o.staff > 0]
+    by_category = {k: [o for o in active if o.category == k or o.org_type in PROFESSIONAL_TYPES]
+                   for k in range(N_CATEGORIES)}
+    last = getattr(model, "last_scores", {})
+    for i in rng.permutation(len(gov.projects)):
+        project = gov.projects[i]
+        incumbent = last.get((project.community, project.category, project.kind))
+        winner = None
+        if incumbent is not None:
+            org, score = incumbent
+            if org.status is OrgStatus.ACTIVE and org.staff > 0 and (not third or score >= pu.renewal_score):
+                winner = org
+        if winner is None:
+            pool = by_category[project.category]
+            if not pool:
+                continue
+            n_bid = min(pu.bidders_max, len(pool))
+            bidders = [pool[j] for j in rng.choice(len(pool), size=n_bid, replace=False)]
+            street = model.street_of[project.community]
+            scores = [
+                pu.weight_quality * (b.quality + rng.normal(0, noise))
+                + pu.weight_local * (model.street_of[b.home] == street)
+                + pu.weight_record * min(b.past_contracts / 5.0, 1.0)
+                + (0.0 if third else pu.size_bias_without * np.log(b.staff))
+                for b in bidders
+            ]
+            winner = bidders[int(np.argmax(scores))]
+        contract = Contract(project, winner, target_people=project.value_yuan / pu.cost_per_need_yuan)
+        winner.contracts.append(contract)
+        gov.contracts.append(contract)
