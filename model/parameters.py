@@ -242,9 +242,9 @@ _p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
 _p("consultation.enabled", True, "bool", None, None, "F17",
    "Residents' congress, council, hearings: consultation meetings with a bottom-up agenda.",
    lever=True)
-_p("consultation.hours_per_meeting", 16.0, "committee hours", 1.0, 100.0, "assumption",
+_p("consultation.hours_per_meeting", 50.0, "committee hours", 1.0, 100.0, "assumption",
    "Committee hours to prepare and hold one meeting.")
-_p("consultation.max_meetings_month", 4, "meetings", 0, 20, "domain.md §4.6 (0-4)",
+_p("consultation.max_meetings_month", 6, "meetings", 0, 20, "assumption (domain.md §4.6: 0-4 events a month)",
    "Most meetings a committee holds in a month.")
 _p("consultation.seats_per_meeting", 25, "people", 5, 500, "assumption",
    "Residents one meeting can seat.")
@@ -338,25 +338,25 @@ _p("participation.threshold_mean", 0.25, "share of neighbours", 0.0, 1.0,
    "Granovetter 1978; Watts 2002 (domain.md §4.8)", "Mean participation threshold.")
 _p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5, "domain.md §4.8",
    "Spread of participation thresholds.")
-_p("participation.base_logit", -7.0, "log-odds", -12.0, 2.0, "assumption (calibrated to ≈3% attendance)",
+_p("participation.base_logit", -8.0, "log-odds", -12.0, 2.0, "assumption, set by hand so that ≈5-10% of adults attend a consultation a year (domain.md §4.8: 3% before the reform)",
    "Baseline log-odds of starting to take part in community affairs in a month.")
-_p("participation.neighbour_sensitivity", 10.0, "log-odds per neighbour share", 0.0, 50.0,
+_p("participation.neighbour_sensitivity", 4.0, "log-odds per neighbour share", 0.0, 50.0,
    "assumption", "Steepness of the response to active neighbours above the threshold.")
 _p("participation.trust_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
    "Effect of trust in the committee on taking part.")
 _p("participation.civic_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
    "Effect of civic disposition on taking part.")
-_p("participation.invitation_weight", 0.02, "log-odds per consultation hour per 1,000 residents",
+_p("participation.invitation_weight", 0.03, "log-odds per consultation hour per 1,000 residents",
    0.0, 1.0, "assumption", "Effect of the committee's consultation outreach.")
 _p("participation.dropout_month", 0.04, "share per month", 0.0, 0.5, "assumption",
    "Monthly probability that a participant stops taking part.")
 _p("participation.attend_prob", 0.3, "share", 0.0, 1.0, "assumption",
    "Probability that a participant attends when a meeting is held and seats remain.")
-_p("volunteer.base_logit", -5.5, "log-odds", -12.0, 2.0, "assumption (≈8% a year; domain.md §4.8)",
+_p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0, "assumption, set by hand so that ≈3-5% of adults volunteer after the reform (domain.md §4.8: 8% a year)",
    "Baseline log-odds that a participant starts volunteering in a month.")
-_p("volunteer.recruit_weight", 0.08, "log-odds per leadership hour per 1,000 residents",
+_p("volunteer.recruit_weight", 0.1, "log-odds per leadership hour per 1,000 residents",
    0.0, 2.0, "F13; assumption", "Effect of social workers' recruitment hours.")
-_p("volunteer.neighbour_sensitivity", 6.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
+_p("volunteer.neighbour_sensitivity", 3.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
    "Response to volunteering neighbours.")
 _p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5, "domain.md §4.8 (q0)",
    "Monthly probability that a supervised volunteer stops.")

@@ -1,0 +1,82 @@
+"""The ``sanshe`` command.
+
+``sanshe run SCENARIO.toml [--months N] [--scale S] [--seed K] --out DIR``
+runs one scenario and writes ``district.parquet``, ``communities.parquet``
+and ``manifest.json`` to ``DIR``.
+
+A user's mistake (missing or malformed file, bad option) prints one line to
+standard error and exits with code 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from model.output import print_summary, run_scenario, write_outputs
+from model.parameters import PARAMETERS
+from model.scenario import ScenarioError, load_scenario
+
+
+class UsageError(Exception):
+    """A bad command line; the message is one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        raise UsageError(f"sanshe {self.prog.split()[-1]}: {message}")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sanshe", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run one scenario and write its indicators")
+    run.add_argument("scenario", help="a scenario file (TOML) or the name of a built-in scenario")
+    run.add_argument("--months", type=int, default=120, help="months to simulate (default 120)")
+    run.add_argument("--scale", type=float, default=None,
+                     help="population_scale: resident rows per person (default: the scenario's)")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--out", required=True, help="output directory")
+    run.add_argument("--quiet", action="store_true", help="do not print the indicator summary")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = _build_parser().parse_args(argv)
+        if args.command == "run":
+            return _run(args)
+    except (ScenarioError, UsageError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.months < 1:
+        raise UsageError(f"--months: found {args.months}, allowed: an integer >= 1")
+    if args.seed < 0:
+        raise UsageError(f"--seed: found {args.seed}, allowed: an integer >= 0")
+    scenario = load_scenario(args.scenario)
+    if args.scale is not None:
+        try:
+            scenario.params["population.population_scale"] = \
+                PARAMETERS["population.population_scale"].check(args.scale)
+        except ValueError as e:
+            raise UsageError(f"--scale: {e}") from None
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out: {out} exists and is not a directory")
+    result = run_scenario(scenario, months=args.months, seed=args.seed)
+    try:
+        write_outputs(result, out)
+    except OSError as e:
+        raise UsageError(f"--out: cannot write to {out}: {e.strerror or e}") from None
+    if not args.quiet:
+        print_summary(result, out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

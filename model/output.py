@@ -1,0 +1,137 @@
+"""Running a scenario and writing its results: Parquet tables and a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from model.indicators import DISTRICT_INDICATORS
+from model.model import SansheModel
+from model.scenario import Scenario
+
+PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "matplotlib")
+
+
+@dataclass
+class RunResult:
+    """What one run produced."""
+
+    district: pd.DataFrame
+    communities: pd.DataFrame
+    manifest: dict[str, Any]
+
+
+def run_scenario(scenario: Scenario, months: int, seed: int) -> RunResult:
+    """Build the model for ``scenario`` and run it for ``months``."""
+    t0 = time.perf_counter()
+    model = SansheModel(scenario, seed=seed)
+    t1 = time.perf_counter()
+    model.run(months)
+    t2 = time.perf_counter()
+    manifest = {
+        "scenario": scenario.as_dict(),
+        "seed": seed,
+        "scale": model.params.population.population_scale,
+        "months": months,
+        "resident_rows": model.residents.n,
+        "code_version": code_version(),
+        "packages": package_versions(),
+        "python": platform.python_version(),
+        "host": platform.node(),
+        "wall_time_s": {"build": round(t1 - t0, 3), "run": round(t2 - t1, 3),
+                        "total": round(t2 - t0, 3)},
+    }
+    return RunResult(model.recorder.district_frame(), model.recorder.community_frame(model), manifest)
+
+
+def code_version() -> dict[str, Any]:
+    """The package version and, inside a git checkout, the commit and whether the tree was dirty."""
+    info: dict[str, Any] = {"package": _version("sanshe")}
+    here = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
+                               capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        info.update(commit=commit, dirty=bool(dirty))
+    except (OSError, subprocess.SubprocessError):
+        info.update(commit=None, dirty=None)
+    return info
+
+
+def package_versions() -> dict[str, str]:
+    return {name: _version(name) for name in PACKAGES}
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def write_outputs(result: RunResult, out: Path) -> None:
+    """Write the tables and the manifest; each file is written to a temporary
+    name and renamed, so an interrupted write never leaves a half file and
+    other files in ``out`` are left alone."""
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False))
+    _atomic(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False))
+    _atomic(out / "manifest.json",
+            lambda p: Path(p).write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False)))
+
+
+def _atomic(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+SUMMARY = (
+    "need_coverage", "coverage_vulnerable", "unmet_wait_months", "satisfaction",
+    "trust_committee", "trust_government", "consultation_rate", "volunteer_rate",
+    "committee_admin_share", "street_centre_wait_months", "org_count", "orgs_per_10k",
+    "org_staff", "contract_holders", "contract_top10_share", "certified_share",
+    "certified_workers", "room_posts_filled", "social_worker_vacancies",
+    "purchase_spent_yuan", "cost_per_need_met_yuan", "coverage_gini",
+)
+
+
+def print_summary(result: RunResult, out: Path) -> None:
+    """Print the indicator summary: first year, last year and final month."""
+    df = result.district
+    m = result.manifest
+    first = df[df.month <= 12]
+    last = df[df.month > df.month.max() - 12]
+    print(f"sanshe run: {m['scenario']['name']}, {m['months']} months, seed {m['seed']}, "
+          f"scale {m['scale']} ({m['resident_rows']:,} resident rows), "
+          f"{m['wall_time_s']['total']:.1f} s")
+    print(f"{'indicator':28s} {'unit':>26s} {'year 1':>12s} {'last year':>12s} {'final':>12s}")
+    for name in SUMMARY:
+        unit = DISTRICT_INDICATORS[name][0]
+        print(f"{name:28s} {unit[:26]:>26s} {_fmt(first[name].mean())} "
+              f"{_fmt(last[name].mean())} {_fmt(df[name].iloc[-1])}")
+    print(f"written: {out / 'district.parquet'}, {out / 'communities.parquet'}, {out / 'manifest.json'}")
+
+
+def _fmt(x: float) -> str:
+    if pd.isna(x):
+        return f"{'n/a':>12s}"
+    if abs(x) >= 1000:
+        return f"{x:12,.0f}"
+    return f"{x:12.3f}"
