@@ -1,0 +1,119 @@
+"""Speed and memory of a full-district run, and resident-rule throughput
+against the one-object-per-resident implementation (DESIGN §9).
+
+Usage::
+
+    python benchmarks/full_district.py [--months 120] [--scale 1.0] [--oracle-residents 100000]
+                                       [--json results/bench.json]
+
+Reports build time, seconds per simulated month, total wall time and peak
+memory (resident set size) of the run; then, in the same process, the
+resident-step throughput of the vectorised rules (:func:`model.oracle.vectorised_month`)
+and of the Mesa-agent-per-resident oracle (:class:`model.oracle.OracleModel`)
+on the same residents, inputs and random numbers. Runs on one core: BLAS
+threads are pinned to 1 before numpy loads.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import copy  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from model import Params, SansheModel  # noqa: E402
+from model.oracle import OracleModel, RuleSettings, draw_month, vectorised_month  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def full_run(months: int, scale: float, seed: int) -> dict:
+    t0 = time.perf_counter()
+    model = SansheModel(params=Params({"population.population_scale": scale}), seed=seed)
+    t1 = time.perf_counter()
+    model.run(months)
+    t2 = time.perf_counter()
+    return {
+        "months": months, "scale": scale, "resident_rows": model.residents.n,
+        "build_s": t1 - t0, "run_s": t2 - t1, "total_s": t2 - t0,
+        "s_per_month": (t2 - t1) / months, "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def throughput(n_residents: int, vector_months: int, oracle_months: int, seed: int) -> dict:
+    scale = n_residents / Params().population.residents_total
+    model = SansheModel(params=Params({"population.population_scale": scale}), seed=seed)
+    res = model.residents
+    rng = np.random.default_rng(seed)
+    res.participant[:] = (rng.random(res.n) < 0.08) & res.adult
+    res.volunteer[:] = np.where(res.participant & (rng.random(res.n) < 0.4), 1, 0)
+    settings = RuleSettings()
+    months = []
+    shadow = copy.deepcopy(res)
+    for _ in range(max(vector_months, oracle_months)):  # realistic need stocks, same inputs for both
+        m = draw_month(shadow, model.rate_table, rng, model.n_communities)
+        vectorised_month(shadow, model.adjacency, model.rate_table, m, settings)
+        months.append(m)
+    oracle = OracleModel(copy.deepcopy(res), model.adjacency, model.rate_table, settings)
+
+    t = time.perf_counter()
+    for m in months[:vector_months]:
+        vectorised_month(res, model.adjacency, model.rate_table, m, settings)
+    vec_s = (time.perf_counter() - t) / vector_months
+    t = time.perf_counter()
+    for m in months[:oracle_months]:
+        oracle.month(m)
+    obj_s = (time.perf_counter() - t) / oracle_months
+    return {
+        "residents": res.n,
+        "vectorised_s_per_month": vec_s, "objects_s_per_month": obj_s,
+        "vectorised_resident_steps_per_s": res.n / vec_s,
+        "objects_resident_steps_per_s": res.n / obj_s,
+        "ratio": obj_s / vec_s,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--months", type=int, default=120)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--oracle-residents", type=int, default=100_000)
+    parser.add_argument("--oracle-months", type=int, default=2)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+
+    run = full_run(args.months, args.scale, args.seed)
+    print(f"full district: {run['resident_rows']:,} resident rows, {run['months']} months at scale {run['scale']}")
+    print(f"  build            {run['build_s']:8.2f} s")
+    print(f"  per month        {run['s_per_month']:8.4f} s")
+    print(f"  total            {run['total_s']:8.2f} s   (target <= 10 s)")
+    print(f"  peak memory      {run['peak_rss_mb']:8.0f} MB  (target <= 1024 MB; resident set, imports included)")
+    tp = throughput(args.oracle_residents, 6, args.oracle_months, args.seed)
+    print(f"resident rules at {tp['residents']:,} residents (same inputs and random numbers):")
+    print(f"  vectorised       {tp['vectorised_s_per_month']:8.4f} s/month  "
+          f"{tp['vectorised_resident_steps_per_s']:14,.0f} resident-steps/s")
+    print(f"  object/resident  {tp['objects_s_per_month']:8.4f} s/month  "
+          f"{tp['objects_resident_steps_per_s']:14,.0f} resident-steps/s")
+    print(f"  ratio            {tp['ratio']:8.0f} x   (target >= 150 x)")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({"full_run": run, "throughput": tp,
+                                         "python": platform.python_version(),
+                                         "machine": platform.machine()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
