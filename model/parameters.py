@@ -265,11 +265,13 @@ _p("detection.broker_rate_per_hour", 0.0004, "per brokering hour per 1,000 resid
 
 # --- purchasing and projects (F6, F7, F11, F14) -----------------------------
 _p("purchase.budget_yuan", 30_000_000.0, "yuan per year", 0.0, 200_000_000.0, "F7",
-   "Government purchase of services from social organizations.", lever=True)
+   "Government purchase of services from social organizations; a change takes effect at "
+   "the next yearly budget and tender.", lever=True)
 _p("purchase.envelope_yuan", 100_000_000.0, "yuan per year", 0.0, 400_000_000.0, "F14",
-   "Budget ceiling for purchasing, social-work posts and incubation together.", lever=True)
+   "Budget ceiling for purchasing, social-work posts and incubation together (applied at "
+   "the next yearly budget).", lever=True)
 _p("purchase.common_projects", 144, "projects per year", 0, 1000, "F11",
-   "Common projects for vulnerable groups.", lever=True)
+   "Common projects for vulnerable groups (defined at the next yearly tender).", lever=True)
 _p("purchase.individual_projects", 36, "projects per year", 0, 1000, "F11",
    "Individual projects for a community's own needs (from consultation agendas).", lever=True)
 _p("purchase.cost_per_need_yuan", 420.0, "yuan per need-month", 50.0, 5000.0,

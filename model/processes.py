@@ -14,7 +14,7 @@ import numpy as np
 
 from model import rules
 from model.agents import Committee, OrgStatus, ProjectKind
-from model.contagion import neighbour_share, ties_of
+from model.contagion import neighbour_share_at, ties_of
 from model.parameters import N_CATEGORIES
 
 if TYPE_CHECKING:
@@ -133,7 +133,10 @@ def detect_needs(model: SansheModel) -> None:
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_community = 1.0 - (1.0 - p_grid) * (1.0 - p_broker)
 
-    served_share = neighbour_share(model.adjacency, res.served_last > 0, model.degree)
+    # Word of mouth matters only to residents with an undetected need.
+    waiting = np.unique(res.need_resident[~res.need_detected])
+    served_share = np.zeros(res.n, F32)
+    served_share[waiting] = neighbour_share_at(model.adjacency, res.served_last > 0, waiting)
     u = rng.random(res.need_key.size, dtype=F32)
     model.flow["detected"] = rules.detect_needs(res, p_community, p.needs.self_referral_prob_month,
                                                 p.needs.word_of_mouth_weight, served_share, u)
@@ -238,13 +241,15 @@ def deliver_services(model: SansheModel) -> None:
         pool[0][ct.project.community, ct.project.category] += ct.capacity_people
         pool[1][ct.project.community, ct.project.category] += ct.capacity_people * ct.org.quality
     # Organizations' own work in their home community.
-    free = p.orgs.free_service_share
-    for org in model.organizations(OrgStatus.ACTIVE):
-        if org.contracts:
-            continue
-        amount = free * org.capacity_people
-        cap2[org.home, org.category] += amount
-        qual2[org.home, org.category] += amount * org.quality
+    own = [o for o in model.organizations(OrgStatus.ACTIVE) if not o.contracts]
+    if own:
+        o = p.orgs
+        at = np.array([org.home * K + org.category for org in own])
+        amount = (p.orgs.free_service_share * o.hours_per_staff_month / o.hours_per_need
+                  * np.array([org.staff for org in own], dtype=float))
+        quality = np.array([org.quality for org in own])
+        cap2 += np.bincount(at, weights=amount, minlength=n_comm * K).reshape(n_comm, K)
+        qual2 += np.bincount(at, weights=amount * quality, minlength=n_comm * K).reshape(n_comm, K)
     # Volunteers: supervised ones at full efficiency, the rest at a fraction.
     v = p.volunteer
     useful = model.volunteers_people * v.hours_month * (
@@ -311,12 +316,22 @@ def _room_quality(com: Committee, sw) -> float:
 
 def _allocate(candidates: np.ndarray, cell: np.ndarray, priority: np.ndarray,
               capacity_rows: np.ndarray) -> np.ndarray:
-    """The candidates served: in each cell, the ``capacity_rows`` of highest priority."""
+    """The candidates served: in each cell, the ``capacity_rows`` of highest priority.
+
+    Cells with room for all their candidates serve them all; only the
+    candidates of cells short of capacity are ranked.
+    """
     if candidates.size == 0:
         return candidates
-    order, rank = rank_within_groups(cell[candidates], priority[candidates])
-    ranked = candidates[order]
-    return ranked[rank < capacity_rows[cell[ranked]]]
+    cells = cell[candidates]
+    short = np.bincount(cells, minlength=capacity_rows.size) > capacity_rows
+    contested = short[cells]
+    rest = candidates[contested]
+    order, rank = rank_within_groups(cell[rest], priority[rest])
+    ranked = rest[order]
+    served = np.concatenate([candidates[~contested], ranked[rank < capacity_rows[cell[ranked]]]])
+    served.sort()
+    return served
 
 
 # 7 -------------------------------------------------------------------------

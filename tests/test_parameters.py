@@ -52,3 +52,16 @@ def test_group_views_follow_set():
     p.set("admin.committee_tasks", 296)
     assert p.admin.committee_tasks == 296 and p["admin.committee_tasks"] == 296
     assert p.differences() == {"admin.committee_tasks": 296}
+
+
+def test_every_declared_parameter_is_read_by_the_model():
+    """A declared parameter that no code reads is a lie in the documentation."""
+    from pathlib import Path
+
+    import model
+
+    code = "\n".join(p.read_text() for p in Path(model.__file__).parent.glob("*.py")
+                     if p.name != "parameters.py")
+    unread = [path for path, p in PARAMETERS.items()
+              if f".{p.name}" not in code and f'"{path}"' not in code]
+    assert not unread, unread
