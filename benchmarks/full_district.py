@@ -59,7 +59,7 @@ def throughput(n_residents: int, vector_months: int, oracle_months: int, seed: i
     rng = np.random.default_rng(seed)
     res.participant[:] = (rng.random(res.n) < 0.08) & res.adult
     res.volunteer[:] = np.where(res.participant & (rng.random(res.n) < 0.4), 1, 0)
-    settings = RuleSettings()
+    settings = RuleSettings.from_params(model.params)
     months = []
     shadow = copy.deepcopy(res)
     for _ in range(max(vector_months, oracle_months)):  # realistic need stocks, same inputs for both

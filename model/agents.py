@@ -131,15 +131,17 @@ class Committee(FixedAgent):
         """Administration first; then consultation, direct service and brokering.
 
         Social-work-room staff are pulled into administration as the load
-        presses (DESIGN §4 step 3): a share ``diversion_max`` of their hours
-        at most, reached when the load is 80% of committee hours or more.
+        presses (DESIGN §4 step 3): from a load of ``diversion_onset`` times
+        the committee's hours, up to ``diversion_max`` of their hours at
+        twice that load.
         """
         p = self.model.params
         hours = self.hours_total
         load = self.admin_load_hours
         pressure = load / hours if hours > 0 else 1.0
-        share = p.committee.diversion_max * min(max((pressure - 0.4) / 0.4, 0.0), 1.0)
-        self.diverted_hours = self.room_hours * share
+        onset = p.committee.diversion_onset
+        share = p.committee.diversion_max * min(max((pressure - onset) / max(onset, 1e-9), 0.0), 1.0)
+        self.diverted_hours = min(self.room_hours * share, load)
         load_left = max(load - self.diverted_hours, 0.0)
         self.admin_hours = min(load_left, hours)
         free = hours - self.admin_hours
@@ -214,7 +216,7 @@ class Organization(FixedAgent):
         self.own_revenue_ratio = own_revenue_ratio
         self.incubated = incubated
         self.age_months = 0
-        self.reserves_yuan = 3.0 * self.monthly_cost
+        self.reserves_yuan = model.params.orgs.initial_reserve_months * self.monthly_cost
         self.contracts: list[Contract] = []
         self.past_contracts = 0
         self.evaluated_score = 0.0
@@ -239,8 +241,9 @@ class Organization(FixedAgent):
 
     def settle_finances(self) -> None:
         """Pay staff and overhead, collect contract tranches and own revenue;
-        cut a post when reserves run out, hire when contracts need hands and
-        money allows; go dormant without staff (DESIGN §4 step 9)."""
+        cut a post when reserves run out (the shortfall is taken as unpaid
+        wages, so reserves restart at zero), hire when contracts need hands
+        and money allows; go dormant without staff (DESIGN §4 step 9)."""
         self.age_months += 1
         if self.status is not OrgStatus.ACTIVE:
             self.dormant_months += 1
@@ -248,6 +251,7 @@ class Organization(FixedAgent):
         o = self.model.params.orgs
         cost = self.monthly_cost
         contract_income = sum(c.project.value_yuan / 12.0 for c in self.contracts)
+        self.model.government.pay(contract_income)
         self.reserves_yuan += contract_income + cost * self.own_revenue_ratio - cost
         demand = sum(c.target_people / 12.0 for c in self.contracts)
         if self.reserves_yuan < 0 and self.staff > 0:
@@ -269,7 +273,7 @@ class Organization(FixedAgent):
             return
         target = int(round(self.staff * self.model.params.orgs.social_worker_share))
         while len(self.social_workers) > target:
-            self.social_workers[-1].leave(stay_in_sector=True, post_cut=True)
+            self.social_workers[-1].leave(stay_in_sector=True)
         if len(self.social_workers) < target:
             self.model.recruit_social_worker(self)
 
@@ -304,7 +308,8 @@ class SocialWorker(Agent):
     def wear(self, pressure: float) -> None:
         """Burnout rises with pressure above 1 (caseload or diversion) and recovers below it."""
         self.experience_months += 1
-        self.burnout = float(np.clip(self.burnout + 0.1 * (pressure - 1.0), 0.0, 1.0))
+        rate = self.model.params.social_work.burnout_rate
+        self.burnout = float(np.clip(self.burnout + rate * (pressure - 1.0), 0.0, 1.0))
 
     def turnover_prob_month(self) -> float:
         sw = self.model.params.social_work
@@ -312,18 +317,15 @@ class SocialWorker(Agent):
         yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), 0.99)
         return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
 
-    def leave(self, stay_in_sector: bool, post_cut: bool = False) -> None:
-        """Leave the post; a certified worker who stays in the sector returns to the talent pool.
-
-        ``post_cut`` says the employer already cut the post (an organization
-        shrinking); otherwise an organization loses a member of staff.
-        """
+    def leave(self, stay_in_sector: bool) -> None:
+        """Leave the post; a certified worker who stays in the sector returns to
+        the talent pool. The post stays open: a room post is refilled by
+        :func:`~model.processes.social_worker_turnover`, an organization's by
+        :meth:`Organization.sync_social_workers`."""
         employer_list = (self.employer.room if self.in_room else self.employer.social_workers)
         employer_list.remove(self)
         if self.certified and stay_in_sector:
             self.model.talent_pool += 1
-        if not self.in_room and not post_cut:
-            self.employer.staff = max(self.employer.staff - 1, 0)
         self.remove()
 
 
@@ -343,4 +345,9 @@ class DistrictGovernment(Agent):
         self.spent_yuan = 0.0
         self.spent_year_yuan = 0.0
         self.room_wages_yuan = 0.0
+
+    def pay(self, amount_yuan: float) -> None:
+        """Record a contract tranche paid this month."""
+        self.spent_yuan += amount_yuan
+        self.spent_year_yuan += amount_yuan
 

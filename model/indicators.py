@@ -48,10 +48,11 @@ DISTRICT_INDICATORS: dict[str, tuple[str, int, str]] = {
     "social_worker_caseload": ("needs per room worker per month", 0, "room casework load (P4)"),
     "purchase_spent_yuan": ("yuan per month", 0, "purchase contract money paid this month (F7)"),
     "cost_per_need_met_yuan": ("yuan", -1, "purchase money per need met through contracts"),
-    "coverage_gini": ("Gini in [0, 1]", -1, "inequality of need coverage across communities"),
-    "org_births": ("organizations per year", 0, "founded at the start of this year"),
-    "orgs_cleaned_up": ("organizations per year", 0, "cleaned up at the start of this year (F9)"),
-    "orgs_deregistered": ("organizations per year", 0, "deregistered at the start of this year (F9)"),
+    "coverage_gini": ("Gini in [0, 1]", -1,
+                      "inequality across communities of need coverage over the last 12 months"),
+    "org_births": ("organizations", 0, "founded in this month's yearly cycle (0 in other months)"),
+    "orgs_cleaned_up": ("organizations", 0, "cleaned up in this month's yearly cycle (F9; 0 in other months)"),
+    "orgs_deregistered": ("organizations", 0, "deregistered in this month's yearly cycle (F9; 0 in other months)"),
     "committee_tasks": ("items", -1, "items on the committees' list, with creep (F1)"),
 }
 
@@ -84,6 +85,7 @@ class Recorder:
         self.district: list[dict[str, float]] = []
         self.community: list[np.ndarray] = []
         self.months: list[int] = []
+        self._closed: list[tuple[np.ndarray, np.ndarray]] = []  # (met, abandoned) by community, last 12 months
 
     def record(self, model: SansheModel) -> None:
         res, p = model.residents, model.params
@@ -102,6 +104,9 @@ class Recorder:
         met_v = np.bincount(res.community[met_res], weights=res.vulnerable[met_res], minlength=n_comm)
         ab_v = np.bincount(res.community[ab_res], weights=res.vulnerable[ab_res], minlength=n_comm)
         coverage_c = _ratio(met_c, met_c + ab_c)
+        self._closed = (self._closed + [(met_c, ab_c)])[-12:]
+        met_12 = sum(m for m, _ in self._closed)
+        closed_12 = met_12 + sum(a for _, a in self._closed)
         coverage_v_c = _ratio(met_v, met_v + ab_v)
         age_sum_c = np.bincount(res.community[res.need_resident], weights=res.need_age, minlength=n_comm)
         open_c = np.bincount(res.community[res.need_resident], minlength=n_comm)
@@ -150,6 +155,7 @@ class Recorder:
         met_contracts = flow.get("met_by_contracts_people", 0.0)
         n_adults = adults_c.sum()
         year = model.year_flow
+        cycle = model.month % 12 == 1
         room_workers = [w for c in coms for w in c.room]
         row = {
             "month": model.month,
@@ -181,10 +187,10 @@ class Recorder:
             "social_worker_caseload": float(np.mean([w.caseload for w in room_workers])) if room_workers else 0.0,
             "purchase_spent_yuan": spent,
             "cost_per_need_met_yuan": float(_ratio(spent, met_contracts)),
-            "coverage_gini": gini(np.nan_to_num(coverage_c, nan=0.0)),
-            "org_births": year.get("births", 0),
-            "orgs_cleaned_up": year.get("cleaned_up", 0),
-            "orgs_deregistered": year.get("deregistered", 0),
+            "coverage_gini": gini(_ratio(met_12, closed_12)[closed_12 > 0]),
+            "org_births": year.get("births", 0) if cycle else 0,
+            "orgs_cleaned_up": year.get("cleaned_up", 0) if cycle else 0,
+            "orgs_deregistered": year.get("deregistered", 0) if cycle else 0,
             "committee_tasks": p.admin.committee_tasks * model.task_creep_factor,
         }
         self.district.append(row)

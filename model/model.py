@@ -28,12 +28,6 @@ from model.parameters import Params
 from model.residents import build_residents, need_rate_table
 from model.scenario import LeverChange, Scenario
 
-STREAMS = (
-    "build", "network", "needs", "admin", "detection", "consultation", "services",
-    "participation", "organizations", "workers", "tender", "births", "exam",
-)
-"""Named random streams, one per mechanism, so that switching a lever on
-does not reshuffle the draws of unrelated mechanisms (common random numbers)."""
 
 
 class SansheModel(mesa.Model):
@@ -54,9 +48,6 @@ class SansheModel(mesa.Model):
         self.seed = seed
         self.params = params if params is not None else self.scenario.resolved_params()
         self.changes: list[LeverChange] = list(self.scenario.changes)
-        self.streams = {name: np.random.default_rng(
-            np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
-            for name in STREAMS}
         self.month = 0
         self.task_creep_factor = 1.0
         self.talent_pool = self.params.social_work.talent_pool
@@ -70,7 +61,7 @@ class SansheModel(mesa.Model):
     # --- construction ------------------------------------------------------
     def _build(self) -> None:
         p = self.params
-        rng = self.streams["build"]
+        rng = self.stream("build")
         self.scale = p.population.population_scale
         self.people_per_row = 1.0 / self.scale
         self.district = build_district_graph(p.population.communities, p.population.streets)
@@ -83,7 +74,7 @@ class SansheModel(mesa.Model):
         self.adjacency = build_resident_network(
             res.community_start, res.household, self.district,
             p.network.lattice_degree, p.network.rewire_prob, p.network.cross_community_share,
-            self.streams["network"],
+            self.stream("network"),
         )
         self.degree = np.diff(self.adjacency.indptr)
         self.inverse_degree = (1.0 / np.maximum(self.degree, 1)).astype(np.float32)
@@ -132,7 +123,19 @@ class SansheModel(mesa.Model):
         for _ in range(p.orgs.initial_count):
             self.found_organization(rng, home=int(rng.integers(self.n_communities)))
         for org in self.organizations():
-            org.age_months = int(rng.integers(0, 120))
+            org.age_months = int(rng.integers(0, p.orgs.initial_age_max_months + 1))
+
+    def stream(self, name: str) -> np.random.Generator:
+        """The random stream of one mechanism in the current month.
+
+        Every (mechanism, month) pair has its own generator, derived from the
+        run's seed with ``SeedSequence(seed, spawn_key=(crc32(name), month))``.
+        So moving a lever changes the draws of the mechanisms it touches and
+        of no other, and never the draws of later months (common random
+        numbers across scenarios).
+        """
+        key = (zlib.crc32(name.encode()), self.month)
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
 
     # --- helpers used by agents and processes --------------------------------
     def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
@@ -153,7 +156,8 @@ class SansheModel(mesa.Model):
             cats = TYPE_CATEGORIES[org_type]
             category = int(cats[int(rng.integers(len(cats)))])
         staff = int(rng.geometric(1.0 / o.staff_mean))
-        quality = float(np.clip(rng.normal(o.quality_mean + 0.05 * incubated, 0.1), 0.05, 0.99))
+        quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
+                                           o.quality_sd), 0.05, 0.99))
         sd = o.own_revenue_sd
         ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
         org = Organization(self, org_type, category, staff, quality, ratio, incubated)
@@ -194,8 +198,8 @@ class SansheModel(mesa.Model):
         """Whether an organization finds a new member of staff this month.
 
         The district's sector can absorb a limited number of hires a month
-        (one per 10 active organizations), so fast growth in contracts meets
-        a labour constraint (P4)."""
+        (``orgs.hiring_rate_month`` per active organization), so fast growth
+        in contracts meets a labour constraint (P4)."""
         if self.hiring_pool_month <= 0:
             return False
         self.hiring_pool_month -= 1

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from model import rules
 from model.contagion import neighbour_counts
-from model.parameters import N_CATEGORIES
+from model.parameters import N_CATEGORIES, Params
 from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
 
 F32 = np.float32
@@ -35,22 +35,35 @@ F32 = np.float32
 
 @dataclass
 class RuleSettings:
-    """The scalar parameters of the resident rules."""
+    """The scalar parameters of the resident rules, read from the declaration."""
 
-    abandon_prob: float = 0.12
-    self_referral: float = 0.06
-    word_of_mouth: float = 0.4
-    trust_weight: float = 2.0
-    civic_weight: float = 2.0
-    sensitivity: float = 10.0
-    dropout: float = 0.04
-    volunteer_sensitivity: float = 6.0
-    alpha_s: float = 0.3
-    alpha_e: float = 0.1
-    bystander_weight: float = 0.2
-    trust_gain: float = 0.03
-    loss_ratio: float = 2.5
-    voice_bonus: float = 0.03
+    abandon_prob: float
+    self_referral: float
+    word_of_mouth: float
+    trust_weight: float
+    civic_weight: float
+    sensitivity: float
+    dropout: float
+    volunteer_sensitivity: float
+    alpha_s: float
+    alpha_e: float
+    bystander_weight: float
+    trust_gain: float
+    loss_ratio: float
+    voice_bonus: float
+
+    @classmethod
+    def from_params(cls, p: Params | None = None) -> RuleSettings:
+        p = p or Params()
+        return cls(
+            abandon_prob=p.needs.abandon_prob_month, self_referral=p.needs.self_referral_prob_month,
+            word_of_mouth=p.needs.word_of_mouth_weight, trust_weight=p.participation.trust_weight,
+            civic_weight=p.participation.civic_weight,
+            sensitivity=p.participation.neighbour_sensitivity, dropout=p.participation.dropout_month,
+            volunteer_sensitivity=p.volunteer.neighbour_sensitivity,
+            alpha_s=p.trust.alpha_satisfaction, alpha_e=p.trust.alpha_expectation,
+            bystander_weight=p.trust.bystander_weight, trust_gain=p.trust.gain_month,
+            loss_ratio=p.trust.loss_ratio, voice_bonus=p.consultation.voice_trust_bonus)
 
 
 @dataclass
@@ -223,12 +236,13 @@ class ResidentAgent(mesa.Agent):
         self.trust_committee = F32(min(max(self.trust_committee, F32(0)), F32(1)))
         gov = F32(min(max(self.satisfaction - penalty_c[self.community], F32(0)), F32(1)))
         self.trust_government = _asymmetric(self.trust_government, gov, s)
+        self.trust_government = F32(min(max(self.trust_government, F32(0)), F32(1)))
 
 
 def _asymmetric(trust, target, s: RuleSettings):
     gap = F32(target - trust)
     up = F32(max(gap, F32(0)) * F32(s.trust_gain))
-    down = F32(min(gap, F32(0)) * F32(s.trust_gain * s.loss_ratio))
+    down = F32(min(gap, F32(0)) * F32(min(s.trust_gain * s.loss_ratio, 1.0)))
     return F32(F32(trust + up) + down)
 
 

@@ -135,6 +135,8 @@ _p("population.share_low_income", 0.03, "share", 0.0, 0.2,
    "Residents in low-income (dibao or marginal) households; drawn per household.")
 _p("population.share_other_special", 0.02, "share", 0.0, 0.2, "assumption",
    "Other special groups (left-behind children, released prisoners, addicts in recovery...).")
+_p("population.civic_concentration", 4.0, "beta concentration (a + b)", 0.5, 100.0, "assumption",
+   "How tightly civic disposition clusters around its mean.")
 _p("population.civic_disposition_mean", 0.3, "share", 0.0, 1.0, "assumption",
    "Mean civic disposition (beta distributed) that raises participation.")
 
@@ -203,8 +205,9 @@ _p("admin.hours_per_request", 0.5, "hours", 0.05, 5.0, "assumption",
 _p("admin.approvals_to_street_share", 1.0, "share", 0.0, 1.0, "F2",
    "Share of residents' administrative matters handled by the street public service "
    "centre instead of the committee.", lever=True)
-_p("admin.street_centre_requests_month", 1400.0, "requests per street per month",
-   0.0, 20_000.0, "assumption", "Monthly processing capacity of one street public service centre (F2).",
+_p("admin.street_centre_requests_month", 1800.0, "requests per street per month",
+   0.0, 20_000.0, "assumption", "Monthly processing capacity of one street public service centre (F2), in residents' "
+   "matters; stripped items count as request-equivalents.",
    lever=True)
 _p("admin.platform_enabled", True, "bool", None, None, "F16",
    "One-door, one-window information platform.", lever=True)
@@ -233,6 +236,9 @@ _p("committee.service_quality", 0.6, "share", 0.0, 1.0, "assumption",
    "Probability that a committee service meets the need.")
 _p("committee.diversion_max", 0.3, "share", 0.0, 1.0, "domain.md §4.8 (δ_div)",
    "Largest share of social-work-room hours pulled into administration.")
+_p("committee.diversion_onset", 0.4, "administrative load / committee hours", 0.0, 2.0, "assumption",
+   "Load at which room social workers start to be pulled into administration; all of "
+   "``diversion_max`` is reached at twice this load.")
 _p("committee.certified_share_initial", 0.32, "share", 0.0, 1.0, "F10 (366 = 32%)",
    "Share of community workers (room posts included) holding the social-work qualification at the start.")
 _p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
@@ -292,6 +298,10 @@ _p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid 
 _p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.")
 _p("purchase.weight_record", 0.3, "score weight", 0.0, 1.0, "assumption",
    "Bid score weight of track record (contracts held before).")
+_p("purchase.evaluation_delivery_weight", 0.5, "score weight", 0.0, 1.0, "assumption",
+   "Weight of delivery against target in a contract's evaluated score (the rest is quality).")
+_p("purchase.record_saturation", 5, "contracts", 1, 50, "assumption",
+   "Contracts held before after which the track record counts fully in a bid.")
 _p("purchase.renewal_score", 0.6, "share", 0.0, 1.0, "assumption",
    "Evaluated delivery above which a contract is renewed without a new tender.")
 
@@ -316,6 +326,10 @@ _p("social_work.turnover_org_year", 0.18, "share per year", 0.0, 0.6,
    "曾守锤 et al. 2020 (≈20%/yr)", "Yearly turnover of social workers in organizations.")
 _p("social_work.burnout_turnover_multiplier", 2.0, "multiplier at full burnout", 1.0, 10.0,
    "assumption", "How much full burnout multiplies the turnover hazard.")
+_p("social_work.burnout_rate", 0.1, "burnout per month per unit of excess pressure", 0.0, 1.0,
+   "assumption", "How fast burnout builds when pressure exceeds 1 (and recovers below it).")
+_p("social_work.diversion_pressure", 2.0, "pressure per share of hours diverted", 0.0, 10.0,
+   "assumption", "Pressure on a room social worker from each unit share of hours pulled into administration.")
 _p("social_work.recruit_prob_month", 0.25, "share per month", 0.0, 1.0, "assumption",
    "Monthly probability that a vacant post is filled from the labour market "
    "(transfer or open recruitment), before the talent constraint.")
@@ -327,8 +341,10 @@ _p("social_work.stay_in_sector_share", 0.5, "share", 0.0, 1.0, "assumption",
    "Share of social workers who leave a post but stay in the district's talent pool.")
 _p("social_work.exam_pass_prob", 0.12, "share per year", 0.0, 1.0,
    "assumption, calibrated to F10 (domain.md §4.8: 0.05-0.5)",
-   "Yearly probability that an uncertified community worker passes the national exam.",
-   lever=True)
+   "Yearly probability that an uncertified community worker passes the national exam, with "
+   "the district's training support.", lever=True)
+_p("social_work.training_pass_multiplier", 3.0, "multiplier", 1.0, 10.0, "assumption",
+   "How many times training and exam support multiplies the pass probability.")
 _p("social_work.training_support", True, "bool", None, None, "F10 (training and exam support)",
    "District training and exam support; without it the pass probability is a third.",
    lever=True)
@@ -408,6 +424,16 @@ _p("orgs.own_revenue_sd", 0.3, "log sd", 0.0, 2.0, "assumption",
    "Spread (lognormal) of own-revenue ratios across organizations.")
 _p("orgs.free_service_share", 0.05, "share of staff hours", 0.0, 1.0, "assumption",
    "Share of uncontracted staff hours serving needs in the home community.")
+_p("orgs.initial_reserve_months", 3.0, "months of cost", 0.0, 24.0, "assumption",
+   "Reserves of an organization when founded, in months of its costs.")
+_p("orgs.initial_age_max_months", 120, "months", 0, 600, "assumption",
+   "Organizations present at the start have ages drawn uniformly below this.")
+_p("orgs.hiring_rate_month", 0.1, "hires per active organization per month", 0.0, 1.0,
+   "assumption (P4: the sector's labour market is finite)",
+   "Hires the whole sector can make in a month, per active organization.")
+_p("orgs.quality_sd", 0.1, "share", 0.0, 0.5, "assumption", "Spread of new organizations' quality.")
+_p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
+   "Quality an incubated organization starts with above the mean.")
 _p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
 _p("orgs.quality_learning_year", 0.05, "share per year", 0.0, 1.0, "assumption (η_exp)",
    "Yearly gain in quality from contract experience.")

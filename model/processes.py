@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from model.model import SansheModel
 
 F32 = np.float32
+REFERENCE_GRID_HOUSEHOLDS = 300.0
+"""The grid size at which ``detection.rate_per_grid_staff`` is stated (its unit)."""
 
 
 def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -51,11 +53,12 @@ def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray
 # 1 -------------------------------------------------------------------------
 def needs_arise(model: SansheModel) -> None:
     """Open needs age and some end unmet; new needs arise by group and category."""
-    res, p, rng = model.residents, model.params, model.streams["needs"]
-    u_need = rng.random(res.need_key.size, dtype=F32)
+    res, p = model.residents, model.params
+    u_arrive = model.stream("needs.arrive").random(res.n, dtype=F32)
+    u_need = model.stream("needs.abandon").random(res.need_key.size, dtype=F32)
     abandoned = rules.age_and_abandon(res, p.needs.abandon_prob_month, u_need)
-    u_arrive = rng.random(res.n, dtype=F32)
-    new = rules.arise_needs(res, model.rate_table, u_arrive, rng, model.resident_need_rate)
+    new = rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
+                            model.resident_need_rate)
     model.flow = {"abandoned": abandoned, "new_needs": int(new.size)}
 
 
@@ -65,11 +68,14 @@ def administrative_load(model: SansheModel) -> None:
 
     Hours = residual work + per-item hours × (items on the list + the part of
     merged and optimised items that still costs time) + residents' matters
-    not handled by the street centre + campaigns. Items taken up, stripped
-    or cancelled cost the committee nothing. The stripped matters queue at
-    the street centres, which have finite capacity.
+    not handled by the street centre + campaigns. Items taken up (to the
+    district) or cancelled cost nobody in the street; items stripped off go
+    to the street public service centre, which does each once for all its
+    communities, in request-equivalents of ``hours_per_request``. Stripped
+    items and residents' matters queue at the centres, which have finite
+    capacity (F2).
     """
-    p, rng = model.params, model.streams["admin"]
+    p, rng = model.params, model.stream("admin")
     a = p.admin
     routes = np.array([a.route_up_share, a.route_strip_share, a.route_cancel_share,
                        a.route_merge_share, a.route_optimise_share])
@@ -88,9 +94,10 @@ def administrative_load(model: SansheModel) -> None:
         c = com.community
         com.admin_load_hours = (a.residual_admin_share * com.hours_total + item_hours
                                 + request_hours[c] + campaigns[c])
+    stripped = removed * routes[1] * a.hours_per_task_month * platform / a.hours_per_request
     incoming = np.bincount(model.street_of, weights=to_street, minlength=len(model.street_centres))
     for centre in model.street_centres:
-        centre.process(float(incoming[centre.street]))
+        centre.process(float(incoming[centre.street]) + stripped)
 
 
 # 3 -------------------------------------------------------------------------
@@ -124,11 +131,11 @@ def detect_needs(model: SansheModel) -> None:
     The '1' of a grid is a community worker, available in the share of time
     administration leaves; the X helpers are not drawn into administration.
     """
-    res, p, rng = model.residents, model.params, model.streams["detection"]
+    res, p, rng = model.residents, model.params, model.stream("detection")
     d = p.detection
     admin_share = np.array([com.admin_share for com in model.committees])
     staff = (1.0 - admin_share) + d.grid_helpers
-    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff * 300.0 / d.households_per_grid)
+    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff * REFERENCE_GRID_HOUSEHOLDS / d.households_per_grid)
     broker = np.array([com.brokering_hours for com in model.committees])
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_community = 1.0 - (1.0 - p_grid) * (1.0 - p_broker)
@@ -148,7 +155,7 @@ def hold_consultations(model: SansheModel) -> None:
     committee's consultation hours pay for; attendees voice their open needs,
     which become known and form the community's agenda; an attendee whose
     concern tops the agenda gains voice (a trust bonus)."""
-    res, p, rng = model.residents, model.params, model.streams["consultation"]
+    res, p, rng = model.residents, model.params, model.stream("consultation")
     c = p.consultation
     n_comm = model.n_communities
     model.flow["voice"] = np.zeros(res.n, bool)
@@ -192,43 +199,37 @@ def hold_consultations(model: SansheModel) -> None:
 def deliver_services(model: SansheModel) -> None:
     """Committees, social-work rooms (F12), contracted organizations (F6, F11),
     organizations' own work and volunteers led by social workers (F13) serve
-    detected needs.
+    detected needs, in four passes:
 
-    Capacity is pooled per community and category. Pass 1 serves vulnerable
-    residents only: common projects and room casework. Pass 2 serves every
-    remaining detected need: committee service, individual projects,
-    organizations' own work, volunteers, and room capacity pass 1 left
-    unused. Within a pool the longest-waiting needs go first; a served need
-    is met with the pool's capacity-weighted quality.
+    1. common projects serve vulnerable residents in their community and category;
+    2. room casework and the common projects' unused capacity serve
+       vulnerable residents of the community, any category (a provider with
+       spare hours takes referrals);
+    3. individual projects and organizations' own work serve anyone in their
+       community and category;
+    4. committees' direct service, volunteers, and capacity left from
+       passes 2 and 3 serve anyone still waiting in the community.
+
+    Within a pool the longest-waiting needs go first; a served need is met
+    with the pool's capacity-weighted quality. Capacity is in people and is
+    rounded to resident rows once per pool (unbiased), so a pool serving a
+    whole community loses nothing to rounding across categories.
     """
-    res, p, rng = model.residents, model.params, model.streams["services"]
+    res, p = model.residents, model.params
+    rng, rng_cap = model.stream("services"), model.stream("services.capacity")
     n_comm, K = model.n_communities, N_CATEGORIES
+    n_cells = n_comm * K
     need_res = res.need_resident
-    cell = res.community[need_res].astype(np.int64) * K + res.need_category
-    det = res.need_detected
+    comm = res.community[need_res]
+    cell = comm * K + res.need_category
     vul = res.vulnerable[need_res]
-    det_counts = np.bincount(cell[det], minlength=n_comm * K).reshape(n_comm, K).astype(float)
-    det_vul = np.bincount(cell[det & vul], minlength=n_comm * K).reshape(n_comm, K).astype(float)
-    share_all = det_counts / np.maximum(det_counts.sum(1, keepdims=True), 1.0)
-    share_vul = det_vul / np.maximum(det_vul.sum(1, keepdims=True), 1.0)
+    u_key = rng.random(res.need_key.size)
+    u_met = rng.random(res.need_key.size)
+    priority = -res.need_age.astype(np.float64) + u_key  # oldest first, random ties
 
-    cap1, qual1 = np.zeros((n_comm, K)), np.zeros((n_comm, K))  # capacity, capacity × quality
-    cap2, qual2 = np.zeros((n_comm, K)), np.zeros((n_comm, K))
-
-    def add(cap, qual, amount, quality):
-        cap += amount
-        qual += amount * quality
-
-    # Committees' direct service.
-    com_cap = np.array([com.service_hours for com in model.committees]) / p.committee.hours_per_need
-    add(cap2, qual2, com_cap[:, None] * share_all, p.committee.service_quality)
-    # Social-work rooms: casework for vulnerable residents first.
-    sw = p.social_work
-    room_cap = np.array([com.casework_hours for com in model.committees]) / sw.hours_per_case
-    room_q = np.array([_room_quality(com, sw) for com in model.committees])
-    room1 = room_cap[:, None] * share_vul
-    add(cap1, qual1, room1, room_q[:, None])
-    # Contracts.
+    # Pools by cell (community × category): contracts and organizations' own work.
+    common_cap, common_q = np.zeros(n_cells), np.zeros(n_cells)
+    cell_cap, cell_q = np.zeros(n_cells), np.zeros(n_cells)
     contracts = model.government.contracts
     by_org: dict[int, float] = {}
     for ct in contracts:
@@ -237,74 +238,84 @@ def deliver_services(model: SansheModel) -> None:
         money = ct.project.value_yuan / 12.0 / p.purchase.cost_per_need_yuan
         labour = ct.org.capacity_people * ct.project.value_yuan / by_org[ct.org.unique_id]
         ct.capacity_people = min(money, labour)
-        pool = (cap1, qual1) if ct.project.kind is ProjectKind.COMMON else (cap2, qual2)
-        pool[0][ct.project.community, ct.project.category] += ct.capacity_people
-        pool[1][ct.project.community, ct.project.category] += ct.capacity_people * ct.org.quality
-    # Organizations' own work in their home community.
+        j = ct.project.community * K + ct.project.category
+        cap, q = (common_cap, common_q) if ct.project.kind is ProjectKind.COMMON else (cell_cap, cell_q)
+        cap[j] += ct.capacity_people
+        q[j] += ct.capacity_people * ct.org.quality
     own = [o for o in model.organizations(OrgStatus.ACTIVE) if not o.contracts]
     if own:
         o = p.orgs
         at = np.array([org.home * K + org.category for org in own])
-        amount = (p.orgs.free_service_share * o.hours_per_staff_month / o.hours_per_need
+        amount = (o.free_service_share * o.hours_per_staff_month / o.hours_per_need
                   * np.array([org.staff for org in own], dtype=float))
-        quality = np.array([org.quality for org in own])
-        cap2 += np.bincount(at, weights=amount, minlength=n_comm * K).reshape(n_comm, K)
-        qual2 += np.bincount(at, weights=amount * quality, minlength=n_comm * K).reshape(n_comm, K)
-    # Volunteers: supervised ones at full efficiency, the rest at a fraction.
+        cell_cap += np.bincount(at, weights=amount, minlength=n_cells)
+        cell_q += np.bincount(at, weights=amount * np.array([org.quality for org in own]), minlength=n_cells)
+
+    # Pools by community: room casework, then committee service and volunteers.
+    sw = p.social_work
+    room_cap = np.array([com.casework_hours for com in model.committees]) / sw.hours_per_case
+    room_q = np.array([_room_quality(com, sw) for com in model.committees])
     v = p.volunteer
-    useful = model.volunteers_people * v.hours_month * (
-        model.supervised_share * v.efficiency + (1 - model.supervised_share) * v.unsupervised_efficiency)
-    add(cap2, qual2, (useful / v.hours_per_need)[:, None] * share_all, v.service_quality)
+    volunteer_cap = model.volunteers_people * v.hours_month * (
+        model.supervised_share * v.efficiency
+        + (1 - model.supervised_share) * v.unsupervised_efficiency) / v.hours_per_need
+    committee_cap = np.array([com.service_hours for com in model.committees]) / p.committee.hours_per_need
 
-    u_key = rng.random(res.need_key.size)
-    u_met = rng.random(res.need_key.size)
-    priority = -res.need_age.astype(np.float64) + u_key  # oldest first, random ties
+    waiting = res.need_detected.copy()
+    served_parts, met_parts = [], []
 
-    # Pass 1: vulnerable residents.
-    rows1 = stochastic_round(cap1.ravel() * model.scale, rng)
-    cand1 = np.flatnonzero(det & vul)
-    served1 = _allocate(cand1, cell, priority, rows1)
-    used1 = np.bincount(cell[served1], minlength=n_comm * K)
-    room_frac = np.divide(room1.ravel(), cap1.ravel(), out=np.zeros(n_comm * K), where=cap1.ravel() > 0)
-    room_left = (rows1 - used1) * room_frac / model.scale  # people
-    cap2_all = cap2.ravel() + room_left
-    qual2_all = qual2.ravel() + room_left * np.repeat(room_q, K)
-    # Pass 2: everyone still waiting.
-    rows2 = stochastic_round(cap2_all * model.scale, rng)
-    waiting = det.copy()
-    waiting[served1] = False
-    served2 = _allocate(np.flatnonzero(waiting), cell, priority, rows2)
+    def serve(candidates, groups, capacity_people, quality_sum):
+        """Serve from one set of pools; return what each pool left unused
+        (people, per community) and its quality sum, with the served and met."""
+        rows = stochastic_round(capacity_people * model.scale, rng_cap)
+        served = _allocate(candidates, groups, priority, rows)
+        quality = np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
+                            where=capacity_people > 0)
+        met = served[u_met[served] < quality[groups[served]]]
+        waiting[served] = False
+        served_parts.append(served)
+        met_parts.append(met)
+        left = (rows - np.bincount(groups[served], minlength=rows.size)) / model.scale
+        left_q = left * quality
+        if rows.size == n_cells:  # cell pools: sum what is left by community
+            left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
+        return left, left_q, served, met
 
-    q1 = np.divide(qual1.ravel(), cap1.ravel(), out=np.zeros(n_comm * K), where=cap1.ravel() > 0)
-    q2 = np.divide(qual2_all, cap2_all, out=np.zeros(n_comm * K), where=cap2_all > 0)
-    met1 = served1[u_met[served1] < q1[cell[served1]]]
-    met2 = served2[u_met[served2] < q2[cell[served2]]]
+    left1, left1_q, served1, met1 = serve(np.flatnonzero(waiting & vul), cell, common_cap, common_q)
+    left2, left2_q, served2, _ = serve(np.flatnonzero(waiting & vul), comm, room_cap + left1,
+                                       room_cap * room_q + left1_q)
+    left3, left3_q, served3, met3 = serve(np.flatnonzero(waiting), cell, cell_cap, cell_q)
+    generic = committee_cap + volunteer_cap + left2 + left3
+    generic_q = (committee_cap * p.committee.service_quality + volunteer_cap * v.service_quality
+                 + left2_q + left3_q)
+    serve(np.flatnonzero(waiting), comm, generic, generic_q)
 
     # Attribute delivery to contracts in proportion to their share of the pool.
-    served_cell = [np.bincount(cell[s], minlength=n_comm * K) / model.scale for s in (served1, served2)]
-    met_cell = [np.bincount(cell[m], minlength=n_comm * K) / model.scale for m in (met1, met2)]
-    pool_cap = [cap1.ravel(), cap2_all]
     met_by_contracts = 0.0
-    for ct in contracts:
-        i = 0 if ct.project.kind is ProjectKind.COMMON else 1
-        j = ct.project.community * K + ct.project.category
-        if pool_cap[i][j] > 0:
-            share = ct.capacity_people / pool_cap[i][j]
-            ct.delivered_people += served_cell[i][j] * share
-            met_by_contracts += met_cell[i][j] * share
-    room_served = (served_cell[0] * room_frac).reshape(n_comm, K).sum(axis=1)
+    for pool_cap, served, met, kind in ((common_cap, served1, met1, ProjectKind.COMMON),
+                                        (cell_cap, served3, met3, ProjectKind.INDIVIDUAL)):
+        served_cell = np.bincount(cell[served], minlength=n_cells) / model.scale
+        met_cell = np.bincount(cell[met], minlength=n_cells) / model.scale
+        for ct in contracts:
+            j = ct.project.community * K + ct.project.category
+            if ct.project.kind is kind and pool_cap[j] > 0:
+                share = ct.capacity_people / pool_cap[j]
+                ct.delivered_people += served_cell[j] * share
+                met_by_contracts += met_cell[j] * share
+    room_share = np.divide(room_cap, room_cap + left1, out=np.zeros(n_comm), where=room_cap + left1 > 0)
+    room_served = np.bincount(comm[served2], minlength=n_comm) / model.scale * room_share
     for com in model.committees:
         for w in com.room:
             w.caseload = room_served[com.community] / len(com.room)
 
-    met = np.concatenate([met1, met2])
+    met = np.concatenate(met_parts)
     met_keys = res.need_key[met]
     keep = np.ones(res.need_key.size, bool)
     keep[met] = False
     res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
     res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
     model.flow.update(met=met_keys, met_by_contracts_people=met_by_contracts,
-                      served_people=(served1.size + served2.size) / model.scale)
+                      served_people=sum(s.size for s in served_parts) / model.scale)
 
 
 def _room_quality(com: Committee, sw) -> float:
@@ -347,7 +358,7 @@ def update_participation(model: SansheModel) -> None:
     the neighbours' states at the start of the step; the neighbour counts
     are kept up to date from the residents who changed.
     """
-    res, p, rng = model.residents, model.params, model.streams["participation"]
+    res, p, rng = model.residents, model.params, model.stream("participation")
     pa, v = p.participation, p.volunteer
     per_1000 = model.people_per_community / 1000.0
     consult = np.array([com.consultation_hours for com in model.committees])
@@ -406,21 +417,20 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
 # 9 -------------------------------------------------------------------------
 def settle_organizations(model: SansheModel) -> None:
     """Organizations pay staff and overhead and collect revenue, in random order
-    (hires are limited each month, one per ten active organizations)."""
-    rng = model.streams["organizations"]
+    (the sector's hires a month are limited by ``orgs.hiring_rate_month``)."""
+    rng = model.stream("organizations.settle")
     orgs = model.organizations()
-    model.hiring_pool_month = max(1, sum(o.status is OrgStatus.ACTIVE for o in orgs) // 10)
+    active = sum(o.status is OrgStatus.ACTIVE for o in orgs)
+    model.hiring_pool_month = max(1, int(round(active * model.params.orgs.hiring_rate_month)))
+    model.government.spent_yuan = 0.0
     for i in rng.permutation(len(orgs)):
         orgs[i].settle_finances()
-    spent = sum(ct.project.value_yuan / 12.0 for ct in model.government.contracts)
-    model.government.spent_yuan = spent
-    model.government.spent_year_yuan += spent
 
 
 def social_worker_turnover(model: SansheModel) -> None:
     """Social workers burn out under diversion and caseload and leave; vacant
     room posts are filled by conversion, transfer or recruitment (F12)."""
-    p, rng = model.params, model.streams["workers"]
+    p, rng = model.params, model.stream("workers")
     sw = p.social_work
     nominal_cases = sw.hours_month * (1 - sw.leadership_share) / sw.hours_per_case
     workers = model.social_workers()
@@ -430,11 +440,11 @@ def social_worker_turnover(model: SansheModel) -> None:
         if w.in_room:
             com = w.employer
             diverted = com.diverted_hours / com.room_hours if com.room_hours > 0 else 0.0
-            pressure = 0.6 + 2.0 * diverted + 0.4 * w.caseload / nominal_cases
+            pressure = w.caseload / nominal_cases + sw.diversion_pressure * diverted
         else:
             org = w.employer
             demand = sum(c.target_people / 12.0 for c in org.contracts)
-            pressure = 0.6 + 0.6 * min(demand / max(org.capacity_people, 1e-9), 2.0)
+            pressure = min(demand / max(org.capacity_people, 1e-9), 2.0)
         w.wear(pressure)
         if ui < w.turnover_prob_month():
             w.leave(stay_in_sector=us < sw.stay_in_sector_share)

@@ -111,9 +111,9 @@ def need_rate_table(params: Params) -> np.ndarray:
         has = (np.arange(N_PROFILES) & bit) > 0
         for k in cats:
             table[has, k] += n.rate_group_month
-    # At most one new need per resident a month: keep total rates below 1.
+    # At most one new need per resident a month: keep total rates below 0.95.
     total = table.sum(axis=1, keepdims=True)
-    return np.where(total > 0.95, table * 0.95 / total, table)
+    return table * np.minimum(1.0, 0.95 / np.maximum(total, 1e-12))
 
 
 def community_sizes(params: Params, rng: np.random.Generator) -> np.ndarray:
@@ -169,7 +169,7 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
     vulnerable = elderly | disabled | low_income | special
 
     m = pop.civic_disposition_mean
-    conc = 4.0
+    conc = pop.civic_concentration
     civic = rng.beta(max(m * conc, 1e-3), max((1 - m) * conc, 1e-3), n).astype(np.float32)
     threshold = np.clip(
         rng.normal(part.threshold_mean, part.threshold_sd, n), 0.0, 1.0

@@ -219,14 +219,16 @@ def update_satisfaction_trust(res: Residents, exp: Experience, *, alpha_s: float
     gov_target = res.satisfaction - exp.government_penalty.astype(f32)[res.community]
     np.clip(gov_target, 0, 1, out=gov_target)
     _move_asymmetric(res.trust_government, gov_target, trust_gain, loss_ratio)
+    np.clip(res.trust_government, 0, 1, out=res.trust_government)
 
 
 def _move_asymmetric(trust: np.ndarray, target: np.ndarray, gain: float, loss_ratio: float) -> None:
-    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap."""
+    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap
+    (the falling rate capped at 1, so trust never overshoots its target)."""
     gap = target - trust
     down = np.minimum(gap, 0)
     np.maximum(gap, 0, out=gap)
     gap *= np.float32(gain)
-    down *= np.float32(gain * loss_ratio)
+    down *= np.float32(min(gain * loss_ratio, 1.0))
     trust += gap
     trust += down

@@ -21,7 +21,9 @@ from model.agents import (
     Project,
     ProjectKind,
 )
-from model.parameters import N_CATEGORIES
+from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES
+
+CULTURE_SPORTS = SERVICE_CATEGORIES.index("culture_sports")
 
 if TYPE_CHECKING:
     from model.model import SansheModel
@@ -34,20 +36,22 @@ PRIORITY_TYPES = (OrgType.ECONOMIC, OrgType.PUBLIC_WELFARE, OrgType.CULTURE_SPOR
 def evaluate_contracts(model: SansheModel) -> None:
     """Score last year's contracts: delivery against target and quality, judged
     with small noise under third-party evaluation and large noise without (F9).
-    Organizations learn from the experience; contracts end."""
-    p, rng = model.params, model.streams["tender"]
+    Organizations learn from each contract held (``quality_learning_year`` per
+    contract-year); contracts end."""
+    p, rng = model.params, model.stream("tender.evaluate")
     pu = p.purchase
     noise = pu.evaluation_noise_with if pu.third_party_evaluation else pu.evaluation_noise_without
     model.last_scores = {}
     for ct in model.government.contracts:
         org = ct.org
         achieved = min(ct.delivered_people / ct.target_people, 1.0) if ct.target_people > 0 else 0.0
-        score = float(np.clip(0.5 * achieved + 0.5 * org.quality + rng.normal(0, noise), 0, 1))
+        w = pu.evaluation_delivery_weight
+        score = float(np.clip(w * achieved + (1 - w) * org.quality + rng.normal(0, noise), 0, 1))
         org.evaluated_score = score
         org.past_contracts += 1
         org.quality += p.orgs.quality_learning_year * (1.0 - org.quality)
         key = (ct.project.community, ct.project.category, ct.project.kind)
-        model.last_scores[key] = (org, score)
+        model.last_scores.setdefault(key, []).append((org, score))
     for org in model.organizations():
         org.contracts.clear()
     model.government.contracts = []
@@ -56,7 +60,7 @@ def evaluate_contracts(model: SansheModel) -> None:
 def close_organizations(model: SansheModel) -> None:
     """Dormant organizations are cleaned up by regulators (F9, when clean-up is
     on) after ``dormancy_months``, or deregister of their own accord."""
-    p, rng = model.params, model.streams["organizations"]
+    p, rng = model.params, model.stream("organizations.close")
     o = p.orgs
     cleaned = deregistered = 0
     for org in model.organizations(OrgStatus.DORMANT):
@@ -68,7 +72,7 @@ def close_organizations(model: SansheModel) -> None:
             continue
         org.status = OrgStatus.EXITED
         for w in list(org.social_workers):
-            w.leave(stay_in_sector=True, post_cut=True)
+            w.leave(stay_in_sector=True)
         org.remove()
     model.year_flow.update(cleaned_up=cleaned, deregistered=deregistered)
 
@@ -77,7 +81,7 @@ def found_organizations(model: SansheModel) -> None:
     """New organizations: ordinary births scaled by the registration regime,
     incubated priority-type organizations (F8), and grassroots groups that
     grow out of large volunteer clusters (domain.md §4.5)."""
-    p, rng = model.params, model.streams["births"]
+    p, rng = model.params, model.stream("births")
     o = p.orgs
     active = len(model.organizations(OrgStatus.ACTIVE))
     weights = model.people_per_community / model.people_per_community.sum()
@@ -94,7 +98,7 @@ def found_organizations(model: SansheModel) -> None:
     for com in model.committees:
         for _ in range(int(rng.binomial(int(clusters[com.community]), o.cluster_birth_prob))):
             agenda = com.agenda
-            category = int(agenda.argmax()) if agenda.sum() > 0 else 6
+            category = int(agenda.argmax()) if agenda.sum() > 0 else CULTURE_SPORTS
             model.found_organization(rng, home=com.community, org_type=OrgType.COMMUNITY_FILED,
                                      category=category)
             births += 1
@@ -103,11 +107,11 @@ def found_organizations(model: SansheModel) -> None:
 
 def certification_exam(model: SansheModel) -> None:
     """Community workers sit the national social-work exam (F10); training
-    support triples the pass rate. Workers turn over during the year and
+    support multiplies the pass rate by ``training_pass_multiplier``. Workers turn over during the year and
     are replaced by uncertified hires."""
-    p, rng = model.params, model.streams["exam"]
+    p, rng = model.params, model.stream("exam")
     sw, c = p.social_work, p.committee
-    pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / 3.0
+    pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
     for com in model.committees:
         com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
         com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
@@ -142,7 +146,7 @@ def define_projects(model: SansheModel) -> None:
     vulnerable residents, in the categories vulnerable residents need;
     individual projects follow the consultation agendas of the past year
     (F17), or, without any agenda, the committees' guesses."""
-    p, rng = model.params, model.streams["tender"]
+    p, rng = model.params, model.stream("tender.define")
     pu = p.purchase
     gov = model.government
     n_total = pu.common_projects + pu.individual_projects
@@ -152,11 +156,13 @@ def define_projects(model: SansheModel) -> None:
         return
     value = gov.purchase_budget_yuan / n_total
     vul_need = model.vulnerable_need_rate  # (communities, categories)
+    if vul_need.sum() <= 0:  # no vulnerable residents or no needs: spread evenly
+        vul_need = np.ones_like(vul_need)
     quota = _largest_remainder(vul_need.sum(axis=1), pu.common_projects)
-    for c in range(model.n_communities):
-        probs = vul_need[c] / vul_need[c].sum()
-        for k in rng.choice(N_CATEGORIES, size=quota[c], p=probs):
-            gov.projects.append(Project(c, int(k), ProjectKind.COMMON, value))
+    for c in np.flatnonzero(quota):
+        row = vul_need[c] if vul_need[c].sum() > 0 else np.ones(N_CATEGORIES)
+        for k in rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()):
+            gov.projects.append(Project(int(c), int(k), ProjectKind.COMMON, value))
 
     agenda = np.array([com.agenda for com in model.committees]).ravel()
     if agenda.sum() > 0:
@@ -192,7 +198,7 @@ def tender_projects(model: SansheModel) -> None:
     larger, incumbents are renewed without assessment, and larger
     organizations get a size bonus (the Matthew effect behind P3).
     """
-    p, rng = model.params, model.streams["tender"]
+    p, rng = model.params, model.stream("tender.award")
     pu = p.purchase
     gov = model.government
     third = pu.third_party_evaluation
@@ -203,7 +209,8 @@ def tender_projects(model: SansheModel) -> None:
     last = getattr(model, "last_scores", {})
     for i in rng.permutation(len(gov.projects)):
         project = gov.projects[i]
-        incumbent = last.get((project.community, project.category, project.kind))
+        holders = last.get((project.community, project.category, project.kind))
+        incumbent = holders.pop(0) if holders else None
         winner = None
         if incumbent is not None:
             org, score = incumbent
@@ -219,7 +226,7 @@ def tender_projects(model: SansheModel) -> None:
             scores = [
                 pu.weight_quality * (b.quality + rng.normal(0, noise))
                 + pu.weight_local * (model.street_of[b.home] == street)
-                + pu.weight_record * min(b.past_contracts / 5.0, 1.0)
+                + pu.weight_record * min(b.past_contracts / pu.record_saturation, 1.0)
                 + (0.0 if third else pu.size_bias_without * np.log(b.staff))
                 for b in bidders
             ]

@@ -119,3 +119,14 @@ def test_existing_results_are_kept_when_a_run_fails(tmp_path):
     (out / "earlier.parquet").write_text("keep me")
     assert main(["run", str(tmp_path / "missing.toml"), "--out", str(out)]) == 2
     assert (out / "earlier.parquet").read_text() == "keep me"
+
+
+def test_a_failed_write_is_one_line_and_keeps_other_files(tmp_path, capsys):
+    out = tmp_path / "o"
+    (out / "district.parquet").mkdir(parents=True)  # the target name is taken by a folder
+    (out / "earlier.txt").write_text("keep me")
+    assert main(["run", "pre_reform", "--months", "2", "--scale", "0.005", "--out", str(out), "--quiet"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and "cannot write" in lines[0]
+    assert (out / "earlier.txt").read_text() == "keep me"
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
