@@ -52,18 +52,6 @@ def ties_of(adjacency: sp.csr_array | sp.csr_matrix, nodes: np.ndarray) -> np.nd
     return adjacency.indices[offsets + np.arange(offsets.size)]
 
 
-def neighbour_share_at(adjacency: sp.csr_array | sp.csr_matrix, state: np.ndarray,
-                       rows: np.ndarray) -> np.ndarray:
-    """:func:`neighbour_share` for the nodes ``rows`` only (pulled along their rows)."""
-    indptr = adjacency.indptr
-    lengths = (indptr[rows + 1] - indptr[rows]).astype(np.int64)
-    ties = ties_of(adjacency, rows)
-    held = np.asarray(state, dtype=bool)[ties].astype(np.float32)
-    ends = np.cumsum(lengths)
-    counts = np.diff(np.concatenate([[0.0], np.cumsum(held, dtype=np.float64)])[np.concatenate([[0], ends])])
-    return (counts / np.maximum(lengths, 1)).astype(np.float32)
-
-
 def neighbour_share(adjacency: sp.csr_array | sp.csr_matrix, state: np.ndarray,
                     degree: np.ndarray | None = None) -> np.ndarray:
     """Share of each node's neighbours for which ``state`` holds (0 for isolated nodes).

@@ -14,7 +14,7 @@ import numpy as np
 
 from model import rules
 from model.agents import Committee, OrgStatus, ProjectKind
-from model.contagion import neighbour_share_at, ties_of
+from model.contagion import neighbour_counts, ties_of
 from model.parameters import N_CATEGORIES
 
 if TYPE_CHECKING:
@@ -140,10 +140,7 @@ def detect_needs(model: SansheModel) -> None:
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_community = 1.0 - (1.0 - p_grid) * (1.0 - p_broker)
 
-    # Word of mouth matters only to residents with an undetected need.
-    waiting = np.unique(res.need_resident[~res.need_detected])
-    served_share = np.zeros(res.n, F32)
-    served_share[waiting] = neighbour_share_at(model.adjacency, res.served_last > 0, waiting)
+    served_share = neighbour_counts(model.adjacency, res.served_last > 0) * model.inverse_degree
     u = rng.random(res.need_key.size, dtype=F32)
     model.flow["detected"] = rules.detect_needs(res, p_community, p.needs.self_referral_prob_month,
                                                 p.needs.word_of_mouth_weight, served_share, u)
@@ -223,9 +220,11 @@ def deliver_services(model: SansheModel) -> None:
     comm = res.community[need_res]
     cell = comm * K + res.need_category
     vul = res.vulnerable[need_res]
-    u_key = rng.random(res.need_key.size)
-    u_met = rng.random(res.need_key.size)
-    priority = -res.need_age.astype(np.float64) + u_key  # oldest first, random ties
+    n_needs = res.need_key.size
+    u_met = rng.random(n_needs)
+    # Service order: oldest first, ties in random order (a stable sort of a permutation).
+    shuffled = rng.permutation(n_needs)
+    queue = shuffled[np.argsort(-res.need_age[shuffled], kind="stable")]
 
     # Pools by cell (community × category): contracts and organizations' own work.
     common_cap, common_q = np.zeros(n_cells), np.zeros(n_cells)
@@ -268,7 +267,7 @@ def deliver_services(model: SansheModel) -> None:
         """Serve from one set of pools; return what each pool left unused
         (people, per community) and its quality sum, with the served and met."""
         rows = stochastic_round(capacity_people * model.scale, rng_cap)
-        served = _allocate(candidates, groups, priority, rows)
+        served = _allocate(candidates, groups, queue, rows)
         quality = np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
                             where=capacity_people > 0)
         met = served[u_met[served] < quality[groups[served]]]
@@ -325,22 +324,28 @@ def _room_quality(com: Committee, sw) -> float:
     return cert * sw.quality_certified + (1 - cert) * sw.quality_uncertified
 
 
-def _allocate(candidates: np.ndarray, cell: np.ndarray, priority: np.ndarray,
+def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
               capacity_rows: np.ndarray) -> np.ndarray:
-    """The candidates served: in each cell, the ``capacity_rows`` of highest priority.
+    """The candidates served: in each group (pool), the first ``capacity_rows``
+    in ``queue`` order.
 
-    Cells with room for all their candidates serve them all; only the
-    candidates of cells short of capacity are ranked.
+    Groups with room for all their candidates serve them all; only the
+    candidates of groups short of capacity are ranked, by a stable radix
+    sort of their group ids over the candidates taken in queue order.
     """
     if candidates.size == 0:
         return candidates
-    cells = cell[candidates]
-    short = np.bincount(cells, minlength=capacity_rows.size) > capacity_rows
-    contested = short[cells]
-    rest = candidates[contested]
-    order, rank = rank_within_groups(cell[rest], priority[rest])
-    ranked = rest[order]
-    served = np.concatenate([candidates[~contested], ranked[rank < capacity_rows[cell[ranked]]]])
+    cand_groups = groups[candidates]
+    short = np.bincount(cand_groups, minlength=capacity_rows.size) > capacity_rows
+    contested = np.zeros(groups.size, bool)
+    contested[candidates[short[cand_groups]]] = True
+    ranked = queue[contested[queue]]  # contested candidates, oldest first
+    g = groups[ranked]
+    order = np.argsort(g.astype(np.uint16), kind="stable")  # pools < 2**16 (616 cells at most)
+    ranked, g = ranked[order], g[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    rank = np.arange(g.size) - np.repeat(starts, np.diff(np.concatenate([starts, [g.size]])))
+    served = np.concatenate([candidates[~short[cand_groups]], ranked[rank < capacity_rows[g]]])
     served.sort()
     return served
 

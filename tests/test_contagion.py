@@ -61,13 +61,3 @@ def test_share_of_isolated_nodes_is_zero():
     adj = sp.csr_array((3, 3), dtype=np.float32)
     assert (neighbour_share(adj, np.ones(3, bool)) == 0).all()
 
-
-def test_share_at_rows_equals_the_full_share():
-    from model.contagion import neighbour_share_at
-    rng = np.random.default_rng(3)
-    adj = ring(300, 3)
-    adj = sp.csr_array(adj)
-    state = rng.random(300) < 0.3
-    rows = np.sort(rng.choice(300, 40, replace=False))
-    np.testing.assert_allclose(neighbour_share_at(adj, state, rows),
-                               neighbour_share(adj, state)[rows], rtol=1e-6)
