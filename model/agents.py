@@ -83,7 +83,6 @@ class Contract:
     project: Project
     org: "Organization"
     target_people: float
-    months_left: int = 12
     delivered_people: float = 0.0
     capacity_people: float = 0.0  # set each month by deliver_services
 
@@ -198,7 +197,8 @@ class Organization(FixedAgent):
     """A social organization (社会组织), F3-F9.
 
     State: ``org_type``, ``category`` (specialty), ``age_months``, ``staff``,
-    ``quality`` in [0, 1], ``reserves_yuan``, ``own_revenue_ratio``
+    ``quality`` in [0, 1], ``price_factor`` (its cost per need relative to the
+    district's reference price), ``reserves_yuan``, ``own_revenue_ratio``
     (fees and donations over costs), ``contracts``, ``past_contracts``,
     ``evaluated_score``, ``incubated``, ``status``, ``dormant_months``,
     ``social_workers``. Sits on its home community's cell.
@@ -207,12 +207,14 @@ class Organization(FixedAgent):
     """
 
     def __init__(self, model: "SansheModel", org_type: OrgType, category: int, staff: int,
-                 quality: float, own_revenue_ratio: float, incubated: bool = False) -> None:
+                 quality: float, own_revenue_ratio: float, price_factor: float = 1.0,
+                 incubated: bool = False) -> None:
         super().__init__(model)
         self.org_type = org_type
         self.category = category
         self.staff = staff
         self.quality = quality
+        self.price_factor = price_factor
         self.own_revenue_ratio = own_revenue_ratio
         self.incubated = incubated
         self.age_months = 0

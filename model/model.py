@@ -83,6 +83,8 @@ class SansheModel(mesa.Model):
         self.rate_table = need_rate_table(p)
         self.resident_need_rate = self.rate_table.sum(axis=1).astype(np.float32)[res.profile]
         self.rows_per_community = res.community_sizes()
+        self.grid_community = np.zeros(res.grid_households.size, np.intp)
+        self.grid_community[res.grid] = res.community
         self.people_per_community = self.rows_per_community * self.people_per_row
         self.adults_per_community = np.bincount(res.community, weights=res.adult,
                                                 minlength=self.n_communities)
@@ -160,7 +162,8 @@ class SansheModel(mesa.Model):
                                            o.quality_sd), 0.05, 0.99))
         sd = o.own_revenue_sd
         ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
-        org = Organization(self, org_type, category, staff, quality, ratio, incubated)
+        price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+        org = Organization(self, org_type, category, staff, quality, ratio, price, incubated)
         org.cell = self.space[home]
         if incubated:
             org.reserves_yuan += o.incubation_grant_yuan

@@ -129,7 +129,7 @@ def vectorised_month(res: Residents, adjacency: sp.csr_array, rate_table: np.nda
     rules.age_and_abandon(res, s.abandon_prob, m.u_abandon)
     rules.arise_needs(res, rate_table, m.u_arrive, m.u_category)
     served_share = neighbour_counts(adjacency, res.served_last > 0) * inv_degree
-    rules.detect_needs(res, m.p_detect_community, s.self_referral, s.word_of_mouth,
+    rules.detect_needs(res, m.p_detect_community, res.community, s.self_referral, s.word_of_mouth,
                        served_share, m.u_detect[: res.need_key.size])
     met = res.need_detected & (m.u_service[: res.need_key.size]
                                < m.p_service_community[res.community[res.need_resident]])

@@ -295,6 +295,8 @@ _p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
    "assumption (Matthew effect; domain.md §4.5)",
    "Advantage of larger organizations in bids judged without third-party evaluation.")
 _p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid score weight of judged quality.")
+_p("purchase.weight_price", 0.2, "score weight", 0.0, 1.0, "assumption",
+   "Bid score weight of price (an organization's cost per need relative to the reference).")
 _p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.")
 _p("purchase.weight_record", 0.3, "score weight", 0.0, 1.0, "assumption",
    "Bid score weight of track record (contracts held before).")
@@ -431,6 +433,8 @@ _p("orgs.initial_age_max_months", 120, "months", 0, 600, "assumption",
 _p("orgs.hiring_rate_month", 0.1, "hires per active organization per month", 0.0, 1.0,
    "assumption (P4: the sector's labour market is finite)",
    "Hires the whole sector can make in a month, per active organization.")
+_p("orgs.price_sd", 0.15, "log sd", 0.0, 1.0, "assumption",
+   "Spread of organizations' cost per need around ``purchase.cost_per_need_yuan``.")
 _p("orgs.quality_sd", 0.1, "share", 0.0, 0.5, "assumption", "Spread of new organizations' quality.")
 _p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
    "Quality an incubated organization starts with above the mean.")

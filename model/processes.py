@@ -130,19 +130,22 @@ def detect_needs(model: SansheModel) -> None:
 
     The '1' of a grid is a community worker, available in the share of time
     administration leaves; the X helpers are not drawn into administration.
+    A grid's chance falls with the households it covers.
     """
     res, p, rng = model.residents, model.params, model.stream("detection")
     d = p.detection
     admin_share = np.array([com.admin_share for com in model.committees])
     staff = (1.0 - admin_share) + d.grid_helpers
-    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff * REFERENCE_GRID_HOUSEHOLDS / d.households_per_grid)
+    grid_community = model.grid_community
+    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff[grid_community] * REFERENCE_GRID_HOUSEHOLDS
+                          / np.maximum(res.grid_households, 1.0))
     broker = np.array([com.brokering_hours for com in model.committees])
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
-    p_community = 1.0 - (1.0 - p_grid) * (1.0 - p_broker)
+    p_by_grid = 1.0 - (1.0 - p_grid) * (1.0 - p_broker[grid_community])
 
     served_share = neighbour_counts(model.adjacency, res.served_last > 0) * model.inverse_degree
     u = rng.random(res.need_key.size, dtype=F32)
-    model.flow["detected"] = rules.detect_needs(res, p_community, p.needs.self_referral_prob_month,
+    model.flow["detected"] = rules.detect_needs(res, p_by_grid, res.grid, p.needs.self_referral_prob_month,
                                                 p.needs.word_of_mouth_weight, served_share, u)
 
 
@@ -234,7 +237,7 @@ def deliver_services(model: SansheModel) -> None:
     for ct in contracts:
         by_org[ct.org.unique_id] = by_org.get(ct.org.unique_id, 0.0) + ct.project.value_yuan
     for ct in contracts:
-        money = ct.project.value_yuan / 12.0 / p.purchase.cost_per_need_yuan
+        money = ct.target_people / 12.0
         labour = ct.org.capacity_people * ct.project.value_yuan / by_org[ct.org.unique_id]
         ct.capacity_people = min(money, labour)
         j = ct.project.community * K + ct.project.category

@@ -43,7 +43,9 @@ class Residents:
     Attributes:
         community: community of each row (intp, so gathers need no conversion).
         household: household id (int32), contiguous within a community.
-        grid: global grid id (int32); a grid holds ``households_per_grid`` households.
+        grid: global grid id (intp); a grid holds ``households_per_grid`` real households
+            (``households_per_grid × population_scale`` households of rows).
+        grid_households: real households in each grid (the last grid of a community is smaller).
         profile: group bits (CHILD | ELDERLY | ...), intp.
         vulnerable: elderly, disabled, low-income or other special (bool).
         adult: not a child (bool).
@@ -63,6 +65,7 @@ class Residents:
     community: np.ndarray
     household: np.ndarray
     grid: np.ndarray
+    grid_households: np.ndarray
     profile: np.ndarray
     vulnerable: np.ndarray
     adult: np.ndarray
@@ -148,14 +151,18 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
     hh_bounds = np.union1d(hh_bounds[hh_bounds < n], start[:-1])
     household = (np.searchsorted(hh_bounds, np.arange(n), side="right") - 1).astype(np.int32)
 
-    # Grids: households_per_grid households in a row, numbered globally.
+    # Grids (F15): households_per_grid real households in a row, numbered globally.
     hh_first = household[start[:-1]]
     hh_in_comm = household - hh_first[community]
-    grid_in_comm = hh_in_comm // params.detection.households_per_grid
+    rows_per_grid = max(int(round(params.detection.households_per_grid * pop.population_scale)), 1)
+    grid_in_comm = hh_in_comm // rows_per_grid
     grids_per_comm = np.zeros(sizes.size, np.int64)
     np.maximum.at(grids_per_comm, community, grid_in_comm + 1)
     grid_offset = np.concatenate([[0], np.cumsum(grids_per_comm)[:-1]])
-    grid = (grid_offset[community] + grid_in_comm).astype(np.int32)
+    grid = (grid_offset[community] + grid_in_comm).astype(np.intp)
+    first_of_household = np.concatenate([[True], household[1:] != household[:-1]])
+    grid_households = np.bincount(grid[first_of_household], minlength=int(grid[-1]) + 1) \
+        / pop.population_scale
 
     # Groups. Low income is drawn per household and shared by its members.
     u_age = rng.random(n)
@@ -181,6 +188,7 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
         community=community,
         household=household,
         grid=grid,
+        grid_households=grid_households,
         profile=profile,
         vulnerable=vulnerable,
         adult=~child,

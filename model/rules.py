@@ -80,17 +80,18 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
     return new
 
 
-def detect_needs(res: Residents, p_community: np.ndarray, self_referral: float,
+def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
                  word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
     """Undetected needs come to light; returns how many.
 
-    Grids and brokering (``p_community``, per community), self-referral, and
-    word of mouth (``word_of_mouth`` × the share of the resident's neighbours
-    served last month) are independent chances.
+    The grid and the committee (``p_place``, per place: grid or community,
+    with ``place`` the place of each resident), self-referral, and word of
+    mouth (``word_of_mouth`` × the share of the resident's neighbours served
+    last month) are independent chances.
     """
     rows = res.need_resident
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
-    miss = (1.0 - p_community[res.community[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
+    miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
     hit = (~res.need_detected) & (u_need < 1.0 - miss)
     res.need_detected |= hit
     return int(hit.sum())

@@ -193,8 +193,10 @@ def tender_projects(model: SansheModel) -> None:
     """Award each project (F9): a well-scored incumbent is renewed; otherwise
     eligible organizations bid and the best score wins.
 
-    Score = w_quality × (quality + evaluation noise) + w_local × (same street)
-    + w_record × track record; without third-party evaluation the noise is
+    Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
+    factor) + w_local × (same street) + w_record × track record; the winner
+    serves the project's money at its own price. Without third-party
+    evaluation the noise is
     larger, incumbents are renewed without assessment, and larger
     organizations get a size bonus (the Matthew effect behind P3).
     """
@@ -225,12 +227,14 @@ def tender_projects(model: SansheModel) -> None:
             street = model.street_of[project.community]
             scores = [
                 pu.weight_quality * (b.quality + rng.normal(0, noise))
+                + pu.weight_price * (1.0 - b.price_factor)
                 + pu.weight_local * (model.street_of[b.home] == street)
                 + pu.weight_record * min(b.past_contracts / pu.record_saturation, 1.0)
                 + (0.0 if third else pu.size_bias_without * np.log(b.staff))
                 for b in bidders
             ]
             winner = bidders[int(np.argmax(scores))]
-        contract = Contract(project, winner, target_people=project.value_yuan / pu.cost_per_need_yuan)
+        unit_cost = pu.cost_per_need_yuan * winner.price_factor
+        contract = Contract(project, winner, target_people=project.value_yuan / unit_cost)
         winner.contracts.append(contract)
         gov.contracts.append(contract)

@@ -6,14 +6,35 @@ import pytest
 from model import Params, SansheModel
 
 
+def _run(scale: float, seed: int, months: int):
+    m = SansheModel(params=Params({"population.population_scale": scale}), seed=seed)
+    m.run(months)
+    return m, m.recorder.district_frame()
+
+
 @pytest.mark.slow
 def test_full_district_runs_120_months():
-    m = SansheModel(params=Params({"population.population_scale": 1.0}), seed=1)
+    m, df = _run(1.0, 1, 120)
     assert 600_000 <= m.residents.n <= 660_000
-    m.run(120)
-    df = m.recorder.district_frame()
     assert len(df) == 120
     last = df.iloc[-1]
     assert 0 < last["need_coverage"] < 1 and 0 < last["coverage_vulnerable"] < 1
     assert 0.2 < last["committee_admin_share"] < 0.6
     assert np.isfinite(df["satisfaction"]).all()
+
+
+@pytest.mark.slow
+def test_full_scale_agrees_with_scale_0_02():
+    """population_scale changes how many people a row stands for, not the results."""
+    full = [_run(1.0, seed, 36)[1] for seed in (1, 2)]
+    small = [_run(0.02, seed, 36)[1] for seed in (1, 2, 3, 4)]
+
+    def mean(frames, col):
+        return float(np.mean([f[col].tail(6).mean() for f in frames]))
+
+    for col, tol in [("need_coverage", 0.03), ("coverage_vulnerable", 0.03), ("satisfaction", 0.03),
+                     ("consultation_rate", 0.01), ("volunteer_rate", 0.01),
+                     ("committee_admin_share", 0.02)]:
+        assert abs(mean(full, col) - mean(small, col)) <= tol, (col, mean(full, col), mean(small, col))
+    for col, rel in [("org_count", 0.05), ("contract_holders", 0.12), ("purchase_spent_yuan", 0.02)]:
+        assert abs(mean(full, col) - mean(small, col)) <= rel * mean(full, col), col
