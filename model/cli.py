@@ -2,7 +2,9 @@
 
 ``sanshe run SCENARIO.toml [--months N] [--scale S] [--seed K] --out DIR``
 runs one scenario and writes ``district.parquet``, ``communities.parquet``
-and ``manifest.json`` to ``DIR``.
+and ``manifest.json`` to ``DIR``. ``sanshe scenarios`` lists the built-in
+scenarios, ``sanshe params [--markdown]`` the parameters, ``sanshe show
+SCENARIO`` a scenario's values that differ from the defaults.
 
 A user's mistake (missing or malformed file, bad option) prints one line to
 standard error and exits with code 2; no traceback.
@@ -14,6 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from model import describe
 from model.output import print_summary, run_scenario, write_outputs
 from model.parameters import PARAMETERS
 from model.scenario import ScenarioError, load_scenario
@@ -39,6 +42,11 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     run.add_argument("--out", required=True, help="output directory")
     run.add_argument("--quiet", action="store_true", help="do not print the indicator summary")
+    sub.add_parser("scenarios", help="list the built-in scenarios")
+    params = sub.add_parser("params", help="every parameter with unit, default, range and source")
+    params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    show = sub.add_parser("show", help="the resolved values of a scenario that differ from the defaults")
+    show.add_argument("scenario", help="a scenario file, a built-in name, or table.xlsx#row")
     return parser
 
 
@@ -47,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         if args.command == "run":
             return _run(args)
+        if args.command == "scenarios":
+            print(describe.scenario_list())
+        elif args.command == "params":
+            print(describe.parameter_table(markdown=args.markdown))
+        elif args.command == "show":
+            print(describe.show_scenario(load_scenario(args.scenario)))
     except (ScenarioError, UsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

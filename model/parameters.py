@@ -95,7 +95,7 @@ class Param:
 
 def _fmt(x: float | int | None) -> str:
     if isinstance(x, float) and x.is_integer() and abs(x) >= 1e6:
-        return f"{x:.3g}"
+        return f"{x:,.0f}"
     return f"{x:g}" if isinstance(x, float) else str(x)
 
 

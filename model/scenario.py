@@ -17,21 +17,21 @@ A scenario file::
 Every mistake (missing file, bad TOML, unknown key, wrong type, value out of
 range, a change to a parameter that is not a lever, a cycle in ``extends``)
 raises :class:`ScenarioError` with one line naming the file, the key path
-and what is allowed.
+and what is allowed. The checks are pydantic models generated from the
+parameter declaration (:mod:`model.schema`).
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from model.parameters import PARAMETERS, Params
-
-TOP_KEYS = ("name", "description", "description_zh", "extends", "params", "changes")
+from model.parameters import Params
+from model.schema import SchemaError, validate_scenario
+from model.tables import TableError, is_table_ref, row_document
 
 
 class ScenarioError(ValueError):
@@ -92,7 +92,15 @@ def find_scenario(ref: str, relative_to: Path | None = None) -> Path:
 
 
 def load_scenario(ref: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
-    """Load and validate a scenario file (and what it extends)."""
+    """Load and validate a scenario: a TOML file, a built-in name, or a row of a
+    CSV or Excel table addressed as ``table.xlsx#row_name`` (and what it extends)."""
+    if is_table_ref(str(ref)):
+        try:
+            path, where, doc = row_document(str(ref))
+            meta, overrides, raw_changes = validate_scenario(where, doc)
+        except (TableError, SchemaError) as e:
+            raise ScenarioError(str(e)) from None
+        return _resolve(path, where, meta, overrides, raw_changes, _seen + (where,))
     path = find_scenario(str(ref))
     where = str(path)
     if not path.is_file():
@@ -108,87 +116,40 @@ def load_scenario(ref: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{where}: cannot read: {e}") from None
 
-    _check_keys(where, "", data, TOP_KEYS)
-    for k in ("name", "description", "description_zh", "extends"):
-        if k in data and not isinstance(data[k], str):
-            raise ScenarioError(f"{where}: {k}: found {data[k]!r}, allowed: a string")
-    if "name" not in data:
-        raise ScenarioError(f"{where}: name: missing, allowed: a string")
+    try:
+        meta, overrides, raw_changes = validate_scenario(where, data)
+    except SchemaError as e:
+        raise ScenarioError(str(e)) from None
+    return _resolve(path, where, meta, overrides, raw_changes, _seen + (key,))
 
-    if "extends" in data:
-        parent_path = find_scenario(data["extends"], relative_to=path.parent)
+
+def _resolve(path: Path, where: str, meta: dict[str, Any], overrides: dict[str, Any],
+             raw_changes: list[tuple[int, dict[str, Any]]], seen: tuple[str, ...]) -> Scenario:
+    """Apply a validated document on top of the scenario it extends."""
+    parent = meta.get("extends")
+    if parent and is_table_ref(parent):
+        table = Path(parent.split("#", 1)[0])
+        ref = parent if table.is_absolute() or table.is_file() else str(path.parent / parent)
+        if ref in seen:
+            raise ScenarioError(f"{where}: extends: cycle {' -> '.join(seen + (ref,))}")
+        base = load_scenario(ref, seen)
+    elif parent:
+        parent_path = find_scenario(parent, relative_to=path.parent)
         if not parent_path.is_file():
-            raise ScenarioError(f"{where}: extends: no scenario {data['extends']!r}")
-        base = load_scenario(parent_path, _seen + (key,))
+            raise ScenarioError(f"{where}: extends: no scenario {parent!r}")
+        base = load_scenario(parent_path, seen)
     else:
         base = Scenario(name="defaults")
-
-    params = dict(base.params)
-    params.update(_flatten_params(where, "params", data.get("params", {})))
-    changes = list(base.changes)
-    raw_changes = data.get("changes", [])
-    if not isinstance(raw_changes, list):
-        raise ScenarioError(f"{where}: changes: found {raw_changes!r}, allowed: [[changes]] tables")
-    for i, ch in enumerate(raw_changes):
-        changes.extend(_parse_change(where, i, ch))
+    params = {**base.params, **overrides}
+    changes = list(base.changes) + [LeverChange(month, path_, value)
+                                    for month, values in raw_changes for path_, value in values.items()]
     changes.sort(key=lambda c: c.month)
     return Scenario(
-        name=data["name"],
-        description=data.get("description", base.description),
-        description_zh=data.get("description_zh", ""),
+        name=meta["name"],
+        description=meta.get("description") or base.description,
+        description_zh=meta.get("description_zh") or "",
         params=params,
         changes=changes,
         source=where,
         chain=base.chain + [where],
     )
-
-
-def _check_keys(where: str, prefix: str, table: dict, allowed: tuple[str, ...] | list[str]) -> None:
-    for k in table:
-        if k not in allowed:
-            hint = difflib.get_close_matches(k, allowed, n=1)
-            tip = f" (did you mean {hint[0]!r}?)" if hint else ""
-            raise ScenarioError(
-                f"{where}: {prefix}{k}: unknown key{tip}; allowed: {', '.join(allowed)}"
-            )
-
-
-def _flatten_params(where: str, prefix: str, table: Any) -> dict[str, Any]:
-    """Turn ``{group: {name: value}}`` into validated ``{"group.name": value}``."""
-    if not isinstance(table, dict):
-        raise ScenarioError(f"{where}: {prefix}: found {table!r}, allowed: a table of groups")
-    groups = sorted({p.group for p in PARAMETERS.values()})
-    _check_keys(where, f"{prefix}.", table, groups)
-    out = {}
-    for group, values in table.items():
-        if not isinstance(values, dict):
-            raise ScenarioError(f"{where}: {prefix}.{group}: found {values!r}, allowed: a table")
-        names = [p.name for p in PARAMETERS.values() if p.group == group]
-        _check_keys(where, f"{prefix}.{group}.", values, names)
-        for name, value in values.items():
-            path = f"{group}.{name}"
-            try:
-                out[path] = PARAMETERS[path].check(value)
-            except ValueError as e:
-                raise ScenarioError(f"{where}: {prefix}.{path}: {e}") from None
-    return out
-
-
-def _parse_change(where: str, i: int, change: Any) -> list[LeverChange]:
-    prefix = f"changes[{i}]"
-    if not isinstance(change, dict):
-        raise ScenarioError(f"{where}: {prefix}: found {change!r}, allowed: a table")
-    month = change.get("month")
-    if isinstance(month, bool) or not isinstance(month, int) or month < 1:
-        raise ScenarioError(f"{where}: {prefix}.month: found {month!r}, allowed: an integer >= 1")
-    rest = {k: v for k, v in change.items() if k not in ("month", "note")}
-    values = _flatten_params(where, prefix, rest)
-    out = []
-    for path, value in values.items():
-        if not PARAMETERS[path].lever:
-            levers = ", ".join(p for p, d in PARAMETERS.items() if d.lever)
-            raise ScenarioError(
-                f"{where}: {prefix}.{path}: not a lever, it cannot change during a run; levers: {levers}"
-            )
-        out.append(LeverChange(month, path, value))
-    return out
