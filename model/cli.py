@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from model import describe
+from model import calibration, describe
 from model.output import print_summary, run_scenario, write_outputs
 from model.parameters import PARAMETERS
 from model.scenario import ScenarioError, load_scenario
@@ -45,6 +45,9 @@ def _build_parser() -> argparse.ArgumentParser:
     sub.add_parser("scenarios", help="list the built-in scenarios")
     params = sub.add_parser("params", help="every parameter with unit, default, range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    cal = sub.add_parser("calibrate", help="the reform scenario against the report's figures")
+    cal.add_argument("--seeds", type=int, default=10, help="seeds to run (default 10)")
+    cal.add_argument("--scale", type=float, default=0.05, help="population_scale (default 0.05)")
     show = sub.add_parser("show", help="the resolved values of a scenario that differ from the defaults")
     show.add_argument("scenario", help="a scenario file, a built-in name, or table.xlsx#row")
     return parser
@@ -61,10 +64,25 @@ def main(argv: list[str] | None = None) -> int:
             print(describe.parameter_table(markdown=args.markdown))
         elif args.command == "show":
             print(describe.show_scenario(load_scenario(args.scenario)))
+        elif args.command == "calibrate":
+            return _calibrate(args)
     except (ScenarioError, UsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    """Print the calibration table; exit code 1 when a target is outside its band."""
+    if args.seeds < 1:
+        raise UsageError(f"--seeds: found {args.seeds}, allowed: an integer >= 1")
+    try:
+        scale = PARAMETERS["population.population_scale"].check(args.scale)
+    except ValueError as e:
+        raise UsageError(f"--scale: {e}") from None
+    results = calibration.run_calibration(args.seeds, scale)
+    print(calibration.report(results, args.seeds, scale))
+    return 0 if all(r.inside for r in results) else 1
 
 
 def _run(args: argparse.Namespace) -> int:

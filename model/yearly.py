@@ -191,7 +191,9 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
 def tender_projects(model: SansheModel) -> None:
     """Award each project (F9): a well-scored incumbent is renewed; otherwise
-    eligible organizations bid and the best score wins.
+    eligible organizations bid and the best score wins. An organization is
+    eligible while its contracts fit ``capacity_headroom`` times its staff
+    capacity; a project nobody can take is not bought.
 
     Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
     factor) + w_local × (same street) + w_record × track record; the winner
@@ -214,12 +216,19 @@ def tender_projects(model: SansheModel) -> None:
         holders = last.get((project.community, project.category, project.kind))
         incumbent = holders.pop(0) if holders else None
         winner = None
+        need = project.value_yuan / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
+
+        def can_take(org) -> bool:
+            committed = sum(c.target_people / 12.0 for c in org.contracts)
+            return committed + need <= pu.capacity_headroom * org.capacity_people
+
         if incumbent is not None:
             org, score = incumbent
-            if org.status is OrgStatus.ACTIVE and org.staff > 0 and (not third or score >= pu.renewal_score):
+            if (org.status is OrgStatus.ACTIVE and org.staff > 0 and can_take(org)
+                    and (not third or score >= pu.renewal_score)):
                 winner = org
         if winner is None:
-            pool = by_category[project.category]
+            pool = [o for o in by_category[project.category] if can_take(o)]
             if not pool:
                 continue
             n_bid = min(pu.bidders_max, len(pool))
