@@ -191,16 +191,18 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
 def tender_projects(model: SansheModel) -> None:
     """Award each project (F9): a well-scored incumbent is renewed; otherwise
-    eligible organizations bid and the best score wins. An organization is
-    eligible while its contracts fit ``capacity_headroom`` times its staff
-    capacity; a project nobody can take is not bought.
+    eligible organizations bid and the best score wins. Third-party
+    evaluation also checks capacity: an organization is eligible while its
+    contracts fit ``capacity_headroom`` times its staff capacity; a project
+    nobody can take is not bought.
 
     Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
     factor) + w_local × (same street) + w_record × track record; the winner
     serves the project's money at its own price. Without third-party
-    evaluation the noise is
-    larger, incumbents are renewed without assessment, and larger
-    organizations get a size bonus (the Matthew effect behind P3).
+    evaluation nobody checks capacity, bidders are the organizations officials
+    know (drawn in proportion to staff × (1 + contracts held before)), the
+    noise is larger, incumbents are renewed without assessment, and larger
+    organizations get a size bonus: the Matthew effect behind P3.
     """
     p, rng = model.params, model.stream("tender.award")
     pu = p.purchase
@@ -219,6 +221,8 @@ def tender_projects(model: SansheModel) -> None:
         need = project.value_yuan / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
 
         def can_take(org) -> bool:
+            if not third:  # nobody checks a bidder's capacity
+                return True
             committed = sum(c.target_people / 12.0 for c in org.contracts)
             return committed + need <= pu.capacity_headroom * org.capacity_people
 
@@ -232,7 +236,12 @@ def tender_projects(model: SansheModel) -> None:
             if not pool:
                 continue
             n_bid = min(pu.bidders_max, len(pool))
-            bidders = [pool[j] for j in rng.choice(len(pool), size=n_bid, replace=False)]
+            if third:  # an open call: any eligible organization may be among the bidders
+                weights = None
+            else:  # officials invite the organizations they know: large ones and past holders
+                known = np.array([o.staff * (1.0 + o.past_contracts) for o in pool], dtype=float)
+                weights = known / known.sum()
+            bidders = [pool[j] for j in rng.choice(len(pool), size=n_bid, replace=False, p=weights)]
             street = model.street_of[project.community]
             scores = [
                 pu.weight_quality * (b.quality + rng.normal(0, noise))

@@ -1,0 +1,82 @@
+"""The reform scenario reproduces the report's figures; the patterns of DESIGN §7."""
+
+import numpy as np
+import pytest
+
+from model import SansheModel, load_scenario
+from model.calibration import REPORT_MONTH, TARGETS, report, run_calibration
+from model.cli import main
+
+
+@pytest.fixture(scope="module")
+def calibration():
+    return run_calibration(seeds=10, scale=0.05)
+
+
+def test_every_target_is_inside_its_band_with_10_seeds_at_scale_0_05(calibration):
+    outside = [(r.target.fact, r.target.what, r.mean) for r in calibration if not r.inside]
+    assert not outside, outside
+
+
+def test_every_band_is_justified_and_holds_its_target():
+    for t in TARGETS:
+        assert t.why.strip() and t.fact.startswith("F")
+        assert t.low <= t.target <= t.high or t.fact == "F5"  # F5's band is around 15
+
+
+def test_calibrate_command_prints_the_table_and_exits_0(capsys):
+    assert main(["calibrate", "--seeds", "1", "--scale", "0.02"]) in (0, 1)
+    out = capsys.readouterr().out
+    for t in TARGETS:
+        assert t.what in out
+    assert f"month {REPORT_MONTH}" in out
+
+
+def test_report_marks_a_target_outside_its_band(calibration):
+    moved = [type(r)(r.target, [r.target.high * 2 + 1] * len(r.values)) for r in calibration]
+    assert "NO" in report(moved, 10, 0.05)
+    assert all(not r.inside for r in moved if r.target.high > 0)
+
+
+@pytest.mark.slow
+def test_full_scale_agrees_with_the_calibration():
+    results = run_calibration(seeds=2, scale=1.0)
+    assert all(r.inside for r in results), [(r.target.what, r.mean) for r in results if not r.inside]
+
+
+def _runs(name, months=60, seeds=(1, 2, 3, 4), scale=0.02):
+    frames = []
+    for seed in seeds:
+        sc = load_scenario(name)
+        sc.params["population.population_scale"] = scale
+        m = SansheModel(sc, seed=seed)
+        m.run(months)
+        frames.append(m.recorder.district_frame())
+    return frames
+
+
+def test_p1_admin_share_stays_well_above_what_72_items_imply():
+    """P1: after the reform the administrative share falls, but far less than the items."""
+    for df in _runs("yuzhong_2016", months=REPORT_MONTH, seeds=(1, 2, 3)):
+        before = df.loc[(df.month > 12) & (df.month <= 24), "committee_admin_share"].mean()
+        after = df.loc[df.month > REPORT_MONTH - 12, "committee_admin_share"].mean()
+        implied = before * 72 / 296
+        assert after < before - 0.15  # deburdening works...
+        assert after > 1.5 * implied  # ...but the committees stay administrative
+
+
+def test_returns_to_purchasing_flatten():
+    """Coverage of vulnerable groups gains less from 60 → 100 M yuan than from 0 → 30 M."""
+    cov = {m: np.mean([df["coverage_vulnerable"].tail(12).mean() for df in _runs(f"purchase_{m}m")])
+           for m in (0, 30, 60, 100)}
+    assert cov[30] - cov[0] > 0.05
+    assert cov[100] - cov[60] < 0.6 * (cov[30] - cov[0]), cov
+    assert cov[0] < cov[30] < cov[60] < cov[100]
+
+
+def test_contracts_concentrate_without_third_party_evaluation():
+    """P3: the top 10% of holders take a larger share of the money without evaluation."""
+    with_eval = [df["contract_top10_share"].iloc[-1] for df in _runs("tasks_72")]
+    without = [df["contract_top10_share"].iloc[-1] for df in _runs("no_third_party_evaluation")]
+    assert np.mean(without) > np.mean(with_eval) + 0.15, (with_eval, without)
+    assert min(without) > max(with_eval)
