@@ -210,8 +210,13 @@ def tender_projects(model: SansheModel) -> None:
     third = pu.third_party_evaluation
     noise = pu.evaluation_noise_with if third else pu.evaluation_noise_without
     active = [o for o in model.organizations(OrgStatus.ACTIVE) if o.staff > 0]
-    by_category = {k: [o for o in active if o.category == k or o.org_type in PROFESSIONAL_TYPES]
+    position = {o.unique_id: i for i, o in enumerate(active)}
+    by_category = {k: np.array([i for i, o in enumerate(active)
+                                if o.category == k or o.org_type in PROFESSIONAL_TYPES], dtype=np.intp)
                    for k in range(N_CATEGORIES)}
+    # Monthly people each organization can still take on (third-party evaluation checks it).
+    spare = np.array([pu.capacity_headroom * o.capacity_people
+                      - sum(c.target_people / 12.0 for c in o.contracts) for o in active])
     last = getattr(model, "last_scores", {})
     for i in rng.permutation(len(gov.projects)):
         project = gov.projects[i]
@@ -219,20 +224,17 @@ def tender_projects(model: SansheModel) -> None:
         incumbent = holders.pop(0) if holders else None
         winner = None
         need = project.value_yuan / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
-
-        def can_take(org) -> bool:
-            if not third:  # nobody checks a bidder's capacity
-                return True
-            committed = sum(c.target_people / 12.0 for c in org.contracts)
-            return committed + need <= pu.capacity_headroom * org.capacity_people
-
         if incumbent is not None:
             org, score = incumbent
-            if (org.status is OrgStatus.ACTIVE and org.staff > 0 and can_take(org)
+            at = position.get(org.unique_id)
+            if (at is not None and (not third or spare[at] >= need)
                     and (not third or score >= pu.renewal_score)):
                 winner = org
         if winner is None:
-            pool = [o for o in by_category[project.category] if can_take(o)]
+            candidates = by_category[project.category]
+            if third:
+                candidates = candidates[spare[candidates] >= need]
+            pool = [active[j] for j in candidates]
             if not pool:
                 continue
             n_bid = min(pu.bidders_max, len(pool))
@@ -254,5 +256,6 @@ def tender_projects(model: SansheModel) -> None:
             winner = bidders[int(np.argmax(scores))]
         unit_cost = pu.cost_per_need_yuan * winner.price_factor
         contract = Contract(project, winner, target_people=project.value_yuan / unit_cost)
+        spare[position[winner.unique_id]] -= contract.target_people / 12.0
         winner.contracts.append(contract)
         gov.contracts.append(contract)
