@@ -26,14 +26,15 @@ class UsageError(Exception):
     """A bad command line; the message is one line."""
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
         raise UsageError(f"sanshe {self.prog.split()[-1]}: {message}")
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="sanshe", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
+    """The command's parser and its subcommands (the experiment engine adds its own)."""
+    parser = Parser(prog="sanshe", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run = sub.add_parser("run", help="run one scenario and write its indicators")
     run.add_argument("scenario", help="a scenario file (TOML) or the name of a built-in scenario")
     run.add_argument("--months", type=int, default=120, help="months to simulate (default 120)")
@@ -50,26 +51,30 @@ def _build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--scale", type=float, default=0.05, help="population_scale (default 0.05)")
     show = sub.add_parser("show", help="the resolved values of a scenario that differ from the defaults")
     show.add_argument("scenario", help="a scenario file, a built-in name, or table.xlsx#row")
-    return parser
+    return parser, sub
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    """Carry out one of the model's subcommands; user mistakes raise ScenarioError or UsageError."""
+    if args.command == "run":
+        return _run(args)
+    if args.command == "scenarios":
+        print(describe.scenario_list())
+    elif args.command == "params":
+        print(describe.parameter_table(markdown=args.markdown))
+    elif args.command == "show":
+        print(describe.show_scenario(load_scenario(args.scenario)))
+    elif args.command == "calibrate":
+        return _calibrate(args)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        args = _build_parser().parse_args(argv)
-        if args.command == "run":
-            return _run(args)
-        if args.command == "scenarios":
-            print(describe.scenario_list())
-        elif args.command == "params":
-            print(describe.parameter_table(markdown=args.markdown))
-        elif args.command == "show":
-            print(describe.show_scenario(load_scenario(args.scenario)))
-        elif args.command == "calibrate":
-            return _calibrate(args)
+        return dispatch(build_parser()[0].parse_args(argv))
     except (ScenarioError, UsageError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    return 0
 
 
 def _calibrate(args: argparse.Namespace) -> int:

@@ -1,0 +1,65 @@
+"""The ``sanshe`` command with the experiment engine's subcommands.
+
+``sanshe experiment run FILE [--out DIR] [--workers N] [--dask ADDRESS | --dask local:N]``
+runs what is missing of an experiment; every other subcommand is the model's
+(:mod:`model.cli`). A user's mistake is one line on standard error and exit
+code 2; results already written are never removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from experiments.engine import run_experiment
+from experiments.spec import ExperimentError, load_experiment
+from model import cli as model_cli
+from model.scenario import ScenarioError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser, sub = model_cli.build_parser()
+    exp = sub.add_parser("experiment", help="run experiments: comparisons and sweeps")
+    exp_sub = exp.add_subparsers(dest="experiment_command", required=True, parser_class=model_cli.Parser)
+    run = exp_sub.add_parser("run", help="run what is missing of an experiment and compact its results")
+    run.add_argument("file", help="an experiment file (TOML)")
+    run.add_argument("--out", default=None, help="output directory (default results/NAME)")
+    run.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    run.add_argument("--dask", default=None, metavar="ADDRESS",
+                     help="a Dask scheduler address, or local:N for a local cluster of N workers")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "experiment":
+            return _experiment_run(args)
+        return model_cli.dispatch(args)
+    except (ScenarioError, model_cli.UsageError, ExperimentError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _experiment_run(args: argparse.Namespace) -> int:
+    if args.workers is not None and args.workers < 1:
+        raise model_cli.UsageError(f"--workers: found {args.workers}, allowed: an integer >= 1")
+    if args.dask is not None and args.dask.startswith("local:"):
+        n = args.dask.split(":", 1)[1]
+        if not n.isdigit() or int(n) < 1:
+            raise model_cli.UsageError(f"--dask: found {args.dask!r}, allowed: local:N with N >= 1, or an address")
+    spec = load_experiment(args.file)
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    result = run_experiment(spec, out, workers=args.workers, dask=args.dask,
+                            progress=not args.no_progress)
+    print(f"{spec.name}: {result.runs_done} of {result.runs_total} runs done "
+          f"({result.runs_run_now} run now), {len(result.failed)} failed"
+          + (f" (listed in {out / 'failures'})" if result.failed else "")
+          + f"; {result.seconds:.1f} s; results in {out}")
+    return 1 if result.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Design points of an experiment: scenario lists, grids, 2^k factorials,
+Latin hypercubes (scipy.stats.qmc) and Sobol and Morris samples (SALib)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.stats import qmc
+from SALib.sample import morris as morris_sample
+from SALib.sample import sobol as sobol_sample
+
+from experiments.spec import ExperimentError, ExperimentSpec
+from model.parameters import PARAMETERS
+
+
+@dataclass(frozen=True)
+class DesignPoint:
+    """One point of the design: a scenario and the factor values set on it."""
+
+    index: int
+    scenario: str | None
+    factors: dict[str, Any]
+
+
+def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
+    """The SALib problem of a range design (names and bounds, in file order)."""
+    names = list(spec.factors)
+    return {"num_vars": len(names), "names": names,
+            "bounds": [[float(spec.factors[n]["low"]), float(spec.factors[n]["high"])] for n in names]}
+
+
+def design_points(spec: ExperimentSpec) -> list[DesignPoint]:
+    """Every design point of ``spec``, numbered from 0."""
+    if spec.design == "scenarios":
+        return [DesignPoint(i, name, {}) for i, name in enumerate(spec.scenarios)]
+    names = list(spec.factors)
+    if spec.design == "grid":
+        rows = list(itertools.product(*(spec.factors[n] for n in names)))
+    elif spec.design == "factorial":
+        rows = list(itertools.product(*((spec.factors[n]["low"], spec.factors[n]["high"]) for n in names)))
+    else:
+        problem = salib_problem(spec)
+        if spec.design == "lhs":
+            unit = qmc.LatinHypercube(d=len(names), seed=spec.base_seed).random(spec.samples)
+            low, high = np.array(problem["bounds"]).T
+            rows = low + unit * (high - low)
+        elif spec.design == "sobol":
+            rows = sobol_sample.sample(problem, spec.samples, calc_second_order=True, seed=spec.base_seed)
+        else:  # morris
+            rows = morris_sample.sample(problem, spec.samples, num_levels=4, seed=spec.base_seed)
+        rows = [tuple(r) for r in np.asarray(rows)]
+    points = []
+    for i, row in enumerate(rows):
+        factors = {n: _typed(spec, n, v) for n, v in zip(names, row, strict=True)}
+        points.append(DesignPoint(i, spec.base, factors))
+    return points
+
+
+def _typed(spec: ExperimentSpec, path: str, value: Any) -> Any:
+    """Give a sampled value its parameter's type and check it, for the sanshe model."""
+    if spec.model is not None:  # another model: its parameters are its own business
+        return value.item() if isinstance(value, np.generic) else value
+    if path not in PARAMETERS:
+        raise ExperimentError(f"{spec.source}: factors.{path}: not a parameter path (see `sanshe params`)")
+    p = PARAMETERS[path]
+    if p.kind is bool and spec.design in ("lhs", "sobol", "morris"):
+        raise ExperimentError(f"{spec.source}: factors.{path}: a switch cannot be sampled in a range; "
+                              "use design 'grid' or 'factorial'")
+    if p.kind is int and not isinstance(value, bool):
+        value = int(round(float(value)))
+    elif p.kind is float and not isinstance(value, bool):
+        value = float(value)
+    try:
+        return p.check(value)
+    except ValueError as e:
+        raise ExperimentError(f"{spec.source}: factors.{path}: {e}") from None

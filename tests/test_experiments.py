@@ -1,0 +1,206 @@
+"""The experiment engine: designs, resume, failures, backends, files."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.designs import design_points
+from experiments.engine import plan_runs, replicate_seeds, run_experiment
+from experiments.spec import ExperimentError, load_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = """
+name = "small"
+design = "scenarios"
+scenarios = ["tasks_296", "tasks_72"]
+replicates = 2
+base_seed = 7
+months = 6
+scale = 0.005
+indicators = ["need_coverage", "committee_admin_share", "volunteer_rate"]
+"""
+
+
+def write(tmp_path, text, name="e.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_smoke_experiment_is_valid_and_small():
+    spec = load_experiment(ROOT / "experiments" / "smoke.toml")
+    runs = plan_runs(spec)
+    assert len(runs) == 2 * 3 and spec.months == 12 and spec.scale == 0.01
+
+
+def test_replicates_share_seeds_across_points():
+    spec = load_experiment(ROOT / "experiments" / "smoke.toml")
+    runs = plan_runs(spec)
+    seeds = replicate_seeds(spec.base_seed, spec.replicates)
+    for point in (0, 1):
+        assert [r.seed for r in runs if r.point == point] == seeds
+    assert len({r.run_id for r in runs}) == len(runs)
+
+
+def test_run_writes_tidy_runs_points_and_manifest(tmp_path):
+    spec = load_experiment(write(tmp_path, SMALL))
+    result = run_experiment(spec, tmp_path / "out", workers=1, progress=False)
+    assert result.runs_done == 4 and not result.failed
+    runs = pd.read_parquet(tmp_path / "out" / "runs.parquet")
+    assert list(runs.columns[:5]) == ["run_id", "point", "replicate", "seed", "scenario"]
+    assert len(runs) == 4 * 6 and not runs.duplicated(["run_id", "month"]).any()
+    points = pd.read_parquet(tmp_path / "out" / "points.parquet")
+    assert len(points) == 4 and (points["month"] == 6).all()
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["runs_done"] == 4 and manifest["runs_failed"] == 0
+    assert manifest["seeds"] == replicate_seeds(7, 2) and manifest["spec_hash"]
+    assert {"commit", "dirty"} <= set(manifest["code_version"]) and "salib" in manifest["packages"]
+    # A finished experiment reruns nothing.
+    again = run_experiment(spec, tmp_path / "out", workers=1, progress=False)
+    assert again.runs_run_now == 0
+
+
+def test_changed_spec_or_model_never_reuses_stale_runs(tmp_path):
+    first = plan_runs(load_experiment(write(tmp_path, SMALL)))
+    changed = plan_runs(load_experiment(write(tmp_path, SMALL.replace("months = 6", "months = 7"))))
+    assert not {r.run_id for r in first} & {r.run_id for r in changed}
+
+
+def test_one_and_two_workers_and_dask_give_identical_results(tmp_path):
+    spec = load_experiment(write(tmp_path, SMALL))
+    frames = []
+    for name, kwargs in (("one", {"workers": 1}), ("two", {"workers": 2}), ("dask", {"dask": "local:2"})):
+        run_experiment(spec, tmp_path / name, progress=False, **kwargs)
+        frames.append(pd.read_parquet(tmp_path / name / "runs.parquet"))
+    pd.testing.assert_frame_equal(frames[0], frames[1])
+    pd.testing.assert_frame_equal(frames[0], frames[2])
+
+
+def test_resume_after_a_hard_kill_loses_and_duplicates_nothing(tmp_path):
+    text = SMALL.replace("replicates = 2", "replicates = 8").replace("months = 6", "months = 12")
+    path = write(tmp_path, text)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "experiments.cli", "experiment", "run", str(path), "--out", str(out),
+           "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "runs").glob("*.parquet"))) < 4:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    written = len(list((out / "runs").glob("*.parquet")))
+    assert 4 <= written < 16, written  # killed mid-sweep
+    assert subprocess.run(cmd, cwd=ROOT).returncode == 0
+    resumed = pd.read_parquet(out / "runs.parquet")
+    run_experiment(load_experiment(path), tmp_path / "whole", workers=1, progress=False)
+    whole = pd.read_parquet(tmp_path / "whole" / "runs.parquet")
+    pd.testing.assert_frame_equal(resumed, whole)
+    assert resumed["run_id"].nunique() == 16 and not resumed.duplicated(["run_id", "month"]).any()
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path, capsys):
+    spec = write(tmp_path, """
+name = "toy"
+design = "grid"
+model = "toy_model:make"
+replicates = 2
+months = 5
+[factors]
+tax = [0.0, 0.13, 0.3]
+""")
+    out = tmp_path / "toy"
+    assert main(["experiment", "run", str(spec), "--out", str(out), "--workers", "1", "--no-progress"]) == 1
+    printed = capsys.readouterr().out
+    assert "4 of 6 runs done" in printed and "2 failed" in printed and "failures" in printed
+    failures = [json.loads(p.read_text()) for p in (out / "failures").glob("*.json")]
+    assert len(failures) == 2 and all(f["factors"] == {"tax": 0.13} for f in failures)
+    assert all("injected failure" in f["error"] for f in failures)
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert sorted(runs["factor:tax"].unique()) == [0.0, 0.3]
+    assert set(runs.columns) >= {"gini", "max_wealth", "month"}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs_failed"] == 2 and len(manifest["failures"]) == 2
+
+
+def test_sobol_and_morris_have_the_sizes_salib_expects(tmp_path):
+    base = """
+name = "s"
+design = "{design}"
+base = "yuzhong_2016"
+samples = 8
+[factors]
+"purchase.budget_yuan" = {{ low = 0.0, high = 60000000.0 }}
+"admin.committee_tasks" = {{ low = 40, high = 296 }}
+"social_work.posts_per_community" = {{ low = 0, high = 4 }}
+"""
+    d = 3
+    sobol = design_points(load_experiment(write(tmp_path, base.format(design="sobol"), "s.toml")))
+    morris = design_points(load_experiment(write(tmp_path, base.format(design="morris"), "m.toml")))
+    lhs = design_points(load_experiment(write(tmp_path, base.format(design="lhs"), "l.toml")))
+    fact = design_points(load_experiment(write(tmp_path, base.format(design="factorial"), "f.toml")))
+    assert len(sobol) == 8 * (2 * d + 2)
+    assert len(morris) == 8 * (d + 1)
+    assert len(lhs) == 8 and len(fact) == 2**d
+    assert all(isinstance(p.factors["admin.committee_tasks"], int) for p in sobol)
+    assert all(40 <= p.factors["admin.committee_tasks"] <= 296 for p in sobol + morris + lhs)
+
+
+def test_grid_is_the_full_factorial_of_listed_values(tmp_path):
+    spec = load_experiment(write(tmp_path, """
+name = "g"
+design = "grid"
+base = "yuzhong_2016"
+[factors]
+"purchase.budget_yuan" = [0.0, 30000000.0, 60000000.0]
+"consultation.enabled" = [true, false]
+"""))
+    points = design_points(spec)
+    assert len(points) == 6
+    assert {(p.factors["purchase.budget_yuan"], p.factors["consultation.enabled"]) for p in points} == {
+        (b, c) for b in (0.0, 30e6, 60e6) for c in (True, False)}
+
+
+BAD = {
+    "unknown key": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\nreplicate = 3\n',
+                    "replicate: unknown key (did you mean 'replicates'?)"),
+    "bad design": ('name = "x"\ndesign = "random"\nscenarios = ["pre_reform"]\n',
+                   "design: found 'random', allowed: scenarios, grid, factorial, lhs, sobol, morris"),
+    "no factors": ('name = "x"\ndesign = "grid"\nbase = "pre_reform"\n', "factors: missing"),
+    "range for grid": ('name = "x"\ndesign = "grid"\n[factors]\n"admin.committee_tasks" = {low = 1, high = 2}\n',
+                       "factors.admin.committee_tasks: design 'grid' needs a list of values"),
+    "out of range": ('name = "x"\ndesign = "grid"\n[factors]\n"admin.committee_tasks" = [72, 1000]\n',
+                     "factors.admin.committee_tasks: found 1000, allowed: an integer in [10, 400]"),
+    "unknown parameter": ('name = "x"\ndesign = "grid"\n[factors]\n"admin.tasks" = [72]\n',
+                          "factors.admin.tasks: not a parameter path"),
+    "bad scenario": ('name = "x"\ndesign = "scenarios"\nscenarios = ["no_such"]\n', "no_such: no such scenario file"),
+    "zero replicates": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\nreplicates = 0\n',
+                        "replicates: found 0"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_experiment_files_give_one_line_and_exit_2(tmp_path, capsys, case):
+    text, expected = BAD[case]
+    path = write(tmp_path, text)
+    assert main(["experiment", "run", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and str(path) in lines[0], lines
+
+
+def test_missing_experiment_file_and_bad_options(tmp_path, capsys):
+    assert main(["experiment", "run", str(tmp_path / "none.toml")]) == 2
+    assert main(["experiment", "run", str(ROOT / "experiments" / "smoke.toml"), "--workers", "0"]) == 2
+    assert main(["experiment", "run", str(ROOT / "experiments" / "smoke.toml"), "--dask", "local:x"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 3 and "no such experiment file" in lines[0]
+    with pytest.raises(ExperimentError):
+        load_experiment(tmp_path / "none.toml")
