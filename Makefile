@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench clean
+.PHONY: run test test-slow bench bench-sweep clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"sanshe needs Python >= 3.12, found {sys.version.split()[0]}"'
@@ -25,6 +25,9 @@ test-slow: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/full_district.py
+
+bench-sweep: $(STAMP)
+	$(BIN)/python benchmarks/sweep.py
 
 clean:
 	rm -rf $(VENV) results

@@ -16,6 +16,14 @@ backend and the number of workers.
 - At the end the run files are compacted into ``DIR/runs.parquet`` (tidy,
   one row per run and month), ``DIR/points.parquet`` (one row per point and
   replicate, final month) and ``DIR/manifest.json``.
+
+From Python::
+
+    from experiments.engine import run_experiment
+    from experiments.spec import load_experiment
+
+    if __name__ == "__main__":  # worker processes re-import the calling script
+        run_experiment(load_experiment("experiments/smoke.toml"), Path("results/smoke"))
 """
 
 from __future__ import annotations
@@ -40,6 +48,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from experiments.designs import DesignPoint, design_points
 from experiments.spec import ExperimentError, ExperimentSpec
@@ -167,45 +177,67 @@ def _run_factory(run: Run) -> pd.DataFrame:
     return frame
 
 
-def execute_batch(runs: list[Run]) -> list[tuple[str, pd.DataFrame | None, dict | None]]:
-    """Run a batch in one worker; a run that raises becomes a failure record."""
+def execute_batch(runs: list[Run], run_dir: str | None = None
+                  ) -> list[tuple[str, float, pd.DataFrame | None, dict | None]]:
+    """Run a batch in one worker; a run that raises becomes a failure record.
+
+    With ``run_dir`` (a folder the worker can reach) the worker writes each
+    result file itself and sends back only its id; otherwise the tidy frame
+    goes back to the caller. Returns ``(run_id, model seconds, frame, failure)``.
+    """
     out = []
     for run in runs:
         t0 = time.perf_counter()
         try:
-            frame = execute_run(run)
-            frame.attrs["seconds"] = time.perf_counter() - t0
-            out.append((run.run_id, frame, None))
+            tidy = _tidy(run, execute_run(run))
+            seconds = time.perf_counter() - t0
+            if run_dir is not None:
+                store_run(Path(run_dir), run.run_id, tidy)
+                tidy = None
+            out.append((run.run_id, seconds, tidy, None))
         except Exception as e:  # a failing run must not stop the sweep
-            out.append((run.run_id, None, {"error": f"{type(e).__name__}: {e}",
-                                           "traceback": traceback.format_exc()}))
+            out.append((run.run_id, time.perf_counter() - t0, None,
+                        {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}))
     return out
 
 
+def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame) -> None:
+    """Write one run's result atomically: a reader sees the whole file or none."""
+    _atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False))
+
+
 def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
-    """Short runs are grouped so scheduling overhead stays small: about four
-    batches per worker, at most 64 runs a batch."""
+    """Short runs are grouped so scheduling overhead stays small, in batches
+    small enough (about 64 a worker, at most 32 runs) that the last ones do
+    not leave workers idle for long."""
     if not runs:
         return []
-    size = max(1, min(64, math.ceil(len(runs) / (4 * max(workers, 1)))))
+    size = max(1, min(32, math.ceil(len(runs) / (64 * max(workers, 1)))))
     return [runs[i:i + size] for i in range(0, len(runs), size)]
 
 
-def _local(batches: list[list[Run]], workers: int) -> Iterator[list]:
+def _local(batches: list[list[Run]], workers: int, run_dir: str) -> Iterator[list]:
     if workers <= 1:
         for batch in batches:
-            yield execute_batch(batch)
+            yield execute_batch(batch, run_dir)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(execute_batch, b) for b in batches]
+    # Workers fork from a server that has already imported the model, so each
+    # starts in milliseconds, and the same processes serve every batch.
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["experiments.engine", "model.model"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [pool.submit(execute_batch, b, run_dir) for b in batches]
         for f in as_completed(futures):
             yield f.result()
 
 
-def _dask(batches: list[list[Run]], address: str) -> Iterator[list]:
+def _dask(batches: list[list[Run]], address: str, run_dir: str) -> Iterator[list]:
+    """Batches on a Dask cluster. Workers of a local cluster write their files;
+    a remote cluster's workers send results back (no shared disk assumed)."""
     from distributed import Client, LocalCluster, as_completed as dask_completed
 
-    if address.startswith("local:"):
+    local = address.startswith("local:")
+    if local:
         n = int(address.split(":", 1)[1])
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                dashboard_address=None)
@@ -213,7 +245,8 @@ def _dask(batches: list[list[Run]], address: str) -> Iterator[list]:
     else:
         cluster, client = None, Client(address)
     try:
-        futures = [client.submit(execute_batch, b, pure=False) for b in batches]
+        futures = [client.submit(execute_batch, b, run_dir if local else None, pure=False)
+                   for b in batches]
         for f in dask_completed(futures):
             yield f.result()
     finally:
@@ -270,17 +303,18 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
     for r in pending:  # a rerun tries failed runs again
         (fail_dir / f"{r.run_id}.json").unlink(missing_ok=True)
     batches = _batches(pending, 1 if dask is None and workers <= 1 else workers)
-    results: Iterable[list] = _dask(batches, dask) if dask else _local(batches, workers)
+    results: Iterable[list] = (_dask(batches, dask, str(run_dir)) if dask
+                               else _local(batches, workers, str(run_dir)))
 
     bar = _progress(len(runs), len(done), progress)
     failed, model_seconds = [], 0.0
     for batch_result in results:
-        for run_id, frame, failure in batch_result:
+        for run_id, seconds, tidy, failure in batch_result:
             run = by_id[run_id]
+            model_seconds += seconds
             if failure is None:
-                model_seconds += frame.attrs.get("seconds", 0.0)
-                tidy = _tidy(run, frame)
-                _atomic_write(run_dir / f"{run_id}.parquet", lambda p, t=tidy: t.to_parquet(p, index=False))
+                if tidy is not None:  # sent back by a remote worker
+                    store_run(run_dir, run_id, tidy)
             else:
                 failed.append(run_id)
                 record = {"run_id": run_id, "point": run.point, "replicate": run.replicate,
@@ -299,11 +333,11 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
 def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResult) -> None:
     """Gather the run files of this experiment into runs.parquet, points.parquet and the manifest."""
     run_dir = out / "runs"
-    frames = [pd.read_parquet(run_dir / f"{r.run_id}.parquet") for r in runs
+    tables = [pq.read_table(run_dir / f"{r.run_id}.parquet") for r in runs
               if (run_dir / f"{r.run_id}.parquet").exists()]
-    if frames:
-        tidy = pd.concat(frames, ignore_index=True).sort_values(["point", "replicate", "month"],
-                                                                 kind="stable").reset_index(drop=True)
+    if tables:
+        tidy = pa.concat_tables(tables, promote_options="default").to_pandas()
+        tidy = tidy.sort_values(["point", "replicate", "month"], kind="stable").reset_index(drop=True)
         points = tidy.groupby(["point", "replicate"], sort=True).tail(1).reset_index(drop=True)
         _atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False))
         _atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
