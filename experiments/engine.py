@@ -109,7 +109,10 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
     for point in points:
         params, changes = _resolve_point(spec, point)
         for rep, seed in enumerate(seeds):
-            identity = {"params": params, "changes": changes, "seed": seed, "months": spec.months,
+            # The point's number and names are part of the identity, so two points that
+            # happen to resolve to the same parameters still get a result each.
+            identity = {"point": point.index, "scenario": point.scenario, "factors": point.factors,
+                        "params": params, "changes": changes, "seed": seed, "months": spec.months,
                         "indicators": indicators, "record": spec.record, "model": spec.model,
                         "version": version}
             run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]

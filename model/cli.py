@@ -33,7 +33,8 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     """The command's parser and its subcommands (the experiment engine adds its own)."""
-    parser = Parser(prog="sanshe", description=__doc__.splitlines()[0])
+    parser = Parser(prog="sanshe", description="sanshe: simulate the three-society linkage of an "
+                    "urban district, one scenario, a calibration or an experiment at a time.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run = sub.add_parser("run", help="run one scenario and write its indicators")
     run.add_argument("scenario", help="a scenario file (TOML) or the name of a built-in scenario")

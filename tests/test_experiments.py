@@ -68,6 +68,15 @@ def test_run_writes_tidy_runs_points_and_manifest(tmp_path):
     assert again.runs_run_now == 0
 
 
+def test_two_points_with_the_same_parameters_each_get_their_runs(tmp_path):
+    spec = load_experiment(write(tmp_path, SMALL.replace('["tasks_296", "tasks_72"]', '["tasks_72", "posts_2"]')))
+    run_experiment(spec, tmp_path / "same", workers=1, progress=False)
+    points = pd.read_parquet(tmp_path / "same" / "points.parquet")
+    assert sorted(points["point"]) == [0, 0, 1, 1]
+    a, b = (points[points.point == i].reset_index(drop=True) for i in (0, 1))
+    assert a["need_coverage"].tolist() == b["need_coverage"].tolist()  # same parameters, same seeds
+
+
 def test_changed_spec_or_model_never_reuses_stale_runs(tmp_path):
     first = plan_runs(load_experiment(write(tmp_path, SMALL)))
     changed = plan_runs(load_experiment(write(tmp_path, SMALL.replace("months = 6", "months = 7"))))
