@@ -36,7 +36,6 @@ import math
 import os
 import platform
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -53,7 +52,7 @@ import pyarrow.parquet as pq
 
 from experiments.designs import DesignPoint, design_points
 from experiments.spec import ExperimentError, ExperimentSpec
-from model.output import code_version, package_versions
+from model.output import atomic_write, code_version, package_versions
 from model.scenario import Scenario, ScenarioError, load_scenario
 
 ENGINE_PACKAGES = ("dask", "distributed", "salib", "tqdm")
@@ -206,7 +205,7 @@ def execute_batch(runs: list[Run], run_dir: str | None = None
 
 def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame) -> None:
     """Write one run's result atomically: a reader sees the whole file or none."""
-    _atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False))
+    atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False))
 
 
 def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
@@ -259,17 +258,6 @@ def _dask(batches: list[list[Run]], address: str, run_dir: str) -> Iterator[list
 
 
 # --- files --------------------------------------------------------------------
-def _atomic_write(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def _tidy(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
     head = {"run_id": run.run_id, "point": run.point, "replicate": run.replicate,
             "seed": run.seed, "scenario": run.scenario or ""}
@@ -322,7 +310,7 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
                 failed.append(run_id)
                 record = {"run_id": run_id, "point": run.point, "replicate": run.replicate,
                           "seed": run.seed, "scenario": run.scenario, "factors": run.factors, **failure}
-                _atomic_write(fail_dir / f"{run_id}.json",
+                atomic_write(fail_dir / f"{run_id}.json",
                               lambda p, r=record: Path(p).write_text(json.dumps(r, indent=2, default=str)))
             bar.update(failures=len(failed))
     bar.close()
@@ -342,8 +330,8 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         tidy = pa.concat_tables(tables, promote_options="default").to_pandas()
         tidy = tidy.sort_values(["point", "replicate", "month"], kind="stable").reset_index(drop=True)
         points = tidy.groupby(["point", "replicate"], sort=True).tail(1).reset_index(drop=True)
-        _atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False))
-        _atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
+        atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False))
+        atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
     failures = sorted(p.name for p in (out / "failures").glob("*.json"))
     manifest = {
         "experiment": spec.name, "description": spec.description, "source": spec.source,
@@ -357,7 +345,7 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         "timings_s": {"wall": round(result.seconds, 3), "model": round(result.model_seconds, 3)},
         "runs": [asdict(r) | {"file": f"runs/{r.run_id}.parquet"} for r in runs],
     }
-    _atomic_write(out / "manifest.json",
+    atomic_write(out / "manifest.json",
                   lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str, ensure_ascii=False)))
 
 

@@ -85,13 +85,15 @@ def write_outputs(result: RunResult, out: Path) -> None:
     name and renamed, so an interrupted write never leaves a half file and
     other files in ``out`` are left alone."""
     out.mkdir(parents=True, exist_ok=True)
-    _atomic(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False))
-    _atomic(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False))
-    _atomic(out / "manifest.json",
+    atomic_write(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False))
+    atomic_write(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False))
+    atomic_write(out / "manifest.json",
             lambda p: Path(p).write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False)))
 
 
-def _atomic(target: Path, write) -> None:
+def atomic_write(target: Path, write) -> None:
+    """Call ``write(temporary_path)`` beside ``target``, then rename it into place,
+    so a reader sees the whole file or none, even after a kill."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
