@@ -311,7 +311,7 @@ class SocialWorker(Agent):
         """Burnout rises with pressure above 1 (caseload or diversion) and recovers below it."""
         self.experience_months += 1
         rate = self.model.params.social_work.burnout_rate
-        self.burnout = float(np.clip(self.burnout + rate * (pressure - 1.0), 0.0, 1.0))
+        self.burnout = min(max(self.burnout + rate * (pressure - 1.0), 0.0), 1.0)
 
     def turnover_prob_month(self) -> float:
         sw = self.model.params.social_work

@@ -444,15 +444,20 @@ def social_worker_turnover(model: SansheModel) -> None:
     workers = model.social_workers()
     u = rng.random(len(workers))
     u_stay = rng.random(len(workers))
-    for w, ui, us in zip(workers, u, u_stay):
+    # Pressure of each employer, computed once: diversion in rooms, contract demand in organizations.
+    diverted = {id(c): (c.diverted_hours / c.room_hours if c.room_hours > 0 else 0.0)
+                for c in model.committees}
+    load: dict[int, float] = {}
+    for w, ui, us in zip(workers, u, u_stay, strict=True):
+        employer = w.employer
         if w.in_room:
-            com = w.employer
-            diverted = com.diverted_hours / com.room_hours if com.room_hours > 0 else 0.0
-            pressure = w.caseload / nominal_cases + sw.diversion_pressure * diverted
+            pressure = w.caseload / nominal_cases + sw.diversion_pressure * diverted[id(employer)]
         else:
-            org = w.employer
-            demand = sum(c.target_people / 12.0 for c in org.contracts)
-            pressure = min(demand / max(org.capacity_people, 1e-9), 2.0)
+            key = id(employer)
+            if key not in load:
+                demand = sum(c.target_people for c in employer.contracts) / 12.0
+                load[key] = min(demand / max(employer.capacity_people, 1e-9), 2.0)
+            pressure = load[key]
         w.wear(pressure)
         if ui < w.turnover_prob_month():
             w.leave(stay_in_sector=us < sw.stay_in_sector_share)
