@@ -11,7 +11,7 @@ tolerance band with the reason for its width.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -108,9 +108,7 @@ def run_calibration(seeds: int, scale: float, scenario: Scenario | None = None) 
     scenario = scenario or load_scenario("yuzhong_2016")
     frames = []
     for seed in range(seeds):
-        sc = Scenario(name=scenario.name, description=scenario.description,
-                      params={**scenario.params, "population.population_scale": scale},
-                      changes=scenario.changes, source=scenario.source, chain=scenario.chain)
+        sc = replace(scenario, params={**scenario.params, "population.population_scale": scale})
         model = SansheModel(sc, seed=seed)
         model.run(REPORT_MONTH)
         frames.append(model.recorder.district_frame())

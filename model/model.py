@@ -13,7 +13,6 @@ from model.agents import (
     ORG_TYPE_SHARES,
     TYPE_CATEGORIES,
     Committee,
-    Contract,
     DistrictGovernment,
     Organization,
     OrgStatus,
@@ -264,4 +263,4 @@ class SansheModel(mesa.Model):
             self.step()
 
 
-__all__ = ["SansheModel", "Contract"]
+__all__ = ["SansheModel"]

@@ -57,9 +57,9 @@ def needs_arise(model: SansheModel) -> None:
     u_arrive = model.stream("needs.arrive").random(res.n, dtype=F32)
     u_need = model.stream("needs.abandon").random(res.need_key.size, dtype=F32)
     abandoned = rules.age_and_abandon(res, p.needs.abandon_prob_month, u_need)
-    new = rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
+    rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
                             model.resident_need_rate)
-    model.flow = {"abandoned": abandoned, "new_needs": int(new.size)}
+    model.flow = {"abandoned": abandoned}
 
 
 # 2 -------------------------------------------------------------------------
@@ -145,7 +145,7 @@ def detect_needs(model: SansheModel) -> None:
 
     served_share = neighbour_counts(model.adjacency, res.served_last > 0) * model.inverse_degree
     u = rng.random(res.need_key.size, dtype=F32)
-    model.flow["detected"] = rules.detect_needs(res, p_by_grid, res.grid, p.needs.self_referral_prob_month,
+    rules.detect_needs(res, p_by_grid, res.grid, p.needs.self_referral_prob_month,
                                                 p.needs.word_of_mouth_weight, served_share, u)
 
 
@@ -159,7 +159,6 @@ def hold_consultations(model: SansheModel) -> None:
     c = p.consultation
     n_comm = model.n_communities
     model.flow["voice"] = np.zeros(res.n, bool)
-    model.flow["attendees"] = np.zeros(n_comm)
     if not c.enabled:
         for com in model.committees:
             com.meetings = 0
@@ -192,7 +191,6 @@ def hold_consultations(model: SansheModel) -> None:
     on_top[voiced] = (res.need_category[voiced] == top[res.community[need_res[voiced]]]) & \
         has_agenda[res.community[need_res[voiced]]]
     model.flow["voice"][need_res[on_top]] = True
-    model.flow["attendees"] = np.bincount(res.community[attend], minlength=n_comm) * model.people_per_row
 
 
 # 6 -------------------------------------------------------------------------
@@ -264,7 +262,7 @@ def deliver_services(model: SansheModel) -> None:
     committee_cap = np.array([com.service_hours for com in model.committees]) / p.committee.hours_per_need
 
     waiting = res.need_detected.copy()
-    served_parts, met_parts = [], []
+    met_parts = []
 
     def serve(candidates, groups, capacity_people, quality_sum):
         """Serve from one set of pools; return what each pool left unused
@@ -275,7 +273,6 @@ def deliver_services(model: SansheModel) -> None:
                             where=capacity_people > 0)
         met = served[u_met[served] < quality[groups[served]]]
         waiting[served] = False
-        served_parts.append(served)
         met_parts.append(met)
         left = (rows - np.bincount(groups[served], minlength=rows.size)) / model.scale
         left_q = left * quality
@@ -316,8 +313,7 @@ def deliver_services(model: SansheModel) -> None:
     keep[met] = False
     res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
     res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
-    model.flow.update(met=met_keys, met_by_contracts_people=met_by_contracts,
-                      served_people=sum(s.size for s in served_parts) / model.scale)
+    model.flow.update(met=met_keys, met_by_contracts_people=met_by_contracts)
 
 
 def _room_quality(com: Committee, sw) -> float:
