@@ -1,7 +1,8 @@
 """The ``sanshe`` command with the experiment engine's subcommands.
 
 ``sanshe experiment run FILE [--out DIR] [--workers N] [--dask ADDRESS | --dask local:N]``
-runs what is missing of an experiment; every other subcommand is the model's
+runs what is missing of an experiment; ``sanshe experiment report DIR
+[--baseline NAME] [--lang en|zh]`` writes its HTML report; every other subcommand is the model's
 (:mod:`model.cli`). A user's mistake is one line on standard error and exit
 code 2; results already written are never removed.
 """
@@ -29,12 +30,25 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dask", default=None, metavar="ADDRESS",
                      help="a Dask scheduler address, or local:N for a local cluster of N workers")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    report = exp_sub.add_parser("report", help="analyse an experiment's saved results into one HTML report")
+    report.add_argument("dir", help="the experiment's output directory")
+    report.add_argument("--baseline", default=None, metavar="NAME",
+                        help="scenario (or point number) to take paired differences against "
+                             "(default: the first scenario, or a factorial's all-low corner)")
+    report.add_argument("--lang", default="en", choices=("en", "zh"), help="report language (default en)")
+    report.add_argument("--window", type=int, default=12, metavar="MONTHS",
+                        help="outcomes are means over each run's last MONTHS months (default 12; 1 = final month)")
+    report.add_argument("--discover", action="append", default=[], metavar="CONDITION",
+                        help="scenario discovery: factor ranges that keep e.g. 'need_coverage>=0.6' (repeatable)")
+    report.add_argument("--out", default=None, help="the HTML file (default DIR/report.html or DIR/report_zh.html)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "experiment" and args.experiment_command == "report":
+            return _experiment_report(args)
         if args.command == "experiment":
             return _experiment_run(args)
         return model_cli.dispatch(args)
@@ -59,6 +73,16 @@ def _experiment_run(args: argparse.Namespace) -> int:
           + (f" (listed in {out / 'failures'})" if result.failed else "")
           + f"; {result.seconds:.1f} s; results in {out}")
     return 1 if result.failed else 0
+
+
+def _experiment_report(args: argparse.Namespace) -> int:
+    from experiments.report import build_report
+
+    report = build_report(args.dir, baseline=args.baseline, lang=args.lang, window=args.window,
+                          discover=args.discover, out=args.out)
+    folder = next(iter(report.figures.values()))["png"].parent if report.figures else report.html.parent
+    print(f"report: {report.html} ({len(report.figures)} figures, PNG and SVG in {folder})")
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ backend and the number of workers.
   (parameters, seed, error) and the sweep goes on; a rerun tries it again.
 - At the end the run files are compacted into ``DIR/runs.parquet`` (tidy,
   one row per run and month), ``DIR/points.parquet`` (one row per point and
-  replicate, final month) and ``DIR/manifest.json``.
+  replicate, final month), ``DIR/communities.parquet`` (the community panel:
+  by default each community's last 12 months) and ``DIR/manifest.json``.
 
 From Python::
 
@@ -74,6 +75,7 @@ class Run:
     indicators: tuple[str, ...] | None
     record: str
     model: str | None
+    communities: str = "last_year"
 
 
 def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
@@ -113,10 +115,10 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
             identity = {"point": point.index, "scenario": point.scenario, "factors": point.factors,
                         "params": params, "changes": changes, "seed": seed, "months": spec.months,
                         "indicators": indicators, "record": spec.record, "model": spec.model,
-                        "version": version}
+                        "communities": spec.communities, "version": version}
             run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
             runs.append(Run(run_id, point.index, rep, seed, point.scenario, point.factors, params,
-                            changes, spec.months, indicators, spec.record, spec.model))
+                            changes, spec.months, indicators, spec.record, spec.model, spec.communities))
     return runs
 
 
@@ -133,12 +135,14 @@ def _resolve_point(spec: ExperimentSpec, point: DesignPoint) -> tuple[dict[str, 
 
 
 # --- running ------------------------------------------------------------------
-def execute_run(run: Run) -> pd.DataFrame:
-    """Run one model and return its indicators by month (``month`` first)."""
+def execute_run(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Run one model; return its indicators by month (``month`` first) and,
+    for the sanshe model, the community panel the run keeps (see
+    ``communities`` in :mod:`experiments.spec`), else None."""
     if run.model is None:
-        frame = _run_sanshe(run)
+        frame, panel = _run_sanshe(run)
     else:
-        frame = _run_factory(run)
+        frame, panel = _run_factory(run), None
     if run.indicators:
         missing = [c for c in run.indicators if c not in frame.columns]
         if missing:
@@ -146,10 +150,10 @@ def execute_run(run: Run) -> pd.DataFrame:
         frame = frame[["month", *run.indicators]]
     if run.record == "last":
         frame = frame.tail(1)
-    return frame.reset_index(drop=True)
+    return frame.reset_index(drop=True), panel
 
 
-def _run_sanshe(run: Run) -> pd.DataFrame:
+def _run_sanshe(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     from model.model import SansheModel
     from model.scenario import LeverChange
 
@@ -157,7 +161,12 @@ def _run_sanshe(run: Run) -> pd.DataFrame:
                         changes=[LeverChange(*c) for c in run.changes])
     model = SansheModel(scenario, seed=run.seed)
     model.run(run.months)
-    return model.recorder.district_frame()
+    panel = None
+    if run.communities != "none":
+        panel = model.recorder.community_frame(model)
+        if run.communities == "last_year":
+            panel = panel[panel["month"] > run.months - 12].reset_index(drop=True)
+    return model.recorder.district_frame(), panel
 
 
 def _run_factory(run: Run) -> pd.DataFrame:
@@ -180,21 +189,23 @@ def _run_factory(run: Run) -> pd.DataFrame:
 
 
 def execute_batch(runs: list[Run], run_dir: str | None = None
-                  ) -> list[tuple[str, float, pd.DataFrame | None, dict | None]]:
+                  ) -> list[tuple[str, float, tuple | None, dict | None]]:
     """Run a batch in one worker; a run that raises becomes a failure record.
 
     With ``run_dir`` (a folder the worker can reach) the worker writes each
-    result file itself and sends back only its id; otherwise the tidy frame
-    goes back to the caller. Returns ``(run_id, model seconds, frame, failure)``.
+    result file itself and sends back only its id; otherwise the tidy frames
+    (district, community panel or None) go back to the caller. Returns
+    ``(run_id, model seconds, frames, failure)``.
     """
     out = []
     for run in runs:
         t0 = time.perf_counter()
         try:
-            tidy = _tidy(run, execute_run(run))
+            frame, panel = execute_run(run)
+            tidy = (_tidy(run, frame), None if panel is None else _tidy(run, panel))
             seconds = time.perf_counter() - t0
             if run_dir is not None:
-                store_run(Path(run_dir), run.run_id, tidy)
+                store_run(Path(run_dir), run.run_id, *tidy)
                 tidy = None
             out.append((run.run_id, seconds, tidy, None))
         except Exception as e:  # a failing run must not stop the sweep
@@ -203,8 +214,14 @@ def execute_batch(runs: list[Run], run_dir: str | None = None
     return out
 
 
-def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame) -> None:
-    """Write one run's result atomically: a reader sees the whole file or none."""
+def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame, panel: pd.DataFrame | None = None) -> None:
+    """Write one run's result atomically: a reader sees the whole file or none.
+
+    The community panel goes to ``<id>.communities.parquet`` first; the
+    district file, written last, is what marks the run as done.
+    """
+    if panel is not None:
+        atomic_write(run_dir / f"{run_id}.communities.parquet", lambda p: panel.to_parquet(p, index=False))
     atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False))
 
 
@@ -305,7 +322,7 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
             model_seconds += seconds
             if failure is None:
                 if tidy is not None:  # sent back by a remote worker
-                    store_run(run_dir, run_id, tidy)
+                    store_run(run_dir, run_id, *tidy)
             else:
                 failed.append(run_id)
                 record = {"run_id": run_id, "point": run.point, "replicate": run.replicate,
@@ -332,6 +349,14 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         points = tidy.groupby(["point", "replicate"], sort=True).tail(1).reset_index(drop=True)
         atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False))
         atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
+    panels = [pq.read_table(run_dir / f"{r.run_id}.communities.parquet") for r in runs
+              if (run_dir / f"{r.run_id}.communities.parquet").exists()
+              and (run_dir / f"{r.run_id}.parquet").exists()]
+    if panels:
+        panel = pa.concat_tables(panels, promote_options="default").to_pandas()
+        panel = panel.sort_values(["point", "replicate", "month", "community"], kind="stable")
+        atomic_write(out / "communities.parquet",
+                     lambda p: panel.reset_index(drop=True).to_parquet(p, index=False))
     failures = sorted(p.name for p in (out / "failures").glob("*.json"))
     manifest = {
         "experiment": spec.name, "description": spec.description, "source": spec.source,
@@ -340,6 +365,7 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         "packages": {**package_versions(), **{k: _version(k) for k in ENGINE_PACKAGES}},
         "python": platform.python_version(), "host": platform.node(),
         "seeds": replicate_seeds(spec.base_seed, spec.replicates),
+        "points": len({r.point for r in runs}),
         "runs_total": result.runs_total, "runs_done": result.runs_done,
         "runs_failed": len(failures), "failures": [f"failures/{f}" for f in failures],
         "timings_s": {"wall": round(result.seconds, 3), "model": round(result.model_seconds, 3)},

@@ -1,0 +1,577 @@
+"""Analysis of an experiment's saved results: what a commissioned study reports.
+
+Everything here reads the files the engine wrote (``runs.parquet``,
+``communities.parquet``, ``manifest.json``), never runs a model, and
+returns tidy pandas frames that notebooks, the figures and the HTML report
+share::
+
+    from experiments import analysis as an
+
+    res = an.load_results("results/flagship")
+    an.summarise(res)                                # mean and 95% CI per point
+    an.paired_differences(res, "pre_reform")         # paired by seed
+    an.factorial_effects(res)                        # main effects and interactions
+    an.synergy(res)                                  # is the whole more than the sum of its parts?
+    an.inequality(res)                               # Gini, Theil between and within streets
+
+Outcomes. A run's outcome for an indicator is the mean of its last
+``window`` recorded months (default 12, the final year: several indicators
+are monthly flows, noisy at small scale); ``window=1`` is the final month
+itself. Intervals are Student-t intervals over replicates; differences are
+paired by seed, which the engine shares across points (common random
+numbers), so the interval of a difference is that of the per-seed
+differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
+
+LEVEL = 0.95
+KEY = ["point", "replicate", "seed"]
+
+
+@dataclass
+class Results:
+    """One experiment's saved results, as the engine left them."""
+
+    path: Path
+    spec: ExperimentSpec
+    manifest: dict[str, Any]
+    runs: pd.DataFrame
+    communities: pd.DataFrame | None
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def factors(self) -> list[str]:
+        """The design's factor names (parameter paths), in file order."""
+        return [c.removeprefix("factor:") for c in self.runs.columns if c.startswith("factor:")]
+
+    @property
+    def indicators(self) -> list[str]:
+        skip = set(KEY) | {"run_id", "scenario", "month"}
+        return [c for c in self.runs.columns if c not in skip and not c.startswith("factor:")]
+
+    @property
+    def labels(self) -> dict[int, str]:
+        """A readable name for every design point: its scenario for a
+        scenario design, its factor values otherwise."""
+        first = self.runs.drop_duplicates("point").set_index("point").sort_index()
+        if self.spec.design == "scenarios":
+            return {int(p): str(s) for p, s in first["scenario"].items()}
+        cols = [f"factor:{f}" for f in self.factors]
+        return {int(p): ", ".join(f"{c.removeprefix('factor:').split('.')[-1]}={_short(v)}"
+                                  for c, v in row.items())
+                for p, row in first[cols].iterrows()}
+
+    def point_of(self, name: str) -> int:
+        """The design point called ``name`` (a scenario name or a point number)."""
+        for p, label in self.labels.items():
+            if label == name or str(p) == str(name):
+                return p
+        allowed = ", ".join(self.labels.values()) if self.spec.design == "scenarios" else "a point number"
+        raise ExperimentError(f"--baseline: found {name!r}, allowed: {allowed}")
+
+
+def load_results(path: str | Path) -> Results:
+    """Read an experiment's output directory (``sanshe experiment run`` wrote it)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ExperimentError(f"{path}: no such results directory")
+    manifest_file, runs_file = path / "manifest.json", path / "runs.parquet"
+    if not manifest_file.is_file():
+        raise ExperimentError(f"{manifest_file}: missing; run `sanshe experiment run FILE --out {path}` first")
+    if not runs_file.is_file():
+        raise ExperimentError(f"{runs_file}: missing: no run of this experiment finished")
+    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+    spec = spec_from_dict(manifest["spec"], manifest.get("source", str(manifest_file)))
+    runs = pd.read_parquet(runs_file)
+    comm_file = path / "communities.parquet"
+    communities = pd.read_parquet(comm_file) if comm_file.is_file() else None
+    failures = [json.loads((path / f).read_text(encoding="utf-8")) for f in manifest.get("failures", [])
+                if (path / f).is_file()]
+    return Results(path, spec, manifest, runs, communities, failures)
+
+
+# --- outcomes and intervals ---------------------------------------------------
+def outcomes(res: Results, window: int = 12, indicators: list[str] | None = None) -> pd.DataFrame:
+    """One row per run (point, replicate, seed): each indicator's mean over
+    the run's last ``window`` recorded months."""
+    cols = indicators or res.indicators
+    runs = res.runs
+    last = runs.groupby("run_id")["month"].transform("max")
+    tail = runs[runs["month"] > last - window]
+    return tail.groupby(KEY, sort=True)[cols].mean().reset_index()
+
+
+def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
+    """Mean and the two ends of its Student-t interval (NaN ends with fewer than two values)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return np.nan, np.nan, np.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, np.nan, np.nan
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def _p_value(x: np.ndarray) -> float:
+    """Two-sided p-value of a one-sample t-test of mean 0 (paired differences)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return np.nan
+    mean, sd = x.mean(), x.std(ddof=1)
+    if sd <= 1e-12 * max(abs(mean), 1e-300):
+        return 0.0 if mean != 0 else 1.0
+    return float(2 * stats.t.sf(abs(mean) / (sd / np.sqrt(x.size)), x.size - 1))
+
+
+def _interval_rows(groups: dict[Any, np.ndarray]) -> list[dict[str, float]]:
+    rows = []
+    for key, x in groups.items():
+        x = np.asarray(x, dtype=float)
+        mean, low, high = t_interval(x)
+        n = int(np.isfinite(x).sum())
+        rows.append({"key": key, "n": n, "mean": mean,
+                     "sd": float(np.nanstd(x, ddof=1)) if n > 1 else np.nan,
+                     "ci_low": low, "ci_high": high})
+    return rows
+
+
+def summarise(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+    """Mean and 95% interval over replicates of each point's outcome.
+
+    Columns: point, label, indicator, n, mean, sd, ci_low, ci_high.
+    """
+    cols = indicators or res.indicators
+    out = outcomes(res, window, cols)
+    labels = res.labels
+    rows = []
+    for ind in cols:
+        for r in _interval_rows({p: g[ind].to_numpy() for p, g in out.groupby("point")}):
+            p = r.pop("key")
+            rows.append({"point": p, "label": labels[p], "indicator": ind, **r})
+    return pd.DataFrame(rows)
+
+
+def over_time(res: Results, indicator: str) -> pd.DataFrame:
+    """Mean and 95% interval over replicates of ``indicator`` in every month, per point."""
+    rows = []
+    labels = res.labels
+    for (p, month), g in res.runs.groupby(["point", "month"], sort=True):
+        mean, low, high = t_interval(g[indicator].to_numpy())
+        rows.append({"point": p, "label": labels[p], "month": month, "mean": mean,
+                     "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
+def paired_differences(res: Results, baseline: str | int, indicators: list[str] | None = None,
+                       window: int = 12) -> pd.DataFrame:
+    """Each point's outcome minus the baseline's, paired by seed.
+
+    Columns: point, label, indicator, n (pairs), baseline (its mean),
+    diff, ci_low, ci_high, relative (diff over the baseline mean), p_value
+    (paired t-test) and verdict: "higher", "lower" or "within noise" (the
+    95% interval includes 0).
+    """
+    cols = indicators or res.indicators
+    base = res.point_of(str(baseline))
+    out = outcomes(res, window, cols)
+    ref = out[out["point"] == base].set_index("seed")
+    labels = res.labels
+    rows = []
+    for p, g in out.groupby("point"):
+        if p == base:
+            continue
+        g = g.set_index("seed")
+        seeds = g.index.intersection(ref.index)
+        for ind in cols:
+            d = (g.loc[seeds, ind] - ref.loc[seeds, ind]).to_numpy(dtype=float)
+            mean, low, high = t_interval(d)
+            base_mean = float(ref[ind].mean())
+            rows.append({"point": p, "label": labels[p], "indicator": ind, "n": int(np.isfinite(d).sum()),
+                         "baseline": base_mean, "diff": mean, "ci_low": low, "ci_high": high,
+                         "relative": mean / base_mean if base_mean else np.nan,
+                         "p_value": _p_value(d), "verdict": verdict(low, high)})
+    return pd.DataFrame(rows)
+
+
+def verdict(low: float, high: float) -> str:
+    """"higher" or "lower" when the interval excludes 0, else "within noise"."""
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "within noise"
+    if low > 0:
+        return "higher"
+    if high < 0:
+        return "lower"
+    return "within noise"
+
+
+# --- 2^k factorials -----------------------------------------------------------
+def factorial_coding(res: Results) -> tuple[list[str], dict[int, tuple[int, ...]]]:
+    """The factor names and each corner point's levels (0 low, 1 high).
+
+    A ``factorial`` design codes itself; a ``scenarios`` design declares
+    its corners in the experiment's ``[factorial]`` table.
+    """
+    spec = res.spec
+    if spec.design == "factorial":
+        first = res.runs.drop_duplicates("point").set_index("point")
+        coding = {int(p): tuple(int(row[f"factor:{f}"] == spec.factors[f]["high"]) for f in res.factors)
+                  for p, row in first.iterrows()}
+        return res.factors, coding
+    if spec.factorial is None:
+        raise ExperimentError(f"{spec.source}: not a factorial: design 'factorial', or a [factorial] table "
+                              "naming the corner scenarios")
+    by_name = {label: p for p, label in res.labels.items()}
+    coding = {by_name[s]: tuple(levels) for s, levels in spec.factorial["corners"].items() if s in by_name}
+    return list(spec.factorial["factors"]), coding
+
+
+def _terms(k: int) -> list[tuple[int, ...]]:
+    return [t for order in range(1, k + 1) for t in itertools.combinations(range(k), order)]
+
+
+def factorial_effects(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+    """Main effects and every interaction of a 2^k factorial, with intervals.
+
+    For each replicate (seed) the effect of a term is the mean outcome where
+    its contrast is +1 minus the mean where it is -1 (the contrast of a
+    term is the product of its factors' coded levels in ±1); the interval
+    is over replicates. A two-way effect is half the difference between one
+    factor's effect with the other factor high and with it low.
+
+    Columns: term ("A", "A × B", ...), order, indicator, n, effect, ci_low,
+    ci_high, p_value, verdict.
+    """
+    names, coding = factorial_coding(res)
+    k = len(names)
+    cols = indicators or res.indicators
+    out = outcomes(res, window, cols)
+    out = out[out["point"].isin(list(coding))]
+    signs = {p: 2 * np.array(levels) - 1 for p, levels in coding.items()}
+    rows = []
+    for term in _terms(k):
+        contrast = out["point"].map(lambda p, t=term: int(np.prod(signs[p][list(t)])))
+        label = " × ".join(names[i] for i in term)
+        for ind in cols:
+            per_seed = []
+            for _, g in out.assign(c=contrast).groupby("seed"):
+                if len(g) != 2**k:  # a failed run leaves this seed's block incomplete
+                    continue
+                per_seed.append(g.loc[g["c"] > 0, ind].mean() - g.loc[g["c"] < 0, ind].mean())
+            x = np.array(per_seed)
+            mean, low, high = t_interval(x)
+            rows.append({"term": label, "order": len(term), "indicator": ind, "n": int(np.isfinite(x).sum()),
+                         "effect": mean, "ci_low": low, "ci_high": high, "p_value": _p_value(x),
+                         "verdict": verdict(low, high)})
+    return pd.DataFrame(rows)
+
+
+def synergy(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+    """Is the whole more or less than the sum of its parts?
+
+    Per seed: (all factors high − all low) − Σ over factors (that factor
+    alone high − all low). Positive means all levers together change the
+    outcome by more than the three single levers added up. The verdict
+    takes the indicator's better direction into account.
+
+    Columns: indicator, n, whole, parts, synergy, ci_low, ci_high, p_value,
+    verdict ("more than the sum of its parts", "less than the sum of its
+    parts" or "the sum of its parts, within noise"), better (+1 / -1 / 0).
+    """
+    from model.indicators import DISTRICT_INDICATORS
+
+    names, coding = factorial_coding(res)
+    k = len(names)
+    by_levels = {levels: p for p, levels in coding.items()}
+    low, high = by_levels[(0,) * k], by_levels[(1,) * k]
+    singles = [by_levels[tuple(int(i == j) for j in range(k))] for i in range(k)]
+    cols = indicators or res.indicators
+    out = outcomes(res, window, cols).set_index(["point", "seed"])[cols]
+    seeds = sorted(set.intersection(*(set(out.loc[p].index) for p in [low, high, *singles])))
+    rows = []
+    for ind in cols:
+        y = {p: out.loc[p].loc[seeds, ind].to_numpy(float) for p in [low, high, *singles]}
+        whole = y[high] - y[low]
+        parts = sum(y[s] - y[low] for s in singles)
+        syn = whole - parts
+        mean, lo, hi = t_interval(syn)
+        better = DISTRICT_INDICATORS.get(ind, ("", 0, ""))[1]
+        sign = 1 if better == 0 else better
+        if verdict(lo, hi) == "within noise":
+            word = "the sum of its parts, within noise"
+        elif (mean * sign) > 0:
+            word = "more than the sum of its parts"
+        else:
+            word = "less than the sum of its parts"
+        rows.append({"indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)),
+                     "parts": float(np.mean(parts)), "synergy": mean, "ci_low": lo, "ci_high": hi,
+                     "p_value": _p_value(syn), "verdict": word, "better": better})
+    return pd.DataFrame(rows)
+
+
+# --- sensitivity --------------------------------------------------------------
+def _problem(res: Results) -> dict[str, Any]:
+    from experiments.designs import salib_problem
+    return salib_problem(res.spec)
+
+
+def _point_means(res: Results, indicator: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    out = outcomes(res, window, [indicator]).groupby("point")[indicator].mean()
+    n_points = int(res.manifest["points"])
+    if len(out) != n_points or not np.isfinite(out.to_numpy()).all():
+        raise ExperimentError(f"{res.path}: {indicator}: {n_points - len(out)} design points have no "
+                              "finished run; sensitivity indices need every point (rerun the experiment)")
+    first = res.runs.drop_duplicates("point").set_index("point").sort_index()
+    x = first[[f"factor:{f}" for f in res.factors]].to_numpy(dtype=float)
+    return x, out.sort_index().to_numpy(dtype=float)
+
+
+def sobol_indices(res: Results, indicator: str, window: int = 12, seed: int = 0) -> pd.DataFrame:
+    """First-order and total Sobol indices with 95% bootstrap intervals (SALib).
+
+    The model output of a design point is its mean over replicates.
+    Columns: factor, S1, S1_conf, ST, ST_conf, note (set where an index is
+    negative but its interval includes 0: sampling error around zero).
+    """
+    from SALib.analyze import sobol
+
+    problem = _problem(res)
+    _, y = _point_means(res, indicator, window)
+    si = sobol.analyze(problem, y, calc_second_order=True, conf_level=LEVEL, seed=seed)
+    frame = pd.DataFrame({"factor": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
+                          "ST": si["ST"], "ST_conf": si["ST_conf"]})
+    frame["note"] = [_negative_note(r) for r in frame.itertuples()]
+    frame.insert(0, "indicator", indicator)
+    return frame
+
+
+def _negative_note(row: Any) -> str:
+    notes = []
+    for name in ("S1", "ST"):
+        value, conf = getattr(row, name), getattr(row, f"{name}_conf")
+        if value < 0:
+            notes.append(f"{name} is negative ({value:.3f}) but its interval (±{conf:.3f}) includes 0: "
+                         "read it as no measurable effect" if value + conf >= 0 else
+                         f"{name} is negative ({value:.3f} ± {conf:.3f}): too few samples for this factor")
+    return "; ".join(notes)
+
+
+def morris_indices(res: Results, indicator: str, window: int = 12, seed: int = 0) -> pd.DataFrame:
+    """Morris elementary effects (SALib): mu, mu_star with its 95% interval, sigma."""
+    from SALib.analyze import morris
+
+    problem = _problem(res)
+    x, y = _point_means(res, indicator, window)
+    si = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=4, seed=seed)
+    frame = pd.DataFrame({"factor": problem["names"], "mu": si["mu"], "mu_star": si["mu_star"],
+                          "mu_star_conf": si["mu_star_conf"], "sigma": si["sigma"]})
+    frame.insert(0, "indicator", indicator)
+    return frame
+
+
+# --- scenario discovery -------------------------------------------------------
+@dataclass(frozen=True)
+class Condition:
+    """An indicator compared with a threshold, e.g. ``need_coverage >= 0.6``."""
+
+    indicator: str
+    op: str
+    threshold: float
+
+    OPS = (">=", "<=", ">", "<")
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        for op in cls.OPS:
+            if op in text:
+                name, value = (s.strip() for s in text.split(op, 1))
+                try:
+                    return cls(name, op, float(value))
+                except ValueError:
+                    break
+        raise ExperimentError(f"--discover: found {text!r}, allowed: INDICATOR>=VALUE "
+                              f"(or {', '.join(cls.OPS[1:])}), e.g. need_coverage>=0.6")
+
+    def holds(self, values: np.ndarray) -> np.ndarray:
+        return {">=": np.greater_equal, "<=": np.less_equal,
+                ">": np.greater, "<": np.less}[self.op](values, self.threshold)
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.op} {_short(self.threshold)}"
+
+
+def discover(res: Results, condition: Condition | str, window: int = 12, max_depth: int = 3,
+             min_share: float = 0.05) -> pd.DataFrame:
+    """Which ranges of the factors keep ``condition`` true (scenario discovery).
+
+    A classification tree (scikit-learn's CART) is fitted to every run's
+    factor values and whether the condition held; each leaf where it mostly
+    held is a box of factor ranges. Columns: box (readable ranges), the
+    ranges as ``low:FACTOR`` / ``high:FACTOR``, runs (in the box), density
+    (share of runs in the box where the condition held), coverage (share of
+    all runs where it held that fall in the box). Boxes are sorted by
+    coverage; an empty frame means no box of at least ``min_share`` of the
+    runs where the condition mostly holds.
+    """
+    from sklearn.tree import DecisionTreeClassifier
+
+    cond = Condition.parse(condition) if isinstance(condition, str) else condition
+    if cond.indicator not in res.indicators:
+        raise ExperimentError(f"--discover: {cond.indicator!r} is not an indicator of this experiment; "
+                              f"allowed: {', '.join(res.indicators)}")
+    if not res.factors:
+        raise ExperimentError(f"{res.path}: scenario discovery needs a sweep over factors "
+                              "(design grid, lhs, sobol, morris or factorial)")
+    out = outcomes(res, window, [cond.indicator])
+    first = res.runs.drop_duplicates("point").set_index("point")
+    cols = [f"factor:{f}" for f in res.factors]
+    x = first.loc[out["point"], cols].to_numpy(dtype=float)
+    y = cond.holds(out[cond.indicator].to_numpy(dtype=float))
+    lows, highs = x.min(axis=0), x.max(axis=0)
+    if y.all() or not y.any():
+        box = {"box": "every run" if y.all() else "no run", "runs": len(y),
+               "density": float(y.mean()), "coverage": 1.0 if y.any() else 0.0}
+        return pd.DataFrame([box])
+    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(int(min_share * len(y)), 1),
+                                  random_state=0).fit(x, y)
+    t = tree.tree_
+    rows = []
+
+    def walk(node: int, lo: np.ndarray, hi: np.ndarray) -> None:
+        if t.children_left[node] == -1:
+            inside = np.all((x >= lo) & (x <= hi), axis=1)
+            n_in = int(inside.sum())
+            if n_in and y[inside].mean() > 0.5:
+                rows.append({"box": _box_text(res.factors, lo, hi, lows, highs), "runs": n_in,
+                             "density": float(y[inside].mean()),
+                             "coverage": float(y[inside].sum() / y.sum()),
+                             **{f"low:{f}": lo[i] for i, f in enumerate(res.factors)},
+                             **{f"high:{f}": hi[i] for i, f in enumerate(res.factors)}})
+            return
+        f, thr = t.feature[node], t.threshold[node]
+        # Split values lie between observed values: snap the box to the values seen.
+        left_hi, right_lo = hi.copy(), lo.copy()
+        left_hi[f] = x[:, f][x[:, f] <= thr].max(initial=lo[f])
+        right_lo[f] = x[:, f][x[:, f] > thr].min(initial=hi[f])
+        walk(t.children_left[node], lo, left_hi)
+        walk(t.children_right[node], right_lo, hi)
+
+    walk(0, lows.copy(), highs.copy())
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("coverage", ascending=False).reset_index(drop=True)
+
+
+def _box_text(names: list[str], lo: np.ndarray, hi: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> str:
+    parts = []
+    for i, name in enumerate(names):
+        if lo[i] > lows[i] or hi[i] < highs[i]:
+            parts.append(f"{_short(lo[i])} ≤ {name} ≤ {_short(hi[i])}")
+    return "; ".join(parts) or "the whole range"
+
+
+# --- inequality between communities -------------------------------------------
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values, communities weighted equally."""
+    from model.indicators import gini as model_gini
+    return model_gini(x)
+
+
+def theil(x: np.ndarray, groups: np.ndarray) -> tuple[float, float, float]:
+    """Theil T index of non-negative values and its split into between-group
+    and within-group parts (``total == between + within``), units weighted
+    equally. Zeros contribute 0 (the limit of x ln x)."""
+    x = np.asarray(x, dtype=float)
+    groups = np.asarray(groups)
+    mu = x.mean()
+    if x.size == 0 or mu <= 0:
+        return 0.0, 0.0, 0.0
+
+    def t_of(v: np.ndarray) -> float:
+        m = v.mean()
+        if m <= 0:
+            return 0.0
+        r = v / m
+        return float(np.mean(np.where(r > 0, r * np.log(np.where(r > 0, r, 1.0)), 0.0)))
+
+    between = within = 0.0
+    for g in np.unique(groups):
+        v = x[groups == g]
+        share = v.size / x.size * v.mean() / mu
+        if v.mean() > 0:
+            between += share * np.log(v.mean() / mu)
+        within += share * t_of(v)
+    return t_of(x), float(between), float(within)
+
+
+INEQUALITY_INDICATORS = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee",
+                         "consultation_rate", "volunteer_rate")
+
+
+def community_means(res: Results, window: int = 12, indicators: list[str] | None = None) -> pd.DataFrame:
+    """Each run's community values: the mean over the run's last ``window``
+    months of the community panel. One row per (point, replicate, seed, community)."""
+    if res.communities is None:
+        raise ExperimentError(f"{res.path}: no community panel (communities.parquet); rerun with "
+                              "communities = \"last_year\" or \"all\" in the experiment file")
+    panel = res.communities
+    cols = [c for c in (indicators or INEQUALITY_INDICATORS) if c in panel.columns]
+    last = panel.groupby("run_id")["month"].transform("max")
+    tail = panel[panel["month"] > last - window]
+    return tail.groupby([*KEY, "community", "street"], sort=True)[cols].mean().reset_index()
+
+
+def inequality(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+    """Inequality between communities per point, mean and 95% interval over replicates.
+
+    Columns: point, label, indicator, measure ("gini", "theil",
+    "theil_between_streets", "theil_within_streets"), n, mean, ci_low, ci_high.
+    """
+    comm = community_means(res, window, indicators)
+    cols = [c for c in comm.columns if c not in (*KEY, "community", "street")]
+    per_run = []
+    for (p, rep, seed), g in comm.groupby(KEY):
+        for ind in cols:
+            v = g[ind].to_numpy(dtype=float)
+            ok = np.isfinite(v)
+            total, between, within = theil(v[ok], g["street"].to_numpy()[ok])
+            per_run.append({"point": p, "seed": seed, "indicator": ind, "gini": gini(v[ok]), "theil": total,
+                            "theil_between_streets": between, "theil_within_streets": within})
+    per_run = pd.DataFrame(per_run)
+    labels = res.labels
+    rows = []
+    for (p, ind), g in per_run.groupby(["point", "indicator"], sort=True):
+        for measure in ("gini", "theil", "theil_between_streets", "theil_within_streets"):
+            mean, low, high = t_interval(g[measure].to_numpy())
+            rows.append({"point": p, "label": labels[p], "indicator": ind, "measure": measure,
+                         "n": len(g), "mean": mean, "ci_low": low, "ci_high": high})
+    return pd.DataFrame(rows)
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, bool | np.bool_):
+        return str(bool(v)).lower()
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}" if abs(int(v)) >= 100_000 else str(int(v))
+    if isinstance(v, float | np.floating):
+        v = float(v)
+        if v.is_integer() and abs(v) < 1e15:
+            return _short(int(v))
+        return f"{v:.4g}"
+    return str(v)

@@ -1,0 +1,274 @@
+"""The figures that compare scenarios: one module that notebooks, the report
+and the command line all call, so a paper and a notebook draw the same picture.
+
+Each function takes analysis frames (:mod:`experiments.analysis`) and
+returns a matplotlib ``Figure``; :func:`save` writes it as PNG and SVG.
+Every axis has a label with its unit and every title says what is compared.
+``lang="zh"`` draws Chinese labels with the Noto Sans CJK font that the
+``mplfonts`` package ships (no system font needed).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle  # noqa: E402
+
+from experiments.labels import axis_label, indicator_name, street_name, text  # noqa: E402
+
+CJK_FONT = "Noto Sans CJK SC"
+PALETTE = plt.get_cmap("tab10")
+
+
+def use_language(lang: str) -> None:
+    """Set matplotlib's fonts for ``lang``: for Chinese, register the CJK
+    font shipped by ``mplfonts`` and put it first."""
+    from matplotlib import font_manager
+
+    plt.rcParams["svg.fonttype"] = "path"  # glyphs as outlines: the SVG renders without the font
+    plt.rcParams["axes.unicode_minus"] = False
+    if lang != "zh":
+        plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        return
+    if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(cjk_font_file()))
+    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
+    plt.rcParams["font.family"] = "sans-serif"
+
+
+def cjk_font_file() -> Path:
+    """The Noto Sans CJK SC font file of the ``mplfonts`` package (a dependency)."""
+    from importlib.resources import files
+    return Path(str(files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
+
+
+def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
+    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``; close it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}
+    fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
+    fig.savefig(paths["svg"], bbox_inches="tight")
+    plt.close(fig)
+    return paths
+
+
+def _kind(design: str, lang: str) -> str:
+    return text("scenario" if design == "scenarios" else "point", lang)
+
+
+def over_time(frame: pd.DataFrame, indicator: str, lang: str = "en", design: str = "scenarios",
+              max_lines: int = 12) -> Figure:
+    """Mean and 95% band over replicates of one indicator, one line per point.
+
+    ``frame`` is :func:`experiments.analysis.over_time`'s output.
+    """
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for i, (label, g) in enumerate(frame.groupby("label", sort=False)):
+        if i >= max_lines:
+            break
+        colour = PALETTE(i % 10)
+        ax.plot(g["month"], g["mean"], color=colour, lw=1.6, label=label)
+        ax.fill_between(g["month"], g["ci_low"], g["ci_high"], color=colour, alpha=0.2, lw=0)
+    ax.set_xlabel(text("month", lang))
+    ax.set_ylabel(axis_label(indicator, lang))
+    ax.set_title(text("bands_title", lang, indicator=indicator_name(indicator, lang), kind=_kind(design, lang)))
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en") -> Figure:
+    """Each point's mean outcome with its 95% interval (``summary`` from
+    :func:`experiments.analysis.summarise`); ``what`` says which months."""
+    s = summary[summary["indicator"] == indicator]
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(s) + 1.2)))
+    y = np.arange(len(s))
+    err = np.vstack([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
+    ax.barh(y, s["mean"], xerr=np.nan_to_num(err), color=[PALETTE(i % 10) for i in range(len(s))],
+            alpha=0.8, capsize=3)
+    ax.set_yticks(y, s["label"])
+    ax.invert_yaxis()
+    ax.set_xlabel(axis_label(indicator, lang))
+    ax.set_ylabel(text("scenario", lang))
+    ax.set_title(text("bars_title", lang, indicator=indicator_name(indicator, lang), what=what))
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str = "en") -> Figure:
+    """Differences against the baseline with 95% intervals, one panel per
+    indicator (each in its own unit); filled markers where the interval
+    excludes 0, hollow where the difference is within noise."""
+    n = len(indicators)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    labels = list(dict.fromkeys(diffs["label"]))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.32 * len(labels) * rows + 1.6 * rows),
+                             squeeze=False, sharey=True)
+    y = np.arange(len(labels))
+    for k, ind in enumerate(indicators):
+        ax = axes[k // cols][k % cols]
+        d = diffs[diffs["indicator"] == ind].set_index("label").reindex(labels)
+        sure = d["verdict"] != "within noise"
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.errorbar(d["diff"], y, xerr=np.nan_to_num(np.vstack([d["diff"] - d["ci_low"], d["ci_high"] - d["diff"]])),
+                    fmt="none", ecolor="black", elinewidth=1, capsize=2)
+        ax.scatter(d["diff"][sure], y[sure.to_numpy()], color="C3", zorder=3, s=22)
+        ax.scatter(d["diff"][~sure], y[~sure.to_numpy()], facecolor="white", edgecolor="C3", zorder=3, s=22)
+        ax.set_xlabel(f"{text('difference', lang)}: {axis_label(ind, lang)}", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        if k % cols == 0:
+            ax.set_yticks(y, labels)
+    for k in range(n, rows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    axes[0][0].invert_yaxis()
+    fig.suptitle(text("forest_title", lang, baseline=baseline))
+    fig.tight_layout()
+    return fig
+
+
+def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
+    """Main effects and interactions of a 2^k factorial with 95% intervals."""
+    e = eff[eff["indicator"] == indicator]
+    fig, ax = plt.subplots(figsize=(7, 0.4 * len(e) + 1.4))
+    y = np.arange(len(e))
+    colours = ["C0" if o == 1 else "C1" if o == 2 else "C2" for o in e["order"]]
+    ax.barh(y, e["effect"], color=colours, alpha=0.85,
+            xerr=np.nan_to_num(np.vstack([e["effect"] - e["ci_low"], e["ci_high"] - e["effect"]])), capsize=3)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(y, e["term"])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{text('effect', lang)}: {axis_label(indicator, lang)}")
+    ax.set_ylabel(text("term", lang))
+    ax.set_title(text("effects_title", lang, indicator=indicator_name(indicator, lang)))
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en") -> Figure:
+    """Mean outcome over a two-factor grid; ``table`` has ``y`` values as
+    rows and ``x`` values as columns."""
+    fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
+    im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
+    ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
+        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white", fontsize=8)
+    fig.colorbar(im, ax=ax, label=axis_label(indicator, lang))
+    ax.set_title(text("heatmap_title", lang, indicator=indicator_name(indicator, lang), x=x.split(".")[-1],
+                      y=y.split(".")[-1]))
+    return fig
+
+
+def sobol_bars(si: pd.DataFrame, lang: str = "en") -> Figure:
+    """First-order and total Sobol indices per factor with 95% intervals."""
+    indicator = si["indicator"].iloc[0]
+    fig, ax = plt.subplots(figsize=(7, 0.55 * len(si) + 1.5))
+    y = np.arange(len(si))
+    ax.barh(y - 0.18, si["S1"], height=0.36, xerr=si["S1_conf"], capsize=3, label=text("first_order", lang))
+    ax.barh(y + 0.18, si["ST"], height=0.36, xerr=si["ST_conf"], capsize=3, label=text("total_order", lang))
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(y, si["factor"])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{text('index', lang)} (share of output variance)" if lang == "en"
+                  else f"{text('index', lang)}（输出方差占比）")
+    ax.set_ylabel(text("parameter", lang))
+    ax.set_title(text("sobol_title", lang, indicator=indicator_name(indicator, lang)))
+    ax.legend(frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def morris_bars(mi: pd.DataFrame, lang: str = "en") -> Figure:
+    """Morris μ* per factor with its 95% interval, and σ as a marker."""
+    indicator = mi["indicator"].iloc[0]
+    mi = mi.sort_values("mu_star", ascending=False)
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(mi) + 1.5))
+    y = np.arange(len(mi))
+    ax.barh(y, mi["mu_star"], xerr=mi["mu_star_conf"], capsize=3, color="C0", label="μ*")
+    ax.scatter(mi["sigma"], y, color="C3", zorder=3, label="σ")
+    ax.set_yticks(y, mi["factor"])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"μ*, σ: {axis_label(indicator, lang)}")
+    ax.set_ylabel(text("parameter", lang))
+    ax.set_title(text("morris_title", lang, indicator=indicator_name(indicator, lang)))
+    ax.legend(frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def district_layout(n_communities: int = 77, n_streets: int = 11) -> tuple[dict[int, tuple[float, float]],
+                                                                        np.ndarray, np.ndarray]:
+    """Positions of the communities for the district map.
+
+    Streets sit along the peninsula from its tip (east, right) westward, as
+    in :data:`model.networks.STREET_NAMES`; a street's communities lie on a
+    circle around it. Returns positions, each community's street, and the
+    street centres.
+    """
+    from model.networks import build_district_graph
+
+    g = build_district_graph(n_communities, n_streets)
+    street = np.array([g.nodes[c]["street"] for c in range(n_communities)])
+    centres = np.array([[(n_streets - 1 - s) * 2.2, 0.9 * math.sin(s * 0.9)] for s in range(n_streets)])
+    pos = {}
+    for s in range(n_streets):
+        members = np.flatnonzero(street == s)
+        for i, c in enumerate(members):
+            a = 2 * math.pi * i / len(members) + 0.3 * s
+            pos[int(c)] = (centres[s, 0] + 0.75 * math.cos(a), centres[s, 1] + 0.75 * math.sin(a))
+    return pos, street, centres
+
+
+def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang: str = "en") -> Figure:
+    """The 77 communities as the district network, coloured by ``values``
+    (one per community), with each street's communities grouped in a circle."""
+    from matplotlib.collections import LineCollection
+
+    from model.networks import build_district_graph
+
+    values = np.asarray(values, dtype=float)
+    n = values.size
+    n_streets = 11
+    pos, street, centres = district_layout(n, n_streets)
+    g = build_district_graph(n, n_streets)
+    fig, ax = plt.subplots(figsize=(12, 4.2))
+    for s in range(n_streets):
+        ax.add_patch(Circle(centres[s], 1.05, color="0.92", zorder=0))
+        ax.text(centres[s, 0], centres[s, 1] - 1.3, street_name(s, lang), ha="center", va="top", fontsize=8)
+    segments = [(pos[a], pos[b]) for a, b in g.edges]
+    ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.6, zorder=1))
+    xy = np.array([pos[c] for c in range(n)])
+    sc = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=70, edgecolors="black", linewidths=0.4,
+                    zorder=2, plotnonfinite=True)
+    fig.colorbar(sc, ax=ax, label=axis_label(indicator, lang), shrink=0.8)
+    ax.set_aspect("equal")
+    ax.set_xlim(centres[:, 0].min() - 1.5, centres[:, 0].max() + 1.5)
+    ax.set_ylim(centres[:, 1].min() - 2.0, centres[:, 1].max() + 1.4)
+    ax.set_xlabel("west ←  along the peninsula  → east (its tip)" if lang == "en" else "西 ←  沿半岛  → 东（半岛尖端）")
+    ax.set_yticks([])
+    ax.set_xticks([])
+    for side in ("top", "right", "left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(text("district_map_title", lang, indicator=indicator_name(indicator, lang), label=label, what=what))
+    return fig
+
+
+def _tick(v: object) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, int) and abs(v) >= 100_000:
+        return f"{v:,}"
+    return f"{v:.3g}" if isinstance(v, float) else str(v)

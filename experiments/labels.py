@@ -1,0 +1,179 @@
+"""Words of the report and its figures in English and Chinese.
+
+Indicator units and better directions come from the model's declaration
+(:data:`model.indicators.DISTRICT_INDICATORS`); this module only names
+them. A name missing here falls back to the indicator's own key, so a new
+indicator shows up in reports before anyone translates it.
+"""
+
+from __future__ import annotations
+
+from model.indicators import DISTRICT_INDICATORS
+from model.networks import STREET_NAMES
+
+LANGS = ("en", "zh")
+
+INDICATOR_NAMES: dict[str, tuple[str, str]] = {
+    "need_coverage": ("need coverage", "需求覆盖率"),
+    "coverage_vulnerable": ("coverage of vulnerable residents", "困难群体需求覆盖率"),
+    "unmet_wait_months": ("wait of unmet needs", "未满足需求的等待时间"),
+    "satisfaction": ("satisfaction", "居民满意度"),
+    "trust_committee": ("trust in the committee", "对居委会的信任"),
+    "trust_government": ("trust in government", "对政府的信任"),
+    "consultation_rate": ("consultation attendance", "协商议事参与率"),
+    "volunteer_rate": ("volunteering rate", "志愿服务参与率"),
+    "grassroots_volunteer_share": ("volunteers recruited by social workers", "社工招募的志愿者占比"),
+    "volunteer_hours_per_capita": ("volunteer hours", "人均志愿服务时长"),
+    "committee_admin_share": ("committee time on administration", "居委会行政事务时间占比"),
+    "street_centre_wait_months": ("street-centre backlog", "街道中心事务积压"),
+    "org_count": ("registered organizations", "登记社会组织数"),
+    "org_active": ("active organizations", "活跃社会组织数"),
+    "orgs_per_10k": ("organizations per 10,000 residents", "每万人社会组织数"),
+    "org_staff": ("organizations' staff", "社会组织从业人员"),
+    "contract_holders": ("contract holders", "承接购买服务的组织数"),
+    "contract_top10_share": ("contract money of the top 10%", "前10%承接方的合同资金占比"),
+    "contract_hhi": ("concentration of contract money (HHI)", "合同资金集中度（HHI）"),
+    "projects_common": ("common projects", "公共项目数"),
+    "projects_individual": ("individual projects", "个性项目数"),
+    "certified_share": ("certified share of workers", "持证社工占比"),
+    "certified_workers": ("certified workers", "持证社工人数"),
+    "room_posts_filled": ("social-work posts filled", "社工室在岗人数"),
+    "social_worker_vacancies": ("social-worker vacancies", "社工岗位空缺"),
+    "social_worker_caseload": ("social-worker caseload", "社工个案量"),
+    "purchase_spent_yuan": ("purchase spending", "购买服务支出"),
+    "cost_per_need_met_yuan": ("cost per need met", "每项满足需求的购买成本"),
+    "coverage_gini": ("inequality of coverage (Gini)", "社区间覆盖率基尼系数"),
+    "org_births": ("organizations founded", "新成立组织数"),
+    "orgs_cleaned_up": ("organizations cleaned up", "清理组织数"),
+    "orgs_deregistered": ("organizations deregistered", "注销组织数"),
+    "committee_tasks": ("items on the committees' list", "居委会事项数"),
+    "contracts": ("contracts", "合同数"),
+    "meetings": ("consultation meetings", "协商会议次数"),
+}
+
+UNITS: dict[str, tuple[str, str]] = {
+    "share": ("share", "比例"),
+    "months": ("months", "月"),
+    "hours per resident per month": ("hours per resident per month", "小时/人/月"),
+    "organizations": ("organizations", "个"),
+    "per 10,000 residents": ("per 10,000 residents", "个/万人"),
+    "people": ("people", "人"),
+    "index in [0, 1]": ("index in [0, 1]", "指数（0–1）"),
+    "projects": ("projects", "个"),
+    "posts": ("posts", "个"),
+    "needs per room worker per month": ("needs per worker per month", "项/人/月"),
+    "yuan per month": ("yuan per month", "元/月"),
+    "yuan": ("yuan", "元"),
+    "Gini in [0, 1]": ("Gini in [0, 1]", "基尼系数（0–1）"),
+    "items": ("items", "项"),
+}
+
+STREETS_ZH = ("朝天门", "解放碑", "南纪门", "七星岗", "菜园坝", "两路口", "大溪沟", "上清寺", "石油路", "大坪", "化龙桥")
+
+TEXT: dict[str, tuple[str, str]] = {
+    "report": ("Report", "报告"),
+    "question": ("The question", "研究问题"),
+    "design": ("The design", "实验设计"),
+    "scenarios": ("Scenarios and what differs between them", "情景及其差异"),
+    "outcomes": ("Outcomes: mean and 95% interval over replicates", "结果：各重复运行的均值与95%置信区间"),
+    "over_time": ("Over time", "随时间变化"),
+    "differences": ("Differences against the baseline, paired by seed", "与基准情景的配对差异（同一随机种子）"),
+    "factorial": ("Factorial effects", "析因效应"),
+    "synergy": ("Is the whole more than the sum of its parts?", "整体是否大于部分之和？"),
+    "sensitivity": ("Sensitivity indices", "敏感性指数"),
+    "discovery": ("Scenario discovery", "情景发现"),
+    "inequality": ("Inequality between communities", "社区间不平等"),
+    "map": ("The district map", "全区社区网络图"),
+    "failures": ("Failed runs", "失败的运行"),
+    "provenance": ("Provenance", "来源与可复现信息"),
+    "scenario": ("scenario", "情景"),
+    "point": ("design point", "设计点"),
+    "indicator": ("indicator", "指标"),
+    "unit": ("unit", "单位"),
+    "mean": ("mean", "均值"),
+    "interval": ("95% interval", "95%置信区间"),
+    "n": ("runs", "运行次数"),
+    "difference": ("difference", "差值"),
+    "relative": ("relative", "相对变化"),
+    "verdict": ("verdict", "判断"),
+    "baseline": ("baseline", "基准"),
+    "month": ("month", "月份"),
+    "effect": ("effect", "效应"),
+    "term": ("term", "项"),
+    "factor": ("factor", "因素"),
+    "parameter": ("parameter", "参数"),
+    "measure": ("measure", "度量"),
+    "higher": ("higher", "更高"),
+    "lower": ("lower", "更低"),
+    "within noise": ("within noise", "在噪声范围内"),
+    "more than the sum of its parts": ("more than the sum of its parts", "大于部分之和"),
+    "less than the sum of its parts": ("less than the sum of its parts", "小于部分之和"),
+    "the sum of its parts, within noise": ("the sum of its parts, within noise", "与部分之和相当（在噪声范围内）"),
+    "whole": ("all levers together", "三项同时实施"),
+    "parts": ("sum of single levers", "单项之和"),
+    "synergy": ("whole − parts", "整体 − 部分之和"),
+    "gini": ("Gini", "基尼系数"),
+    "theil": ("Theil T", "泰尔指数"),
+    "theil_between_streets": ("Theil between streets", "街道间泰尔指数"),
+    "theil_within_streets": ("Theil within streets", "街道内泰尔指数"),
+    "final_window": ("mean of the last {window} months (months {first}–{last})",
+                     "最后{window}个月的均值（第{first}–{last}月）"),
+    "final_month": ("final month (month {last})", "最后一个月（第{last}月）"),
+    "from_month": ("from month {month}", "自第{month}月起"),
+    "defaults": ("the declared defaults", "参数默认值"),
+    "no_failures": ("No run failed.", "没有失败的运行。"),
+    "community": ("community", "社区"),
+    "street": ("street", "街道"),
+    "district_map_title": ("{indicator} by community, {label} ({what})", "各社区{indicator}：{label}（{what}）"),
+    "bands_title": ("{indicator}: mean and 95% band over replicates, by {kind}",
+                    "{indicator}：各{kind}的均值与95%置信带"),
+    "bars_title": ("{indicator}, {what}: mean and 95% interval", "{indicator}（{what}）：均值与95%置信区间"),
+    "forest_title": ("Difference from {baseline}, paired by seed (95% intervals)",
+                     "与{baseline}的配对差异（95%置信区间）"),
+    "effects_title": ("Factorial effects on {indicator} (95% intervals)", "{indicator}的析因效应（95%置信区间）"),
+    "heatmap_title": ("{indicator}: mean over replicates by {x} and {y}", "{indicator}：按{x}与{y}的均值"),
+    "sobol_title": ("Sobol indices of {indicator} (95% intervals)", "{indicator}的Sobol指数（95%置信区间）"),
+    "morris_title": ("Morris screening of {indicator}: μ* with 95% interval", "{indicator}的Morris筛选：μ*及95%置信区间"),
+    "index": ("index", "指数"),
+    "first_order": ("first order S1", "一阶指数 S1"),
+    "total_order": ("total ST", "总效应指数 ST"),
+    "runs_done": ("{done} of {total} runs finished, {failed} failed.", "共{total}次运行，完成{done}次，失败{failed}次。"),
+    "note": ("note", "说明"),
+    "box": ("factor ranges", "因素取值范围"),
+    "density": ("density", "密度"),
+    "coverage": ("coverage", "覆盖度"),
+    "p_value": ("p (paired t)", "p值（配对t检验）"),
+    "error": ("error", "错误"),
+    "seed": ("seed", "随机种子"),
+    "replicate": ("replicate", "重复"),
+    "value": ("value", "取值"),
+}
+
+
+def text(key: str, lang: str, **kw: object) -> str:
+    """A phrase of the report in ``lang``, with ``{placeholders}`` filled."""
+    en, zh = TEXT.get(key, (key, key))
+    return (zh if lang == "zh" else en).format(**kw)
+
+
+def indicator_name(name: str, lang: str) -> str:
+    en, zh = INDICATOR_NAMES.get(name, (name.replace("_", " "), name))
+    return zh if lang == "zh" else en
+
+
+def indicator_unit(name: str, lang: str) -> str:
+    unit = DISTRICT_INDICATORS.get(name, ("", 0, ""))[0]
+    en, zh = UNITS.get(unit, (unit, unit))
+    return zh if lang == "zh" else en
+
+
+def axis_label(name: str, lang: str) -> str:
+    """Indicator name and unit, for an axis."""
+    unit = indicator_unit(name, lang)
+    return f"{indicator_name(name, lang)} ({unit})" if unit else indicator_name(name, lang)
+
+
+def street_name(index: int, lang: str) -> str:
+    if lang == "zh":
+        return STREETS_ZH[index] if index < len(STREETS_ZH) else str(index)
+    return STREET_NAMES[index] if index < len(STREET_NAMES) else str(index)

@@ -1,0 +1,451 @@
+"""One self-contained HTML report per experiment (figures embedded).
+
+``sanshe experiment report DIR [--baseline NAME] [--lang en|zh]`` calls
+:func:`build_report`: the question (the experiment's description), the
+design, the scenarios and what differs between them, outcomes with 95%
+intervals, paired differences against the baseline, factorial effects and
+the synergy question, sensitivity indices, scenario discovery, inequality
+between communities with the district map, failed runs, and the
+provenance (the manifest). Figures are also written as PNG and SVG to
+``DIR/figures`` (``DIR/figures_zh`` for Chinese).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import analysis as an
+from experiments import figures as fg
+from experiments.labels import axis_label, indicator_name, indicator_unit, text
+from experiments.spec import ExperimentError
+
+HEADLINE = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "trust_government",
+            "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count", "certified_share",
+            "contract_top10_share", "purchase_spent_yuan")
+"""Indicators the report tabulates, when the experiment recorded them."""
+
+SYNERGY = ("need_coverage", "coverage_vulnerable", "consultation_rate", "volunteer_rate", "trust_committee")
+"""Coverage, participation and trust: the synergy question is asked of these."""
+
+FIGURE_INDICATORS = ("need_coverage", "consultation_rate", "trust_committee", "committee_admin_share")
+
+
+@dataclass
+class Report:
+    """What :func:`build_report` wrote and the tables it holds (for tests and notebooks)."""
+
+    html: Path
+    figures: dict[str, dict[str, Path]] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def build_report(path: str | Path, baseline: str | None = None, lang: str = "en", window: int = 12,
+                 discover: list[str] | tuple[str, ...] = (), out: str | Path | None = None) -> Report:
+    """Analyse the experiment saved in ``path`` and write its HTML report.
+
+    Args:
+        path: the experiment's output directory.
+        baseline: the scenario (or point number) differences are taken
+            against; default the first scenario of a scenario design, the
+            all-low corner of a factorial, none for other sweeps.
+        lang: "en" or "zh".
+        window: outcomes are means over each run's last ``window`` months.
+        discover: conditions such as ``"need_coverage>=0.6"`` for scenario discovery.
+        out: the HTML file (default ``DIR/report.html`` or ``DIR/report_zh.html``).
+    """
+    if lang not in ("en", "zh"):
+        raise ExperimentError(f"--lang: found {lang!r}, allowed: en, zh")
+    if window < 1:
+        raise ExperimentError(f"--window: found {window}, allowed: an integer >= 1")
+    conditions = [an.Condition.parse(c) for c in discover]
+    res = an.load_results(path)
+    fg.use_language(lang)
+    last = int(res.runs["month"].max())
+    window = min(window, last) if res.spec.record == "all" else 1
+    what = (text("final_window", lang, window=window, first=last - window + 1, last=last) if window > 1
+            else text("final_month", lang, last=last))
+    headline = [i for i in HEADLINE if i in res.indicators] or res.indicators[:8]
+    baseline = baseline if baseline is not None else _default_baseline(res)
+    if baseline is not None:
+        res.point_of(baseline)  # a wrong name is the user's mistake: say so before any work
+    fig_dir = res.path / ("figures_zh" if lang == "zh" else "figures")
+    rep = Report(Path(out) if out else res.path / ("report_zh.html" if lang == "zh" else "report.html"))
+    doc = _Doc(lang)
+
+    def figure(name: str, fig: Any) -> None:
+        rep.figures[name] = fg.save(fig, fig_dir, name)
+        doc.image(rep.figures[name]["png"], name)
+
+    spec = res.spec
+    title = f"{spec.name} — {text('report', lang)}"
+    doc.h1(title)
+    doc.h2(text("question", lang))
+    doc.p(spec.description_zh if lang == "zh" and spec.description_zh else spec.description)
+
+    doc.h2(text("design", lang))
+    doc.p(_design_sentence(res, what, lang))
+    doc.p(text("runs_done", lang, done=res.manifest["runs_done"], total=res.manifest["runs_total"],
+               failed=res.manifest["runs_failed"]))
+
+    doc.h2(text("scenarios", lang))
+    rep.tables["scenarios"] = _what_differs(res, lang)
+    doc.table(rep.tables["scenarios"])
+
+    doc.h2(text("outcomes", lang) + f" — {what}")
+    summary = an.summarise(res, headline, window)
+    rep.tables["summary"] = summary
+    doc.table(_wide(summary, "mean", lang))
+    few_points = len(res.labels) <= 12
+    if few_points:
+        for ind in FIGURE_INDICATORS:
+            if ind in headline:
+                figure(f"bars_{ind}", fg.final_bars(summary, ind, what, lang))
+        doc.h3(text("over_time", lang))
+        if res.spec.record == "all":
+            for ind in FIGURE_INDICATORS:
+                if ind in headline:
+                    figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, spec.design))
+
+    if baseline is not None:
+        doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
+        diffs = an.paired_differences(res, baseline, headline, window)
+        rep.tables["differences"] = diffs
+        doc.p(_noise_sentence(diffs, lang))
+        doc.table(_wide(diffs, "diff", lang))
+        figure("forest", fg.forest(diffs, [i for i in FIGURE_INDICATORS if i in headline] or headline[:3],
+                                   baseline, lang))
+
+    if _is_factorial(res):
+        names, _ = an.factorial_coding(res)
+        doc.h2(text("factorial", lang) + f": {' × '.join(names)}")
+        eff = an.factorial_effects(res, headline, window)
+        rep.tables["effects"] = eff
+        doc.table(_effects_table(eff, lang))
+        for ind in ("need_coverage", "consultation_rate", "trust_committee"):
+            if ind in headline:
+                figure(f"effects_{ind}", fg.effects(eff, ind, lang))
+        if len(names) >= 2:
+            doc.h3(text("synergy", lang))
+            syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window)
+            rep.tables["synergy"] = syn
+            for row in syn.itertuples():
+                doc.p(_synergy_sentence(row, names, lang))
+            doc.table(_synergy_table(syn, lang))
+
+    if spec.design in ("sobol", "morris"):
+        doc.h2(text("sensitivity", lang) + f" ({spec.design.capitalize()}, SALib)")
+        for ind in [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]:
+            if spec.design == "sobol":
+                si = an.sobol_indices(res, ind, window)
+                rep.tables[f"sobol_{ind}"] = si
+                doc.table(_round(si, 3))
+                for note in si["note"][si["note"] != ""]:
+                    doc.p(note)
+                figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
+            else:
+                mi = an.morris_indices(res, ind, window)
+                rep.tables[f"morris_{ind}"] = mi
+                doc.table(_round(mi, 4))
+                figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+
+    if spec.design == "grid" and len(res.factors) >= 2:
+        x, y = res.factors[0], res.factors[1]
+        out_ = an.outcomes(res, window, headline)
+        first = res.runs.drop_duplicates("point").set_index("point")
+        out_ = out_.join(first[[f"factor:{x}", f"factor:{y}"]], on="point")
+        for ind in [i for i in FIGURE_INDICATORS if i in headline][:2]:
+            table = out_.pivot_table(index=f"factor:{y}", columns=f"factor:{x}", values=ind, aggfunc="mean")
+            figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, lang))
+
+    if conditions:
+        doc.h2(text("discovery", lang))
+        for cond in conditions:
+            boxes = an.discover(res, cond, window)
+            rep.tables[f"discover:{cond}"] = boxes
+            doc.h3(str(cond))
+            doc.table(_round(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]], 3))
+
+    if res.communities is not None:
+        doc.h2(text("inequality", lang) + f" — {what}")
+        ineq = an.inequality(res, None, window)
+        rep.tables["inequality"] = ineq
+        doc.table(_inequality_table(ineq, lang))
+        comm = an.community_means(res, window)
+        shown = _map_points(res, baseline)
+        for p in shown:
+            values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
+            values = values.reindex(range(int(comm["community"].max()) + 1)).to_numpy()
+            figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], what, lang))
+
+    doc.h2(text("failures", lang))
+    if res.failures:
+        rep.tables["failures"] = pd.DataFrame([{k: f.get(k) for k in ("point", "replicate", "seed", "scenario",
+                                                                        "error")} for f in res.failures])
+        doc.table(rep.tables["failures"])
+    else:
+        doc.p(text("no_failures", lang))
+
+    doc.h2(text("provenance", lang))
+    doc.table(_provenance(res))
+    doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
+    doc.write(rep.html, title)
+    return rep
+
+
+# --- pieces -------------------------------------------------------------------
+def _default_baseline(res: an.Results) -> str | None:
+    if res.spec.design == "scenarios":
+        return res.labels[min(res.labels)]
+    if res.spec.design == "factorial":
+        _, coding = an.factorial_coding(res)
+        return next(res.labels[p] for p, lv in coding.items() if not any(lv))
+    return None
+
+
+def _is_factorial(res: an.Results) -> bool:
+    return res.spec.design == "factorial" or res.spec.factorial is not None
+
+
+def _map_points(res: an.Results, baseline: str | None) -> list[int]:
+    """The baseline and the point most different from it (the all-high corner of a factorial)."""
+    points = sorted(res.labels)
+    first = res.point_of(baseline) if baseline is not None else points[0]
+    if _is_factorial(res):
+        _, coding = an.factorial_coding(res)
+        other = next(p for p, lv in coding.items() if all(lv))
+    else:
+        other = points[-1]
+    return [first] if other == first else [first, other]
+
+
+def _design_sentence(res: an.Results, what: str, lang: str) -> str:
+    s = res.spec
+    points = len(res.labels)
+    if lang == "zh":
+        return (f"设计：{s.design}；{points}个设计点，每点{s.replicates}次重复（随机种子由 base_seed={s.base_seed} "
+                f"派生，各设计点共用同一组种子，差异按种子配对）；每次运行{s.months}个月，人口比例 {s.scale}。"
+                f"结果指标取{what}。")
+    return (f"Design: {s.design}; {points} design points × {s.replicates} replicates (seeds spawned from "
+            f"base_seed {s.base_seed}, the same seeds at every point, so differences are paired); "
+            f"{s.months} months per run at population scale {s.scale}. Outcomes are the {what}.")
+
+
+def _what_differs(res: an.Results, lang: str) -> pd.DataFrame:
+    """Parameters whose value (or dated change) differs between the points, one column per point."""
+    from model.parameters import PARAMETERS, _fmt
+
+    runs = {}
+    for r in res.manifest["runs"]:
+        runs.setdefault(r["point"], r)
+    labels = res.labels
+    cells: dict[str, dict[str, str]] = {}
+    keys = sorted({k for r in runs.values() for k in r["params"]} |
+                  {c[1] for r in runs.values() for c in r["changes"]})
+    for key in keys:
+        row = {}
+        for p, r in sorted(runs.items()):
+            value = r["params"].get(key, PARAMETERS[key].default if key in PARAMETERS else "")
+            shown = _show(value, _fmt)
+            for month, path, v in r["changes"]:
+                if path == key:
+                    shown += f"; {_show(v, _fmt)} {text('from_month', lang, month=month)}"
+            row[labels[p]] = shown
+        if len(set(row.values())) > 1:
+            unit = PARAMETERS[key].unit if key in PARAMETERS else ""
+            cells[f"{key} ({unit})" if unit else key] = row
+    frame = pd.DataFrame(cells).T
+    frame.index.name = text("parameter", lang)
+    if res.spec.design == "scenarios":
+        from model.scenario import load_scenario
+        desc = {}
+        for name in frame.columns:
+            sc = load_scenario(name)
+            d = sc.description_zh if lang == "zh" and getattr(sc, "description_zh", "") else sc.description
+            desc[name] = " ".join(d.split())
+        frame.loc[text("scenario", lang)] = pd.Series(desc)
+        frame = frame.loc[[text("scenario", lang), *[i for i in frame.index if i != text("scenario", lang)]]]
+    return frame.reset_index()
+
+
+def _show(value: Any, fmt: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return fmt(value)
+    return str(value)
+
+
+def _is_share(ind: str) -> bool:
+    return indicator_unit(ind, "en") == "share"
+
+
+def fmt_value(v: float, ind: str, diff: bool = False) -> str:
+    """A value as a reader wants it: shares in percent (differences in
+    percentage points), large numbers with separators."""
+    if not np.isfinite(v):
+        return "–"
+    if _is_share(ind):
+        return f"{100 * v:+.1f} pp" if diff else f"{100 * v:.1f}%"
+    if abs(v) >= 1000:
+        return f"{v:+,.0f}" if diff else f"{v:,.0f}"
+    return f"{v:+.3g}" if diff else f"{v:.3g}"
+
+
+def fmt_interval(lo: float, hi: float, ind: str) -> str:
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return ""
+    if _is_share(ind):
+        return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
+    if max(abs(lo), abs(hi)) >= 1000:
+        return f"[{lo:,.0f}, {hi:,.0f}]"
+    return f"[{lo:.3g}, {hi:.3g}]"
+
+
+def _wide(frame: pd.DataFrame, value: str, lang: str) -> pd.DataFrame:
+    """Rows are points, columns indicators, cells "value [low, high]"; a
+    difference within noise is marked "(noise)"."""
+    rows: dict[str, dict[str, str]] = {}
+    for r in frame.itertuples():
+        cell = f"{fmt_value(getattr(r, value), r.indicator, value == 'diff')} " \
+               f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
+        if value == "diff" and r.verdict == "within noise":
+            cell += f" ({text('within noise', lang)})"
+        rows.setdefault(r.label, {})[axis_label(r.indicator, lang)] = cell.strip()
+    out = pd.DataFrame(rows).T
+    out.index.name = text("scenario", lang)
+    return out.reset_index()
+
+
+def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
+    noise = diffs[diffs["verdict"] == "within noise"]
+    if noise.empty:
+        return ("Every difference below is outside noise: its 95% interval excludes zero." if lang == "en"
+                else "下表所有差异的95%置信区间均不包含零，均超出噪声范围。")
+    items = ", ".join(f"{r.label}: {indicator_name(r.indicator, lang)}" for r in noise.itertuples())
+    if lang == "zh":
+        return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。"
+    return (f"These differences are within noise (their 95% interval includes zero), so the experiment "
+            f"cannot tell them from no difference: {items}.")
+
+
+def _effects_table(eff: pd.DataFrame, lang: str) -> pd.DataFrame:
+    rows: dict[str, dict[str, str]] = {}
+    for r in eff.itertuples():
+        cell = f"{fmt_value(r.effect, r.indicator, True)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
+        if r.verdict == "within noise":
+            cell += f" ({text('within noise', lang)})"
+        rows.setdefault(r.term, {})[axis_label(r.indicator, lang)] = cell
+    out = pd.DataFrame(rows).T
+    out.index.name = text("term", lang)
+    return out.reset_index()
+
+
+def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
+    ind = row.indicator
+    name = indicator_name(ind, lang)
+    whole, parts = fmt_value(row.whole, ind, True), fmt_value(row.parts, ind, True)
+    syn, ci = fmt_value(row.synergy, ind, True), fmt_interval(row.ci_low, row.ci_high, ind)
+    p = f"{row.p_value:.3g}" if np.isfinite(row.p_value) else "–"
+    if lang == "zh":
+        return (f"{name}：三项同时实施的变化为 {whole}，各单项变化之和为 {parts}；差值 {syn}（95%置信区间 {ci}，"
+                f"p = {p}，{row.n}组配对种子）。结论：整体{text(row.verdict, lang)}。")
+    sure = ("we are 95% sure of the sign" if row.verdict != "the sum of its parts, within noise"
+            else "the interval includes zero, so the experiment cannot tell")
+    return (f"{name.capitalize()}: all of {', '.join(names)} together change it by {whole}; each alone adds "
+            f"up to {parts}. The whole minus the sum is {syn} (95% interval {ci}, p = {p}, {row.n} paired "
+            f"seeds): the whole is {row.verdict} ({sure}).")
+
+
+def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
+    return pd.DataFrame([{
+        text("indicator", lang): axis_label(r.indicator, lang),
+        text("whole", lang): fmt_value(r.whole, r.indicator, True),
+        text("parts", lang): fmt_value(r.parts, r.indicator, True),
+        text("synergy", lang): f"{fmt_value(r.synergy, r.indicator, True)} "
+                               f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}",
+        text("p_value", lang): f"{r.p_value:.3g}",
+        text("verdict", lang): text(r.verdict, lang)} for r in syn.itertuples()])
+
+
+def _inequality_table(ineq: pd.DataFrame, lang: str) -> pd.DataFrame:
+    ineq = ineq[ineq["indicator"].isin(["need_coverage", "satisfaction", "consultation_rate"])]
+    rows: dict[tuple[str, str], dict[str, str]] = {}
+    for r in ineq.itertuples():
+        rows.setdefault((r.label, indicator_name(r.indicator, lang)), {})[text(r.measure, lang)] = \
+            f"{r.mean:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]"
+    out = pd.DataFrame(rows).T
+    out.index.names = [text("scenario", lang), text("indicator", lang)]
+    return out.reset_index()
+
+
+def _provenance(res: an.Results) -> pd.DataFrame:
+    m = res.manifest
+    code = m.get("code_version", {})
+    rows = [("experiment file", m.get("source", "")), ("spec hash", m.get("spec_hash", "")),
+            ("commit", f"{code.get('commit', '')}{' (dirty)' if code.get('dirty') else ''}"),
+            ("model version", m.get("model_version", "")), ("python", m.get("python", "")),
+            ("host", m.get("host", "")), ("seeds", ", ".join(map(str, m.get("seeds", [])))),
+            ("runs", f"{m.get('runs_done')} of {m.get('runs_total')} ({m.get('runs_failed')} failed)"),
+            ("wall time (s)", str(m.get("timings_s", {}).get("wall", ""))),
+            ("packages", ", ".join(f"{k} {v}" for k, v in sorted(m.get("packages", {}).items()))),
+            ("report written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+    return pd.DataFrame(rows, columns=["", "value"])
+
+
+def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    return frame.round(digits)
+
+
+class _Doc:
+    """A small HTML writer: headings, paragraphs, tables and embedded images."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.parts: list[str] = []
+
+    def h1(self, s: str) -> None:
+        self.parts.append(f"<h1>{html.escape(s)}</h1>")
+
+    def h2(self, s: str) -> None:
+        self.parts.append(f"<h2>{html.escape(s)}</h2>")
+
+    def h3(self, s: str) -> None:
+        self.parts.append(f"<h3>{html.escape(s)}</h3>")
+
+    def p(self, s: str) -> None:
+        self.parts.append(f"<p>{html.escape(s)}</p>")
+
+    def pre(self, s: str) -> None:
+        self.parts.append(f"<details><summary>spec</summary><pre>{html.escape(s)}</pre></details>")
+
+    def table(self, frame: pd.DataFrame) -> None:
+        self.parts.append(frame.to_html(index=False, escape=True, na_rep="–", border=0, classes="t"))
+
+    def image(self, png: Path, name: str) -> None:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        self.parts.append(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
+                          f"<figcaption>{html.escape(png.stem)} (PNG and SVG in {html.escape(png.parent.name)}/)"
+                          "</figcaption></figure>")
+
+    def write(self, path: Path, title: str) -> None:
+        from model.output import atomic_write
+
+        style = ("body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:1100px;margin:2em auto;"
+                 "padding:0 1em;color:#222}table.t{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
+                 "table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
+                 "vertical-align:top}figure{margin:1em 0}img{max-width:100%}h2{border-bottom:2px solid #ccc}"
+                 "pre{font-size:0.8em;background:#f6f6f6;padding:1em;overflow-x:auto}")
+        body = "\n".join(self.parts)
+        page = (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head>'
+                f'<meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head>'
+                f"<body>\n{body}\n</body></html>\n")
+        atomic_write(path, lambda p: Path(p).write_text(page, encoding="utf-8"))
