@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from model.parameters import PARAMETERS, Param, _fmt
 from model.scenario import Scenario, builtin_dir, load_scenario
 
@@ -56,3 +59,141 @@ def show_scenario(sc: Scenario) -> str:
         shown = str(ch.value).lower() if p.kind is bool else _fmt(ch.value)
         out.append(f"month {ch.month}: {ch.path} = {shown}")
     return "\n".join(out)
+
+
+# --- the generated blocks of docs/ODD.md ---------------------------------------
+# The ODD description (docs/ODD.md) holds tables that must agree with the code:
+# the parameter declaration, the calibration targets and the indicators. They
+# sit between marker lines and are rewritten from the declarations by
+# ``python -m model.describe --refresh-odd docs/ODD.md``; tests/test_docs.py
+# fails when the file differs from what the declarations generate now.
+
+ODD_REFRESH_COMMAND = "python -m model.describe --refresh-odd docs/ODD.md"
+ODD_BLOCKS: tuple[str, ...] = ("PARAMETERS", "CALIBRATION", "INDICATORS")
+"""The generated blocks of docs/ODD.md, in the order they appear."""
+
+
+def _odd_begin(name: str) -> str:
+    return f"<!-- BEGIN GENERATED {name} (by `{ODD_REFRESH_COMMAND}`; do not edit) -->"
+
+
+def _odd_end(name: str) -> str:
+    return f"<!-- END GENERATED {name} -->"
+
+
+def _number(x: float) -> str:
+    """A target or band limit as a reader checks it against the report: millions
+    of yuan in M, thousands separated, no trailing zeros."""
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:g} M"
+    return f"{x:,g}"
+
+
+def calibration_table() -> str:
+    """The calibration targets of :data:`model.calibration.TARGETS` as a Markdown table.
+
+    Only what is declared (figure, target, band, and why the band is that
+    wide) goes in, not measured values: those depend on seeds and scale and
+    come from ``sanshe calibrate``, so the table can be checked for staleness
+    without running the model.
+    """
+    from model.calibration import REPORT_MONTH, TARGETS  # imports the model; only the docs need it
+
+    out = [f"Each target is read from the district indicators of `yuzhong_2016` at month "
+           f"{REPORT_MONTH} (four reform years).", "",
+           "| fact | figure | target | band | why this band |",
+           "|---|---|---|---|---|"]
+    for t in TARGETS:
+        band = _number(t.low) if t.low == t.high else f"{_number(t.low)} – {_number(t.high)}"
+        cells = (t.fact, t.what, _number(t.target), band, t.why)
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(out)
+
+
+def indicator_table() -> str:
+    """The district indicators of :data:`model.indicators.DISTRICT_INDICATORS` as a
+    Markdown table (unit, which direction is better, meaning), with the
+    per-community indicators listed after it."""
+    from model.indicators import COMMUNITY_INDICATORS, DISTRICT_INDICATORS
+
+    better = {1: "higher", -1: "lower", 0: "neither"}
+    out = ["| indicator | unit | better | meaning |", "|---|---|---|---|"]
+    for name, (unit, direction, meaning) in DISTRICT_INDICATORS.items():
+        cells = (f"`{name}`", unit, better[direction], meaning)
+        out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    out += ["", "Per community and month (`communities.parquet`, beside `month`, `community`, `street`): "
+            + ", ".join(f"`{c}`" for c in COMMUNITY_INDICATORS) + "."]
+    return "\n".join(out)
+
+
+def odd_generated_sections() -> dict[str, str]:
+    """The body of every generated block of docs/ODD.md, by block name (:data:`ODD_BLOCKS`)."""
+    return {
+        "PARAMETERS": parameter_table(markdown=True),
+        "CALIBRATION": calibration_table(),
+        "INDICATORS": indicator_table(),
+    }
+
+
+def render_odd(text: str) -> str:
+    """``text`` (the content of docs/ODD.md) with every generated block rewritten.
+
+    Raises:
+        ValueError: a block's begin or end marker is missing or out of order,
+            so the file cannot be refreshed without a person deciding where
+            the table goes.
+    """
+    for name, body in odd_generated_sections().items():
+        begin, end = _odd_begin(name), _odd_end(name)
+        start = text.find(begin)
+        stop = text.find(end, start + len(begin)) if start >= 0 else -1
+        if start < 0 or stop < 0:
+            raise ValueError(f"ODD: the markers of the generated block {name} are missing; "
+                             f"expected the lines {begin!r} and {end!r}")
+        # Blank lines around the body keep a table apart from the HTML comments in Markdown.
+        text = text[: start + len(begin)] + "\n\n" + body + "\n\n" + text[stop:]
+    return text
+
+
+def refresh_odd(path: str | Path) -> bool:
+    """Rewrite the generated blocks of the ODD file at ``path``; return whether it changed."""
+    path = Path(path)
+    old = path.read_text(encoding="utf-8")
+    new = render_odd(old)
+    if new != old:
+        path.write_text(new, encoding="utf-8")
+    return new != old
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m model.describe``: refresh or check docs/ODD.md, or print one generated table."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m model.describe",
+                                     description="Tables of docs/ODD.md generated from the declarations.")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--refresh-odd", metavar="PATH", help="rewrite the generated blocks of the ODD file")
+    what.add_argument("--check-odd", metavar="PATH",
+                      help="exit with 1 when the generated blocks of the ODD file are stale")
+    what.add_argument("--print", choices=ODD_BLOCKS, dest="block",
+                      help="print one generated block")
+    args = parser.parse_args(argv)
+    if args.block:
+        print(odd_generated_sections()[args.block])
+        return 0
+    path = Path(args.refresh_odd or args.check_odd)
+    try:
+        if args.refresh_odd:
+            print(f"{path}: {'refreshed' if refresh_odd(path) else 'already up to date'}")
+            return 0
+        text = path.read_text(encoding="utf-8")
+        stale = render_odd(text) != text
+    except (OSError, ValueError) as e:
+        print(f"error: {path}: {e}", file=sys.stderr)
+        return 2
+    print(f"{path}: {'stale; run ' + ODD_REFRESH_COMMAND if stale else 'up to date'}")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
