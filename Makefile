@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow bench bench-sweep clean
+.PHONY: run district test test-slow bench bench-sweep clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"sanshe needs Python >= 3.12, found {sys.version.split()[0]}"'
@@ -14,7 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The main job: the flagship comparison (experiments/flagship.toml), its
+# report in English and Chinese, and where to find them.
 run: $(STAMP)
+	$(BIN)/sanshe experiment run experiments/flagship.toml --out results/flagship
+	$(BIN)/sanshe experiment report results/flagship --lang zh
+	$(BIN)/sanshe experiment report results/flagship
+	@echo "The flagship report: $(CURDIR)/results/flagship/report.html (Chinese: report_zh.html beside it)"
+
+# One run of the reformed district at full scale, with its indicator summary.
+district: $(STAMP)
 	$(BIN)/sanshe run scenarios/yuzhong_2016.toml --months 120 --out results/yuzhong_2016
 
 test: $(STAMP)

@@ -64,15 +64,18 @@ class Results:
 
     @property
     def labels(self) -> dict[int, str]:
-        """A readable name for every design point: its scenario for a
-        scenario design, its factor values otherwise."""
-        first = self.runs.drop_duplicates("point").set_index("point").sort_index()
-        if self.spec.design == "scenarios":
-            return {int(p): str(s) for p, s in first["scenario"].items()}
-        cols = [f"factor:{f}" for f in self.factors]
-        return {int(p): ", ".join(f"{c.removeprefix('factor:').split('.')[-1]}={_short(v)}"
-                                  for c, v in row.items())
-                for p, row in first[cols].iterrows()}
+        """A readable name for every design point, finished or not: its
+        scenario for a scenario design, its factor values otherwise."""
+        labels: dict[int, str] = {}
+        for run in self.manifest["runs"]:
+            if run["point"] in labels:
+                continue
+            if self.spec.design == "scenarios":
+                labels[run["point"]] = str(run["scenario"])
+            else:
+                labels[run["point"]] = ", ".join(f"{k.split('.')[-1]}={_short(v)}"
+                                                 for k, v in run["factors"].items())
+        return dict(sorted(labels.items()))
 
     def point_of(self, name: str) -> int:
         """The design point called ``name`` (a scenario name or a point number)."""
@@ -184,8 +187,9 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
 
     Columns: point, label, indicator, n (pairs), baseline (its mean),
     diff, ci_low, ci_high, relative (diff over the baseline mean), p_value
-    (paired t-test) and verdict: "higher", "lower" or "within noise" (the
-    95% interval includes 0).
+    (paired t-test) and verdict: "higher", "lower", "within noise" (the
+    95% interval includes 0) or "no data" (the indicator is undefined, e.g.
+    contract concentration where nothing is purchased).
     """
     cols = indicators or res.indicators
     base = res.point_of(str(baseline))
@@ -205,7 +209,8 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
             rows.append({"point": p, "label": labels[p], "indicator": ind, "n": int(np.isfinite(d).sum()),
                          "baseline": base_mean, "diff": mean, "ci_low": low, "ci_high": high,
                          "relative": mean / base_mean if base_mean else np.nan,
-                         "p_value": _p_value(d), "verdict": verdict(low, high)})
+                         "p_value": _p_value(d),
+                         "verdict": verdict(low, high) if np.isfinite(d).any() else "no data"})
     return pd.DataFrame(rows)
 
 
@@ -546,7 +551,7 @@ def inequality(res: Results, indicators: list[str] | None = None, window: int = 
     comm = community_means(res, window, indicators)
     cols = [c for c in comm.columns if c not in (*KEY, "community", "street")]
     per_run = []
-    for (p, rep, seed), g in comm.groupby(KEY):
+    for (p, _rep, seed), g in comm.groupby(KEY):
         for ind in cols:
             v = g[ind].to_numpy(dtype=float)
             ok = np.isfinite(v)

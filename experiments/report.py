@@ -74,6 +74,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     what = (text("final_window", lang, window=window, first=last - window + 1, last=last) if window > 1
             else text("final_month", lang, last=last))
     headline = [i for i in HEADLINE if i in res.indicators] or res.indicators[:8]
+    drawn = [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]
     baseline = baseline if baseline is not None else _default_baseline(res)
     if baseline is not None:
         res.point_of(baseline)  # a wrong name is the user's mistake: say so before any work
@@ -106,14 +107,12 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     doc.table(_wide(summary, "mean", lang))
     few_points = len(res.labels) <= 12
     if few_points:
-        for ind in FIGURE_INDICATORS:
-            if ind in headline:
-                figure(f"bars_{ind}", fg.final_bars(summary, ind, what, lang))
-        doc.h3(text("over_time", lang))
+        for ind in drawn:
+            figure(f"bars_{ind}", fg.final_bars(summary, ind, what, lang))
         if res.spec.record == "all":
-            for ind in FIGURE_INDICATORS:
-                if ind in headline:
-                    figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, spec.design))
+            doc.h3(text("over_time", lang))
+            for ind in drawn:
+                figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, spec.design))
 
     if baseline is not None:
         doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
@@ -121,20 +120,25 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         rep.tables["differences"] = diffs
         doc.p(_noise_sentence(diffs, lang))
         doc.table(_wide(diffs, "diff", lang))
-        figure("forest", fg.forest(diffs, [i for i in FIGURE_INDICATORS if i in headline] or headline[:3],
-                                   baseline, lang))
+        figure("forest", fg.forest(diffs, drawn, baseline, lang))
 
     if _is_factorial(res):
         names, _ = an.factorial_coding(res)
+        if lang == "zh" and spec.factorial and spec.factorial.get("factors_zh"):
+            names = list(spec.factorial["factors_zh"])
+            eff_names = dict(zip(an.factorial_coding(res)[0], names, strict=True))
+        else:
+            eff_names = {}
         doc.h2(text("factorial", lang) + f": {' × '.join(names)}")
         eff = an.factorial_effects(res, headline, window)
         rep.tables["effects"] = eff
+        for en, zh in eff_names.items():
+            eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
         doc.table(_effects_table(eff, lang))
-        for ind in ("need_coverage", "consultation_rate", "trust_committee"):
-            if ind in headline:
-                figure(f"effects_{ind}", fg.effects(eff, ind, lang))
+        for ind in [i for i in drawn if i != "committee_admin_share"]:
+            figure(f"effects_{ind}", fg.effects(eff, ind, lang))
         if len(names) >= 2:
-            doc.h3(text("synergy", lang))
+            doc.h3(text("synergy_heading", lang))
             syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window)
             rep.tables["synergy"] = syn
             for row in syn.itertuples():
@@ -143,7 +147,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
 
     if spec.design in ("sobol", "morris"):
         doc.h2(text("sensitivity", lang) + f" ({spec.design.capitalize()}, SALib)")
-        for ind in [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]:
+        for ind in drawn:
             if spec.design == "sobol":
                 si = an.sobol_indices(res, ind, window)
                 rep.tables[f"sobol_{ind}"] = si
@@ -162,7 +166,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         out_ = an.outcomes(res, window, headline)
         first = res.runs.drop_duplicates("point").set_index("point")
         out_ = out_.join(first[[f"factor:{x}", f"factor:{y}"]], on="point")
-        for ind in [i for i in FIGURE_INDICATORS if i in headline][:2]:
+        for ind in drawn[:2]:
             table = out_.pivot_table(index=f"factor:{y}", columns=f"factor:{x}", values=ind, aggfunc="mean")
             figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, lang))
 
@@ -317,7 +321,9 @@ def _wide(frame: pd.DataFrame, value: str, lang: str) -> pd.DataFrame:
     for r in frame.itertuples():
         cell = f"{fmt_value(getattr(r, value), r.indicator, value == 'diff')} " \
                f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
-        if value == "diff" and r.verdict == "within noise":
+        if value == "diff" and r.verdict == "no data":
+            cell = text("no data", lang)
+        elif value == "diff" and r.verdict == "within noise":
             cell += f" ({text('within noise', lang)})"
         rows.setdefault(r.label, {})[axis_label(r.indicator, lang)] = cell.strip()
     out = pd.DataFrame(rows).T
@@ -327,14 +333,20 @@ def _wide(frame: pd.DataFrame, value: str, lang: str) -> pd.DataFrame:
 
 def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
     noise = diffs[diffs["verdict"] == "within noise"]
+    undefined = diffs[diffs["verdict"] == "no data"]
+    extra = ""
+    if not undefined.empty:
+        names = ", ".join(sorted({indicator_name(i, lang) for i in undefined["indicator"]}))
+        extra = (f" Not defined where the baseline or the scenario has no such quantity: {names}." if lang == "en"
+                 else f" 基准或情景中不存在该量时无定义：{names}。")
     if noise.empty:
         return ("Every difference below is outside noise: its 95% interval excludes zero." if lang == "en"
-                else "下表所有差异的95%置信区间均不包含零，均超出噪声范围。")
+                else "下表所有差异的95%置信区间均不包含零，均超出噪声范围。") + extra
     items = ", ".join(f"{r.label}: {indicator_name(r.indicator, lang)}" for r in noise.itertuples())
     if lang == "zh":
-        return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。"
+        return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。" + extra
     return (f"These differences are within noise (their 95% interval includes zero), so the experiment "
-            f"cannot tell them from no difference: {items}.")
+            f"cannot tell them from no difference: {items}.") + extra
 
 
 def _effects_table(eff: pd.DataFrame, lang: str) -> pd.DataFrame:

@@ -58,6 +58,7 @@ class Factorial(BaseModel):
     """A 2^k factorial among the scenarios of a scenario design."""
     model_config = ConfigDict(extra="forbid")
     factors: list[str] = Field(min_length=1, max_length=6)
+    factors_zh: list[str] = []
     corners: dict[str, list[Literal[0, 1]]]
 
 
@@ -178,6 +179,8 @@ def _check_factorial(where: str, spec: _Spec) -> None:
         if len(levels) != k:
             raise ExperimentError(f"{where}: factorial.corners.{name}: found {len(levels)} levels, "
                                   f"allowed: {k} (one 0 or 1 per factor)")
+    if fac.factors_zh and len(fac.factors_zh) != k:
+        raise ExperimentError(f"{where}: factorial.factors_zh: found {len(fac.factors_zh)} names, allowed: {k}")
     seen = sorted(tuple(v) for v in fac.corners.values())
     if len(set(seen)) != len(seen) or len(seen) != 2**k:
         raise ExperimentError(f"{where}: factorial.corners: found {len(set(seen))} distinct corners, "

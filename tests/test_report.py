@@ -1,0 +1,200 @@
+"""The HTML report and its figures, built from tiny experiments."""
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import analysis as an
+from experiments import figures as fg
+from experiments.cli import main
+from experiments.engine import run_experiment
+from experiments.report import build_report, fmt_interval, fmt_value
+from experiments.spec import ExperimentError, load_experiment
+
+TINY = """
+name = "tiny"
+description = "Deburdening side by side, a tiny check of the report."
+description_zh = "减负对比：报告的小型检查。"
+design = "scenarios"
+scenarios = ["tasks_296", "tasks_72"]
+replicates = 3
+base_seed = 5
+months = 6
+scale = 0.01
+"""
+
+FACTORIAL_WITH_FAILURE = """
+name = "analytic"
+description = "The analytic model on a 2^2 factorial and one point that fails."
+design = "grid"
+model = "analytic_model:make"
+replicates = 3
+months = 2
+[factors]
+a = [0.0, 0.5, 1.0]
+b = [0.0, 1.0]
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny")
+    path = folder / "tiny.toml"
+    path.write_text(TINY)
+    run_experiment(load_experiment(path), folder / "out", workers=1, progress=False)
+    return folder / "out"
+
+
+@pytest.fixture(scope="module")
+def report_en(tiny):
+    return build_report(tiny)
+
+
+def test_report_tables_hold_the_means_of_the_saved_runs(tiny, report_en):
+    runs = pd.read_parquet(tiny / "runs.parquet")
+    # 6 months: the final-year window is the whole run.
+    per_run = runs.groupby(["point", "seed"])["need_coverage"].mean()
+    summary = report_en.tables["summary"]
+    row = summary[(summary["label"] == "tasks_72") & (summary["indicator"] == "need_coverage")].iloc[0]
+    assert row["mean"] == pytest.approx(per_run.loc[1].mean())
+    assert row["n"] == 3
+    page = report_en.html.read_text(encoding="utf-8")
+    cell = f"{fmt_value(row['mean'], 'need_coverage')} {fmt_interval(row['ci_low'], row['ci_high'], 'need_coverage')}"
+    assert cell in page
+
+
+def test_report_differences_are_paired_by_seed_against_the_first_scenario(tiny, report_en):
+    runs = pd.read_parquet(tiny / "runs.parquet")
+    per_run = runs.groupby(["point", "seed"])["committee_admin_share"].mean()
+    expected = (per_run.loc[1] - per_run.loc[0]).mean()
+    diffs = report_en.tables["differences"]
+    row = diffs[diffs["indicator"] == "committee_admin_share"].iloc[0]
+    assert row["diff"] == pytest.approx(expected)
+    assert row["verdict"] in ("higher", "lower", "within noise")
+    page = report_en.html.read_text(encoding="utf-8")
+    assert "baseline = tasks_296" in page
+
+
+def test_report_says_what_differs_between_the_scenarios(report_en):
+    table = report_en.tables["scenarios"]
+    rows = table.set_index(table.columns[0])
+    assert rows.loc["admin.committee_tasks (items)", "tasks_296"] == "296"
+    assert rows.loc["admin.committee_tasks (items)", "tasks_72"] == "72"
+    assert not any(i.startswith("purchase.budget_yuan") for i in rows.index)  # the same in both
+
+
+def test_report_is_one_self_contained_file_with_every_figure(tiny, report_en):
+    page = report_en.html.read_text(encoding="utf-8")
+    assert "<img" in page and 'src="http' not in page and "<link" not in page  # nothing fetched
+    assert page.count("data:image/png;base64,") == len(report_en.figures)
+    for name in ("bars_need_coverage", "time_need_coverage", "forest", "map_need_coverage_0"):
+        for ext in ("png", "svg"):
+            path = report_en.figures[name][ext]
+            assert path.is_file() and path.stat().st_size > 1000, (name, ext)
+    for heading in ("The question", "Scenarios and what differs", "Differences against the baseline",
+                    "Inequality between communities", "Failed runs", "Provenance"):
+        assert heading in page
+    assert "Deburdening side by side" in page
+    assert "No run failed." in page
+
+
+def test_inequality_in_the_report_comes_from_the_community_panel(tiny, report_en):
+    comm = pd.read_parquet(tiny / "communities.parquet")
+    assert comm["community"].nunique() == 77 and comm["month"].max() == 6
+    ineq = report_en.tables["inequality"]
+    row = ineq[(ineq["label"] == "tasks_296") & (ineq["indicator"] == "satisfaction")
+               & (ineq["measure"] == "gini")].iloc[0]
+    ginis = [an.gini(g.groupby("community")["satisfaction"].mean().to_numpy())
+             for _, g in comm[comm["point"] == 0].groupby("seed")]
+    assert row["mean"] == pytest.approx(np.mean(ginis))
+
+
+def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(tiny):
+    with warnings.catch_warnings():
+        # matplotlib warns "Glyph ... missing from font(s)" when a character cannot be drawn.
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        report = build_report(tiny, lang="zh")
+    page = report.html.read_text(encoding="utf-8")
+    assert report.html.name == "report_zh.html" and 'lang="zh-CN"' in page
+    for heading in ("研究问题", "情景及其差异", "与基准情景的配对差异", "社区间不平等", "来源与可复现信息"):
+        assert heading in page
+    assert "减负对比" in page  # the experiment's Chinese description
+    assert report.figures["forest"]["png"].parent.name == "figures_zh"
+
+
+def test_cjk_font_is_shipped_and_registered():
+    assert fg.cjk_font_file().is_file()
+    fg.use_language("zh")
+    from matplotlib import font_manager
+    found = font_manager.findfont(font_manager.FontProperties(family=fg.CJK_FONT), fallback_to_default=False)
+    assert found.endswith("NotoSansCJKsc-Regular.otf")
+    fg.use_language("en")
+
+
+def test_factorial_grid_heatmap_and_failed_runs_in_the_report(tmp_path):
+    path = tmp_path / "analytic.toml"
+    path.write_text(FACTORIAL_WITH_FAILURE)
+    result = run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
+    assert len(result.failed) == 2 * 3  # the two points with a = 0.5, 3 replicates each
+    report = build_report(tmp_path / "out", discover=["y>=4"])
+    page = report.html.read_text(encoding="utf-8")
+    assert report.figures["heatmap_y"]["png"].is_file()
+    assert report.tables["failures"].shape[0] == 6 and "a = 0.5 is the injected failure" in page
+    boxes = report.tables["discover:y >= 4"]
+    assert not boxes.empty and (boxes["density"] > 0.5).all()
+
+
+def test_linkage_factorial_states_whether_the_whole_beats_the_parts(tmp_path):
+    corners = {f"linkage_{a}{b}{c}": [a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)}
+    lines = "\n".join(f"{k} = {v}" for k, v in corners.items())
+    path = tmp_path / "linkage.toml"
+    path.write_text(f"""
+name = "linkage"
+design = "scenarios"
+scenarios = {list(corners)}
+replicates = 2
+months = 4
+scale = 0.005
+[factorial]
+factors = ["deburdening", "purchasing", "posts"]
+[factorial.corners]
+{lines}
+""")
+    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
+    report = build_report(tmp_path / "out")
+    assert report.tables["effects"]["term"].nunique() == 7
+    syn = report.tables["synergy"].set_index("indicator")
+    for ind in ("need_coverage", "consultation_rate", "trust_committee"):
+        assert syn.loc[ind, "verdict"] in ("more than the sum of its parts", "less than the sum of its parts",
+                                           "the sum of its parts, within noise")
+        assert syn.loc[ind, "synergy"] == pytest.approx(syn.loc[ind, "whole"] - syn.loc[ind, "parts"])
+    page = report.html.read_text(encoding="utf-8")
+    assert page.count("the whole is") >= 3
+    assert report.tables["differences"]["label"].iloc[0] != "linkage_000"  # the baseline is not compared to itself
+
+
+def test_report_command_prints_where_the_report_is(tiny, capsys):
+    assert main(["experiment", "report", str(tiny), "--baseline", "tasks_72"]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"report: .*report\.html", out)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--baseline", "nope"], "--baseline: found 'nope', allowed: tasks_296, tasks_72"),
+    (["--discover", "coverage big"], "--discover: found 'coverage big'"),
+    (["--window", "0"], "--window: found 0"),
+])
+def test_report_mistakes_are_one_line_and_exit_2(tiny, capsys, argv, message):
+    assert main(["experiment", "report", str(tiny), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_report_of_a_missing_directory_is_one_line(tmp_path, capsys):
+    assert main(["experiment", "report", str(tmp_path / "nothing")]) == 2
+    assert "no such results directory" in capsys.readouterr().err
+    with pytest.raises(ExperimentError):
+        build_report(tmp_path / "nothing")
