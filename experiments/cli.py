@@ -2,7 +2,8 @@
 
 ``sanshe experiment run FILE [--out DIR] [--workers N] [--dask ADDRESS | --dask local:N]``
 runs what is missing of an experiment; ``sanshe experiment report DIR
-[--baseline NAME] [--lang en|zh]`` writes its HTML report; every other subcommand is the model's
+[--baseline NAME] [--lang en|zh]`` writes its HTML report; ``sanshe app
+[--port P]`` serves the live dashboard (:mod:`experiments.app`); every other subcommand is the model's
 (:mod:`model.cli`). A user's mistake is one line on standard error and exit
 code 2; results already written are never removed.
 """
@@ -10,6 +11,7 @@ code 2; results already written are never removed.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,12 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--discover", action="append", default=[], metavar="CONDITION",
                         help="scenario discovery: factor ranges that keep e.g. 'need_coverage>=0.6' (repeatable)")
     report.add_argument("--out", default=None, help="the HTML file (default DIR/report.html or DIR/report_zh.html)")
+    app = sub.add_parser("app", help="the live dashboard (Mesa SolaraViz) on 127.0.0.1")
+    app.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command == "app":
+            return _app(args)
         if args.command == "experiment" and args.experiment_command == "report":
             return _experiment_report(args)
         if args.command == "experiment":
@@ -73,6 +79,25 @@ def _experiment_run(args: argparse.Namespace) -> int:
           + (f" (listed in {out / 'failures'})" if result.failed else "")
           + f"; {result.seconds:.1f} s; results in {out}")
     return 1 if result.failed else 0
+
+
+def _app(args: argparse.Namespace) -> int:
+    """Serve :mod:`experiments.app` with solara's server until interrupted."""
+    import subprocess
+
+    if not 1 <= args.port <= 65535:
+        raise model_cli.UsageError(f"--port: found {args.port}, allowed: an integer in [1, 65535]")
+    print(f"sanshe dashboard: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)", flush=True)
+    command = [sys.executable, "-m", "solara", "run", "experiments.app", "--host", "127.0.0.1",
+               "--port", str(args.port), "--production", "--no-open", "--no-check-version",
+               "--log-level", "warning"]
+    # The front-end files come from the solara-assets package through solara's
+    # asset route (its default), so the page needs no internet; no telemetry.
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    try:
+        return subprocess.run(command, check=False, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
 
 
 def _experiment_report(args: argparse.Namespace) -> int:

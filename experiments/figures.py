@@ -14,19 +14,21 @@ import math
 from pathlib import Path
 
 import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Circle
 
-matplotlib.use("Agg")  # files only; never needs a display
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.patches import Circle  # noqa: E402
-
-from experiments.labels import axis_label, indicator_name, street_name, text  # noqa: E402
+from experiments.labels import axis_label, indicator_name, street_name, text
 
 CJK_FONT = "Noto Sans CJK SC"
-PALETTE = plt.get_cmap("tab10")
+PALETTE = matplotlib.colormaps["tab10"]
+
+
+def _figure(figsize: tuple[float, float], rows: int = 1, cols: int = 1, **kw: object) -> tuple[Figure, object]:
+    """A figure outside pyplot's global state (safe in the dashboard's threads)."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(rows, cols, **kw)
 
 
 def use_language(lang: str) -> None:
@@ -34,15 +36,16 @@ def use_language(lang: str) -> None:
     font shipped by ``mplfonts`` and put it first."""
     from matplotlib import font_manager
 
-    plt.rcParams["svg.fonttype"] = "path"  # glyphs as outlines: the SVG renders without the font
-    plt.rcParams["axes.unicode_minus"] = False
+    rc = matplotlib.rcParams
+    rc["svg.fonttype"] = "path"  # glyphs as outlines: the SVG renders without the font
+    rc["axes.unicode_minus"] = False
     if lang != "zh":
-        plt.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+        rc["font.sans-serif"] = ["DejaVu Sans"]
         return
     if CJK_FONT not in {f.name for f in font_manager.fontManager.ttflist}:
         font_manager.fontManager.addfont(str(cjk_font_file()))
-    plt.rcParams["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
-    plt.rcParams["font.family"] = "sans-serif"
+    rc["font.sans-serif"] = [CJK_FONT, "DejaVu Sans"]
+    rc["font.family"] = "sans-serif"
 
 
 def cjk_font_file() -> Path:
@@ -52,12 +55,11 @@ def cjk_font_file() -> Path:
 
 
 def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
-    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``; close it."""
+    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}
     fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
     fig.savefig(paths["svg"], bbox_inches="tight")
-    plt.close(fig)
     return paths
 
 
@@ -71,7 +73,7 @@ def over_time(frame: pd.DataFrame, indicator: str, lang: str = "en", design: str
 
     ``frame`` is :func:`experiments.analysis.over_time`'s output.
     """
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig, ax = _figure((8, 4.5))
     for i, (label, g) in enumerate(frame.groupby("label", sort=False)):
         if i >= max_lines:
             break
@@ -86,11 +88,33 @@ def over_time(frame: pd.DataFrame, indicator: str, lang: str = "en", design: str
     return fig
 
 
+def run_panel(frame: pd.DataFrame, indicators: list[str], title: str, lang: str = "en") -> Figure:
+    """One run's indicators over time, one small panel each (``frame``:
+    a recorder's district frame with a ``month`` column)."""
+    cols = min(len(indicators), 3)
+    rows = math.ceil(len(indicators) / cols)
+    fig, axes = _figure((4.0 * cols, 2.6 * rows), rows, cols, squeeze=False)
+    for k, ind in enumerate(indicators):
+        ax = axes[k // cols][k % cols]
+        if len(frame):
+            ax.plot(frame["month"], frame[ind], color=PALETTE(k % 10), lw=1.5)
+        ax.set_title(indicator_name(ind, lang), fontsize=9)
+        ax.set_ylabel(axis_label(ind, lang), fontsize=7)
+        ax.set_xlabel(text("month", lang), fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for k in range(len(indicators), rows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en") -> Figure:
     """Each point's mean outcome with its 95% interval (``summary`` from
     :func:`experiments.analysis.summarise`); ``what`` says which months."""
     s = summary[summary["indicator"] == indicator]
-    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.35 * len(s) + 1.2)))
+    fig, ax = _figure((8, max(2.5, 0.35 * len(s) + 1.2)))
     y = np.arange(len(s))
     err = np.vstack([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
     ax.barh(y, s["mean"], xerr=np.nan_to_num(err), color=[PALETTE(i % 10) for i in range(len(s))],
@@ -112,8 +136,8 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
     cols = min(n, 3)
     rows = math.ceil(n / cols)
     labels = list(dict.fromkeys(diffs["label"]))
-    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.32 * len(labels) * rows + 1.6 * rows),
-                             squeeze=False, sharey=True)
+    fig, axes = _figure((4.2 * cols, 0.32 * len(labels) * rows + 1.6 * rows), rows, cols,
+                        squeeze=False, sharey=True)
     y = np.arange(len(labels))
     for k, ind in enumerate(indicators):
         ax = axes[k // cols][k % cols]
@@ -140,7 +164,7 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
 def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
     """Main effects and interactions of a 2^k factorial with 95% intervals."""
     e = eff[eff["indicator"] == indicator]
-    fig, ax = plt.subplots(figsize=(7, 0.4 * len(e) + 1.4))
+    fig, ax = _figure((7, 0.4 * len(e) + 1.4))
     y = np.arange(len(e))
     colours = ["C0" if o == 1 else "C1" if o == 2 else "C2" for o in e["order"]]
     ax.barh(y, e["effect"], color=colours, alpha=0.85,
@@ -158,7 +182,7 @@ def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
 def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en") -> Figure:
     """Mean outcome over a two-factor grid; ``table`` has ``y`` values as
     rows and ``x`` values as columns."""
-    fig, ax = plt.subplots(figsize=(1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
+    fig, ax = _figure((1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
@@ -175,7 +199,7 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
 def sobol_bars(si: pd.DataFrame, lang: str = "en") -> Figure:
     """First-order and total Sobol indices per factor with 95% intervals."""
     indicator = si["indicator"].iloc[0]
-    fig, ax = plt.subplots(figsize=(7, 0.55 * len(si) + 1.5))
+    fig, ax = _figure((7, 0.55 * len(si) + 1.5))
     y = np.arange(len(si))
     ax.barh(y - 0.18, si["S1"], height=0.36, xerr=si["S1_conf"], capsize=3, label=text("first_order", lang))
     ax.barh(y + 0.18, si["ST"], height=0.36, xerr=si["ST_conf"], capsize=3, label=text("total_order", lang))
@@ -195,7 +219,7 @@ def morris_bars(mi: pd.DataFrame, lang: str = "en") -> Figure:
     """Morris μ* per factor with its 95% interval, and σ as a marker."""
     indicator = mi["indicator"].iloc[0]
     mi = mi.sort_values("mu_star", ascending=False)
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(mi) + 1.5))
+    fig, ax = _figure((7, 0.5 * len(mi) + 1.5))
     y = np.arange(len(mi))
     ax.barh(y, mi["mu_star"], xerr=mi["mu_star_conf"], capsize=3, color="C0", label="μ*")
     ax.scatter(mi["sigma"], y, color="C3", zorder=3, label="σ")
@@ -244,7 +268,7 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
     n_streets = 11
     pos, street, centres = district_layout(n, n_streets)
     g = build_district_graph(n, n_streets)
-    fig, ax = plt.subplots(figsize=(12, 4.2))
+    fig, ax = _figure((12, 4.2))
     for s in range(n_streets):
         ax.add_patch(Circle(centres[s], 1.05, color="0.92", zorder=0))
         ax.text(centres[s, 0], centres[s, 1] - 1.3, street_name(s, lang), ha="center", va="top", fontsize=8)

@@ -38,15 +38,18 @@ class SansheModel(mesa.Model):
         seed: the run's seed; every random draw derives from it.
         params: resolved parameters; when given, they replace ``scenario.params``
             (the scenario's changes still apply).
+
+    The scenario is kept as ``sanshe_scenario``: Mesa's ``Model.scenario`` is
+    Mesa's own experimental Scenario, which SolaraViz reads.
     """
 
     def __init__(self, scenario: Scenario | None = None, seed: int = 0,
                  params: Params | None = None) -> None:
         super().__init__(rng=seed)
-        self.scenario = scenario or Scenario(name="defaults")
+        self.sanshe_scenario = scenario or Scenario(name="defaults")
         self.seed = seed
-        self.params = params if params is not None else self.scenario.resolved_params()
-        self.changes: list[LeverChange] = list(self.scenario.changes)
+        self.params = params if params is not None else self.sanshe_scenario.resolved_params()
+        self.changes: list[LeverChange] = list(self.sanshe_scenario.changes)
         self.month = 0
         self.task_creep_factor = 1.0
         self.talent_pool = self.params.social_work.talent_pool
