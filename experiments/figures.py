@@ -186,8 +186,8 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(_factor_label(x))
+    ax.set_ylabel(_factor_label(y))
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white", fontsize=8)
     fig.colorbar(im, ax=ax, label=axis_label(indicator, lang))
@@ -288,6 +288,12 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
         ax.spines[side].set_visible(False)
     ax.set_title(text("district_map_title", lang, indicator=indicator_name(indicator, lang), label=label, what=what))
     return fig
+
+
+def _factor_label(path: str) -> str:
+    """A factor's path with its declared unit (another model's factors have none)."""
+    from model.parameters import PARAMETERS
+    return f"{path} ({PARAMETERS[path].unit})" if path in PARAMETERS else path
 
 
 def _tick(v: object) -> str:
