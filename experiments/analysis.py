@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.designs import MORRIS_LEVELS
 from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
 
 LEVEL = 0.95
@@ -377,16 +378,39 @@ def _negative_note(row: Any) -> str:
 
 
 def morris_indices(res: Results, indicator: str, window: int = 12, seed: int = 0) -> pd.DataFrame:
-    """Morris elementary effects (SALib): mu, mu_star with its 95% interval, sigma."""
+    """Morris elementary effects (SALib): mu, mu_star with its 95% interval, sigma.
+
+    An integer parameter's design values are rounded (posts 0-4 on four
+    levels become 0, 1, 3, 4), so a trajectory's step is not SALib's
+    nominal step. Before SALib's analysis each step's output change is
+    rescaled from the step actually taken to the nominal one, so the
+    elementary effects are per unit of the range as SALib defines them.
+    """
     from SALib.analyze import morris
 
     problem = _problem(res)
     x, y = _point_means(res, indicator, window)
-    si = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=4, seed=seed)
+    y = _morris_rescaled(problem, x, y)
+    si = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=MORRIS_LEVELS, seed=seed)
     frame = pd.DataFrame({"factor": problem["names"], "mu": si["mu"], "mu_star": si["mu_star"],
                           "mu_star_conf": si["mu_star_conf"], "sigma": si["sigma"]})
     frame.insert(0, "indicator", indicator)
     return frame
+
+
+def _morris_rescaled(problem: dict[str, Any], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Outputs whose step differences correspond to SALib's nominal step Δ = p / (2 (p − 1))."""
+    k = problem["num_vars"]
+    low, high = np.array(problem["bounds"], dtype=float).T
+    scaled = (x - low) / np.where(high > low, high - low, 1.0)
+    nominal = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+    out = y.astype(float).copy()
+    for start in range(0, len(y), k + 1):
+        for a in range(start, start + k):
+            step = np.abs(scaled[a + 1] - scaled[a]).max()
+            change = y[a + 1] - y[a]
+            out[a + 1] = out[a] + (change * nominal / step if step > 0 else 0.0)
+    return out
 
 
 # --- scenario discovery -------------------------------------------------------
@@ -576,7 +600,7 @@ def _short(v: Any) -> str:
         return f"{int(v):,}" if abs(int(v)) >= 100_000 else str(int(v))
     if isinstance(v, float | np.floating):
         v = float(v)
-        if v.is_integer() and abs(v) < 1e15:
-            return _short(int(v))
+        if abs(v) < 1e15 and abs(v - round(v)) <= 1e-9 * max(1.0, abs(v)):  # 19999999.999999996 is 20,000,000
+            return _short(int(round(v)))
         return f"{v:.4g}"
     return str(v)

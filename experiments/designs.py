@@ -15,6 +15,9 @@ from SALib.sample import sobol as sobol_sample
 from experiments.spec import ExperimentError, ExperimentSpec
 from model.parameters import PARAMETERS
 
+MORRIS_LEVELS = 4
+"""Levels of a Morris design; the analysis reads the same number."""
+
 
 @dataclass(frozen=True)
 class DesignPoint:
@@ -50,7 +53,7 @@ def design_points(spec: ExperimentSpec) -> list[DesignPoint]:
         elif spec.design == "sobol":
             rows = sobol_sample.sample(problem, spec.samples, calc_second_order=True, seed=spec.base_seed)
         else:  # morris
-            rows = morris_sample.sample(problem, spec.samples, num_levels=4, seed=spec.base_seed)
+            rows = morris_sample.sample(problem, spec.samples, num_levels=MORRIS_LEVELS, seed=spec.base_seed)
         rows = [tuple(r) for r in np.asarray(rows)]
     points = []
     for i, row in enumerate(rows):

@@ -130,7 +130,9 @@ def _resolve_point(spec: ExperimentSpec, point: DesignPoint) -> tuple[dict[str, 
     except ScenarioError as e:
         raise ExperimentError(f"{spec.source}: {e}") from None
     params = {**scenario.params, **point.factors, "population.population_scale": spec.scale}
-    changes = tuple((c.month, c.path, c.value) for c in scenario.changes)
+    # A factor holds for the whole run: the scenario's dated changes to the same
+    # parameter (the reform at month 25 of yuzhong_2016, say) would overwrite it.
+    changes = tuple((c.month, c.path, c.value) for c in scenario.changes if c.path not in point.factors)
     return params, changes
 
 

@@ -185,3 +185,46 @@ def test_load_results_names_what_is_missing(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ExperimentError, match="manifest.json: missing"):
         an.load_results(tmp_path / "empty")
+
+
+def test_morris_effects_of_an_integer_factor_use_the_step_actually_taken(tmp_path):
+    # posts 0..4 on four levels are rounded to 0, 1, 3, 4: a step is 3 posts, not 2.67.
+    res = run(tmp_path, """
+name = "analytic_morris_int"
+design = "morris"
+model = "analytic_model:make"
+samples = 12
+months = 1
+[factors]
+x1 = { low = 0.0, high = 4.0 }
+x2 = { low = 0.0, high = 1.0 }
+""", "morris_int")
+    first = res.runs.drop_duplicates("point").set_index("point")
+    res.runs["factor:x1"] = res.runs["point"].map(first["factor:x1"].round())  # as an integer parameter
+    res.runs["z"] = 4 * res.runs["factor:x1"] / 4.0 + 2 * res.runs["factor:x2"]  # 4 per unit of x1's range
+    mi = an.morris_indices(res, "z").set_index("factor")
+    assert mi.loc["x1", "mu_star"] == pytest.approx(4.0, rel=1e-6)
+    assert mi.loc["x2", "mu_star"] == pytest.approx(2.0, rel=1e-6)
+
+
+def test_a_factor_is_not_overwritten_by_the_scenario_s_dated_change(tmp_path):
+    from experiments.engine import plan_runs
+    path = tmp_path / "reform_sweep.toml"
+    path.write_text("""
+name = "reform_sweep"
+design = "grid"
+base = "yuzhong_2016"
+months = 30
+scale = 0.005
+[factors]
+"purchase.budget_yuan" = [0.0, 10000000.0]
+""")
+    for r in plan_runs(load_experiment(path)):
+        assert r.params["purchase.budget_yuan"] == r.factors["purchase.budget_yuan"]
+        assert not any(path == "purchase.budget_yuan" for _, path, _ in r.changes)
+        assert any(path == "admin.committee_tasks" for _, path, _ in r.changes)  # the rest of the reform stays
+
+
+def test_box_text_shows_whole_numbers_whole():
+    assert an._short(19999999.999999996) == "20,000,000"
+    assert an._short(0.25) == "0.25"
