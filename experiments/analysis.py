@@ -358,11 +358,20 @@ def sobol_indices(res: Results, indicator: str, window: int = 12, seed: int = 0)
 
     problem = _problem(res)
     _, y = _point_means(res, indicator, window)
+    if np.ptp(y) == 0:
+        return _flat(problem, indicator, ("S1", "S1_conf", "ST", "ST_conf"))
     si = sobol.analyze(problem, y, calc_second_order=True, conf_level=LEVEL, seed=seed)
     frame = pd.DataFrame({"factor": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
                           "ST": si["ST"], "ST_conf": si["ST_conf"]})
     frame["note"] = [_negative_note(r) for r in frame.itertuples()]
     frame.insert(0, "indicator", indicator)
+    return frame
+
+
+def _flat(problem: dict[str, Any], indicator: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Indices of an output that is the same at every design point: all zero, and said so."""
+    frame = pd.DataFrame({"indicator": indicator, "factor": problem["names"], **{c: 0.0 for c in columns}})
+    frame["note"] = f"{indicator} does not vary over the design: no factor has a measurable effect"
     return frame
 
 
@@ -390,6 +399,8 @@ def morris_indices(res: Results, indicator: str, window: int = 12, seed: int = 0
 
     problem = _problem(res)
     x, y = _point_means(res, indicator, window)
+    if np.ptp(y) == 0:
+        return _flat(problem, indicator, ("mu", "mu_star", "mu_star_conf", "sigma"))
     y = _morris_rescaled(problem, x, y)
     si = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=MORRIS_LEVELS, seed=seed)
     frame = pd.DataFrame({"factor": problem["names"], "mu": si["mu"], "mu_star": si["mu_star"],

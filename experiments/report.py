@@ -152,13 +152,15 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
                 si = an.sobol_indices(res, ind, window)
                 rep.tables[f"sobol_{ind}"] = si
                 doc.table(_round(si, 3))
-                for note in si["note"][si["note"] != ""]:
+                for note in si["note"][si["note"] != ""].unique():
                     doc.p(note)
                 figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
             else:
                 mi = an.morris_indices(res, ind, window)
                 rep.tables[f"morris_{ind}"] = mi
                 doc.table(_round(mi, 4))
+                for note in (mi["note"].unique() if "note" in mi else []):
+                    doc.p(note)
                 figure(f"morris_{ind}", fg.morris_bars(mi, lang))
 
     if spec.design == "grid" and len(res.factors) >= 2:

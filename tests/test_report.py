@@ -198,3 +198,30 @@ def test_report_of_a_missing_directory_is_one_line(tmp_path, capsys):
     assert "no such results directory" in capsys.readouterr().err
     with pytest.raises(ExperimentError):
         build_report(tmp_path / "nothing")
+
+
+def test_sobol_and_morris_reports_show_indices_with_intervals(tmp_path):
+    for design, samples in (("sobol", 16), ("morris", 6)):
+        path = tmp_path / f"{design}.toml"
+        path.write_text(f"""
+name = "{design}"
+design = "{design}"
+model = "analytic_model:make"
+samples = {samples}
+months = 1
+record = "last"
+[factors]
+x1 = {{ low = 0.0, high = 1.0 }}
+x2 = {{ low = 0.0, high = 1.0 }}
+""")
+        run_experiment(load_experiment(path), tmp_path / design, workers=1, progress=False)
+        report = build_report(tmp_path / design)
+        page = report.html.read_text(encoding="utf-8")
+        assert f"Sensitivity indices ({design.capitalize()}, SALib)" in page
+        table = report.tables[f"{design}_z"].set_index("factor")
+        assert set(table.index) == {"x1", "x2"}
+        first = "S1" if design == "sobol" else "mu_star"
+        assert table.loc["x1", first] > table.loc["x2", first] > 0  # z = 4 x1 + 2 x2
+        assert report.figures[f"{design}_z"]["svg"].is_file()
+        flat = report.tables[f"{design}_y"]  # y does not vary over this design
+        assert (flat[first] == 0).all() and flat["note"].str.contains("does not vary").all()
