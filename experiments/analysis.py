@@ -228,23 +228,31 @@ def verdict(low: float, high: float) -> str:
 
 # --- 2^k factorials -----------------------------------------------------------
 def factorial_coding(res: Results) -> tuple[list[str], dict[int, tuple[int, ...]]]:
-    """The factor names and each corner point's levels (0 low, 1 high).
+    """The factor names and each corner point's levels (0 low, 1 high), from
+    the design itself, so a corner whose runs all failed is still known.
 
-    A ``factorial`` design codes itself; a ``scenarios`` design declares
-    its corners in the experiment's ``[factorial]`` table.
+    A ``factorial`` design codes itself (points in the order of
+    ``itertools.product`` over (low, high) per factor); a ``scenarios``
+    design declares its corners in the experiment's ``[factorial]`` table.
     """
     spec = res.spec
     if spec.design == "factorial":
-        first = res.runs.drop_duplicates("point").set_index("point")
-        coding = {int(p): tuple(int(row[f"factor:{f}"] == spec.factors[f]["high"]) for f in res.factors)
-                  for p, row in first.iterrows()}
-        return res.factors, coding
+        names = list(spec.factors)
+        corners = itertools.product((0, 1), repeat=len(names))
+        return names, {p: tuple(levels) for p, levels in enumerate(corners)}
     if spec.factorial is None:
         raise ExperimentError(f"{spec.source}: not a factorial: design 'factorial', or a [factorial] table "
                               "naming the corner scenarios")
     by_name = {label: p for p, label in res.labels.items()}
     coding = {by_name[s]: tuple(levels) for s, levels in spec.factorial["corners"].items() if s in by_name}
     return list(spec.factorial["factors"]), coding
+
+
+def missing_corners(res: Results) -> list[str]:
+    """Corners of the factorial with no finished run (their effects cannot be estimated)."""
+    _, coding = factorial_coding(res)
+    done = set(res.runs["point"].unique())
+    return [res.labels[p] for p in coding if p not in done]
 
 
 def _terms(k: int) -> list[tuple[int, ...]]:
@@ -269,21 +277,25 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
     out = outcomes(res, window, cols)
     out = out[out["point"].isin(list(coding))]
     signs = {p: 2 * np.array(levels) - 1 for p, levels in coding.items()}
+    # One block per seed: the 2^k corners' values of an indicator. A seed
+    # counts only where every corner is finite (a failed run, or an
+    # indicator undefined at some corners such as contract concentration
+    # without purchasing, would otherwise turn a contrast into a conditional one).
+    blocks = {ind: out.pivot_table(index="seed", columns="point", values=ind, dropna=False)
+              .reindex(columns=list(coding)) for ind in cols}
     rows = []
     for term in _terms(k):
-        contrast = out["point"].map(lambda p, t=term: int(np.prod(signs[p][list(t)])))
+        contrast = np.array([np.prod(signs[p][list(term)]) for p in coding])
         label = " × ".join(names[i] for i in term)
         for ind in cols:
-            per_seed = []
-            for _, g in out.assign(c=contrast).groupby("seed"):
-                if len(g) != 2**k:  # a failed run leaves this seed's block incomplete
-                    continue
-                per_seed.append(g.loc[g["c"] > 0, ind].mean() - g.loc[g["c"] < 0, ind].mean())
-            x = np.array(per_seed)
+            values = blocks[ind].to_numpy(dtype=float)
+            complete = values[np.isfinite(values).all(axis=1)]
+            x = (complete[:, contrast > 0].mean(axis=1) - complete[:, contrast < 0].mean(axis=1)
+                 if len(complete) else np.array([]))
             mean, low, high = t_interval(x)
-            rows.append({"term": label, "order": len(term), "indicator": ind, "n": int(np.isfinite(x).sum()),
+            rows.append({"term": label, "order": len(term), "indicator": ind, "n": len(x),
                          "effect": mean, "ci_low": low, "ci_high": high, "p_value": _p_value(x),
-                         "verdict": verdict(low, high)})
+                         "verdict": verdict(low, high) if len(x) else "no data"})
     return pd.DataFrame(rows)
 
 
@@ -306,26 +318,35 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12)
     by_levels = {levels: p for p, levels in coding.items()}
     low, high = by_levels[(0,) * k], by_levels[(1,) * k]
     singles = [by_levels[tuple(int(i == j) for j in range(k))] for i in range(k)]
+    needed = [low, high, *singles]
     cols = indicators or res.indicators
-    out = outcomes(res, window, cols).set_index(["point", "seed"])[cols]
-    seeds = sorted(set.intersection(*(set(out.loc[p].index) for p in [low, high, *singles])))
+    out = outcomes(res, window, cols)
+    missing = [res.labels[p] for p in needed if p not in set(out["point"])]
+    if missing:
+        raise ExperimentError(f"{res.path}: no finished run of {', '.join(missing)}: "
+                              "the synergy needs all-low, all-high and each single lever")
     rows = []
     for ind in cols:
-        y = {p: out.loc[p].loc[seeds, ind].to_numpy(float) for p in [low, high, *singles]}
+        table = out.pivot_table(index="seed", columns="point", values=ind, dropna=False).reindex(columns=needed)
+        table = table[np.isfinite(table.to_numpy(dtype=float)).all(axis=1)]
+        seeds = list(table.index)
+        y = {p: table[p].to_numpy(dtype=float) for p in needed}
         whole = y[high] - y[low]
         parts = sum(y[s] - y[low] for s in singles)
         syn = whole - parts
         mean, lo, hi = t_interval(syn)
         better = DISTRICT_INDICATORS.get(ind, ("", 0, ""))[1]
         sign = 1 if better == 0 else better
-        if verdict(lo, hi) == "within noise":
+        if not seeds:
+            word = "no data"
+        elif verdict(lo, hi) == "within noise":
             word = "the sum of its parts, within noise"
         elif (mean * sign) > 0:
             word = "more than the sum of its parts"
         else:
             word = "less than the sum of its parts"
-        rows.append({"indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)),
-                     "parts": float(np.mean(parts)), "synergy": mean, "ci_low": lo, "ci_high": hi,
+        rows.append({"indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)) if seeds else np.nan,
+                     "parts": float(np.mean(parts)) if seeds else np.nan, "synergy": mean, "ci_low": lo, "ci_high": hi,
                      "p_value": _p_value(syn), "verdict": word, "better": better})
     return pd.DataFrame(rows)
 
@@ -339,9 +360,12 @@ def _problem(res: Results) -> dict[str, Any]:
 def _point_means(res: Results, indicator: str, window: int) -> tuple[np.ndarray, np.ndarray]:
     out = outcomes(res, window, [indicator]).groupby("point")[indicator].mean()
     n_points = int(res.manifest["points"])
-    if len(out) != n_points or not np.isfinite(out.to_numpy()).all():
+    if len(out) != n_points:
         raise ExperimentError(f"{res.path}: {indicator}: {n_points - len(out)} design points have no "
                               "finished run; sensitivity indices need every point (rerun the experiment)")
+    if not np.isfinite(out.to_numpy()).all():
+        raise ExperimentError(f"{res.path}: {indicator}: undefined (NaN) at {int((~np.isfinite(out)).sum())} "
+                              "design points; no sensitivity indices for it")
     first = res.runs.drop_duplicates("point").set_index("point").sort_index()
     x = first[[f"factor:{f}" for f in res.factors]].to_numpy(dtype=float)
     return x, out.sort_index().to_numpy(dtype=float)
@@ -573,8 +597,16 @@ def community_means(res: Results, window: int = 12, indicators: list[str] | None
     panel = res.communities
     cols = [c for c in (indicators or INEQUALITY_INDICATORS) if c in panel.columns]
     last = panel.groupby("run_id")["month"].transform("max")
-    tail = panel[panel["month"] > last - window]
+    tail = panel[panel["month"] > last - window]  # a panel of the last year holds at most 12 months
     return tail.groupby([*KEY, "community", "street"], sort=True)[cols].mean().reset_index()
+
+
+def panel_months(res: Results, window: int) -> tuple[int, int]:
+    """The first and last month that :func:`community_means` averages over (the
+    panel may hold fewer months than ``window``)."""
+    months = np.sort(res.communities["month"].unique())
+    used = months[months > months.max() - window]
+    return int(used.min()), int(used.max())
 
 
 def inequality(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
@@ -590,6 +622,10 @@ def inequality(res: Results, indicators: list[str] | None = None, window: int = 
         for ind in cols:
             v = g[ind].to_numpy(dtype=float)
             ok = np.isfinite(v)
+            if not ok.any():  # no community has a value: undefined, not perfect equality
+                per_run.append({"point": p, "seed": seed, "indicator": ind, "gini": np.nan, "theil": np.nan,
+                                "theil_between_streets": np.nan, "theil_within_streets": np.nan})
+                continue
             total, between, within = theil(v[ok], g["street"].to_numpy()[ok])
             per_run.append({"point": p, "seed": seed, "indicator": ind, "gini": gini(v[ok]), "theil": total,
                             "theil_between_streets": between, "theil_within_streets": within})
@@ -600,7 +636,7 @@ def inequality(res: Results, indicators: list[str] | None = None, window: int = 
         for measure in ("gini", "theil", "theil_between_streets", "theil_within_streets"):
             mean, low, high = t_interval(g[measure].to_numpy())
             rows.append({"point": p, "label": labels[p], "indicator": ind, "measure": measure,
-                         "n": len(g), "mean": mean, "ci_low": low, "ci_high": high})
+                         "n": int(g[measure].notna().sum()), "mean": mean, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
 
 

@@ -6,15 +6,19 @@ choose, beside the main indicators over time.
 
 Controls come from the parameter declaration (:data:`model.parameters.PARAMETERS`):
 every lever gets a slider or a checkbox with its declared default, range
-and unit, never a second copy of them. A lever left at its declared
-default keeps the scenario's value (including its dated changes, such as
-the reform at month 25 in ``yuzhong_2016``); a lever moved away from it
-overrides the scenario for the whole run. Press Reset to rebuild the model
-with the new choices.
+and unit, never a second copy of them. The "levers" choice says what they
+do: "as in the scenario" runs the scenario as written and ignores them;
+"as set below" puts every lever's control value into the scenario the way
+a sweep does (:meth:`model.scenario.Scenario.with_levers`: a lever the
+scenario switches at a month, such as the reform at month 25 of
+``yuzhong_2016``, takes the value at that month; any other from month 1).
+Press Reset to rebuild the model with the new choices. A table on the page
+shows the levers of the running model, so what runs is never in doubt.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -26,11 +30,13 @@ from experiments import figures as fg
 from model.indicators import COMMUNITY_INDICATORS
 from model.model import SansheModel
 from model.parameters import PARAMETERS, Params
-from model.scenario import Scenario, builtin_dir, load_scenario
+from model.scenario import builtin_dir, load_scenario
 
 DEFAULT_SCENARIO = "yuzhong_2016"
 DEFAULT_SCALE = 0.02
 """Population scale of the dashboard: 12,600 resident rows, a month in a few tens of milliseconds."""
+
+LEVER_MODES = ("as in the scenario", "as set below")
 
 MAIN_INDICATORS = ["need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee",
                    "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count",
@@ -46,20 +52,27 @@ def lever_controls() -> dict[str, dict[str, Any]]:
         label = f"{path} ({p.unit})"
         if p.kind is bool:
             controls[path] = {"type": "Checkbox", "value": p.default, "label": label}
-        elif p.kind is int:
-            controls[path] = {"type": "SliderInt", "value": p.default, "min": int(p.low), "max": int(p.high),
-                              "step": max(1, int((p.high - p.low) // 200)), "label": label}
-        else:
-            controls[path] = {"type": "SliderFloat", "value": p.default, "min": p.low, "max": p.high,
-                              "step": _float_step(p.low, p.high), "label": label}
+            continue
+        step = _step(p.low, p.high, p.default, integer=p.kind is int)
+        controls[path] = {"type": "SliderInt" if p.kind is int else "SliderFloat", "value": p.default,
+                          "min": p.low, "max": p.high, "step": step, "label": label}
     return controls
 
 
-def _float_step(low: float, high: float) -> float:
-    """About a hundred steps across the range, rounded to 1, 2 or 5 times a power of ten."""
+def _step(low: float, high: float, default: float, integer: bool) -> float:
+    """The coarsest step of 1, 2 or 5 times a power of ten that gives at least
+    about a hundred steps across the range and lands on the default, so a
+    moved slider can always return to it."""
     raw = (high - low) / 100
-    power = 10 ** np.floor(np.log10(raw))
-    return float(min((m * power for m in (1, 2, 5, 10) if m * power >= raw), default=raw))
+    power = 10 ** np.floor(np.log10(raw)) if raw > 0 else 1.0
+    candidates = sorted({float(m * power * 10**e) for m in (1, 2, 5) for e in range(-3, 1)}, reverse=True)
+    for step in candidates:
+        if step > raw or (integer and step < 1):
+            continue
+        offsets = np.array([default - low, high - low]) / step
+        if np.allclose(offsets, np.round(offsets), atol=1e-9):
+            return int(step) if integer else step
+    return 1 if integer else raw
 
 
 def model_params() -> dict[str, Any]:
@@ -67,6 +80,7 @@ def model_params() -> dict[str, Any]:
     names = sorted(p.stem for p in builtin_dir().glob("*.toml"))
     return {
         "scenario_name": {"type": "Select", "value": DEFAULT_SCENARIO, "values": names, "label": "scenario"},
+        "levers": {"type": "Select", "value": LEVER_MODES[0], "values": list(LEVER_MODES), "label": "levers"},
         "seed": {"type": "SliderInt", "value": 0, "min": 0, "max": 999, "step": 1, "label": "seed"},
         "population_scale": {"type": "SliderFloat", "value": DEFAULT_SCALE, "min": 0.005, "max": 0.1,
                              "step": 0.005, "label": "population scale (share of residents simulated)"},
@@ -81,25 +95,28 @@ class DashboardModel(SansheModel):
         scenario_name: a built-in scenario name.
         seed: the run's seed.
         population_scale: share of residents simulated.
+        levers: "as in the scenario" (the lever controls are ignored) or
+            "as set below" (every lever control's value goes into the scenario,
+            see :meth:`model.scenario.Scenario.with_levers`).
         scenario: Mesa's own Scenario object, which SolaraViz passes on Reset;
             not used (sanshe's scenarios are ``scenario_name``).
-        **levers: lever path -> value; values equal to the declared default
-            leave the scenario's value alone.
+        **lever_values: lever path -> value, from the controls.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: int = 0,
-                 population_scale: float = DEFAULT_SCALE, scenario: Any = None, **levers: Any) -> None:
-        base = load_scenario(scenario_name)
-        overrides = {path: PARAMETERS[path].check(value) for path, value in levers.items()
-                     if path in PARAMETERS and value != PARAMETERS[path].default}
-        unknown = sorted(set(levers) - set(PARAMETERS))
+                 population_scale: float = DEFAULT_SCALE, levers: str = LEVER_MODES[0],
+                 scenario: Any = None, **lever_values: Any) -> None:
+        unknown = sorted(k for k in lever_values if k not in PARAMETERS or not PARAMETERS[k].lever)
         if unknown:
-            raise ValueError(f"not parameters: {', '.join(unknown)}")
-        params = {**base.params, **overrides, "population.population_scale": float(population_scale)}
-        changes = [c for c in base.changes if c.path not in overrides]
-        resolved = Scenario(name=base.name, description=base.description, params=params, changes=changes,
-                            source=base.source, chain=base.chain)
-        self.overrides = overrides
+            raise ValueError(f"not levers: {', '.join(unknown)}")
+        if levers not in LEVER_MODES:
+            raise ValueError(f"levers: found {levers!r}, allowed: {', '.join(LEVER_MODES)}")
+        base = load_scenario(scenario_name)
+        self.lever_mode = levers
+        if levers == "as set below":
+            base = base.with_levers({k: PARAMETERS[k].check(v) for k, v in lever_values.items()})
+        params = {**base.params, "population.population_scale": float(population_scale)}
+        resolved = dataclasses.replace(base, params=params)
         super().__init__(resolved, seed=int(seed), params=Params(params))
 
 
@@ -124,17 +141,32 @@ def MainIndicators(model: DashboardModel):
     """The main district indicators from month 1 to now."""
     update_counter.get()
     frame = model.recorder.district_frame()
-    overrides = ", ".join(f"{k}={v}" for k, v in model.overrides.items()) or "no overrides"
-    fig = fg.run_panel(frame, MAIN_INDICATORS,
-                       f"{model.sanshe_scenario.name}, seed {model.seed}, month {model.month} ({overrides})")
+    fig = fg.run_panel(frame, MAIN_INDICATORS, f"{model.sanshe_scenario.name}, seed {model.seed}, "
+                       f"month {model.month}, levers {model.lever_mode}")
     solara.FigureMatplotlib(fig, format="png")
+
+
+@solara.component
+def LeversNow(model: DashboardModel):
+    """The running model's levers this month, and the months at which they change."""
+    update_counter.get()
+    rows = ["| lever | now | declared default | later changes |", "|---|---|---|---|"]
+    for path, p in PARAMETERS.items():
+        if not p.lever:
+            continue
+        group, name = path.split(".", 1)
+        later = "; ".join(f"{c.value} from month {c.month}" for c in model.changes
+                          if c.path == path and c.month > model.month)
+        rows.append(f"| {path} | {getattr(getattr(model.params, group), name)} | {p.default} | {later} |")
+    solara.Markdown("\n".join(rows))
 
 
 def make_page(model: DashboardModel | None = None) -> Any:
     """The SolaraViz page (a new model of the defaults unless one is given)."""
     fg.use_language("en")
     model = model if model is not None else DashboardModel()
-    return SolaraViz(model, components=[(DistrictMap, 0), (MainIndicators, 0)], model_params=model_params(),
+    return SolaraViz(model, components=[(DistrictMap, 0), (MainIndicators, 0), (LeversNow, 1)],
+                     model_params=model_params(),
                      name="sanshe: three-society linkage, live", play_interval=200)
 
 

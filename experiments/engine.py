@@ -129,10 +129,11 @@ def _resolve_point(spec: ExperimentSpec, point: DesignPoint) -> tuple[dict[str, 
         scenario = load_scenario(point.scenario) if point.scenario else Scenario(name="defaults")
     except ScenarioError as e:
         raise ExperimentError(f"{spec.source}: {e}") from None
-    params = {**scenario.params, **point.factors, "population.population_scale": spec.scale}
-    # A factor holds for the whole run: the scenario's dated changes to the same
-    # parameter (the reform at month 25 of yuzhong_2016, say) would overwrite it.
-    changes = tuple((c.month, c.path, c.value) for c in scenario.changes if c.path not in point.factors)
+    # A factor on a lever that the base scenario changes at a month (the reform at
+    # month 25 of yuzhong_2016, say) goes into that change; otherwise it holds from month 1.
+    scenario = scenario.with_levers(point.factors)
+    params = {**scenario.params, "population.population_scale": spec.scale}
+    changes = tuple((c.month, c.path, c.value) for c in scenario.changes)
     return params, changes
 
 
@@ -345,6 +346,9 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
     run_dir = out / "runs"
     tables = [pq.read_table(run_dir / f"{r.run_id}.parquet") for r in runs
               if (run_dir / f"{r.run_id}.parquet").exists()]
+    if not tables:  # nothing finished: no compacted file may describe older runs
+        for name in ("runs.parquet", "points.parquet"):
+            (out / name).unlink(missing_ok=True)
     if tables:
         tidy = pa.concat_tables(tables, promote_options="default").to_pandas()
         tidy = tidy.sort_values(["point", "replicate", "month"], kind="stable").reset_index(drop=True)
@@ -354,7 +358,9 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
     panels = [pq.read_table(run_dir / f"{r.run_id}.communities.parquet") for r in runs
               if (run_dir / f"{r.run_id}.communities.parquet").exists()
               and (run_dir / f"{r.run_id}.parquet").exists()]
-    if panels:
+    if not panels:
+        (out / "communities.parquet").unlink(missing_ok=True)  # never a panel of other runs
+    else:
         panel = pa.concat_tables(panels, promote_options="default").to_pandas()
         panel = panel.sort_values(["point", "replicate", "month", "community"], kind="stable")
         atomic_write(out / "communities.parquet",

@@ -59,7 +59,7 @@ def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}
     fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
-    fig.savefig(paths["svg"], bbox_inches="tight")
+    fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None})  # same figure, same bytes
     return paths
 
 
@@ -179,9 +179,10 @@ def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
     return fig
 
 
-def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en") -> Figure:
+def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en", others: bool = False) -> Figure:
     """Mean outcome over a two-factor grid; ``table`` has ``y`` values as
-    rows and ``x`` values as columns."""
+    rows and ``x`` values as columns; ``others`` when it also averages over
+    the grid's other factors."""
     fig, ax = _figure((1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
@@ -191,8 +192,8 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white", fontsize=8)
     fig.colorbar(im, ax=ax, label=axis_label(indicator, lang))
-    ax.set_title(text("heatmap_title", lang, indicator=indicator_name(indicator, lang), x=x.split(".")[-1],
-                      y=y.split(".")[-1]))
+    ax.set_title(text("heatmap_others_title" if others else "heatmap_title", lang,
+                      indicator=indicator_name(indicator, lang), x=x.split(".")[-1], y=y.split(".")[-1]))
     return fig
 
 

@@ -65,6 +65,7 @@ UNITS: dict[str, tuple[str, str]] = {
     "yuan per month": ("yuan per month", "元/月"),
     "yuan": ("yuan", "元"),
     "Gini in [0, 1]": ("Gini in [0, 1]", "基尼系数（0–1）"),
+    "score in [0, 1]": ("score in [0, 1]", "得分（0–1）"),
     "items": ("items", "项"),
 }
 
@@ -133,6 +134,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "与{baseline}的配对差异（95%置信区间）"),
     "effects_title": ("Factorial effects on {indicator} (95% intervals)", "{indicator}的析因效应（95%置信区间）"),
     "heatmap_title": ("{indicator}: mean over replicates by {x} and {y}", "{indicator}：按{x}与{y}的均值"),
+    "heatmap_others_title": ("{indicator}: mean over replicates and the other factors, by {x} and {y}",
+                             "{indicator}：按{x}与{y}的均值（对重复运行和其他因素取平均）"),
     "sobol_title": ("Sobol indices of {indicator} (95% intervals)", "{indicator}的Sobol指数（95%置信区间）"),
     "morris_title": ("Morris screening of {indicator}: μ* with 95% interval", "{indicator}的Morris筛选：μ*及95%置信区间"),
     "index": ("index", "指数"),

@@ -114,9 +114,9 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
             for ind in drawn:
                 figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, spec.design))
 
-    if baseline is not None:
+    diffs = an.paired_differences(res, baseline, headline, window) if baseline is not None else pd.DataFrame()
+    if not diffs.empty:  # nothing to compare when the baseline is the only point with runs
         doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
-        diffs = an.paired_differences(res, baseline, headline, window)
         rep.tables["differences"] = diffs
         doc.p(_noise_sentence(diffs, lang))
         doc.table(_wide(diffs, "diff", lang))
@@ -130,6 +130,10 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         else:
             eff_names = {}
         doc.h2(text("factorial", lang) + f": {' × '.join(names)}")
+        missing = an.missing_corners(res)
+        if missing:
+            doc.p(f"No finished run of {', '.join(missing)}: effects that need these corners cannot be "
+                  "estimated." if lang == "en" else f"以下组合没有完成的运行，相关效应无法估计：{', '.join(missing)}。")
         eff = an.factorial_effects(res, headline, window)
         rep.tables["effects"] = eff
         for en, zh in eff_names.items():
@@ -137,7 +141,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         doc.table(_effects_table(eff, lang))
         for ind in [i for i in drawn if i != "committee_admin_share"]:
             figure(f"effects_{ind}", fg.effects(eff, ind, lang))
-        if len(names) >= 2:
+        if len(names) >= 2 and not missing:
             doc.h3(text("synergy_heading", lang))
             syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window)
             rep.tables["synergy"] = syn
@@ -148,20 +152,10 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     if spec.design in ("sobol", "morris"):
         doc.h2(text("sensitivity", lang) + f" ({spec.design.capitalize()}, SALib)")
         for ind in drawn:
-            if spec.design == "sobol":
-                si = an.sobol_indices(res, ind, window)
-                rep.tables[f"sobol_{ind}"] = si
-                doc.table(_round(si, 3))
-                for note in si["note"][si["note"] != ""].unique():
-                    doc.p(note)
-                figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
-            else:
-                mi = an.morris_indices(res, ind, window)
-                rep.tables[f"morris_{ind}"] = mi
-                doc.table(_round(mi, 4))
-                for note in (mi["note"].unique() if "note" in mi else []):
-                    doc.p(note)
-                figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+            try:
+                _sensitivity(res, ind, window, lang, rep, doc, figure)
+            except ExperimentError as e:  # an indicator undefined at some points: say so, go on
+                doc.p(str(e))
 
     if spec.design == "grid" and len(res.factors) >= 2:
         x, y = res.factors[0], res.factors[1]
@@ -170,7 +164,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         out_ = out_.join(first[[f"factor:{x}", f"factor:{y}"]], on="point")
         for ind in drawn[:2]:
             table = out_.pivot_table(index=f"factor:{y}", columns=f"factor:{x}", values=ind, aggfunc="mean")
-            figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, lang))
+            figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, lang, others=len(res.factors) > 2))
 
     if conditions:
         doc.h2(text("discovery", lang))
@@ -181,16 +175,20 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
             doc.table(_round(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]], 3))
 
     if res.communities is not None:
-        doc.h2(text("inequality", lang) + f" — {what}")
+        first_month, last_month = an.panel_months(res, window)
+        panel_what = (text("final_window", lang, window=last_month - first_month + 1, first=first_month,
+                           last=last_month) if last_month > first_month else text("final_month", lang, last=last_month))
+        doc.h2(text("inequality", lang) + f" — {panel_what}")
         ineq = an.inequality(res, None, window)
         rep.tables["inequality"] = ineq
         doc.table(_inequality_table(ineq, lang))
         comm = an.community_means(res, window)
-        shown = _map_points(res, baseline)
+        shown = [p for p in _map_points(res, baseline) if p in set(comm["point"])]
         for p in shown:
             values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
             values = values.reindex(range(int(comm["community"].max()) + 1)).to_numpy()
-            figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], what, lang))
+            figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], panel_what,
+                                                             lang))
 
     doc.h2(text("failures", lang))
     if res.failures:
@@ -201,6 +199,11 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         doc.p(text("no_failures", lang))
 
     doc.h2(text("provenance", lang))
+    if spec.model is None and res.manifest.get("model_version") != _current_model_version():
+        doc.p("These results were produced by another version of the model than the one installed now: "
+              "the parameter defaults and scenario descriptions in the tables above come from the current "
+              "code and may differ from those of the runs." if lang == "en" else
+              "这些结果由另一版本的模型产生：上表中的参数默认值和情景描述来自当前代码，可能与运行时不同。")
     doc.table(_provenance(res))
     doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
     doc.write(rep.html, title)
@@ -208,6 +211,29 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
 
 
 # --- pieces -------------------------------------------------------------------
+def _sensitivity(res: an.Results, ind: str, window: int, lang: str, rep: Report, doc: _Doc, figure: Any) -> None:
+    """One indicator's Sobol or Morris indices: table, notes and bars."""
+    if res.spec.design == "sobol":
+        si = an.sobol_indices(res, ind, window)
+        rep.tables[f"sobol_{ind}"] = si
+        doc.table(_round(si, 3))
+        for note in si["note"][si["note"] != ""].unique():
+            doc.p(note)
+        figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
+    else:
+        mi = an.morris_indices(res, ind, window)
+        rep.tables[f"morris_{ind}"] = mi
+        doc.table(_round(mi, 4))
+        for note in (mi["note"].unique() if "note" in mi else []):
+            doc.p(note)
+        figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+
+
+def _current_model_version() -> str:
+    from experiments.engine import model_version
+    return model_version(None)
+
+
 def _default_baseline(res: an.Results) -> str | None:
     if res.spec.design == "scenarios":
         return res.labels[min(res.labels)]
@@ -271,11 +297,15 @@ def _what_differs(res: an.Results, lang: str) -> pd.DataFrame:
     frame = pd.DataFrame(cells).T
     frame.index.name = text("parameter", lang)
     if res.spec.design == "scenarios":
-        from model.scenario import load_scenario
+        from model.scenario import ScenarioError, load_scenario
         desc = {}
         for name in frame.columns:
-            sc = load_scenario(name)
-            d = sc.description_zh if lang == "zh" and getattr(sc, "description_zh", "") else sc.description
+            try:
+                sc = load_scenario(name)
+            except ScenarioError:  # renamed or removed since the runs
+                desc[name] = "–"
+                continue
+            d = sc.description_zh if lang == "zh" and sc.description_zh else sc.description
             desc[name] = " ".join(d.split())
         frame.loc[text("scenario", lang)] = pd.Series(desc)
         frame = frame.loc[[text("scenario", lang), *[i for i in frame.index if i != text("scenario", lang)]]]

@@ -24,6 +24,7 @@ parameter declaration (:mod:`model.schema`).
 from __future__ import annotations
 
 import tomllib
+import dataclasses
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -61,6 +62,17 @@ class Scenario:
 
     def resolved_params(self) -> Params:
         return Params(self.params)
+
+    def with_levers(self, values: dict[str, Any]) -> Scenario:
+        """This scenario with some levers set to ``values``, the way sweeps and
+        the dashboard set them: a lever the scenario changes at a month takes
+        the new value in those changes (so ``yuzhong_2016`` keeps its pre-reform
+        years and its reform month, with the swept value from then on); any
+        other lever takes it from month 1."""
+        dated = {c.path for c in self.changes}
+        params = {**self.params, **{k: v for k, v in values.items() if k not in dated}}
+        changes = [LeverChange(c.month, c.path, values[c.path]) if c.path in values else c for c in self.changes]
+        return dataclasses.replace(self, params=params, changes=changes)
 
     def as_dict(self) -> dict[str, Any]:
         return {

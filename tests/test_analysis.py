@@ -207,7 +207,7 @@ x2 = { low = 0.0, high = 1.0 }
     assert mi.loc["x2", "mu_star"] == pytest.approx(2.0, rel=1e-6)
 
 
-def test_a_factor_is_not_overwritten_by_the_scenario_s_dated_change(tmp_path):
+def test_a_factor_on_a_dated_lever_goes_into_the_scenario_s_change(tmp_path):
     from experiments.engine import plan_runs
     path = tmp_path / "reform_sweep.toml"
     path.write_text("""
@@ -220,11 +220,33 @@ scale = 0.005
 "purchase.budget_yuan" = [0.0, 10000000.0]
 """)
     for r in plan_runs(load_experiment(path)):
-        assert r.params["purchase.budget_yuan"] == r.factors["purchase.budget_yuan"]
-        assert not any(path == "purchase.budget_yuan" for _, path, _ in r.changes)
-        assert any(path == "admin.committee_tasks" for _, path, _ in r.changes)  # the rest of the reform stays
+        assert r.params["purchase.budget_yuan"] == 0.0  # the pre-reform years keep the scenario's value
+        budget = [(month, value) for month, p, value in r.changes if p == "purchase.budget_yuan"]
+        assert budget == [(25, r.factors["purchase.budget_yuan"])]  # the swept value from the reform on
+        assert (25, "admin.committee_tasks", 72) in r.changes  # the rest of the reform stays
 
 
 def test_box_text_shows_whole_numbers_whole():
     assert an._short(19999999.999999996) == "20,000,000"
     assert an._short(0.25) == "0.25"
+
+
+def test_factorial_effects_use_only_seeds_where_every_corner_is_defined(factorial):
+    # An indicator undefined where b is low (like contract concentration without purchasing)
+    # has no main effect of a: it must say "no data", not a conditional effect.
+    runs = factorial.runs
+    low_b = runs["factor:b"] == 0.0
+    factorial.runs = runs.assign(y_part=runs["y"].where(~low_b))
+    try:
+        eff = an.factorial_effects(factorial, ["y_part"]).set_index("term")
+        assert (eff["verdict"] == "no data").all() and (eff["n"] == 0).all()
+        syn = an.synergy(factorial, ["y_part"]).iloc[0]
+        assert syn["verdict"] == "no data" and syn["n"] == 0
+    finally:
+        factorial.runs = runs
+
+
+def test_inequality_of_a_run_without_community_values_is_undefined():
+    assert np.isnan(an.t_interval(np.array([np.nan, np.nan]))[0])
+    total, between, within = an.theil(np.array([0.5, 0.5]), np.array([0, 1]))
+    assert total == 0.0 and between == 0.0 and within == 0.0

@@ -34,23 +34,38 @@ def test_lever_controls_come_from_the_declaration():
         assert c["value"] == p.default
         if p.kind is bool:
             assert c["type"] == "Checkbox"
-        else:
-            assert (c["min"], c["max"]) == (p.low, p.high)
-            assert c["type"] == ("SliderInt" if p.kind is int else "SliderFloat")
-            assert 0 < c["step"] <= max((p.high - p.low) / 50, 1 if p.kind is int else 0)
+            continue
+        assert (c["min"], c["max"]) == (p.low, p.high)
+        assert c["type"] == ("SliderInt" if p.kind is int else "SliderFloat")
+        assert 0 < c["step"] <= max((p.high - p.low) / 50, 1 if p.kind is int else 0)
+        # A moved slider can come back to the default and reach both ends.
+        for target in (p.default, p.high):
+            k = (target - p.low) / c["step"]
+            assert abs(k - round(k)) < 1e-6, (path, target, c["step"])
 
 
-def test_a_lever_moved_from_its_default_overrides_the_scenario_for_the_whole_run():
-    reform = app.DashboardModel("yuzhong_2016", seed=1)
+def test_levers_as_in_the_scenario_ignore_the_controls():
+    reform = app.DashboardModel("yuzhong_2016", seed=1, **{"admin.committee_tasks": 150})
     assert reform.params.admin.committee_tasks == 296  # pre-reform until month 25
-    assert any(c.path == "admin.committee_tasks" for c in reform.changes)
-    kept = app.DashboardModel("yuzhong_2016", seed=1, **{"admin.committee_tasks": 150})
-    assert kept.params.admin.committee_tasks == 150
-    assert not any(c.path == "admin.committee_tasks" for c in kept.changes)
-    default = PARAMETERS["admin.committee_tasks"].default
-    same = app.DashboardModel("yuzhong_2016", seed=1, **{"admin.committee_tasks": default})
-    assert same.params.admin.committee_tasks == 296  # at the declared default: the scenario decides
-    assert kept.params.population.population_scale == app.DEFAULT_SCALE
+    assert (25, "admin.committee_tasks", 72) in [(c.month, c.path, c.value) for c in reform.changes]
+    assert reform.params.population.population_scale == app.DEFAULT_SCALE
+
+
+def test_levers_as_set_below_go_into_the_scenario_like_a_sweep():
+    values = {"admin.committee_tasks": 150, "purchase.budget_yuan": 30_000_000.0, "consultation.enabled": False}
+    reform = app.DashboardModel("yuzhong_2016", seed=1, levers="as set below", **values)
+    # A lever the scenario switches at month 25 takes the control's value there ...
+    assert reform.params.admin.committee_tasks == 296
+    changes = [(c.month, c.path, c.value) for c in reform.changes]
+    assert (25, "admin.committee_tasks", 150) in changes
+    # ... and the declared default is a value like any other (purchasing 30 M from the reform on).
+    assert (25, "purchase.budget_yuan", 30_000_000.0) in changes
+    # A lever the scenario never switches holds from month 1.
+    assert reform.params.consultation.enabled is False
+    before = app.DashboardModel("pre_reform", seed=1, levers="as set below", **values)
+    assert before.params.purchase.budget_yuan == 30_000_000.0 and before.params.admin.committee_tasks == 150
+    with pytest.raises(ValueError, match="not levers"):
+        app.DashboardModel("pre_reform", **{"population.communities": 3})
 
 
 @pytest.fixture
@@ -91,8 +106,12 @@ def test_headless_render_steps_the_model_and_redraws_both_plots(built):
     rc.find(v.Btn, children=["Reset"]).widget.click()
     rebuilt = built[-1]
     assert rebuilt.sanshe_scenario.name == "pre_reform"
+    assert rebuilt.params.consultation.enabled is True  # levers "as in the scenario": controls ignored
+    rc.find(v.Select, label="levers").widget.v_model = "as set below"
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rebuilt = built[-1]
     assert rebuilt.params.consultation.enabled is False
-    assert rebuilt.overrides == {"consultation.enabled": False}
+    assert rebuilt.params.purchase.budget_yuan == PARAMETERS["purchase.budget_yuan"].default
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert rebuilt.month == 1
 

@@ -225,3 +225,45 @@ x2 = {{ low = 0.0, high = 1.0 }}
         assert report.figures[f"{design}_z"]["svg"].is_file()
         flat = report.tables[f"{design}_y"]  # y does not vary over this design
         assert (flat[first] == 0).all() and flat["note"].str.contains("does not vary").all()
+
+
+def test_report_survives_a_factorial_corner_whose_runs_all_failed(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("""
+name = "broken"
+design = "factorial"
+model = "analytic_model:make"
+replicates = 2
+months = 1
+[factors]
+a = { low = 0.5, high = 1.0 }
+b = { low = 0.0, high = 1.0 }
+""")
+    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)  # a = 0.5 fails
+    report = build_report(tmp_path / "out")
+    page = report.html.read_text(encoding="utf-8")
+    assert "No finished run of a=0.5, b=0, a=0.5, b=1" in page
+    assert (report.tables["effects"]["verdict"] == "no data").all()
+    assert report.tables["failures"].shape[0] == 4
+
+
+def test_report_of_one_scenario_has_no_differences_section(tmp_path):
+    path = tmp_path / "one.toml"
+    path.write_text(TINY.replace('scenarios = ["tasks_296", "tasks_72"]', 'scenarios = ["tasks_72"]')
+                    .replace("replicates = 3", "replicates = 2").replace("months = 6", "months = 2"))
+    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
+    report = build_report(tmp_path / "out")
+    assert "differences" not in report.tables
+    assert "Differences against the baseline" not in report.html.read_text(encoding="utf-8")
+
+
+def test_a_rerun_without_a_community_panel_leaves_no_stale_panel(tiny, tmp_path):
+    import shutil
+    out = tmp_path / "copy"
+    shutil.copytree(tiny, out)
+    path = tmp_path / "nopanel.toml"
+    path.write_text(TINY + 'communities = "none"\n')
+    run_experiment(load_experiment(path), out, workers=1, progress=False)
+    assert not (out / "communities.parquet").exists()
+    report = build_report(out)
+    assert "inequality" not in report.tables
