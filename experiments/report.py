@@ -396,6 +396,8 @@ def _effects_table(eff: pd.DataFrame, lang: str) -> pd.DataFrame:
 def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
     ind = row.indicator
     name = indicator_name(ind, lang)
+    if row.verdict == "no data":
+        return f"{name}: {text('no data', lang)}."
     whole, parts = fmt_value(row.whole, ind, True), fmt_value(row.parts, ind, True)
     syn, ci = fmt_value(row.synergy, ind, True), fmt_interval(row.ci_low, row.ci_high, ind)
     p = f"{row.p_value:.3g}" if np.isfinite(row.p_value) else "–"
