@@ -251,15 +251,19 @@ class Organization(FixedAgent):
             self.dormant_months += 1
             return
         o = self.model.params.orgs
-        cost = self.monthly_cost
-        contract_income = sum(c.project.value_yuan / 12.0 for c in self.contracts)
-        self.model.government.pay(contract_income)
+        cost = self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)  # monthly_cost, inlined: runs ~1,000 times a month
+        contracts = self.contracts
+        if contracts:
+            contract_income = sum(c.project.value_yuan / 12.0 for c in contracts)
+            self.model.government.pay(contract_income)
+            demand = sum(c.target_people / 12.0 for c in contracts)
+        else:
+            contract_income = demand = 0.0
         self.reserves_yuan += contract_income + cost * self.own_revenue_ratio - cost
-        demand = sum(c.target_people / 12.0 for c in self.contracts)
         if self.reserves_yuan < 0 and self.staff > 0:
             self.staff -= 1
             self.reserves_yuan = 0.0
-        elif (demand > self.capacity_people
+        elif (demand > 0.0 and demand > self.capacity_people
               and self.reserves_yuan > o.hire_reserve_months * cost
               and self.model.hire_staff()):
             self.staff += 1
@@ -267,7 +271,8 @@ class Organization(FixedAgent):
             self.status = OrgStatus.DORMANT
             self.dormant_months = 0
             self.model.end_contracts(self)
-        self.sync_social_workers()
+        if self.org_type in PROFESSIONAL_TYPES:
+            self.sync_social_workers()
 
     def sync_social_workers(self) -> None:
         """Keep the social workers on staff at ``orgs.social_worker_share`` of staff."""
