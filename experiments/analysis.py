@@ -495,12 +495,7 @@ def discover(res: Results, condition: Condition | str, window: int = 12, max_dep
     from sklearn.tree import DecisionTreeClassifier
 
     cond = Condition.parse(condition) if isinstance(condition, str) else condition
-    if cond.indicator not in res.indicators:
-        raise ExperimentError(f"--discover: {cond.indicator!r} is not an indicator of this experiment; "
-                              f"allowed: {', '.join(res.indicators)}")
-    if not res.factors:
-        raise ExperimentError(f"{res.path}: scenario discovery needs a sweep over factors "
-                              "(design grid, lhs, sobol, morris or factorial)")
+    check_condition(res, cond)
     out = outcomes(res, window, [cond.indicator])
     first = res.runs.drop_duplicates("point").set_index("point")
     cols = [f"factor:{f}" for f in res.factors]
@@ -540,6 +535,16 @@ def discover(res: Results, condition: Condition | str, window: int = 12, max_dep
     if frame.empty:
         return frame
     return frame.sort_values("coverage", ascending=False).reset_index(drop=True)
+
+
+def check_condition(res: Results, cond: Condition) -> None:
+    """Scenario discovery needs an indicator of the experiment and a sweep over factors."""
+    if cond.indicator not in res.indicators:
+        raise ExperimentError(f"--discover: {cond.indicator!r} is not an indicator of this experiment; "
+                              f"allowed: {', '.join(res.indicators)}")
+    if not res.factors:
+        raise ExperimentError(f"--discover: {res.path} is not a sweep over factors; scenario discovery "
+                              "needs design grid, lhs, sobol, morris or factorial")
 
 
 def _box_text(names: list[str], lo: np.ndarray, hi: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> str:

@@ -68,6 +68,8 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         raise ExperimentError(f"--window: found {window}, allowed: an integer >= 1")
     conditions = [an.Condition.parse(c) for c in discover]
     res = an.load_results(path)
+    for cond in conditions:  # the user's mistakes first, before any work
+        an.check_condition(res, cond)
     fg.use_language(lang)
     last = int(res.runs["month"].max())
     window = min(window, last) if res.spec.record == "all" else 1

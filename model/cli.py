@@ -28,7 +28,7 @@ class UsageError(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
-        raise UsageError(f"sanshe {self.prog.split()[-1]}: {message}")
+        raise UsageError(f"{self.prog}: {message}")  # e.g. "sanshe experiment report: argument --lang: ..."
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
