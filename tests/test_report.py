@@ -186,6 +186,8 @@ def test_report_command_prints_where_the_report_is(tiny, capsys):
     (["--baseline", "nope"], "--baseline: found 'nope', allowed: tasks_296, tasks_72"),
     (["--discover", "coverage big"], "--discover: found 'coverage big'"),
     (["--window", "0"], "--window: found 0"),
+    (["--discover", "need_coverage>=0.5"], "is not a sweep over factors"),
+    (["--lang", "fr"], "sanshe experiment report: argument --lang: invalid choice: 'fr'"),
 ])
 def test_report_mistakes_are_one_line_and_exit_2(tiny, capsys, argv, message):
     assert main(["experiment", "report", str(tiny), *argv]) == 2
