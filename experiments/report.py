@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -453,6 +455,27 @@ def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     return frame.round(digits)
 
 
+def _embedded_cjk_font(page: str) -> str:
+    """An ``@font-face`` rule carrying the CJK font, cut down to the
+    characters of ``page`` (tens of kilobytes instead of 16 MB), so the
+    Chinese report renders on a machine without Chinese fonts."""
+    from fontTools import subset
+
+    text = html.unescape(re.sub(r"<[^>]+>|data:image/png;base64,[A-Za-z0-9+/=]+", " ", page))
+    chars = {c for c in text if ord(c) > 0x2000} | set("0123456789%.,;:()[]+-–× ")
+    options = subset.Options()
+    options.name_IDs = ["*"]  # keep the font's name and licence records
+    font = subset.load_font(str(fg.cjk_font_file()), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(chars)))
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return ("@font-face{font-family:'sanshe-cjk';"
+            f"src:url(data:font/otf;base64,{data}) format('opentype');unicode-range:U+2000-FFFF;}}")
+
+
 class _Doc:
     """A small HTML writer: headings, paragraphs, tables and embedded images."""
 
@@ -487,12 +510,15 @@ class _Doc:
     def write(self, path: Path, title: str) -> None:
         from model.output import atomic_write
 
-        style = ("body{font-family:'Noto Sans CJK SC','Noto Sans',sans-serif;max-width:1100px;margin:2em auto;"
-                 "padding:0 1em;color:#222}table.t{border-collapse:collapse;font-size:0.85em;margin:1em 0}"
+        body = "\n".join(self.parts)
+        font = _embedded_cjk_font(title + body) if self.lang == "zh" else ""
+        style = (font + "body{font-family:'sanshe-cjk','Noto Sans CJK SC','Noto Sans',sans-serif;"
+                 "max-width:1100px;margin:2em auto;"
+                 "padding:0 1em;color:#222}table.t{border-collapse:collapse;font-size:0.85em;margin:1em 0;"
+                 "display:block;overflow-x:auto}"
                  "table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
                  "vertical-align:top}figure{margin:1em 0}img{max-width:100%}h2{border-bottom:2px solid #ccc}"
                  "pre{font-size:0.8em;background:#f6f6f6;padding:1em;overflow-x:auto}")
-        body = "\n".join(self.parts)
         page = (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head>'
                 f'<meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head>'
                 f"<body>\n{body}\n</body></html>\n")

@@ -123,6 +123,16 @@ def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(tiny)
         assert heading in page
     assert "减负对比" in page  # the experiment's Chinese description
     assert report.figures["forest"]["png"].parent.name == "figures_zh"
+    # The page carries its own CJK font, cut down to its characters, so it renders without Chinese fonts.
+    import base64
+    import io
+
+    from fontTools.ttLib import TTFont
+    data = re.search(r"data:font/otf;base64,([A-Za-z0-9+/=]+)", page).group(1)
+    font = TTFont(io.BytesIO(base64.b64decode(data)))
+    cmap = font.getBestCmap()
+    assert all(ord(c) in cmap for c in "研究问题情景社区不平等减负对比")
+    assert len(data) < 1_000_000
 
 
 def test_cjk_font_is_shipped_and_registered():
