@@ -37,6 +37,7 @@ from scipy import stats
 
 from experiments.designs import MORRIS_LEVELS
 from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
+from model.indicators import gini  # the model's own Gini, also part of this module's API
 
 LEVEL = 0.95
 KEY = ["point", "replicate", "seed"]
@@ -111,11 +112,14 @@ def load_results(path: str | Path) -> Results:
 def outcomes(res: Results, window: int = 12, indicators: list[str] | None = None) -> pd.DataFrame:
     """One row per run (point, replicate, seed): each indicator's mean over
     the run's last ``window`` recorded months."""
-    cols = indicators or res.indicators
-    runs = res.runs
-    last = runs.groupby("run_id")["month"].transform("max")
-    tail = runs[runs["month"] > last - window]
-    return tail.groupby(KEY, sort=True)[cols].mean().reset_index()
+    return _mean_of_last_months(res.runs, window, KEY, indicators or res.indicators)
+
+
+def _mean_of_last_months(frame: pd.DataFrame, window: int, by: list[str], cols: list[str]) -> pd.DataFrame:
+    """Mean of ``cols`` over each run's last ``window`` recorded months, by ``by``."""
+    last = frame.groupby("run_id")["month"].transform("max")
+    tail = frame[frame["month"] > last - window]
+    return tail.groupby(by, sort=True)[cols].mean().reset_index()
 
 
 def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
@@ -556,12 +560,6 @@ def _box_text(names: list[str], lo: np.ndarray, hi: np.ndarray, lows: np.ndarray
 
 
 # --- inequality between communities -------------------------------------------
-def gini(x: np.ndarray) -> float:
-    """Gini coefficient of non-negative values, communities weighted equally."""
-    from model.indicators import gini as model_gini
-    return model_gini(x)
-
-
 def theil(x: np.ndarray, groups: np.ndarray) -> tuple[float, float, float]:
     """Theil T index of non-negative values and its split into between-group
     and within-group parts (``total == between + within``), units weighted
@@ -601,9 +599,8 @@ def community_means(res: Results, window: int = 12, indicators: list[str] | None
                               "communities = \"last_year\" or \"all\" in the experiment file")
     panel = res.communities
     cols = [c for c in (indicators or INEQUALITY_INDICATORS) if c in panel.columns]
-    last = panel.groupby("run_id")["month"].transform("max")
-    tail = panel[panel["month"] > last - window]  # a panel of the last year holds at most 12 months
-    return tail.groupby([*KEY, "community", "street"], sort=True)[cols].mean().reset_index()
+    # A panel of the last year holds at most 12 months.
+    return _mean_of_last_months(panel, window, [*KEY, "community", "street"], cols)
 
 
 def panel_months(res: Results, window: int) -> tuple[int, int]:

@@ -154,10 +154,9 @@ def LeversNow(model: DashboardModel):
     for path, p in PARAMETERS.items():
         if not p.lever:
             continue
-        group, name = path.split(".", 1)
         later = "; ".join(f"{c.value} from month {c.month}" for c in model.changes
                           if c.path == path and c.month > model.month)
-        rows.append(f"| {path} | {getattr(getattr(model.params, group), name)} | {p.default} | {later} |")
+        rows.append(f"| {path} | {model.params[path]} | {p.default} | {later} |")
     solara.Markdown("\n".join(rows))
 
 

@@ -25,6 +25,11 @@ CJK_FONT = "Noto Sans CJK SC"
 PALETTE = matplotlib.colormaps["tab10"]
 
 
+def _xerr(frame: pd.DataFrame, value: str) -> np.ndarray:
+    """Error-bar lengths below and above ``value`` from the frame's 95% interval (0 where undefined)."""
+    return np.nan_to_num(np.vstack([frame[value] - frame["ci_low"], frame["ci_high"] - frame[value]]))
+
+
 def _figure(figsize: tuple[float, float], rows: int = 1, cols: int = 1, **kw: object) -> tuple[Figure, object]:
     """A figure outside pyplot's global state (safe in the dashboard's threads)."""
     fig = Figure(figsize=figsize)
@@ -116,8 +121,7 @@ def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en
     s = summary[summary["indicator"] == indicator]
     fig, ax = _figure((8, max(2.5, 0.35 * len(s) + 1.2)))
     y = np.arange(len(s))
-    err = np.vstack([s["mean"] - s["ci_low"], s["ci_high"] - s["mean"]])
-    ax.barh(y, s["mean"], xerr=np.nan_to_num(err), color=[PALETTE(i % 10) for i in range(len(s))],
+    ax.barh(y, s["mean"], xerr=_xerr(s, "mean"), color=[PALETTE(i % 10) for i in range(len(s))],
             alpha=0.8, capsize=3)
     ax.set_yticks(y, s["label"])
     ax.invert_yaxis()
@@ -144,7 +148,7 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
         d = diffs[diffs["indicator"] == ind].set_index("label").reindex(labels)
         sure = d["verdict"] != "within noise"
         ax.axvline(0, color="grey", lw=0.8)
-        ax.errorbar(d["diff"], y, xerr=np.nan_to_num(np.vstack([d["diff"] - d["ci_low"], d["ci_high"] - d["diff"]])),
+        ax.errorbar(d["diff"], y, xerr=_xerr(d, "diff"),
                     fmt="none", ecolor="black", elinewidth=1, capsize=2)
         ax.scatter(d["diff"][sure], y[sure.to_numpy()], color="C3", zorder=3, s=22)
         ax.scatter(d["diff"][~sure], y[~sure.to_numpy()], facecolor="white", edgecolor="C3", zorder=3, s=22)
@@ -168,7 +172,7 @@ def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
     y = np.arange(len(e))
     colours = ["C0" if o == 1 else "C1" if o == 2 else "C2" for o in e["order"]]
     ax.barh(y, e["effect"], color=colours, alpha=0.85,
-            xerr=np.nan_to_num(np.vstack([e["effect"] - e["ci_low"], e["ci_high"] - e["effect"]])), capsize=3)
+            xerr=_xerr(e, "effect"), capsize=3)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(y, e["term"])
     ax.invert_yaxis()

@@ -142,7 +142,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         rep.tables["effects"] = eff
         for en, zh in eff_names.items():
             eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
-        doc.table(_effects_table(eff, lang))
+        doc.table(_wide(eff, "effect", lang, row="term", row_title="term"))
         for ind in [i for i in drawn if i != "committee_admin_share"]:
             figure(f"effects_{ind}", fg.effects(eff, ind, lang))
         if len(names) >= 2 and not missing:
@@ -176,7 +176,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
             boxes = an.discover(res, cond, window)
             rep.tables[f"discover:{cond}"] = boxes
             doc.h3(str(cond))
-            doc.table(_round(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]], 3))
+            doc.table(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]].round(3))
 
     if res.communities is not None:
         first_month, last_month = an.panel_months(res, window)
@@ -220,14 +220,14 @@ def _sensitivity(res: an.Results, ind: str, window: int, lang: str, rep: Report,
     if res.spec.design == "sobol":
         si = an.sobol_indices(res, ind, window)
         rep.tables[f"sobol_{ind}"] = si
-        doc.table(_round(si, 3))
+        doc.table(si.round(3))
         for note in si["note"][si["note"] != ""].unique():
             doc.p(note)
         figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
     else:
         mi = an.morris_indices(res, ind, window)
         rep.tables[f"morris_{ind}"] = mi
-        doc.table(_round(mi, 4))
+        doc.table(mi.round(4))
         for note in (mi["note"].unique() if "note" in mi else []):
             doc.p(note)
         figure(f"morris_{ind}", fg.morris_bars(mi, lang))
@@ -350,20 +350,23 @@ def fmt_interval(lo: float, hi: float, ind: str) -> str:
     return f"[{lo:.3g}, {hi:.3g}]"
 
 
-def _wide(frame: pd.DataFrame, value: str, lang: str) -> pd.DataFrame:
-    """Rows are points, columns indicators, cells "value [low, high]"; a
-    difference within noise is marked "(noise)"."""
+def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
+          ) -> pd.DataFrame:
+    """Rows are points (or ``row``), columns indicators, cells "value [low,
+    high]"; for a change (a difference or an effect) the verdict is marked:
+    "(within noise)", or "not defined" where there was nothing to compare."""
+    change = value != "mean"
     rows: dict[str, dict[str, str]] = {}
     for r in frame.itertuples():
-        cell = f"{fmt_value(getattr(r, value), r.indicator, value == 'diff')} " \
+        cell = f"{fmt_value(getattr(r, value), r.indicator, change)} " \
                f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
-        if value == "diff" and r.verdict == "no data":
+        if change and r.verdict == "no data":
             cell = text("no data", lang)
-        elif value == "diff" and r.verdict == "within noise":
+        elif change and r.verdict == "within noise":
             cell += f" ({text('within noise', lang)})"
-        rows.setdefault(r.label, {})[axis_label(r.indicator, lang)] = cell.strip()
+        rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang)] = cell.strip()
     out = pd.DataFrame(rows).T
-    out.index.name = text("scenario", lang)
+    out.index.name = text(row_title, lang)
     return out.reset_index()
 
 
@@ -383,18 +386,6 @@ def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
         return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。" + extra
     return (f"These differences are within noise (their 95% interval includes zero), so the experiment "
             f"cannot tell them from no difference: {items}.") + extra
-
-
-def _effects_table(eff: pd.DataFrame, lang: str) -> pd.DataFrame:
-    rows: dict[str, dict[str, str]] = {}
-    for r in eff.itertuples():
-        cell = f"{fmt_value(r.effect, r.indicator, True)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
-        if r.verdict == "within noise":
-            cell += f" ({text('within noise', lang)})"
-        rows.setdefault(r.term, {})[axis_label(r.indicator, lang)] = cell
-    out = pd.DataFrame(rows).T
-    out.index.name = text("term", lang)
-    return out.reset_index()
 
 
 def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
@@ -449,10 +440,6 @@ def _provenance(res: an.Results) -> pd.DataFrame:
             ("packages", ", ".join(f"{k} {v}" for k, v in sorted(m.get("packages", {}).items()))),
             ("report written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
     return pd.DataFrame(rows, columns=["", "value"])
-
-
-def _round(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
-    return frame.round(digits)
 
 
 def _embedded_cjk_font(page: str) -> str:

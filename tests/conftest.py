@@ -32,3 +32,16 @@ def mean_over(frames: list[pd.DataFrame], column: str, last_months: int = 12) ->
 @pytest.fixture(scope="session")
 def reform_scenario() -> Scenario:
     return load_scenario("yuzhong_2016")
+
+
+def run_experiment_file(folder, text: str, name: str, out=None):
+    """Write ``text`` as the experiment file ``folder/name.toml`` and run it
+    on one worker into ``out`` (default ``folder/name``); return the output
+    folder and the engine's result."""
+    from experiments.engine import run_experiment
+    from experiments.spec import load_experiment
+
+    path = folder / f"{name}.toml"
+    path.write_text(text)
+    out = out if out is not None else folder / name
+    return out, run_experiment(load_experiment(path), out, workers=1, progress=False)

@@ -8,9 +8,9 @@ indices and the box of scenario discovery.
 
 import numpy as np
 import pytest
+from conftest import run_experiment_file
 
 from experiments import analysis as an
-from experiments.engine import run_experiment
 from experiments.spec import ExperimentError, load_experiment
 
 FACTORIAL = """
@@ -29,11 +29,7 @@ c = { low = 0.0, high = 1.0 }
 
 
 def run(tmp_path, text, name):
-    path = tmp_path / f"{name}.toml"
-    path.write_text(text)
-    out = tmp_path / name
-    run_experiment(load_experiment(path), out, workers=1, progress=False)
-    return an.load_results(out)
+    return an.load_results(run_experiment_file(tmp_path, text, name)[0])
 
 
 @pytest.fixture(scope="module")

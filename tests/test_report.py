@@ -6,13 +6,13 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run_experiment_file
 
 from experiments import analysis as an
 from experiments import figures as fg
 from experiments.cli import main
-from experiments.engine import run_experiment
 from experiments.report import build_report, fmt_interval, fmt_value
-from experiments.spec import ExperimentError, load_experiment
+from experiments.spec import ExperimentError
 
 TINY = """
 name = "tiny"
@@ -41,11 +41,7 @@ b = [0.0, 1.0]
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny")
-    path = folder / "tiny.toml"
-    path.write_text(TINY)
-    run_experiment(load_experiment(path), folder / "out", workers=1, progress=False)
-    return folder / "out"
+    return run_experiment_file(tmp_path_factory.mktemp("tiny"), TINY, "tiny")[0]
 
 
 @pytest.fixture(scope="module")
@@ -145,11 +141,9 @@ def test_cjk_font_is_shipped_and_registered():
 
 
 def test_factorial_grid_heatmap_and_failed_runs_in_the_report(tmp_path):
-    path = tmp_path / "analytic.toml"
-    path.write_text(FACTORIAL_WITH_FAILURE)
-    result = run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
+    out, result = run_experiment_file(tmp_path, FACTORIAL_WITH_FAILURE, "analytic")
     assert len(result.failed) == 2 * 3  # the two points with a = 0.5, 3 replicates each
-    report = build_report(tmp_path / "out", discover=["y>=4"])
+    report = build_report(out, discover=["y>=4"])
     page = report.html.read_text(encoding="utf-8")
     assert report.figures["heatmap_y"]["png"].is_file()
     assert report.tables["failures"].shape[0] == 6 and "a = 0.5 is the injected failure" in page
@@ -160,8 +154,7 @@ def test_factorial_grid_heatmap_and_failed_runs_in_the_report(tmp_path):
 def test_linkage_factorial_states_whether_the_whole_beats_the_parts(tmp_path):
     corners = {f"linkage_{a}{b}{c}": [a, b, c] for a in (0, 1) for b in (0, 1) for c in (0, 1)}
     lines = "\n".join(f"{k} = {v}" for k, v in corners.items())
-    path = tmp_path / "linkage.toml"
-    path.write_text(f"""
+    out, _ = run_experiment_file(tmp_path, f"""
 name = "linkage"
 design = "scenarios"
 scenarios = {list(corners)}
@@ -172,9 +165,8 @@ scale = 0.005
 factors = ["deburdening", "purchasing", "posts"]
 [factorial.corners]
 {lines}
-""")
-    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
-    report = build_report(tmp_path / "out")
+""", "linkage")
+    report = build_report(out)
     assert report.tables["effects"]["term"].nunique() == 7
     syn = report.tables["synergy"].set_index("indicator")
     for ind in ("need_coverage", "consultation_rate", "trust_committee"):
@@ -214,8 +206,7 @@ def test_report_of_a_missing_directory_is_one_line(tmp_path, capsys):
 
 def test_sobol_and_morris_reports_show_indices_with_intervals(tmp_path):
     for design, samples in (("sobol", 16), ("morris", 6)):
-        path = tmp_path / f"{design}.toml"
-        path.write_text(f"""
+        out, _ = run_experiment_file(tmp_path, f"""
 name = "{design}"
 design = "{design}"
 model = "analytic_model:make"
@@ -225,9 +216,8 @@ record = "last"
 [factors]
 x1 = {{ low = 0.0, high = 1.0 }}
 x2 = {{ low = 0.0, high = 1.0 }}
-""")
-        run_experiment(load_experiment(path), tmp_path / design, workers=1, progress=False)
-        report = build_report(tmp_path / design)
+""", design)
+        report = build_report(out)
         page = report.html.read_text(encoding="utf-8")
         assert f"Sensitivity indices ({design.capitalize()}, SALib)" in page
         table = report.tables[f"{design}_z"].set_index("factor")
@@ -240,8 +230,7 @@ x2 = {{ low = 0.0, high = 1.0 }}
 
 
 def test_report_survives_a_factorial_corner_whose_runs_all_failed(tmp_path):
-    path = tmp_path / "broken.toml"
-    path.write_text("""
+    out, _ = run_experiment_file(tmp_path, """
 name = "broken"
 design = "factorial"
 model = "analytic_model:make"
@@ -250,9 +239,8 @@ months = 1
 [factors]
 a = { low = 0.5, high = 1.0 }
 b = { low = 0.0, high = 1.0 }
-""")
-    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)  # a = 0.5 fails
-    report = build_report(tmp_path / "out")
+""", "broken")  # a = 0.5 fails
+    report = build_report(out)
     page = report.html.read_text(encoding="utf-8")
     assert "No finished run of a=0.5, b=0, a=0.5, b=1" in page
     assert (report.tables["effects"]["verdict"] == "no data").all()
@@ -260,11 +248,10 @@ b = { low = 0.0, high = 1.0 }
 
 
 def test_report_of_one_scenario_has_no_differences_section(tmp_path):
-    path = tmp_path / "one.toml"
-    path.write_text(TINY.replace('scenarios = ["tasks_296", "tasks_72"]', 'scenarios = ["tasks_72"]')
-                    .replace("replicates = 3", "replicates = 2").replace("months = 6", "months = 2"))
-    run_experiment(load_experiment(path), tmp_path / "out", workers=1, progress=False)
-    report = build_report(tmp_path / "out")
+    one = (TINY.replace('scenarios = ["tasks_296", "tasks_72"]', 'scenarios = ["tasks_72"]')
+           .replace("replicates = 3", "replicates = 2").replace("months = 6", "months = 2"))
+    out, _ = run_experiment_file(tmp_path, one, "one")
+    report = build_report(out)
     assert "differences" not in report.tables
     assert "Differences against the baseline" not in report.html.read_text(encoding="utf-8")
 
@@ -273,9 +260,7 @@ def test_a_rerun_without_a_community_panel_leaves_no_stale_panel(tiny, tmp_path)
     import shutil
     out = tmp_path / "copy"
     shutil.copytree(tiny, out)
-    path = tmp_path / "nopanel.toml"
-    path.write_text(TINY + 'communities = "none"\n')
-    run_experiment(load_experiment(path), out, workers=1, progress=False)
+    run_experiment_file(tmp_path, TINY + 'communities = "none"\n', "nopanel", out=out)
     assert not (out / "communities.parquet").exists()
     report = build_report(out)
     assert "inequality" not in report.tables
