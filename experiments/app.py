@@ -114,7 +114,8 @@ class DashboardModel(SansheModel):
         base = load_scenario(scenario_name)
         self.lever_mode = levers
         if levers == "as set below":
-            base = base.with_levers({k: PARAMETERS[k].check(v) for k, v in lever_values.items()})
+            base = base.with_levers({k: PARAMETERS[k].check(v) for k, v in lever_values.items()},
+                                    origin="the dashboard")
         params = {**base.params, "population.population_scale": float(population_scale)}
         resolved = dataclasses.replace(base, params=params)
         super().__init__(resolved, seed=int(seed), params=Params(params))

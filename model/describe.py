@@ -27,37 +27,53 @@ def _range(p: Param) -> str:
     return "true / false" if p.kind is bool else f"{_fmt(p.low)} – {_fmt(p.high)}"
 
 
+ACTS_WORDS = {"month": "at once", "year": "yearly cycle", "review": "yearly review"}
+"""How the parameter tables say when a value first acts (:attr:`model.parameters.Param.acts`)."""
+
+
 def parameter_table(markdown: bool = False) -> str:
-    """Every parameter with unit, default, range, whether it is a lever, and source."""
-    rows = [(path, p.unit, _default(p), _range(p), "lever" if p.lever else "", p.source, p.doc)
-            for path, p in PARAMETERS.items()]
+    """Every parameter with unit, default, range, whether it is a lever, when it acts, and source."""
+    rows = [(path, p.unit, _default(p), _range(p), "lever" if p.lever else "", ACTS_WORDS[p.acts],
+             p.source, p.doc) for path, p in PARAMETERS.items()]
     if markdown:
-        out = ["| parameter | unit | default | range | lever | source | meaning |",
-               "|---|---|---|---|---|---|---|"]
+        out = ["| parameter | unit | default | range | lever | acts | source | meaning |",
+               "|---|---|---|---|---|---|---|---|"]
         out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(out)
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
     out = []
     for r in rows:
         out.append(f"{r[0]:{widths[0]}s}  {r[1]:{widths[1]}s}  {r[2]:>{widths[2]}s}  "
-                   f"{r[3]:{widths[3]}s}  {r[4]:5s}  {r[5]}")
+                   f"{r[3]:{widths[3]}s}  {r[4]:5s}  {r[5]:{widths[5]}s}  {r[6]}")
     return "\n".join(out)
 
 
 def show_scenario(sc: Scenario) -> str:
-    """A scenario's values that differ from the defaults, and its dated lever changes."""
+    """A scenario's resolved timeline: every parameter that differs from its default
+    or changes during the run, one value per period with where the value came
+    from, then the notes on how values were placed (the one rule for dated levers)."""
     out = [f"{sc.name}: {' '.join(sc.description.split())}",
-           f"source: {' <- '.join(reversed(sc.chain))}"]
-    diffs = {k: v for k, v in sc.params.items() if v != PARAMETERS[k].default}
-    out.append("from month 1:" if diffs else "from month 1: the defaults")
-    for path, value in sorted(diffs.items()):
+           f"extends: {' <- '.join(Path(s).name for s in sc.chain)}" if len(sc.chain) > 1
+           else f"file: {sc.source}"]
+    timeline = sc.timeline()
+    if not timeline:
+        out.append("every parameter at its default, from month 1")
+    else:
+        out.append("timeline (one value per period; the rest at their defaults):")
+    for path, periods in timeline.items():
         p = PARAMETERS[path]
-        shown = str(value).lower() if p.kind is bool else _fmt(value)
-        out.append(f"  {path} = {shown}   (default {_default(p)} {p.unit})")
-    for ch in sc.changes:
-        p = PARAMETERS[ch.path]
-        shown = str(ch.value).lower() if p.kind is bool else _fmt(ch.value)
-        out.append(f"month {ch.month}: {ch.path} = {shown}")
+        out.append(f"  {path}  ({p.unit}; default {_default(p)})")
+        for period in periods:
+            months = (f"from month {period.start}" if period.end is None
+                      else f"month {period.start}" if period.end == period.start
+                      else f"months {period.start}-{period.end}")
+            shown = str(period.value).lower() if p.kind is bool else _fmt(period.value)
+            acts = (f"  (acts from month {period.acts_from}: the next yearly "
+                    f"{'review' if p.acts == 'review' else 'cycle'})" if period.acts_from != period.start else "")
+            out.append(f"    {months:16s} {shown:>14s}   {period.origin}{acts}")
+    if sc.notes:
+        out.append("notes:")
+        out += [f"  {note}" for note in sc.notes]
     return "\n".join(out)
 
 

@@ -47,6 +47,12 @@ class Param:
         source: F-id, publication, derivation or "assumption".
         doc: what the parameter means, in one sentence.
         lever: whether a scenario may change it at a given month.
+        acts: when a value first makes a difference: ``"month"`` in the
+            month it is set (at the build for a value from month 1);
+            ``"year"`` at the next yearly budget and tender (months 1, 13,
+            25, ...); ``"review"`` at the next yearly review of the past
+            year (evaluation, clean-up, founding, exam, creep: months 13,
+            25, ...; the first month's cycle has no past year to review).
     """
 
     path: str
@@ -57,6 +63,7 @@ class Param:
     source: str
     doc: str
     lever: bool = False
+    acts: str = "month"
 
     @property
     def group(self) -> str:
@@ -102,8 +109,30 @@ def _fmt(x: float | int | None) -> str:
 _DECLARED: list[Param] = []
 
 
-def _p(path, default, unit, low, high, source, doc, lever=False) -> None:
-    _DECLARED.append(Param(path, default, unit, low, high, source, doc, lever))
+def _p(path, default, unit, low, high, source, doc, lever=False, acts="month") -> None:
+    assert acts in ACTS, (path, acts)
+    _DECLARED.append(Param(path, default, unit, low, high, source, doc, lever, acts))
+
+
+ACTS = ("month", "year", "review")
+"""When a parameter's value first makes a difference (see :attr:`Param.acts`)."""
+
+YEAR_MONTHS = 12
+"""Months in a year: the yearly cycle runs in months 1, 13, 25, ..."""
+
+MAX_MONTHS = 1200
+"""The longest run the commands accept (100 years), and the latest month a change may name."""
+
+
+def first_effect_month(path: str, month: int) -> int:
+    """The first month in which a value of ``path`` set from ``month`` on makes a
+    difference: that month for a monthly parameter, else the next yearly
+    cycle (for a ``review`` parameter, not before month 13)."""
+    acts = PARAMETERS[path].acts
+    if acts == "month":
+        return month
+    earliest = max(month, YEAR_MONTHS + 1) if acts == "review" else month
+    return earliest + (1 - earliest) % YEAR_MONTHS
 
 
 # --- population -------------------------------------------------------------
@@ -216,9 +245,9 @@ _p("admin.platform_saving", 0.2, "share", 0.0, 0.6, "assumption (domain.md §4.6
    "centre capacity by the same share.")
 _p("admin.admission_control", True, "bool", None, None,
    "MCA & Organisation Dept. 民发〔2015〕136号 (domain.md §2)",
-   "Task admission control (准入); without it the list creeps each year.", lever=True)
+   "Task admission control (准入); without it the list creeps each year.", lever=True, acts="review")
 _p("admin.creep_rate_year", 0.07, "share per year", 0.0, 0.3, "assumption (domain.md §4.8)",
-   "Yearly growth of the task list when admission control is off.")
+   "Yearly growth of the task list when admission control is off.", acts="review")
 
 # --- committees -------------------------------------------------------------
 _p("committee.workers", 13, "people per committee", 3, 40,
@@ -242,7 +271,7 @@ _p("committee.diversion_onset", 0.4, "administrative load / committee hours", 0.
 _p("committee.certified_share_initial", 0.32, "share", 0.0, 1.0, "F10 (366 = 32%)",
    "Share of community workers (room posts included) holding the social-work qualification at the start.")
 _p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
-   "domain.md §4.8 (RC posts 3-15%)", "Yearly turnover of community workers.")
+   "domain.md §4.8 (RC posts 3-15%)", "Yearly turnover of community workers.", acts="review")
 
 # --- consultation (F17) -----------------------------------------------------
 _p("consultation.enabled", True, "bool", None, None, "F17",
@@ -272,45 +301,45 @@ _p("detection.broker_rate_per_hour", 0.0004, "per brokering hour per 1,000 resid
 # --- purchasing and projects (F6, F7, F11, F14) -----------------------------
 _p("purchase.budget_yuan", 30_000_000.0, "yuan per year", 0.0, 200_000_000.0, "F7",
    "Government purchase of services from social organizations; a change takes effect at "
-   "the next yearly budget and tender.", lever=True)
+   "the next yearly budget and tender.", lever=True, acts="year")
 _p("purchase.envelope_yuan", 100_000_000.0, "yuan per year", 0.0, 400_000_000.0, "F14",
    "Budget ceiling for purchasing, social-work posts and incubation together (applied at "
-   "the next yearly budget).", lever=True)
+   "the next yearly budget).", lever=True, acts="year")
 _p("purchase.common_projects", 144, "projects per year", 0, 1000, "F11",
-   "Common projects for vulnerable groups (defined at the next yearly tender).", lever=True)
+   "Common projects for vulnerable groups (defined at the next yearly tender).", lever=True, acts="year")
 _p("purchase.individual_projects", 36, "projects per year", 0, 1000, "F11",
-   "Individual projects for a community's own needs (from consultation agendas).", lever=True)
+   "Individual projects for a community's own needs (from consultation agendas).", lever=True, acts="year")
 _p("purchase.cost_per_need_yuan", 420.0, "yuan per need-month", 50.0, 5000.0,
    "assumption (≈30 M / 180 projects / 12 months / ≈33 needs)",
-   "Contract money that pays for one need served for a month.")
+   "Contract money that pays for one need served for a month.", acts="year")
 _p("purchase.bidders_max", 8, "organizations", 1, 50, "assumption",
-   "Largest number of eligible organizations that bid for one project.")
+   "Largest number of eligible organizations that bid for one project.", acts="year")
 _p("purchase.third_party_evaluation", True, "bool", None, None, "F9",
-   "Third-party evaluation of bids and contracts.", lever=True)
+   "Third-party evaluation of bids and contracts.", lever=True, acts="year")
 _p("purchase.evaluation_noise_with", 0.05, "score units (sd)", 0.0, 1.0,
-   "domain.md §4.8", "Noise of quality judgements with third-party evaluation.")
+   "domain.md §4.8", "Noise of quality judgements with third-party evaluation.", acts="year")
 _p("purchase.evaluation_noise_without", 0.25, "score units (sd)", 0.0, 1.0,
-   "domain.md §4.8", "Noise of quality judgements without third-party evaluation.")
+   "domain.md §4.8", "Noise of quality judgements without third-party evaluation.", acts="year")
 _p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
    "assumption (Matthew effect; domain.md §4.5)",
-   "Advantage of larger organizations in bids judged without third-party evaluation.")
-_p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid score weight of judged quality.")
+   "Advantage of larger organizations in bids judged without third-party evaluation.", acts="year")
+_p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid score weight of judged quality.", acts="year")
 _p("purchase.weight_price", 0.2, "score weight", 0.0, 1.0, "assumption",
-   "Bid score weight of price (an organization's cost per need relative to the reference).")
-_p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.")
+   "Bid score weight of price (an organization's cost per need relative to the reference).", acts="year")
+_p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.", acts="year")
 _p("purchase.weight_record", 0.1, "score weight", 0.0, 1.0,
    "calibrated by hand to F6 (116 holders; 0.3 gave ≈90)",
-   "Bid score weight of track record (contracts held before).")
+   "Bid score weight of track record (contracts held before).", acts="review")
 _p("purchase.evaluation_delivery_weight", 0.5, "score weight", 0.0, 1.0, "assumption",
-   "Weight of delivery against target in a contract's evaluated score (the rest is quality).")
+   "Weight of delivery against target in a contract's evaluated score (the rest is quality).", acts="review")
 _p("purchase.record_saturation", 5, "contracts", 1, 50, "assumption",
-   "Contracts held before after which the track record counts fully in a bid.")
+   "Contracts held before after which the track record counts fully in a bid.", acts="review")
 _p("purchase.capacity_headroom", 1.0, "multiplier", 1.0, 10.0,
    "calibrated by hand to F6 (116 holders; 1.5 gave ≈90)",
    "An organization bids only while its contracts' monthly targets stay within this "
-   "multiple of its staff capacity (it expects to hire the rest).")
+   "multiple of its staff capacity (it expects to hire the rest).", acts="year")
 _p("purchase.renewal_score", 0.6, "share", 0.0, 1.0, "assumption",
-   "Evaluated delivery above which a contract is renewed without a new tender.")
+   "Evaluated delivery above which a contract is renewed without a new tender.", acts="review")
 
 # --- social work (F10, F12, F13) --------------------------------------------
 _p("social_work.posts_per_community", 2, "posts", 0, 8, "F12",
@@ -349,12 +378,12 @@ _p("social_work.stay_in_sector_share", 0.5, "share", 0.0, 1.0, "assumption",
 _p("social_work.exam_pass_prob", 0.06, "share per year", 0.0, 1.0,
    "calibrated by hand to F10 (366 = 32% four years into the reform); domain.md §4.8: 0.05-0.5",
    "Yearly probability that an uncertified community worker passes the national exam, with "
-   "the district's training support.", lever=True)
+   "the district's training support.", lever=True, acts="review")
 _p("social_work.training_pass_multiplier", 3.0, "multiplier", 1.0, 10.0, "assumption",
-   "How many times training and exam support multiplies the pass probability.")
+   "How many times training and exam support multiplies the pass probability.", acts="review")
 _p("social_work.training_support", True, "bool", None, None, "F10 (training and exam support)",
    "District training and exam support; without it the pass probability is a third.",
-   lever=True)
+   lever=True, acts="review")
 _p("social_work.wage_yuan_month", 5500.0, "yuan per month", 2000.0, 20000.0,
    "Chongqing 2016 wages (domain.md §2)", "Cost of one social-work room post.")
 
@@ -444,31 +473,31 @@ _p("orgs.price_sd", 0.15, "log sd", 0.0, 1.0, "assumption",
    "Spread of organizations' cost per need around ``purchase.cost_per_need_yuan``.")
 _p("orgs.quality_sd", 0.1, "share", 0.0, 0.5, "assumption", "Spread of new organizations' quality.")
 _p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
-   "Quality an incubated organization starts with above the mean.")
+   "Quality an incubated organization starts with above the mean.", acts="review")
 _p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
 _p("orgs.quality_learning_year", 0.05, "share per year", 0.0, 1.0, "assumption (η_exp)",
-   "Yearly gain in quality from contract experience.")
+   "Yearly gain in quality from contract experience.", acts="review")
 _p("orgs.birth_rate_year", 0.21, "share of active stock per year", 0.0, 0.5,
    "calibrated by hand to F3/F5 (520 → 904 in four reform years); domain.md §4.8 gives 5-20%",
-   "Organizations founded a year per active organization under direct registration.")
+   "Organizations founded a year per active organization under direct registration.", acts="review")
 _p("orgs.registration_multiplier", 1.0, "multiplier", 0.1, 3.0,
    "domain.md §4.6 (0.4 dual management, 1.0 direct registration and filing)",
-   "Effect of the registration regime on births.", lever=True)
+   "Effect of the registration regime on births.", lever=True, acts="review")
 _p("orgs.incubator_slots", 20, "organizations per year", 0, 200, "F8; domain.md §4.6",
-   "Organizations incubated a year (advice, seed grant).", lever=True)
+   "Organizations incubated a year (advice, seed grant).", lever=True, acts="year")
 _p("orgs.incubation_grant_yuan", 50_000.0, "yuan", 0.0, 1_000_000.0, "assumption",
-   "Seed grant of one incubated organization (F8 special fund).")
+   "Seed grant of one incubated organization (F8 special fund).", acts="year")
 _p("orgs.volunteer_cluster_size", 200, "volunteers", 5, 1000, "assumption (domain.md §4.5, m)",
-   "Volunteers in a community above which a grassroots organization may form.")
+   "Volunteers in a community above which a grassroots organization may form.", acts="review")
 _p("orgs.cluster_birth_prob", 0.1, "per cluster per year", 0.0, 1.0, "assumption (ρ)",
-   "Yearly probability that a large volunteer cluster founds an organization.")
+   "Yearly probability that a large volunteer cluster founds an organization.", acts="review")
 _p("orgs.deregister_prob_year", 0.005, "share of dormant organizations per year", 0.0, 1.0,
    "assumption, F9 (3 deregistered against 97 cleaned up)",
-   "Yearly probability that a dormant organization deregisters of its own accord.")
+   "Yearly probability that a dormant organization deregisters of its own accord.", acts="review")
 _p("orgs.dormancy_months", 18, "months", 1, 60, "assumption (domain.md §4.4: 24)",
-   "Months without staff after which a dormant organization is cleaned up.")
+   "Months without staff after which a dormant organization is cleaned up.", acts="review")
 _p("orgs.cleanup_enabled", True, "bool", None, None, "F9 (97 cleaned up)",
-   "Regulators clean up dormant organizations each year.", lever=True)
+   "Regulators clean up dormant organizations each year.", lever=True, acts="review")
 _p("orgs.social_worker_share", 0.15, "share of staff", 0.0, 1.0, "assumption",
    "Share of a service organization's staff who are social workers.")
 _p("orgs.hire_reserve_months", 3.0, "months of cost", 0.0, 24.0, "assumption",

@@ -6,7 +6,7 @@ A scenario file::
     description = "The reform as reported ..."
     extends = "pre_reform"          # optional: a built-in name or a path
 
-    [params.admin]                  # overrides from month 1, grouped as declared
+    [params.admin]                  # values of parameters, grouped as declared
     committee_tasks = 296
 
     [[changes]]                     # lever changes with the month they take effect
@@ -14,23 +14,36 @@ A scenario file::
     admin.committee_tasks = 72
     purchase.budget_yuan = 30_000_000
 
+**One rule for dated levers.** A value given for a lever without a date (in
+``[params]``, a spreadsheet cell, a sweep factor or the dashboard) replaces
+the value of the dated changes of that lever in the scenario it extends, so
+the base keeps its dates and its values before them; where the base never
+changes the lever, the value holds from month 1. A scenario's own dated
+changes of a lever replace its base's dated changes of that lever, dates
+included (a scenario that writes both ``[params]`` and ``[[changes]]`` for
+a lever states the lever's whole timeline). Every such placement is kept
+as a note (:attr:`Scenario.notes`) and every value remembers where it came
+from, so ``sanshe show`` prints the resolved timeline with its sources.
+
 Every mistake (missing file, bad TOML, unknown key, wrong type, value out of
-range, a change to a parameter that is not a lever, a cycle in ``extends``)
-raises :class:`ScenarioError` with one line naming the file, the key path
-and what is allowed. The checks are pydantic models generated from the
-parameter declaration (:mod:`model.schema`).
+range, a change to a parameter that is not a lever, the same lever set
+twice for one month, a cycle in ``extends``) raises :class:`ScenarioError`
+with one line naming the file, the key path and what is allowed. The checks
+are pydantic models generated from the parameter declaration
+(:mod:`model.schema`). ``extends`` chains are followed in a loop, so their
+depth has no limit but the files on disk.
 """
 
 from __future__ import annotations
 
-import tomllib
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from model.parameters import Params
+from model.parameters import PARAMETERS, Params, _fmt, first_effect_month
 from model.schema import SchemaError, validate_scenario
 from model.tables import TableError, is_table_ref, row_document
 
@@ -41,16 +54,36 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class LeverChange:
-    """A lever set to ``value`` from ``month`` on (months count from 1)."""
+    """A lever set to ``value`` from ``month`` on (months count from 1).
+
+    ``origin`` says where the value came from (a file, a table cell, a
+    sweep factor); it is not part of a run's identity.
+    """
 
     month: int
     path: str
     value: Any
+    origin: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Period:
+    """One value of a parameter over months ``start`` to ``end`` (``None``: to the end of the run).
+
+    ``acts_from`` is the first month the value makes a difference (a yearly
+    lever waits for the next yearly cycle, see :func:`model.parameters.first_effect_month`).
+    """
+
+    start: int
+    end: int | None
+    value: Any
+    origin: str
+    acts_from: int
 
 
 @dataclass
 class Scenario:
-    """A resolved scenario: overrides from month 1 and dated lever changes."""
+    """A resolved scenario: values from month 1, dated lever changes, and where each came from."""
 
     name: str
     description: str = ""
@@ -59,20 +92,60 @@ class Scenario:
     changes: list[LeverChange] = field(default_factory=list)
     source: str = "<defaults>"
     chain: list[str] = field(default_factory=list)
+    origins: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def resolved_params(self) -> Params:
         return Params(self.params)
 
-    def with_levers(self, values: dict[str, Any]) -> Scenario:
-        """This scenario with some levers set to ``values``, the way sweeps and
-        the dashboard set them: a lever the scenario changes at a month takes
-        the new value in those changes (so ``yuzhong_2016`` keeps its pre-reform
-        years and its reform month, with the swept value from then on); any
-        other lever takes it from month 1."""
+    def with_levers(self, values: dict[str, Any], origin: str = "a sweep factor") -> Scenario:
+        """This scenario with some parameters set to ``values`` by the one rule for
+        dated levers (see the module docstring): a lever the scenario changes at a
+        month takes the new value in those changes (``yuzhong_2016`` keeps its
+        pre-reform years and its reform month, with the new value from then on);
+        any other parameter takes it from month 1. Sweeps, the dashboard, files
+        and spreadsheets all place values this way."""
+        params, origins, notes = dict(self.params), dict(self.origins), list(self.notes)
+        changes = _place_values(self.changes, params, origins, notes, values, origin, self.source)
+        return dataclasses.replace(self, params=params, changes=changes, origins=origins, notes=notes)
+
+    def months_set(self, path: str) -> list[int]:
+        """The months at which this scenario gives ``path`` a value: its dated
+        changes of it, or month 1 when it has none."""
+        return sorted({c.month for c in self.changes if c.path == path}) or [1]
+
+    def timeline(self) -> dict[str, list[Period]]:
+        """Every parameter that differs from its default or changes during the run,
+        as its periods in month order, one value each, with the value's origin."""
+        out: dict[str, list[Period]] = {}
         dated = {c.path for c in self.changes}
-        params = {**self.params, **{k: v for k, v in values.items() if k not in dated}}
-        changes = [LeverChange(c.month, c.path, values[c.path]) if c.path in values else c for c in self.changes]
-        return dataclasses.replace(self, params=params, changes=changes)
+        for path in sorted(set(self.params) | dated):
+            value = self.params.get(path, PARAMETERS[path].default)
+            if path not in dated and value == PARAMETERS[path].default:
+                continue
+            points = [(1, value, self.origins.get(path, "the default"))]
+            for c in sorted((c for c in self.changes if c.path == path), key=lambda c: c.month):
+                if c.month == 1:
+                    points = []
+                points.append((c.month, c.value, c.origin))
+            out[path] = [Period(start, points[i + 1][0] - 1 if i + 1 < len(points) else None, value, origin,
+                                first_effect_month(path, start))
+                         for i, (start, value, origin) in enumerate(points)]
+        return out
+
+    def check_horizon(self, months: int) -> None:
+        """Refuse a run of ``months`` in which a dated change of this scenario would
+        never act: one line naming the lever that acts last and the month it would act."""
+        late = [(first_effect_month(c.path, c.month), c) for c in self.changes]
+        late = [(acts, c) for acts, c in late if acts > months]
+        if not late:
+            return
+        acts, c = max(late, key=lambda x: x[0])
+        when = f"changes at month {c.month}" + (f" and acts at month {acts} (the next yearly cycle)"
+                                                if acts != c.month else "")
+        others = f"; {len(late) - 1} other changes act after month {months} too" if len(late) > 1 else ""
+        raise ScenarioError(f"{self.source}: {c.path} {when} ({c.origin}), after the last month of the "
+                            f"run ({months}){others}; run at least {acts} months, or drop the change")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,8 +154,52 @@ class Scenario:
             "source": self.source,
             "extends_chain": self.chain,
             "params": Params(self.params).as_dict(),
-            "changes": [{"month": c.month, "path": c.path, "value": c.value} for c in self.changes],
+            "changes": [{"month": c.month, "path": c.path, "value": c.value, "origin": c.origin}
+                        for c in self.changes],
+            "origins": self.origins,
+            "notes": self.notes,
         }
+
+
+def _place_values(changes: list[LeverChange], params: dict[str, Any], origins: dict[str, str],
+                  notes: list[str], values: dict[str, Any], origin: str, base: str) -> list[LeverChange]:
+    """Place undated ``values``: into the dated changes of a lever that has them
+    (keeping their months), else into ``params`` from month 1. Updates
+    ``params``, ``origins`` and ``notes`` in place; returns the new changes."""
+    dated = {c.path for c in changes}
+    for path, value in values.items():
+        if path not in dated:
+            params[path] = value
+            origins[path] = origin
+            continue
+        old = [c for c in changes if c.path == path]
+        months = ", ".join(str(c.month) for c in old)
+        before = params.get(path, PARAMETERS[path].default)
+        notes.append(f"{origin}: {path} = {_show(path, value)} replaces the value of {base}'s change at "
+                     f"month {months} ({', '.join(_show(path, c.value) for c in old)}); months before "
+                     f"{old[0].month} keep {_show(path, before)}")
+        changes = [dataclasses.replace(c, value=value, origin=origin) if c.path == path else c
+                   for c in changes]
+    return changes
+
+
+def _replace_dated(changes: list[LeverChange], own: list[LeverChange], notes: list[str], where: str,
+                   base: str) -> list[LeverChange]:
+    """A scenario's own dated changes of a lever replace its base's dated changes of that lever."""
+    own_paths = {c.path for c in own}
+    for path in sorted(own_paths):
+        old = [c for c in changes if c.path == path]
+        if old:
+            mine = [c for c in own if c.path == path]
+            notes.append(f"{where}: its change of {path} at month {', '.join(str(c.month) for c in mine)} "
+                         f"replaces {base}'s at month {', '.join(str(c.month) for c in old)} "
+                         f"({', '.join(_show(path, c.value) for c in old)})")
+    kept = [c for c in changes if c.path not in own_paths]
+    return sorted(kept + own, key=lambda c: c.month)
+
+
+def _show(path: str, value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else _fmt(value)
 
 
 def builtin_dir() -> Path:
@@ -103,65 +220,118 @@ def find_scenario(ref: str, relative_to: Path | None = None) -> Path:
     return Path(ref)
 
 
-def load_scenario(ref: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
+@dataclass
+class _Document:
+    """One validated scenario document of an ``extends`` chain."""
+
+    path: Path
+    where: str
+    key: str
+    meta: dict[str, Any]
+    overrides: dict[str, Any]
+    changes: list[tuple[int, dict[str, Any]]]
+    origin_params: str
+    origin_changes: str
+
+
+def load_scenario(ref: str | Path) -> Scenario:
     """Load and validate a scenario: a TOML file, a built-in name, or a row of a
-    CSV or Excel table addressed as ``table.xlsx#row_name`` (and what it extends)."""
-    if is_table_ref(str(ref)):
+    CSV or Excel table addressed as ``table.xlsx#row_name``, with every
+    scenario it extends (followed in a loop, so any depth is fine)."""
+    chain: list[_Document] = []
+    seen: set[str] = set()
+    ref, relative_to, child = str(ref), None, None
+    while True:
+        doc = _read_document(ref, relative_to, child)
+        if doc.key in seen:
+            names = " -> ".join([d.where for d in chain] + [doc.where])
+            raise ScenarioError(f"{chain[-1].where}: extends: cycle {names}")
+        seen.add(doc.key)
+        chain.append(doc)
+        parent = doc.meta.get("extends")
+        if not parent:
+            break
+        ref, relative_to, child = parent, doc.path.parent, doc
+    scenario = Scenario(name="defaults")
+    for doc in reversed(chain):
+        scenario = _apply(scenario, doc)
+    return scenario
+
+
+def _read_document(ref: str, relative_to: Path | None, child: _Document | None) -> _Document:
+    """Read and validate one scenario document; ``child`` is the document that extends it."""
+    if is_table_ref(ref):
+        table = Path(ref.split("#", 1)[0])
+        if relative_to is not None and not table.is_absolute() and not table.is_file():
+            ref = str(relative_to / ref)
         try:
-            path, where, doc = row_document(str(ref))
-            meta, overrides, raw_changes = validate_scenario(where, doc)
+            path, where, data = row_document(ref)
+            meta, overrides, changes = validate_scenario(where, data)
         except (TableError, SchemaError) as e:
             raise ScenarioError(str(e)) from None
-        return _resolve(path, where, meta, overrides, raw_changes, _seen + (where,))
-    path = find_scenario(str(ref))
+        return _Document(path, where, f"{path.resolve()}#{where.rsplit('#', 1)[1]}", meta, overrides,
+                         changes, where, f"{where} (dated columns)")
+    path = find_scenario(ref, relative_to)
     where = str(path)
     if not path.is_file():
+        if child is not None:
+            raise ScenarioError(f"{child.where}: extends: no scenario {ref!r}")
         names = sorted(p.stem for p in builtin_dir().glob("*.toml"))
         raise ScenarioError(f"{where}: no such scenario file (built-in scenarios: {', '.join(names)})")
-    key = str(path.resolve())
-    if key in _seen:
-        raise ScenarioError(f"{where}: extends: cycle {' -> '.join(_seen + (key,))}")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as e:
-        raise ScenarioError(f"{where}: not valid TOML: {e}") from None
+        raise ScenarioError(f"{where}: not valid TOML: {' '.join(str(e).split())}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ScenarioError(f"{where}: cannot read: {e}") from None
-
     try:
-        meta, overrides, raw_changes = validate_scenario(where, data)
+        meta, overrides, changes = validate_scenario(where, data)
     except SchemaError as e:
         raise ScenarioError(str(e)) from None
-    return _resolve(path, where, meta, overrides, raw_changes, _seen + (key,))
+    name = path.name
+    return _Document(path, where, str(path.resolve()), meta, overrides, changes,
+                     f"{name} [params]", f"{name} [[changes]]")
 
 
-def _resolve(path: Path, where: str, meta: dict[str, Any], overrides: dict[str, Any],
-             raw_changes: list[tuple[int, dict[str, Any]]], seen: tuple[str, ...]) -> Scenario:
-    """Apply a validated document on top of the scenario it extends."""
-    parent = meta.get("extends")
-    if parent and is_table_ref(parent):
-        table = Path(parent.split("#", 1)[0])
-        ref = parent if table.is_absolute() or table.is_file() else str(path.parent / parent)
-        if ref in seen:
-            raise ScenarioError(f"{where}: extends: cycle {' -> '.join(seen + (ref,))}")
-        base = load_scenario(ref, seen)
-    elif parent:
-        parent_path = find_scenario(parent, relative_to=path.parent)
-        if not parent_path.is_file():
-            raise ScenarioError(f"{where}: extends: no scenario {parent!r}")
-        base = load_scenario(parent_path, seen)
-    else:
-        base = Scenario(name="defaults")
-    params = {**base.params, **overrides}
-    changes = list(base.changes) + [LeverChange(month, path_, value)
-                                    for month, values in raw_changes for path_, value in values.items()]
-    changes.sort(key=lambda c: c.month)
+def _apply(base: Scenario, doc: _Document) -> Scenario:
+    """Apply a validated document on top of the scenario it extends, by the one rule for dated levers."""
+    where, base_name = doc.where, (Path(base.source).name if base.chain else "the defaults")
+    own = [LeverChange(month, path, value, doc.origin_changes)
+           for month, values in doc.changes for path, value in values.items()]
+    _check_own_changes(where, own, doc.overrides)
+    params, origins, notes = dict(base.params), dict(base.origins), list(base.notes)
+    changes = _replace_dated(list(base.changes), own, notes, doc.origin_changes, base_name)
+    own_paths = {c.path for c in own}
+    # Values of levers this document also dates belong to month 1: the document states the whole timeline.
+    from_month_1 = {k: v for k, v in doc.overrides.items() if k in own_paths}
+    params.update(from_month_1)
+    origins.update({k: doc.origin_params for k in from_month_1})
+    rest = {k: v for k, v in doc.overrides.items() if k not in own_paths}
+    changes = _place_values(changes, params, origins, notes, rest, doc.origin_params, base_name)
     return Scenario(
-        name=meta["name"],
-        description=meta.get("description") or base.description,
-        description_zh=meta.get("description_zh") or "",
+        name=doc.meta["name"],
+        description=doc.meta.get("description") or base.description,
+        description_zh=doc.meta.get("description_zh") or "",
         params=params,
         changes=changes,
         source=where,
         chain=base.chain + [where],
+        origins=origins,
+        notes=notes,
     )
+
+
+def _check_own_changes(where: str, own: list[LeverChange], overrides: dict[str, Any]) -> None:
+    """One document may not set a lever twice for the same month, in two changes or
+    in params and a change for month 1: one of the values would be lost silently."""
+    seen: dict[tuple[str, int], Any] = {}
+    for c in own:
+        if (c.path, c.month) in seen:
+            raise ScenarioError(f"{where}: changes: {c.path} is set twice for month {c.month} "
+                                f"({_show(c.path, seen[c.path, c.month])} and {_show(c.path, c.value)}); "
+                                "allowed: one value per lever and month")
+        seen[c.path, c.month] = c.value
+        if c.month == 1 and c.path in overrides:
+            raise ScenarioError(f"{where}: changes: {c.path} is set for month 1 both as a value "
+                                f"({_show(c.path, overrides[c.path])}) and as a change "
+                                f"({_show(c.path, c.value)}); allowed: one of them")

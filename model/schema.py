@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, create_model
 
-from model.parameters import GROUPS, PARAMETERS, Param
+from model.parameters import GROUPS, MAX_MONTHS, PARAMETERS, Param
 
 TOP_KEYS = ("name", "description", "description_zh", "extends", "params", "changes")
 CHANGE_KEYS = ("month", "note")
@@ -51,7 +51,7 @@ def _models() -> tuple[type[BaseModel], type[BaseModel]]:
     # named as such rather than its group being unknown.
     lever_groups = {g: (_group_model(g, True) | None, None) for g in GROUPS}
     change = create_model("Change", __config__=forbid,
-                          month=(Annotated[StrictInt, Field(ge=1)], ...), note=(str | None, None),
+                          month=(Annotated[StrictInt, Field(ge=1, le=MAX_MONTHS)], ...), note=(str | None, None),
                           **lever_groups)
     document = create_model("Scenario", __config__=forbid,
                             name=(str, ...), description=(str, ""), description_zh=(str, ""),
@@ -171,7 +171,7 @@ def _allowed(loc: list[str]) -> str:
         if path in PARAMETERS:
             return PARAMETERS[path].allowed()
     if names and names[-1] == "month":
-        return "an integer >= 1"
+        return f"an integer in [1, {MAX_MONTHS}]"
     if names and names[-1] == "changes":
         return "[[changes]] tables"
     if names and names[-1] in ("params",) + GROUPS:

@@ -4,10 +4,14 @@ a set of scenarios in a spreadsheet.
 Address a row as ``PATH#NAME``: ``sanshe run scenarios.xlsx#high_purchase``.
 The table has a ``name`` column; optional ``description``, ``description_zh``
 and ``extends`` columns; every other column is a parameter path such as
-``purchase.budget_yuan``. An empty cell leaves the parameter at the value of
-the scenario the row extends (or the default). A row is checked by the same
-schema as a TOML file (:mod:`model.schema`), and an error names the file,
-the row and the column.
+``purchase.budget_yuan``, or a lever path with a month, such as
+``purchase.budget_yuan@25``, for a dated change (the row's ``[[changes]]``).
+An empty cell leaves the parameter at the value of the scenario the row
+extends (or the default). Values follow the one rule for dated levers of
+:mod:`model.scenario`: a value in a plain column for a lever that the
+extended scenario changes at a month goes into that change. A row is
+checked by the same schema as a TOML file (:mod:`model.schema`), and an
+error names the file, the row and the column.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from model.parameters import PARAMETERS
+from model.parameters import MAX_MONTHS, PARAMETERS
 
 META_COLUMNS = ("name", "description", "description_zh", "extends")
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -71,20 +75,49 @@ def row_document(ref: str) -> tuple[Path, str, dict[str, Any]]:
     where = f"{path}#{row_name}"
     doc: dict[str, Any] = {"name": row_name}
     params: dict[str, dict[str, Any]] = {}
+    dated: dict[int, dict[str, dict[str, Any]]] = {}
     for column, cell in row.items():
         if _empty(cell) or column == "name":
             continue
         if column in META_COLUMNS:
             doc[column] = str(cell).strip()
             continue
-        if column not in PARAMETERS:
-            raise TableError(f"{where}: column {column!r}: not a parameter path "
-                             f"(group.name, see `sanshe params`)")
-        group, name = column.split(".", 1)
-        params.setdefault(group, {})[name] = _cell_value(cell, PARAMETERS[column].kind)
+        param, month = _column(where, column)
+        group, name = param.split(".", 1)
+        value = _cell_value(cell, PARAMETERS[param].kind)
+        if month is None:
+            params.setdefault(group, {})[name] = value
+            continue
+        try:
+            value = PARAMETERS[param].check(value)
+        except ValueError as e:
+            raise TableError(f"{where}: column {column!r}: {e}") from None
+        dated.setdefault(month, {}).setdefault(group, {})[name] = value
     if params:
         doc["params"] = params
+    if dated:
+        doc["changes"] = [{"month": month, **groups} for month, groups in sorted(dated.items())]
     return path, where, doc
+
+
+def _column(where: str, column: str) -> tuple[str, int | None]:
+    """A column's parameter path and, for a dated column ``path@MONTH``, its month."""
+    path, _, month = column.partition("@")
+    path = path.strip()
+    if path not in PARAMETERS:
+        raise TableError(f"{where}: column {column!r}: not a parameter path "
+                         f"(group.name or group.name@MONTH for a lever, see `sanshe params`)")
+    if not _:
+        return path, None
+    if not PARAMETERS[path].lever:
+        levers = ", ".join(p for p, d in PARAMETERS.items() if d.lever)
+        raise TableError(f"{where}: column {column!r}: {path} is not a lever, it cannot change during "
+                         f"a run; levers: {levers}")
+    month = month.strip()
+    if not month.isdigit() or not 1 <= int(month) <= MAX_MONTHS:
+        raise TableError(f"{where}: column {column!r}: found month {month!r}, allowed: "
+                         f"{path}@MONTH with MONTH an integer in [1, {MAX_MONTHS}]")
+    return path, int(month)
 
 
 def _empty(cell: Any) -> bool:

@@ -65,3 +65,53 @@ def test_every_declared_parameter_is_read_by_the_model():
     unread = [path for path, p in PARAMETERS.items()
               if f".{p.name}" not in code and f'"{path}"' not in code]
     assert not unread, unread
+
+
+# --- when a value first acts (Param.acts) ------------------------------------------
+ACTS_SCALE = 0.002
+
+
+def _district(changes=(), overrides=(), months=24):
+    from model import SansheModel
+    from model.scenario import LeverChange, Scenario
+
+    sc = Scenario(name="acts", params={"population.population_scale": ACTS_SCALE, **dict(overrides)},
+                  changes=[LeverChange(m, p, v) for m, p, v in changes])
+    model = SansheModel(sc, seed=11)
+    model.run(months)
+    return model.recorder.district_frame()
+
+
+def _other_value(p):
+    if p.kind is bool:
+        return not p.default
+    return p.high if p.default != p.high else p.low
+
+
+_BASELINE = {}
+
+
+def _baseline(months):
+    if months not in _BASELINE:
+        _BASELINE[months] = _district(months=months)
+    return _BASELINE[months]
+
+
+@pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.acts == "review"])
+def test_a_parameter_of_the_yearly_review_changes_nothing_in_the_first_year(path):
+    """Declared 'review': read only by the yearly review of a past year (month 13 on),
+    so any value leaves months 1-12 exactly as the default does."""
+    import pandas as pd
+
+    frame = _district(overrides=[(path, _other_value(PARAMETERS[path]))], months=12)
+    pd.testing.assert_frame_equal(frame, _baseline(12))
+
+
+@pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.lever and d.acts != "month"])
+def test_a_yearly_lever_changed_between_cycles_waits_for_the_next_cycle(path):
+    """Declared 'year' or 'review': a change at month 14 acts at month 25, so months
+    14-24 are exactly those of the run without it."""
+    import pandas as pd
+
+    frame = _district(changes=[(14, path, _other_value(PARAMETERS[path]))], months=24)
+    pd.testing.assert_frame_equal(frame, _baseline(24))

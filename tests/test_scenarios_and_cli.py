@@ -32,7 +32,7 @@ def test_shipped_scenarios_load_with_their_levers():
 
 def test_run_writes_district_communities_and_manifest(tmp_path):
     out = tmp_path / "out"
-    assert main(["run", "yuzhong_2016", "--months", "14", "--scale", "0.01", "--out", str(out),
+    assert main(["run", "pre_reform", "--months", "14", "--scale", "0.01", "--out", str(out),
                  "--seed", "3", "--quiet"]) == 0
     district = pd.read_parquet(out / "district.parquet")
     assert list(district["month"]) == list(range(1, 15))
@@ -43,7 +43,7 @@ def test_run_writes_district_communities_and_manifest(tmp_path):
     assert communities.groupby("month")["street"].nunique().eq(11).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["months"] == 14 and manifest["scale"] == 0.01
-    assert manifest["scenario"]["name"] == "yuzhong_2016"
+    assert manifest["scenario"]["name"] == "pre_reform"
     assert manifest["scenario"]["params"]["admin.committee_tasks"] == 296
     assert {"mesa", "numpy"} <= set(manifest["packages"])
     assert "commit" in manifest["code_version"] and manifest["wall_time_s"]["total"] > 0
