@@ -436,6 +436,9 @@ def social_worker_turnover(model: SansheModel) -> None:
     room posts are filled by conversion, transfer or recruitment (F12)."""
     p, rng = model.params, model.stream("workers")
     sw = p.social_work
+    # Cases a room worker carries at full casework; none when leading volunteers
+    # takes all their hours (leadership_share = 1), and then casework puts no
+    # pressure on them.
     nominal_cases = sw.hours_month * (1 - sw.leadership_share) / sw.hours_per_case
     workers = model.social_workers()
     u = rng.random(len(workers))
@@ -447,7 +450,8 @@ def social_worker_turnover(model: SansheModel) -> None:
     for w, ui, us in zip(workers, u, u_stay, strict=True):
         employer = w.employer
         if w.in_room:
-            pressure = w.caseload / nominal_cases + sw.diversion_pressure * diverted[id(employer)]
+            casework = w.caseload / nominal_cases if nominal_cases > 0 else 0.0
+            pressure = casework + sw.diversion_pressure * diverted[id(employer)]
         else:
             key = id(employer)
             if key not in load:
