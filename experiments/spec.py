@@ -33,7 +33,10 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib
 import json
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +44,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
+from model.indicators import DISTRICT_INDICATORS
+from model.parameters import MAX_MONTHS, PARAMETERS
+
 DESIGNS = ("scenarios", "grid", "factorial", "lhs", "sobol", "morris")
+MAX_RUNS = 1_000_000
+"""The most runs one experiment may plan (design points × replicates); more is a typo, not a study."""
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+"""An experiment's name is also its default output folder (results/NAME): no paths."""
 
 
 class ExperimentError(ValueError):
@@ -74,7 +84,7 @@ class _Spec(BaseModel):
     samples: StrictInt = Field(default=16, ge=1, le=1_000_000)
     replicates: StrictInt = Field(default=1, ge=1, le=100_000)
     base_seed: StrictInt = Field(default=0, ge=0)
-    months: StrictInt = Field(default=120, ge=1, le=1200)
+    months: StrictInt = Field(default=120, ge=1, le=MAX_MONTHS)
     scale: StrictFloat | StrictInt = Field(default=0.05, gt=0, le=1.0)
     indicators: list[str] | None = None
     record: Literal["all", "last"] = "all"
@@ -131,7 +141,7 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         spec = _Spec.model_validate(data)
     except ValidationError as e:
         raise ExperimentError(_one_line(where, e, data)) from None
-    _check_design(where, spec)
+    _check_design(where, spec, data)
     return ExperimentSpec(
         name=spec.name, description=spec.description, design=spec.design,
         scenarios=list(spec.scenarios), base=spec.base,
@@ -143,29 +153,155 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         description_zh=spec.description_zh, source=where, raw=data)
 
 
-def _check_design(where: str, spec: _Spec) -> None:
+def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
+    """Everything the schema cannot say: what each design needs and what it would
+    ignore (a key that takes no effect is refused, not dropped), factor ranges,
+    sample sizes, indicators, the model factory, and the number of runs."""
+    if not NAME.fullmatch(spec.name):
+        raise ExperimentError(f"{where}: name: found {spec.name!r}, allowed: letters, digits, '_', '-' "
+                              "and '.', starting with a letter or digit (it names the output folder)")
+    unused = {"scenarios": ("base", "samples", "factors"), "grid": ("scenarios", "samples"),
+              "factorial": ("scenarios", "samples"), "lhs": ("scenarios",), "sobol": ("scenarios",),
+              "morris": ("scenarios",)}[spec.design]
+    for key in unused:
+        if key in data:
+            raise ExperimentError(f"{where}: {key}: not used by design {spec.design!r}; remove it")
+    for key in ("scale", "communities", "base") if spec.model is not None else ():
+        if key in data:
+            raise ExperimentError(f"{where}: {key}: not used with model = {spec.model!r} (it takes only "
+                                  "its factors and a seed); remove it")
     if spec.design == "scenarios":
         if not spec.scenarios:
             raise ExperimentError(f"{where}: scenarios: missing, allowed: a list of scenario names or files")
-        if spec.factors:
-            raise ExperimentError(f"{where}: factors: not used by design 'scenarios'; "
-                                  "use design 'grid' to vary parameters")
+        twice = sorted({s for s in spec.scenarios if spec.scenarios.count(s) > 1})
+        if twice:
+            raise ExperimentError(f"{where}: scenarios: {', '.join(twice)} listed more than once; "
+                                  "allowed: each scenario once")
         if spec.factorial is not None:
             _check_factorial(where, spec)
+    else:
+        if spec.factorial is not None:
+            raise ExperimentError(f"{where}: factorial: only for design 'scenarios' "
+                                  "(design 'factorial' codes its own corners)")
+        if not spec.factors:
+            raise ExperimentError(f"{where}: factors: missing, allowed: a table of parameter path = values or range")
+        for path, values in spec.factors.items():
+            _check_factor(where, spec, path, values)
+        _check_samples(where, spec)
+    _check_indicators(where, spec)
+    if spec.model is not None:
+        _check_factory(where, spec.model)
+    runs = _points(spec) * spec.replicates
+    if runs > MAX_RUNS:
+        raise ExperimentError(f"{where}: found {runs:,} runs (design points × replicates), allowed: at most "
+                              f"{MAX_RUNS:,}; fewer samples, values or replicates")
+
+
+def _check_factor(where: str, spec: _Spec, path: str, values: list | Range) -> None:
+    """A factor's values or range: the shape its design needs, finite numbers, inside
+    the parameter's declared range, and more than one distinct value."""
+    key = f"factors.{path}"
+    param = None
+    if spec.model is None:
+        if path not in PARAMETERS:
+            hint = difflib.get_close_matches(path, list(PARAMETERS), n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ExperimentError(f"{where}: {key}: not a parameter path{tip}; see `sanshe params`")
+        param = PARAMETERS[path]
+    if spec.design == "grid" and not isinstance(values, list):
+        raise ExperimentError(f"{where}: {key}: design 'grid' needs a list of values")
+    if spec.design != "grid" and not isinstance(values, Range):
+        raise ExperimentError(f"{where}: {key}: design '{spec.design}' needs {{ low = ..., high = ... }}")
+    points = values if isinstance(values, list) else [values.low, values.high]
+    if not points:
+        raise ExperimentError(f"{where}: {key}: no values")
+    for v in points:
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ExperimentError(f"{where}: {key}: found {v}, allowed: finite numbers")
+        if param is None:
+            continue
+        if isinstance(values, Range) and param.kind is int and not isinstance(v, bool):
+            v = float(v)  # the ends of a range on an integer parameter need not be whole: samples are rounded
+            if not param.low <= v <= param.high:
+                raise ExperimentError(f"{where}: {key}: found {v:g}, allowed: {param.allowed()}")
+            continue
+        try:
+            param.check(v)
+        except ValueError as e:
+            raise ExperimentError(f"{where}: {key}: {e}") from None
+    if isinstance(values, list):
+        twice = [v for i, v in enumerate(values) if v in values[:i]]
+        if twice:
+            raise ExperimentError(f"{where}: {key}: {twice[0]} listed more than once; allowed: distinct values")
         return
-    if spec.factorial is not None:
-        raise ExperimentError(f"{where}: factorial: only for design 'scenarios' "
-                              "(design 'factorial' codes its own corners)")
-    if not spec.factors:
-        raise ExperimentError(f"{where}: factors: missing, allowed: a table of parameter path = values or range")
-    for path, values in spec.factors.items():
-        if spec.design == "grid" and not isinstance(values, list):
-            raise ExperimentError(f"{where}: factors.{path}: design 'grid' needs a list of values")
-        if spec.design != "grid" and not isinstance(values, Range):
-            raise ExperimentError(f"{where}: factors.{path}: design '{spec.design}' needs "
-                                  "{ low = ..., high = ... }")
-        if isinstance(values, list) and not values:
-            raise ExperimentError(f"{where}: factors.{path}: no values")
+    low, high = values.low, values.high
+    if isinstance(low, bool) != isinstance(high, bool):
+        raise ExperimentError(f"{where}: {key}: found low = {low}, high = {high}, allowed: two switches "
+                              "or two numbers")
+    if param is not None and param.kind is bool and spec.design != "factorial":
+        raise ExperimentError(f"{where}: {key}: a switch cannot be sampled in a range; "
+                              "use design 'grid' or 'factorial'")
+    if not isinstance(low, bool) and not low < high:
+        raise ExperimentError(f"{where}: {key}: found low = {low}, high = {high}, allowed: low < high")
+    if low == high:
+        raise ExperimentError(f"{where}: {key}: found low = high = {low}, allowed: two different values")
+    if param is not None and param.kind is int and math.floor(high) - math.ceil(low) < 1:
+        raise ExperimentError(f"{where}: {key}: the range [{low}, {high}] holds fewer than two whole "
+                              f"numbers, allowed: a wider range for this integer parameter")
+
+
+def _check_samples(where: str, spec: _Spec) -> None:
+    """Sample sizes SALib can use as asked: Sobol' needs a power of two, Morris two trajectories."""
+    n = spec.samples
+    if spec.design == "sobol" and n & (n - 1):
+        lower = 1 << (n.bit_length() - 1)
+        raise ExperimentError(f"{where}: samples: found {n}, allowed: a power of two for design 'sobol' "
+                              f"(Sobol' points keep their balance only then), e.g. {lower} or {lower * 2}")
+    if spec.design == "morris" and n < 2:
+        raise ExperimentError(f"{where}: samples: found {n}, allowed: at least 2 trajectories for "
+                              "design 'morris' (the spread of the effects needs two)")
+
+
+def _check_indicators(where: str, spec: _Spec) -> None:
+    """The sanshe model's indicators are declared, so a misspelt one is refused now, not in every run."""
+    if spec.indicators is None:
+        return
+    if not spec.indicators:
+        raise ExperimentError(f"{where}: indicators: empty, allowed: indicator names, or leave it out for all")
+    for name in spec.indicators:
+        if spec.model is None and name not in DISTRICT_INDICATORS:
+            hint = difflib.get_close_matches(name, list(DISTRICT_INDICATORS), n=1)
+            tip = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ExperimentError(f"{where}: indicators: {name!r} is not an indicator{tip}; allowed: "
+                                  f"{', '.join(DISTRICT_INDICATORS)}")
+    if len(set(spec.indicators)) != len(spec.indicators):
+        raise ExperimentError(f"{where}: indicators: a name listed more than once")
+
+
+def _check_factory(where: str, model: str) -> None:
+    """``module:factory``: the module imports and the factory is callable."""
+    module, _, name = model.partition(":")
+    if not module or not name:
+        raise ExperimentError(f"{where}: model: found {model!r}, allowed: 'package.module:factory'")
+    try:
+        factory = getattr(importlib.import_module(module), name, None)
+    except Exception as e:  # the user's module may raise anything while it imports
+        raise ExperimentError(f"{where}: model: cannot import {module!r}: "
+                              f"{type(e).__name__}: {' '.join(str(e).split())}") from None
+    if not callable(factory):
+        raise ExperimentError(f"{where}: model: {module!r} has no callable {name!r}; allowed: a function "
+                              "factory(params, seed) that returns a Mesa model")
+
+
+def _points(spec: _Spec) -> int:
+    """How many design points ``spec`` makes, without making them."""
+    d = len(spec.factors)
+    if spec.design == "scenarios":
+        return len(spec.scenarios)
+    if spec.design == "grid":
+        return math.prod(len(v) for v in spec.factors.values())
+    return {"factorial": 2**d, "lhs": spec.samples, "sobol": spec.samples * (2 * d + 2),
+            "morris": spec.samples * (d + 1)}[spec.design]
 
 
 def _check_factorial(where: str, spec: _Spec) -> None:
@@ -188,6 +324,7 @@ def _check_factorial(where: str, spec: _Spec) -> None:
 
 
 def _one_line(where: str, error: ValidationError, data: dict[str, Any]) -> str:
+    """The first schema error as one line: file, key, what was found, what is allowed."""
     err = error.errors()[0]
     loc = [str(x) for x in err["loc"]]
     if err["type"] == "extra_forbidden":
@@ -195,23 +332,37 @@ def _one_line(where: str, error: ValidationError, data: dict[str, Any]) -> str:
         hint = difflib.get_close_matches(loc[-1], allowed, n=1)
         tip = f" (did you mean {hint[0]!r}?)" if hint else ""
         return f"{where}: {'.'.join(loc)}: unknown key{tip}; allowed: {', '.join(allowed)}"
-    key = loc[0] if loc else "?"
-    if key == "factors" and len(loc) > 1:
-        key = f"factors.{loc[1]}"
-    found = data.get(loc[0]) if loc else None
-    if key == "factorial" and len(loc) > 1:
-        key = ".".join(loc)
-        for part in loc[1:]:
-            try:
-                found = found[int(part) if isinstance(found, list) else part]
-            except (KeyError, IndexError, TypeError, ValueError):
-                found = None
+    depth = 2 if loc[0] == "factors" else len(loc) if loc[0] == "factorial" else 1
+    key = ".".join(loc[:depth])
+    found: Any = data
+    for part in loc[:depth]:
+        try:
+            found = found[int(part) if isinstance(found, list) else part]
+        except (KeyError, IndexError, TypeError, ValueError):
+            found = None
     if err["type"] == "missing":
         return f"{where}: {key}: missing"
-    if key == "design":
-        return f"{where}: design: found {found!r}, allowed: {', '.join(DESIGNS)}"
-    if key == "record":
-        return f"{where}: record: found {found!r}, allowed: 'all', 'last'"
-    if key == "communities":
-        return f"{where}: communities: found {found!r}, allowed: 'last_year', 'all', 'none'"
-    return f"{where}: {key}: found {found!r}, {err['msg'].lower()}"
+    return f"{where}: {key}: found {found!r}, allowed: {_allowed(loc, err)}"
+
+
+def _allowed(loc: list[str], err: dict[str, Any]) -> str:
+    """What a key of the experiment file allows, in words, from its declaration."""
+    fixed = {"design": ", ".join(DESIGNS), "record": "'all', 'last'",
+             "communities": "'last_year', 'all', 'none'",
+             "factors": "a list of values, or { low = ..., high = ... } with two numbers or two switches",
+             "scenarios": "a list of scenario names or files", "indicators": "a list of indicator names",
+             "factorial": "a table with factors (names) and corners (name = [0 or 1, ...])"}
+    if loc[0] in fixed:
+        return fixed[loc[0]]
+    field_info = _Spec.model_fields.get(loc[0])
+    if field_info is None:
+        return err["msg"].lower()
+    kind = {int: "an integer", str: "a string"}.get(field_info.annotation, "a number")
+    bounds = {k: getattr(m, k) for m in field_info.metadata for k in ("ge", "gt", "le") if hasattr(m, k)}
+    low = f"[{bounds['ge']}" if "ge" in bounds else f"({bounds['gt']}" if "gt" in bounds else None
+    high = f"{bounds['le']}]" if "le" in bounds else None
+    if low and high:
+        return f"{kind} in {low}, {high}"
+    if low:
+        return f"{kind} {'>=' if low[0] == '[' else '>'} {low[1:]}"
+    return kind

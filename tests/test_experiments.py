@@ -155,7 +155,8 @@ samples = 8
     sobol = design_points(load_experiment(write(tmp_path, base.format(design="sobol"), "s.toml")))
     morris = design_points(load_experiment(write(tmp_path, base.format(design="morris"), "m.toml")))
     lhs = design_points(load_experiment(write(tmp_path, base.format(design="lhs"), "l.toml")))
-    fact = design_points(load_experiment(write(tmp_path, base.format(design="factorial"), "f.toml")))
+    fact = design_points(load_experiment(write(tmp_path, base.format(design="factorial").replace("samples = 8\n", ""),
+                                               "f.toml")))
     assert len(sobol) == 8 * (2 * d + 2)
     assert len(morris) == 8 * (d + 1)
     assert len(lhs) == 8 and len(fact) == 2**d
@@ -193,6 +194,46 @@ BAD = {
     "bad scenario": ('name = "x"\ndesign = "scenarios"\nscenarios = ["no_such"]\n', "no_such: no such scenario file"),
     "zero replicates": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\nreplicates = 0\n',
                         "replicates: found 0"),
+    "inverted range": ('name = "x"\ndesign = "lhs"\n[factors]\n"purchase.budget_yuan" = {low = 6e7, high = 1e7}\n',
+                       "factors.purchase.budget_yuan: found low = 60000000.0, high = 10000000.0, allowed: low < high"),
+    "equal range": ('name = "x"\ndesign = "factorial"\n[factors]\n"purchase.budget_yuan" = {low = 1e7, high = 1e7}\n',
+                    "allowed: low < high"),
+    "infinite range": ('name = "x"\ndesign = "lhs"\n[factors]\n"purchase.budget_yuan" = {low = 0.0, high = inf}\n',
+                       "factors.purchase.budget_yuan: found inf, allowed: finite numbers"),
+    "nan in a grid": ('name = "x"\ndesign = "grid"\n[factors]\n"purchase.budget_yuan" = [nan]\n',
+                      "factors.purchase.budget_yuan: found nan, allowed: finite numbers"),
+    "range outside the declaration": ('name = "x"\ndesign = "lhs"\n[factors]\n"admin.committee_tasks" = {low = 5, high = 90}\n',
+                                      "factors.admin.committee_tasks: found 5, allowed: an integer in [10, 400]"),
+    "one whole number": ('name = "x"\ndesign = "lhs"\n[factors]\n"admin.committee_tasks" = {low = 70.2, high = 70.8}\n',
+                         "holds fewer than two whole numbers"),
+    "a value twice": ('name = "x"\ndesign = "grid"\n[factors]\n"admin.committee_tasks" = [72, 72]\n',
+                      "factors.admin.committee_tasks: 72 listed more than once"),
+    "a switch in a range": ('name = "x"\ndesign = "lhs"\n[factors]\n"consultation.enabled" = {low = false, high = true}\n',
+                            "a switch cannot be sampled in a range"),
+    "sobol not a power of two": ('name = "x"\ndesign = "sobol"\nsamples = 12\n[factors]\n"purchase.budget_yuan" = {low = 0.0, high = 6e7}\n',
+                                 "samples: found 12, allowed: a power of two for design 'sobol'"),
+    "one morris trajectory": ('name = "x"\ndesign = "morris"\nsamples = 1\n[factors]\n"purchase.budget_yuan" = {low = 0.0, high = 6e7}\n',
+                              "samples: found 1, allowed: at least 2 trajectories"),
+    "samples a grid ignores": ('name = "x"\ndesign = "grid"\nsamples = 8\n[factors]\n"admin.committee_tasks" = [72]\n',
+                               "samples: not used by design 'grid'"),
+    "base a scenario list ignores": ('name = "x"\ndesign = "scenarios"\nbase = "pre_reform"\nscenarios = ["pre_reform"]\n',
+                                     "base: not used by design 'scenarios'"),
+    "a scenario twice": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform", "pre_reform"]\n',
+                         "scenarios: pre_reform listed more than once"),
+    "unknown indicator": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\nindicators = ["need_coverag"]\n',
+                          "indicators: 'need_coverag' is not an indicator (did you mean 'need_coverage'?)"),
+    "missing factory module": ('name = "x"\ndesign = "grid"\nmodel = "no_such_module:make"\n[factors]\ntax = [0.1]\n',
+                               "model: cannot import 'no_such_module': ModuleNotFoundError"),
+    "factory not there": ('name = "x"\ndesign = "grid"\nmodel = "toy_model:nothing"\n[factors]\ntax = [0.1]\n',
+                          "model: 'toy_model' has no callable 'nothing'"),
+    "scale for another model": ('name = "x"\ndesign = "grid"\nmodel = "toy_model:make"\nscale = 0.1\n[factors]\ntax = [0.1]\n',
+                                "scale: not used with model = 'toy_model:make'"),
+    "a name that is a path": ('name = "../x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\n',
+                              "name: found '../x', allowed: letters, digits"),
+    "too many runs": ('name = "x"\ndesign = "lhs"\nsamples = 100000\nreplicates = 100\n[factors]\n"purchase.budget_yuan" = {low = 0.0, high = 6e7}\n',
+                      "found 10,000,000 runs (design points × replicates), allowed: at most 1,000,000"),
+    "months beyond the maximum": ('name = "x"\ndesign = "scenarios"\nscenarios = ["pre_reform"]\nmonths = 1201\n',
+                                  "months: found 1201"),
 }
 
 
