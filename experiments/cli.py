@@ -6,19 +6,39 @@ runs what is missing of an experiment; ``sanshe experiment report DIR
 [--port P]`` serves the live dashboard (:mod:`experiments.app`); every other subcommand is the model's
 (:mod:`model.cli`). A user's mistake is one line on standard error and exit
 code 2; results already written are never removed.
+
+Ctrl-C (SIGINT) and SIGTERM stop a command cleanly: every process it started
+is stopped, no temporary file is left, one line says what was saved, and the
+exit code is 130 or 143 (128 + the signal's number). ``sanshe app`` stops
+its server and exits with 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
-from experiments.engine import run_experiment
+from experiments.engine import (
+    MAX_WORKERS,
+    SweepAborted,
+    SweepInterrupted,
+    check_dask,
+    check_out,
+    check_workers,
+    run_experiment,
+)
 from experiments.spec import ExperimentError, load_experiment
 from model import cli as model_cli
 from model.scenario import ScenarioError
+
+STOP_GRACE_S = 5  # sanshe app: seconds between SIGTERM and SIGKILL to the server's processes
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,9 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     run = exp_sub.add_parser("run", help="run what is missing of an experiment and compact its results")
     run.add_argument("file", help="an experiment file (TOML)")
     run.add_argument("--out", default=None, help="output directory (default results/NAME)")
-    run.add_argument("--workers", type=int, default=None, help="local processes (default: all cores)")
+    run.add_argument("--workers", type=int, default=None,
+                     help=f"local processes, 1 to {MAX_WORKERS} (default: all cores)")
     run.add_argument("--dask", default=None, metavar="ADDRESS",
-                     help="a Dask scheduler address, or local:N for a local cluster of N workers")
+                     help="a Dask scheduler address (tcp://host:8786 or host:8786), or local:N "
+                          "for a local cluster of N workers")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     report = exp_sub.add_parser("report", help="analyse an experiment's saved results into one HTML report")
     report.add_argument("dir", help="the experiment's output directory")
@@ -49,29 +71,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    try:
-        args = build_parser().parse_args(argv)
-        if args.command == "app":
-            return _app(args)
-        if args.command == "experiment" and args.experiment_command == "report":
-            return _experiment_report(args)
-        if args.command == "experiment":
-            return _experiment_run(args)
-        return model_cli.dispatch(args)
-    except (ScenarioError, model_cli.UsageError, ExperimentError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    started, args = time.time_ns(), None
+    with model_cli.stop_signals() as stop:
+        try:
+            args = build_parser().parse_args(argv)
+            if args.command == "app":
+                return _app(args)
+            if args.command == "experiment" and args.experiment_command == "report":
+                return _experiment_report(args)
+            if args.command == "experiment":
+                return _experiment_run(args)
+            return model_cli.dispatch(args)
+        except (ScenarioError, model_cli.UsageError, ExperimentError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except SweepAborted as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt as e:
+            print(_interrupted(args, e, started), file=sys.stderr)
+            return 128 + stop.signum
+        except BrokenPipeError:  # `sanshe params | head`: the reader has gone
+            return model_cli.quiet_broken_pipe()
+
+
+def _interrupted(args: argparse.Namespace | None, e: KeyboardInterrupt, started: int) -> str:
+    """The one line an interrupted command prints: what it saved."""
+    if isinstance(e, SweepInterrupted):
+        return (f"interrupted: {e.done} of {e.total} runs saved in {e.out}; "
+                "run the same command again to resume")
+    if getattr(args, "command", None) != "experiment":
+        return model_cli.interrupted_line(args, started)
+    if args.experiment_command == "run":
+        return "interrupted before any run started; nothing saved"
+    folder = Path(args.dir)
+    html = Path(args.out) if args.out else folder / ("report_zh.html" if args.lang == "zh" else "report.html")
+    figures = folder / ("figures_zh" if args.lang == "zh" else "figures")
+    drawn = sum(1 for f in figures.glob("*") if model_cli.written_since(f, started)) if figures.is_dir() else 0
+    return (f"interrupted; {html} {'written' if model_cli.written_since(html, started) else 'not written'}"
+            + (f"; {drawn} figure files written to {figures}" if drawn else ""))
 
 
 def _experiment_run(args: argparse.Namespace) -> int:
-    if args.workers is not None and args.workers < 1:
-        raise model_cli.UsageError(f"--workers: found {args.workers}, allowed: an integer >= 1")
-    if args.dask is not None and args.dask.startswith("local:"):
-        n = args.dask.split(":", 1)[1]
-        if not n.isdigit() or int(n) < 1:
-            raise model_cli.UsageError(f"--dask: found {args.dask!r}, allowed: local:N with N >= 1, or an address")
+    # The options first, before any work (each mistake is one line naming it).
+    check_workers(args.workers)
+    check_dask(args.dask)
+    if args.out is not None:
+        check_out(args.out)
     spec = load_experiment(args.file)
-    out = Path(args.out) if args.out else Path("results") / spec.name
+    out = Path(args.out) if args.out is not None else Path("results") / spec.name
     result = run_experiment(spec, out, workers=args.workers, dask=args.dask,
                             progress=not args.no_progress)
     print(f"{spec.name}: {result.runs_done} of {result.runs_total} runs done "
@@ -81,23 +129,68 @@ def _experiment_run(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _app(args: argparse.Namespace) -> int:
-    """Serve :mod:`experiments.app` with solara's server until interrupted."""
-    import subprocess
+# Runs solara's command line in the server process after asking Linux to end
+# this process when sanshe's goes (so a server never outlives a killed sanshe).
+_SERVER = """
+import os, signal, sys
+try:
+    import ctypes
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):  # sanshe is already gone
+    sys.exit(0)
+sys.argv = ["solara", *sys.argv[2:]]
+from solara.__main__ import main
+main()
+"""
 
+
+def _app(args: argparse.Namespace) -> int:
+    """Serve :mod:`experiments.app` with solara's server until interrupted.
+
+    The server runs in its own session (process group), so Ctrl-C or SIGTERM
+    reach sanshe only, which then stops the whole group: SIGTERM, then
+    SIGKILL after ``STOP_GRACE_S`` seconds; the port is free afterwards."""
     if not 1 <= args.port <= 65535:
         raise model_cli.UsageError(f"--port: found {args.port}, allowed: an integer in [1, 65535]")
-    print(f"sanshe dashboard: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)", flush=True)
-    command = [sys.executable, "-m", "solara", "run", "experiments.app", "--host", "127.0.0.1",
-               "--port", str(args.port), "--production", "--no-open", "--no-check-version",
-               "--log-level", "warning"]
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except OSError as e:
+            raise model_cli.UsageError(f"--port: {args.port} cannot be used on 127.0.0.1 "
+                                       f"({e.strerror or e}); allowed: a free port") from None
+    command = [sys.executable, "-c", _SERVER, str(os.getpid()), "run", "experiments.app",
+               "--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open",
+               "--no-check-version", "--log-level", "warning"]
     # The front-end files come from the solara-assets package through solara's
     # asset route (its default), so the page needs no internet; no telemetry.
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    server = subprocess.Popen(command, env=env, start_new_session=True)
+    print(f"sanshe dashboard: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)", flush=True)
     try:
-        return subprocess.run(command, check=False, env=env).returncode
+        return server.wait()
     except KeyboardInterrupt:
+        _stop_group(server)
+        print("sanshe dashboard stopped", file=sys.stderr)
         return 0
+    finally:
+        if server.poll() is None:  # any other way out
+            _stop_group(server)
+
+
+def _stop_group(process: subprocess.Popen, grace: float = STOP_GRACE_S) -> None:
+    """Stop ``process`` and every process of its group: SIGTERM, then SIGKILL."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        pass
+    with contextlib.suppress(ProcessLookupError):  # the group's last processes, if any
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def _experiment_report(args: argparse.Namespace) -> int:

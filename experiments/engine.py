@@ -13,6 +13,13 @@ backend and the number of workers.
   spec or model gets new ids instead of stale results.
 - Failures: a run that raises is written to ``DIR/failures/<id>.json``
   (parameters, seed, error) and the sweep goes on; a rerun tries it again.
+- Stopping: one sweep at a time writes into ``DIR`` (a lock on
+  ``DIR/.sanshe-lock``). A KeyboardInterrupt stops every worker process (a
+  local pool's or a local Dask cluster's), removes the temporary files and
+  raises :class:`SweepInterrupted` with the number of runs saved; workers
+  ignore Ctrl-C (it is the main process's to handle) and end themselves
+  within a second if the main process is killed; the temporary files such a
+  kill leaves are removed when the next sweep into ``DIR`` starts.
 - At the end the run files are compacted into ``DIR/runs.parquet`` (tidy,
   one row per run and month), ``DIR/points.parquet`` (one row per point and
   replicate, final month), ``DIR/communities.parquet`` (the community panel:
@@ -29,6 +36,8 @@ From Python::
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import importlib
 import inspect
@@ -36,11 +45,15 @@ import json
 import math
 import os
 import platform
+import re
+import signal
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -53,10 +66,42 @@ import pyarrow.parquet as pq
 
 from experiments.designs import DesignPoint, design_points
 from experiments.spec import ExperimentError, ExperimentSpec
-from model.output import atomic_write, code_version, package_versions
+from model.output import atomic_write, code_version, folder_problem, package_versions
+from model.parameters import PARAMETERS, first_effect_month
 from model.scenario import Scenario, ScenarioError, load_scenario
 
 ENGINE_PACKAGES = ("dask", "distributed", "salib", "tqdm")
+MAX_WORKERS = 256  # local processes (--workers) or local Dask workers (--dask local:N)
+DASK_SCHEMES = ("tcp", "tls", "ucx", "ws", "wss", "inproc")  # what distributed can connect to
+DASK_CONNECT_S = 5  # a remote scheduler must answer within this many seconds
+LOCK_FILE = ".sanshe-lock"  # in the output folder: one sweep at a time writes there
+COMPACTED = ("runs.parquet", "points.parquet", "communities.parquet", "manifest.json")
+
+
+class OptionError(ExperimentError):
+    """A bad value of one of :func:`run_experiment`'s options (``workers``,
+    ``dask``, ``out``); ``option`` names it as the command line does
+    (``--workers``), ``message`` says what is allowed."""
+
+    def __init__(self, option: str, message: str) -> None:
+        super().__init__(f"{option}: {message}")
+        self.option, self.message = option, message
+
+
+class SweepAborted(Exception):
+    """A sweep stopped by something outside the user's command and our code (a
+    worker process killed by the system); the message is one line saying what
+    is saved. Rerunning resumes."""
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """A sweep stopped by Ctrl-C (or a signal the caller turned into a
+    KeyboardInterrupt): its processes are stopped, no temporary file is left,
+    and ``done`` of ``total`` runs are saved in ``out``; rerunning resumes."""
+
+    def __init__(self, done: int, total: int, out: Path) -> None:
+        super().__init__(f"interrupted: {done} of {total} runs saved in {out}")
+        self.done, self.total, self.out = done, total, out
 
 
 @dataclass(frozen=True)
@@ -101,14 +146,20 @@ def model_version(model: str | None) -> str:
 
 
 def plan_runs(spec: ExperimentSpec) -> list[Run]:
-    """Every run of the experiment, in (point, replicate) order."""
+    """Every run of the experiment, in (point, replicate) order.
+
+    Raises:
+        ExperimentError: a scenario that does not load, a dated change or a
+            factor that would act at no month of the experiment (one line).
+    """
     points = design_points(spec)
     seeds = replicate_seeds(spec.base_seed, spec.replicates)
     version = model_version(spec.model)
     indicators = tuple(spec.indicators) if spec.indicators else None
+    scenarios = {name: _base_scenario(spec, name) for name in dict.fromkeys(p.scenario for p in points)}
     runs = []
     for point in points:
-        params, changes = _resolve_point(spec, point)
+        params, changes = _resolve_point(spec, point, scenarios[point.scenario])
         for rep, seed in enumerate(seeds):
             # The point's number and names are part of the identity, so two points that
             # happen to resolve to the same parameters still get a result each.
@@ -122,16 +173,41 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
     return runs
 
 
-def _resolve_point(spec: ExperimentSpec, point: DesignPoint) -> tuple[dict[str, Any], tuple]:
+def _base_scenario(spec: ExperimentSpec, name: str | None) -> Scenario | None:
+    """The scenario a design point starts from, loaded once per experiment and
+    checked against the experiment's months; the factors' placements are
+    checked here too, since they depend on the scenario and not on the values."""
     if spec.model is not None:
-        return dict(point.factors), ()
+        return None
     try:
-        scenario = load_scenario(point.scenario) if point.scenario else Scenario(name="defaults")
+        scenario = load_scenario(name) if name else Scenario(name="defaults")
     except ScenarioError as e:
         raise ExperimentError(f"{spec.source}: {e}") from None
-    # A factor on a lever that the base scenario changes at a month (the reform at
-    # month 25 of yuzhong_2016, say) goes into that change; otherwise it holds from month 1.
-    scenario = scenario.with_levers(point.factors)
+    for path in spec.factors:
+        if path not in PARAMETERS:
+            continue  # designs.py names an unknown parameter path
+        months = scenario.months_set(path)
+        acts = min(first_effect_month(path, m) for m in months)
+        if acts > spec.months:
+            where = (f"where {scenario.name} changes it (month {', '.join(map(str, months))})"
+                     if months != [1] else "from month 1")
+            raise ExperimentError(f"{spec.source}: factors.{path}: a value set {where} first acts at month "
+                                  f"{acts}, after the experiment's last month ({spec.months}); allowed: "
+                                  f"months >= {acts}, or a base scenario in which it acts earlier")
+    try:
+        scenario.check_horizon(spec.months)
+    except ScenarioError as e:
+        raise ExperimentError(f"{spec.source}: {e}") from None
+    return scenario
+
+
+def _resolve_point(spec: ExperimentSpec, point: DesignPoint, scenario: Scenario | None) -> tuple[dict[str, Any], tuple]:
+    if scenario is None:  # another model: its parameters are the factors
+        return dict(point.factors), ()
+    # The one rule for dated levers: a factor on a lever that the base scenario changes at
+    # a month (the reform at month 25 of yuzhong_2016, say) goes into that change;
+    # otherwise it holds from month 1.
+    scenario = scenario.with_levers(point.factors, origin=f"factor of {spec.source}")
     params = {**scenario.params, "population.population_scale": spec.scale}
     changes = tuple((c.month, c.path, c.value) for c in scenario.changes)
     return params, changes
@@ -173,33 +249,60 @@ def _run_sanshe(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def _run_factory(run: Run) -> pd.DataFrame:
-    """Another Mesa model: ``factory(params, seed)`` builds it; each step it
-    reports ``model.indicators()`` (a dict), or its DataCollector's model
-    variables are read at the end."""
+    """Another Mesa model: ``factory(params, seed)`` builds it and the engine
+    calls ``step()`` once a month, for months 1..M.
+
+    A model with ``indicators()`` (a dict) reports months 1..M, read after
+    each step. Otherwise its DataCollector's model variables are read at the
+    end, numbered by when they were collected: rows collected while the model
+    was built (the initial state that Mesa's examples collect in ``__init__``)
+    are month 0, rows collected during the m-th ``step()`` are month m; when
+    one of these adds several rows the last is kept, and a step that collects
+    nothing has no row.
+    """
     module, name = run.model.split(":", 1)
     factory = getattr(importlib.import_module(module), name)
     model = factory(dict(run.params), run.seed)
-    rows = []
-    for month in range(1, run.months + 1):
-        model.step()
-        if hasattr(model, "indicators"):
+    if hasattr(model, "indicators"):
+        rows = []
+        for month in range(1, run.months + 1):
+            model.step()
             rows.append({"month": month, **model.indicators()})
-    if rows:
         return pd.DataFrame(rows)
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    frame.insert(0, "month", np.arange(1, len(frame) + 1))
+    collector = getattr(model, "datacollector", None)
+    if collector is None:
+        raise TypeError(f"{run.model} returned a model with neither indicators() nor a datacollector")
+    counts = [_collected(collector)]  # rows after construction, then after each step
+    for _ in range(run.months):
+        model.step()
+        counts.append(_collected(collector))
+    frame = collector.get_model_vars_dataframe().reset_index(drop=True)
+    kept = [(month, counts[month] - 1) for month in range(run.months + 1)
+            if counts[month] > (counts[month - 1] if month else 0)]
+    frame = frame.iloc[[row for _, row in kept]].reset_index(drop=True)
+    frame.insert(0, "month", np.array([month for month, _ in kept], dtype=np.int64))
     return frame
 
 
-def execute_batch(runs: list[Run], run_dir: str | None = None
+def _collected(collector) -> int:
+    """How many rows of model variables a Mesa DataCollector holds."""
+    return max((len(v) for v in getattr(collector, "model_vars", {}).values()), default=0)
+
+
+def execute_batch(runs: list[Run], run_dir: str | None = None, main_pid: int | None = None
                   ) -> list[tuple[str, float, tuple | None, dict | None]]:
     """Run a batch in one worker; a run that raises becomes a failure record.
 
     With ``run_dir`` (a folder the worker can reach) the worker writes each
     result file itself and sends back only its id; otherwise the tidy frames
     (district, community panel or None) go back to the caller. Returns
-    ``(run_id, model seconds, frames, failure)``.
+    ``(run_id, model seconds, frames, failure)``. With ``main_pid`` (the
+    sweep's process, on the same machine) a worker process exits as soon as
+    that process is gone (see :func:`_watch`). Ctrl-C is not caught here: it
+    stops the batch like any interruption.
     """
+    if main_pid is not None and main_pid != os.getpid():
+        _watch(main_pid)
     out = []
     for run in runs:
         t0 = time.perf_counter()
@@ -224,8 +327,8 @@ def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame, panel: pd.DataFram
     district file, written last, is what marks the run as done.
     """
     if panel is not None:
-        atomic_write(run_dir / f"{run_id}.communities.parquet", lambda p: panel.to_parquet(p, index=False))
-    atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False))
+        atomic_write(run_dir / f"{run_id}.communities.parquet", lambda p: panel.to_parquet(p, index=False, write_page_checksum=True))
+    atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False, write_page_checksum=True))
 
 
 def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
@@ -239,6 +342,8 @@ def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
 
 
 def _local(batches: list[list[Run]], workers: int, run_dir: str) -> Iterator[list]:
+    """Batches on local processes. Closing the generator before it is
+    exhausted (an interruption) terminates the worker processes."""
     if workers <= 1:
         for batch in batches:
             yield execute_batch(batch, run_dir)
@@ -247,34 +352,267 @@ def _local(batches: list[list[Run]], workers: int, run_dir: str) -> Iterator[lis
     # starts in milliseconds, and the same processes serve every batch.
     context = get_context("forkserver")
     context.set_forkserver_preload(["experiments.engine", "model.model"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                               initializer=_worker_init, initargs=(os.getpid(),))
+    finished = False
+    try:
         futures = [pool.submit(execute_batch, b, run_dir) for b in batches]
         for f in as_completed(futures):
             yield f.result()
+        finished = True
+    finally:
+        if finished:
+            pool.shutdown(wait=True)
+        else:
+            _stop_pool(pool)
 
 
-def _dask(batches: list[list[Run]], address: str, run_dir: str) -> Iterator[list]:
-    """Batches on a Dask cluster. Workers of a local cluster write their files;
-    a remote cluster's workers send results back (no shared disk assumed)."""
+def _worker_init(main_pid: int) -> None:
+    """In each local worker process: Ctrl-C (which a terminal sends to every
+    process of the command) is for the main process only, which then stops
+    the workers; and a watchdog ends the worker if the main process dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch(main_pid)
+
+
+_watching: int | None = None
+
+
+def _watch(main_pid: int, every: float = 0.25) -> None:
+    """Start (once per process) a thread that ends this worker within about a
+    second once the sweep's main process is gone (killed with SIGKILL, say),
+    so no orphan keeps computing. Its unfinished temporary file is swept up
+    by the next run of the experiment."""
+    global _watching
+    if _watching == main_pid:
+        return
+    _watching = main_pid
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent or not _alive(main_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="sanshe-watchdog", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed process its parent has not yet reaped is a zombie: gone too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _stop_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
+    """Stop a process pool now: terminate its workers (SIGTERM, then SIGKILL
+    after ``grace`` seconds), cancel what has not started, and wait until
+    every worker has exited, so none is still writing a file."""
+    processes = getattr(pool, "_processes", None)  # private, but the only handle on the workers
+    processes = list(processes.values()) if isinstance(processes, dict) else []
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + grace
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+            if p.is_alive():
+                p.kill()
+                p.join(grace)
+
+
+def _dask(batches: list[list[Run]], address: str, run_dir: str, client=None) -> Iterator[list]:
+    """Batches on a Dask cluster: ``local:N`` starts (and at the end or on an
+    interruption stops) a local cluster whose workers write their files;
+    otherwise ``client`` is connected to a remote scheduler (see
+    :func:`connect_dask`) and its workers send results back (no shared disk
+    assumed). Closing the generator early cancels what has not finished."""
     from distributed import Client, LocalCluster, as_completed as dask_completed
 
-    local = address.startswith("local:")
-    if local:
-        n = int(address.split(":", 1)[1])
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-        client = Client(cluster)
-    else:
-        cluster, client = None, Client(address)
+    cluster, futures, finished = None, [], False
     try:
-        futures = [client.submit(execute_batch, b, run_dir if local else None, pure=False)
-                   for b in batches]
+        if address.startswith("local:"):
+            import logging
+
+            n = int(address.split(":", 1)[1])
+            # Each worker process runs dask_setup below; its warnings about the
+            # tasks an interruption cancels are not news.
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   preload=["experiments.engine"])
+            client = Client(cluster)
+            futures = [client.submit(execute_batch, b, run_dir, os.getpid(), pure=False) for b in batches]
+        else:
+            futures = [client.submit(execute_batch, b, None, pure=False) for b in batches]
         for f in dask_completed(futures):
             yield f.result()
+        finished = True
     finally:
-        client.close()
+        if not finished and futures:
+            with contextlib.suppress(Exception):
+                client.cancel(futures)
         if cluster is not None:
-            cluster.close()
+            with contextlib.nullcontext() if finished else _quiet_dask():
+                with contextlib.suppress(Exception):
+                    client.close()
+                cluster.close()
+
+
+def dask_setup(worker) -> None:
+    """Dask's preload hook, run in each worker process of a local cluster
+    (``local:N``) as it starts: Ctrl-C, which a terminal sends to every
+    process of the command, is for the main process only, which then closes
+    the cluster; and the worker ends itself if the main process dies."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch(os.getppid())
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Meanwhile, distributed's reports of the workers and tasks an
+    interruption stops (not news) are not printed."""
+    import logging
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
+
+
+# --- options ------------------------------------------------------------------
+_ADDRESS = re.compile(r"(?:(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://)?"
+                      r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})")
+
+
+def check_workers(workers: int | None) -> int | None:
+    """``workers``: None (all cores) or an integer in [1, MAX_WORKERS]."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise OptionError("--workers", f"found {workers!r}, allowed: an integer in [1, {MAX_WORKERS}]")
+    return workers
+
+
+def check_dask(address: str | None) -> str | None:
+    """``dask``: ``local:N`` (N in [1, MAX_WORKERS]), ``scheme://host:port``
+    with a scheme distributed supports, or ``host:port`` (tcp)."""
+    if address is None:
+        return None
+    allowed = (f"allowed: local:N with N in [1, {MAX_WORKERS}], or a scheduler address "
+               f"scheme://host:port or host:port (schemes: {', '.join(DASK_SCHEMES)})")
+    if address.startswith("local:"):
+        n = address.split(":", 1)[1]
+        if not (n.isascii() and n.isdigit()) or not 1 <= int(n) <= MAX_WORKERS:
+            raise OptionError("--dask", f"found {address!r}, {allowed}")
+        return address
+    if address.startswith("inproc://") and len(address) > len("inproc://") and not any(c.isspace() for c in address):
+        return address
+    m = _ADDRESS.fullmatch(address)
+    if not m or (m["scheme"] and m["scheme"] not in DASK_SCHEMES) or not 1 <= int(m["port"]) <= 65535:
+        raise OptionError("--dask", f"found {address!r}, {allowed}")
+    return address
+
+
+def connect_dask(address: str, timeout: float = DASK_CONNECT_S):
+    """A ``distributed.Client`` connected to the scheduler at ``address``;
+    a scheduler that does not answer within ``timeout`` seconds, or anything
+    else that prevents talking to it, is an :class:`OptionError`."""
+    from distributed import Client
+
+    class Connecting(Client):
+        def __init__(self, *args, **kwargs) -> None:
+            try:
+                super().__init__(*args, **kwargs)
+            except BaseException:
+                # Half-built: make its finaliser a no-op (it would wait 10 s and
+                # print a traceback) and stop its event loop's thread.
+                self.status = "closed"
+                with contextlib.suppress(Exception):
+                    self._loop_runner.stop()
+                raise
+
+    try:
+        return Connecting(address, timeout=timeout)
+    except KeyboardInterrupt:
+        raise
+    except (OSError, TimeoutError) as e:
+        if "timed out" in str(e).lower() or isinstance(e, TimeoutError):
+            raise OptionError("--dask", f"no scheduler answered at {_full(address)} within "
+                              f"{timeout:g} s") from None
+        raise OptionError("--dask", f"cannot connect to {_full(address)}: {e.strerror or e}") from None
+    except Exception as e:  # noqa: BLE001 -- a scheme without support, a server that is no scheduler ...
+        raise OptionError("--dask", f"cannot talk to a Dask scheduler at {_full(address)}: "
+                          f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}") from None
+
+
+def _full(address: str) -> str:
+    return address if "://" in address else f"tcp://{address}"
+
+
+def check_out(out: str | Path) -> Path:
+    """``out``: an existing folder this process can write into, or one it can
+    create; so are its ``runs`` and ``failures`` folders where they exist. An
+    empty string is refused (``Path("")`` would be the current folder)."""
+    if isinstance(out, str) and not out.strip():
+        raise OptionError("--out", f"found {out!r}, allowed: a folder to write the results to")
+    out = Path(out)
+    for folder in (out, out / "runs", out / "failures"):
+        problem = folder_problem(folder) if folder == out or folder.exists() else None
+        if problem:
+            raise OptionError("--out", problem)
+    return out
+
+
+@contextlib.contextmanager
+def _locked(out: Path) -> Iterator[None]:
+    """Create ``out`` and hold an exclusive lock on it (``out/.sanshe-lock``,
+    released when the sweep ends or its process dies): only one sweep at a
+    time writes into a folder, so the temporary files found there are
+    leftovers and can be removed."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as e:
+        raise OptionError("--out", f"cannot write to {out}: {e.strerror or e}") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            raise OptionError("--out", f"{out} is in use by another sweep{f' (process {holder})' if holder.isdigit() else ''}; "
+                              "allowed: a folder no other sanshe experiment run is writing to "
+                              "(wait for it to finish, or choose another --out)") from None
+        except OSError as e:
+            raise OptionError("--out", f"cannot lock {out / LOCK_FILE}: {e.strerror or e}") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _remove_temporary(out: Path) -> None:
+    """Remove the temporary files a sweep writes (``runs/.*.tmp``,
+    ``failures/.*.tmp`` and those of the compacted files), left by a sweep
+    that was killed. Only under the folder's lock."""
+    leftovers = [*(out / "runs").glob(".*.tmp"), *(out / "failures").glob(".*.tmp"),
+                 *(p for name in COMPACTED for p in out.glob(f".{name}.*.tmp"))]
+    for p in leftovers:
+        with contextlib.suppress(FileNotFoundError):
+            p.unlink()
 
 
 # --- files --------------------------------------------------------------------
@@ -301,39 +639,87 @@ class SweepResult:
 
 def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
                    dask: str | None = None, progress: bool = True) -> SweepResult:
-    """Run what is missing of ``spec`` into ``out`` and compact the results."""
+    """Run what is missing of ``spec`` into ``out`` and compact the results.
+
+    The options are checked before any work (:class:`OptionError`, one line):
+    ``workers`` in [1, MAX_WORKERS] (default: all cores), ``dask`` as in
+    :func:`check_dask` (a remote scheduler must answer within
+    ``DASK_CONNECT_S`` seconds), ``out`` a folder that can be written. The
+    sweep holds a lock on ``out`` (a second sweep into it is an OptionError)
+    and first removes the temporary files a killed sweep left there.
+
+    Raises:
+        SweepInterrupted: on KeyboardInterrupt, after stopping every worker
+            process and removing the temporary files; the runs saved so far
+            are kept and a rerun resumes from them.
+    """
     t0 = time.perf_counter()
+    workers = check_workers(workers)
+    dask = check_dask(dask)
+    out = check_out(out)
     runs = plan_runs(spec)
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, MAX_WORKERS)
+    client = connect_dask(dask) if dask is not None and not dask.startswith("local:") else None
+    try:
+        with _locked(out):
+            try:
+                return _sweep(spec, runs, out, workers, dask, client, progress, t0)
+            except KeyboardInterrupt:
+                _remove_temporary(out)
+                raise SweepInterrupted(_saved(runs, out), len(runs), out) from None
+            except BrokenProcessPool:  # a worker killed from outside (out of memory, say)
+                _remove_temporary(out)
+                raise SweepAborted(f"a worker process died (killed from outside, out of memory?); "
+                                   f"{_saved(runs, out)} of {len(runs)} runs saved in {out}; run the "
+                                   "same command again to resume") from None
+    finally:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client.close()
+
+
+def _saved(runs: list[Run], out: Path) -> int:
+    return sum(1 for r in runs if (out / "runs" / f"{r.run_id}.parquet").exists())
+
+
+def _sweep(spec: ExperimentSpec, runs: list[Run], out: Path, workers: int, dask: str | None,
+           client, progress: bool, t0: float) -> SweepResult:
     run_dir, fail_dir = out / "runs", out / "failures"
-    run_dir.mkdir(parents=True, exist_ok=True)
-    fail_dir.mkdir(parents=True, exist_ok=True)
+    _remove_temporary(out)  # left by a killed sweep: no other sweep writes here (we hold the lock)
+    try:
+        run_dir.mkdir(exist_ok=True)
+        fail_dir.mkdir(exist_ok=True)
+    except OSError as e:
+        raise OptionError("--out", f"cannot write to {out}: {e.strerror or e}") from None
     by_id = {r.run_id: r for r in runs}
     done = {r.run_id for r in runs if (run_dir / f"{r.run_id}.parquet").exists()}
     pending = [r for r in runs if r.run_id not in done]
     for r in pending:  # a rerun tries failed runs again
         (fail_dir / f"{r.run_id}.json").unlink(missing_ok=True)
     batches = _batches(pending, 1 if dask is None and workers <= 1 else workers)
-    results: Iterable[list] = (_dask(batches, dask, str(run_dir)) if dask
+    results: Iterator[list] = (_dask(batches, dask, str(run_dir), client) if dask
                                else _local(batches, workers, str(run_dir)))
 
     bar = _progress(len(runs), len(done), progress)
     failed, model_seconds = [], 0.0
-    for batch_result in results:
-        for run_id, seconds, tidy, failure in batch_result:
-            run = by_id[run_id]
-            model_seconds += seconds
-            if failure is None:
-                if tidy is not None:  # sent back by a remote worker
-                    store_run(run_dir, run_id, *tidy)
-            else:
-                failed.append(run_id)
-                record = {"run_id": run_id, "point": run.point, "replicate": run.replicate,
-                          "seed": run.seed, "scenario": run.scenario, "factors": run.factors, **failure}
-                atomic_write(fail_dir / f"{run_id}.json",
-                              lambda p, r=record: Path(p).write_text(json.dumps(r, indent=2, default=str)))
-            bar.update(failures=len(failed))
-    bar.close()
+    try:
+        for batch_result in results:
+            for run_id, seconds, tidy, failure in batch_result:
+                run = by_id[run_id]
+                model_seconds += seconds
+                if failure is None:
+                    if tidy is not None:  # sent back by a remote worker
+                        store_run(run_dir, run_id, *tidy)
+                else:
+                    failed.append(run_id)
+                    record = {"run_id": run_id, "point": run.point, "replicate": run.replicate,
+                              "seed": run.seed, "scenario": run.scenario, "factors": run.factors, **failure}
+                    atomic_write(fail_dir / f"{run_id}.json",
+                                 lambda p, r=record: Path(p).write_text(json.dumps(r, indent=2, default=str)))
+                bar.update(failures=len(failed))
+    finally:
+        results.close()  # early (an interruption): stops the workers before anything else
+        bar.close()
     done_now = sum(1 for r in runs if (run_dir / f"{r.run_id}.parquet").exists())
     elapsed = time.perf_counter() - t0
     result = SweepResult(len(runs), done_now, len(pending) - len(failed), failed, elapsed, model_seconds, out)
@@ -341,10 +727,20 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
     return result
 
 
+def _read_run_file(path: Path) -> pa.Table:
+    """One run's saved result; a file damaged on disk (its page checksums fail,
+    or it is cut short) is one line naming it and how to redo that run."""
+    try:
+        return pq.read_table(path, page_checksum_verification=True)
+    except (pa.ArrowException, OSError) as e:
+        raise ExperimentError(f"{path}: cannot read ({' '.join(str(e).split())[:200]}); delete it and run "
+                              "the same command again to redo that run") from None
+
+
 def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResult) -> None:
     """Gather the run files of this experiment into runs.parquet, points.parquet and the manifest."""
     run_dir = out / "runs"
-    tables = [pq.read_table(run_dir / f"{r.run_id}.parquet") for r in runs
+    tables = [_read_run_file(run_dir / f"{r.run_id}.parquet") for r in runs
               if (run_dir / f"{r.run_id}.parquet").exists()]
     if not tables:  # nothing finished: no compacted file may describe older runs
         for name in ("runs.parquet", "points.parquet"):
@@ -353,9 +749,9 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         tidy = pa.concat_tables(tables, promote_options="default").to_pandas()
         tidy = tidy.sort_values(["point", "replicate", "month"], kind="stable").reset_index(drop=True)
         points = tidy.groupby(["point", "replicate"], sort=True).tail(1).reset_index(drop=True)
-        atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False))
-        atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False))
-    panels = [pq.read_table(run_dir / f"{r.run_id}.communities.parquet") for r in runs
+        atomic_write(out / "runs.parquet", lambda p: tidy.to_parquet(p, index=False, write_page_checksum=True))
+        atomic_write(out / "points.parquet", lambda p: points.to_parquet(p, index=False, write_page_checksum=True))
+    panels = [_read_run_file(run_dir / f"{r.run_id}.communities.parquet") for r in runs
               if (run_dir / f"{r.run_id}.communities.parquet").exists()
               and (run_dir / f"{r.run_id}.parquet").exists()]
     if not panels:
@@ -364,7 +760,7 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         panel = pa.concat_tables(panels, promote_options="default").to_pandas()
         panel = panel.sort_values(["point", "replicate", "month", "community"], kind="stable")
         atomic_write(out / "communities.parquet",
-                     lambda p: panel.reset_index(drop=True).to_parquet(p, index=False))
+                     lambda p: panel.reset_index(drop=True).to_parquet(p, index=False, write_page_checksum=True))
     failures = sorted(p.name for p in (out / "failures").glob("*.json"))
     manifest = {
         "experiment": spec.name, "description": spec.description, "source": spec.source,
@@ -409,3 +805,4 @@ class _progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None

@@ -13,12 +13,18 @@ standard error and exits with code 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from model import calibration, describe
-from model.output import print_summary, run_scenario, write_outputs
-from model.parameters import PARAMETERS
+from model.output import folder_problem, print_summary, run_scenario, write_outputs
+from model.parameters import MAX_MONTHS, PARAMETERS
 from model.scenario import ScenarioError, load_scenario
 
 
@@ -38,7 +44,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run = sub.add_parser("run", help="run one scenario and write its indicators")
     run.add_argument("scenario", help="a scenario file (TOML) or the name of a built-in scenario")
-    run.add_argument("--months", type=int, default=120, help="months to simulate (default 120)")
+    run.add_argument("--months", type=int, default=120,
+                     help=f"months to simulate, at most {MAX_MONTHS} (default 120)")
     run.add_argument("--scale", type=float, default=None,
                      help="population_scale: resident rows per person (default: the scenario's)")
     run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -71,17 +78,93 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command (``python -m model.cli``; ``sanshe`` itself is
+    :func:`experiments.cli.main`, which adds the experiment engine's commands)."""
+    started, args = time.time_ns(), None
+    with stop_signals() as stop:
+        try:
+            args = build_parser()[0].parse_args(argv)
+            return dispatch(args)
+        except (ScenarioError, UsageError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(interrupted_line(args, started), file=sys.stderr)
+            return 128 + stop.signum
+        except BrokenPipeError:  # `sanshe params | head`: the reader has gone
+            return quiet_broken_pipe()
+
+
+class Stop:
+    """The first stop signal a command received (SIGINT unless SIGTERM came first)."""
+
+    signum: int = signal.SIGINT
+
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[Stop]:
+    """Meanwhile SIGINT (Ctrl-C) and SIGTERM raise KeyboardInterrupt in the main
+    thread, once: a second signal while the command is stopping is ignored, so
+    the clean-up is not cut short. A signal the command was started with
+    ignored (``nohup``, a background job) stays ignored. The command then
+    prints one line (:func:`interrupted_line`) and exits with 128 + the signal."""
+    stop = Stop()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+    received: list[int] = []
+
+    def handler(signum, frame) -> None:
+        if not received:
+            received.append(signum)
+            stop.signum = signum
+            raise KeyboardInterrupt
+
+    previous = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            previous[sig] = signal.signal(sig, handler)
     try:
-        return dispatch(build_parser()[0].parse_args(argv))
-    except (ScenarioError, UsageError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def interrupted_line(args: argparse.Namespace | None, started: int) -> str:
+    """The one line an interrupted model command prints: what it wrote."""
+    if getattr(args, "command", None) != "run":
+        return "interrupted"
+    out, names = Path(args.out), ("district.parquet", "communities.parquet", "manifest.json")
+    written = [n for n in names if written_since(out / n, started)]
+    if not written:
+        return f"interrupted; nothing written to {out}"
+    return (f"interrupted; written to {out}: {', '.join(written)}; not written: "
+            f"{', '.join(n for n in names if n not in written)}")
+
+
+def written_since(path: Path, started: int) -> bool:
+    """Whether ``path`` was written after ``started`` (``time.time_ns()``)."""
+    try:
+        return path.stat().st_mtime_ns >= started
+    except OSError:
+        return False
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of standard output has gone (``| head``): stop quietly, as
+    ``cat`` does, with 128 + SIGPIPE, and keep Python from complaining at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
+
+
+MAX_CALIBRATION_SEEDS = 1000
+"""More seeds than this would take days; the calibration's bands need tens."""
 
 
 def _calibrate(args: argparse.Namespace) -> int:
     """Print the calibration table; exit code 1 when a target is outside its band."""
-    if args.seeds < 1:
-        raise UsageError(f"--seeds: found {args.seeds}, allowed: an integer >= 1")
+    check_range("--seeds", args.seeds, 1, MAX_CALIBRATION_SEEDS)
     try:
         scale = PARAMETERS["population.population_scale"].check(args.scale)
     except ValueError as e:
@@ -91,11 +174,32 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0 if all(r.inside for r in results) else 1
 
 
+MAX_SEED = 2**32 - 1
+"""Seeds are 32-bit, like the replicate seeds the experiment engine spawns."""
+
+
+def check_range(option: str, value: int, low: int, high: int) -> int:
+    """An integer option inside [low, high], or one line naming it."""
+    if not low <= value <= high:
+        raise UsageError(f"{option}: found {value}, allowed: an integer in [{low}, {high}]")
+    return value
+
+
+def output_dir(option: str, value: str) -> Path:
+    """A folder the command may write into: it exists as a folder, or it can be
+    created; checked before any work, so a long run never ends on a refusal."""
+    if not value.strip():
+        raise UsageError(f"{option}: found {value!r}, allowed: a folder to write into")
+    problem = folder_problem(Path(value))
+    if problem:
+        raise UsageError(f"{option}: {problem}")
+    return Path(value)
+
+
 def _run(args: argparse.Namespace) -> int:
-    if args.months < 1:
-        raise UsageError(f"--months: found {args.months}, allowed: an integer >= 1")
-    if args.seed < 0:
-        raise UsageError(f"--seed: found {args.seed}, allowed: an integer >= 0")
+    check_range("--months", args.months, 1, MAX_MONTHS)
+    check_range("--seed", args.seed, 0, MAX_SEED)
+    out = output_dir("--out", args.out)
     scenario = load_scenario(args.scenario)
     if args.scale is not None:
         try:
@@ -103,9 +207,9 @@ def _run(args: argparse.Namespace) -> int:
                 PARAMETERS["population.population_scale"].check(args.scale)
         except ValueError as e:
             raise UsageError(f"--scale: {e}") from None
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out: {out} exists and is not a directory")
+    scenario.check_horizon(args.months)
+    for note in scenario.notes:
+        print(f"note: {note}", file=sys.stderr)
     result = run_scenario(scenario, months=args.months, seed=args.seed)
     try:
         write_outputs(result, out)

@@ -85,23 +85,65 @@ def write_outputs(result: RunResult, out: Path) -> None:
     name and renamed, so an interrupted write never leaves a half file and
     other files in ``out`` are left alone."""
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False))
-    atomic_write(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False))
+    atomic_write(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False, write_page_checksum=True))
+    atomic_write(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False, write_page_checksum=True))
     atomic_write(out / "manifest.json",
             lambda p: Path(p).write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False)))
 
 
 def atomic_write(target: Path, write) -> None:
     """Call ``write(temporary_path)`` beside ``target``, then rename it into place,
-    so a reader sees the whole file or none, even after a kill."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    so a reader sees the whole file or none, even after a kill. The file gets
+    the mode a newly created file gets (``0o666`` less the umask), not the
+    owner-only mode of the temporary file. An interruption (Ctrl-C) removes
+    the temporary file."""
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
         write(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux shows it
+    (changing it, even briefly, would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder`` (created if it does not exist
+    yet), or None when they can. Tried with an unnamed temporary file, which
+    a read-only disk refuses even to root and which leaves nothing behind;
+    checked before any work, so a long run never ends on a refusal."""
+    try:
+        if folder.exists() and not folder.is_dir():
+            return f"{folder} exists and is not a folder"
+        probe = folder
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+    except OSError as e:
+        return f"cannot reach {folder}: {e.strerror or e}"
+    if not probe.is_dir():
+        return f"cannot create {folder}: {probe} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            return None
+    except OSError as e:
+        return f"cannot write to {probe}: {e.strerror or e}"
 
 
 SUMMARY = (
