@@ -27,17 +27,22 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 from scipy import stats
 
 from experiments.designs import MORRIS_LEVELS
 from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
 from model.indicators import gini  # the model's own Gini, also part of this module's API
+from model.parameters import PARAMETERS
 
 LEVEL = 0.95
 KEY = ["point", "replicate", "seed"]
@@ -89,7 +94,13 @@ class Results:
 
 
 def load_results(path: str | Path) -> Results:
-    """Read an experiment's output directory (``sanshe experiment run`` wrote it)."""
+    """Read an experiment's output directory (``sanshe experiment run`` wrote it).
+
+    Everything the analysis reads is checked here, before it is returned: a
+    corrupted, truncated or hand-edited folder is one line naming the file
+    and what is wrong (an :class:`ExperimentError`), not a traceback deep in
+    a table or a figure. Nothing in the folder is written.
+    """
     path = Path(path)
     if not path.is_dir():
         raise ExperimentError(f"{path}: no such results directory")
@@ -98,14 +109,246 @@ def load_results(path: str | Path) -> Results:
         raise ExperimentError(f"{manifest_file}: missing; run `sanshe experiment run FILE --out {path}` first")
     if not runs_file.is_file():
         raise ExperimentError(f"{runs_file}: missing: no run of this experiment finished")
-    manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-    spec = spec_from_dict(manifest["spec"], manifest.get("source", str(manifest_file)))
-    runs = pd.read_parquet(runs_file)
+    manifest = _read_manifest(manifest_file)
+    spec = _manifest_spec(manifest, manifest_file)
+    known = pd.DataFrame(manifest["runs"], columns=["run_id", *KEY]).drop_duplicates("run_id").set_index("run_id")
+    runs = _read_table(runs_file, RUN_COLUMNS, known, manifest_file, "no run of this experiment finished")
+    _check_factor_columns(runs_file, runs, spec)
     comm_file = path / "communities.parquet"
-    communities = pd.read_parquet(comm_file) if comm_file.is_file() else None
-    failures = [json.loads((path / f).read_text(encoding="utf-8")) for f in manifest.get("failures", [])
-                if (path / f).is_file()]
+    communities = (_read_table(comm_file, PANEL_COLUMNS, known, manifest_file,
+                               "allowed: the community panel of the finished runs, or no file")
+                   if comm_file.is_file() else None)
+    failures = [_read_failure(path / f) for f in manifest.get("failures", []) if (path / f).is_file()]
     return Results(path, spec, manifest, runs, communities, failures)
+
+
+# --- checking the saved files -------------------------------------------------
+RUN_COLUMNS = ("run_id", "point", "replicate", "seed", "month")
+"""Columns every row of runs.parquet needs; the others are ``scenario``, ``factor:<path>`` and indicators."""
+
+PANEL_COLUMNS = (*RUN_COLUMNS, "community", "street", "need_coverage")
+"""Columns of the community panel (need_coverage is the report's district map)."""
+
+WHOLE = ("point", "replicate", "seed", "month", "community", "street")
+"""Columns holding whole numbers: they identify runs, months and places."""
+
+COMMUNITIES = int(PARAMETERS["population.communities"].default)
+"""Communities of the district (fixed at 77): the panel numbers them from 0, the map has one dot each."""
+
+
+class _ManifestRun(BaseModel):
+    """A run as the manifest lists it: what the labels and the table of differences read."""
+
+    model_config = ConfigDict(extra="allow")
+    run_id: str
+    point: StrictInt = Field(ge=0)
+    replicate: StrictInt = Field(ge=0)
+    seed: StrictInt
+    scenario: str | None
+    factors: dict[str, Any]
+    params: dict[str, Any]
+    changes: list[tuple[StrictInt, str, Any]]
+
+
+class _Manifest(BaseModel):
+    """The keys of manifest.json that the analysis and the report read, with their types."""
+
+    model_config = ConfigDict(extra="allow")
+    spec: dict[str, Any]
+    source: str | None = None
+    points: StrictInt = Field(ge=1)
+    runs_total: StrictInt = Field(ge=0)
+    runs_done: StrictInt = Field(ge=0)
+    runs_failed: StrictInt = Field(ge=0)
+    failures: list[str] = []
+    runs: list[_ManifestRun] = Field(min_length=1)
+    model_version: str = ""
+    spec_hash: str = ""
+    python: str = ""
+    host: str = ""
+    seeds: list[StrictInt] = []
+    code_version: dict[str, Any] = {}
+    timings_s: dict[str, Any] = {}
+    packages: dict[str, Any] = {}
+
+
+def _read_manifest(file: Path) -> dict[str, Any]:
+    """The manifest as a dict, checked against :class:`_Manifest`."""
+    data = _read_json(file, "the manifest `sanshe experiment run` writes")
+    try:
+        _Manifest.model_validate(data)
+    except ValidationError as e:
+        raise ExperimentError(_pydantic_line(file, e)) from None
+    n_points = len({r["point"] for r in data["runs"]})
+    if data["points"] != n_points:
+        raise ExperimentError(f"{file}: points: found {data['points']}, but its runs list {n_points} design points")
+    return data
+
+
+def _manifest_spec(manifest: dict[str, Any], file: Path) -> ExperimentSpec:
+    """The experiment as the manifest records it; a broken copy names the manifest, not the
+    experiment file it was read from (which may have changed or gone since)."""
+    source = manifest.get("source") or str(file)
+    try:
+        return spec_from_dict(manifest["spec"], source)
+    except ExperimentError as e:
+        raise ExperimentError(f"{file}: spec: {_line(str(e)).removeprefix(f'{source}: ')}") from None
+
+
+def _read_json(file: Path, allowed: str) -> Any:
+    """A JSON file that must hold an object; anything else is one line naming it."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ExperimentError(f"{file}: not UTF-8 text: {e.reason} at byte {e.start}, allowed: {allowed}") from None
+    except OSError as e:
+        raise ExperimentError(f"{file}: cannot read: {_line(e.strerror or str(e))}") from None
+    if not text.strip():
+        raise ExperimentError(f"{file}: empty file, allowed: {allowed}")
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        where = f": {e.msg} (line {e.lineno}, column {e.colno})" if isinstance(e, json.JSONDecodeError) else ""
+        raise ExperimentError(f"{file}: not valid JSON{where}") from None
+    if not isinstance(data, dict):
+        raise ExperimentError(f"{file}: found {_brief(data)}, allowed: {allowed} (a JSON object)")
+    return data
+
+
+def _read_failure(file: Path) -> dict[str, Any]:
+    return _read_json(file, "a failure record (a JSON object)")
+
+
+def _read_table(file: Path, required: tuple[str, ...], known: pd.DataFrame, manifest_file: Path,
+                empty: str) -> pd.DataFrame:
+    """A results table (runs.parquet or the community panel), checked: readable, with
+    rows, the required columns, whole numbers where runs, months and places
+    are identified, numbers for indicators, and only runs of the manifest."""
+    frame = _read_parquet(file)
+    if frame.empty:
+        raise ExperimentError(f"{file}: no rows: {empty}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ExperimentError(f"{file}: column {missing[0]}: missing; allowed: a table with columns "
+                              f"{', '.join(required)} and indicators")
+    twice = frame.columns[frame.columns.duplicated()]
+    if len(twice):
+        raise ExperimentError(f"{file}: column {_brief(twice[0])}: found twice, allowed: once")
+    for col in frame.columns:
+        if col in WHOLE:
+            frame[col] = _whole_numbers(file, frame, col)
+        elif col not in ("run_id", "scenario"):
+            frame[col] = _numbers(file, frame, col)
+    if not [c for c in frame.columns if c not in (*WHOLE, "run_id", "scenario") and not c.startswith("factor:")]:
+        raise ExperimentError(f"{file}: no indicator column; allowed: numeric columns besides "
+                              f"{', '.join(required)}, scenario and factor:<path>")
+    outside = frame["community"][~frame["community"].between(0, COMMUNITIES - 1)] if "community" in frame else []
+    if len(outside):
+        raise ExperimentError(f"{file}: column community: found {outside.iloc[0]}, allowed: 0 to {COMMUNITIES - 1}")
+    _check_known_runs(file, frame, known, manifest_file)
+    return frame
+
+
+def _read_parquet(file: Path) -> pd.DataFrame:
+    """A Parquet file as a frame. A file that cannot be read (empty, truncated,
+    overwritten, damaged) is the folder's fault: one line saying how to get it back."""
+    again = f"`sanshe experiment run FILE --out {file.parent}` writes it again from {file.parent / 'runs'}"
+    if file.stat().st_size == 0:
+        raise ExperimentError(f"{file}: empty file (0 bytes); {again}")
+    try:  # the pandas metadata is not needed (no index is stored) and may itself be damaged
+        table = pq.read_table(file, page_checksum_verification=True)
+        table.validate(full=True)  # damaged text (invalid UTF-8) is found here, not in a later lookup
+        return table.to_pandas(ignore_metadata=True)
+    except (pa.ArrowException, OSError, ValueError) as e:
+        raise ExperimentError(f"{file}: cannot read: {_pyarrow_text(e)}; {again}") from None
+
+
+def _whole_numbers(file: Path, frame: pd.DataFrame, col: str) -> pd.Series:
+    """An identifying column as int64: integers, or floats that are all whole numbers."""
+    s = frame[col]
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("int64")
+    if pd.api.types.is_float_dtype(s):
+        v = s.to_numpy(dtype=float)
+        bad = ~(np.isfinite(v) & (v == np.round(v)) & (np.abs(v) < 2**53))
+        if not bad.any():
+            return s.astype("int64")
+        s = s[bad]
+    raise ExperimentError(f"{file}: column {col}: found {_brief(s.iloc[0])} ({frame[col].dtype}), "
+                          "allowed: whole numbers")
+
+
+def _numbers(file: Path, frame: pd.DataFrame, col: str) -> pd.Series:
+    """An indicator or factor column: numbers or booleans (a column of nothing but nulls is all NaN)."""
+    s = frame[col]
+    types = pd.api.types
+    if types.is_bool_dtype(s) or (types.is_numeric_dtype(s) and not types.is_complex_dtype(s)):
+        return s
+    if s.isna().all():
+        return s.astype(float)
+    first = s[s.notna()].iloc[0]
+    raise ExperimentError(f"{file}: column {col}: found {_brief(first)} ({s.dtype}), allowed: numbers")
+
+
+def _check_known_runs(file: Path, frame: pd.DataFrame, known: pd.DataFrame, manifest_file: Path) -> None:
+    """Every row belongs to a run of the manifest, with that run's point, replicate and seed:
+    labels, baselines and pairing by seed all come from the manifest."""
+    ids = frame["run_id"]
+    unknown = ~ids.isin(known.index)
+    if unknown.any():
+        n = int(unknown.sum())
+        raise ExperimentError(f"{file}: run_id {_brief(ids[unknown].iloc[0])} ({n} row{'s' * (n > 1)}): "
+                              f"not a run of {manifest_file}; allowed: the runs it lists")
+    merged = frame[["run_id", *KEY]].merge(known.add_suffix("_manifest"), left_on="run_id", right_index=True)
+    for col in KEY:
+        bad = merged[col] != merged[f"{col}_manifest"]
+        if bad.any():
+            row = merged[bad].iloc[0]
+            raise ExperimentError(f"{file}: run {row['run_id']}: {col} {row[col]}, but {manifest_file} "
+                                  f"says {row[f'{col}_manifest']}")
+
+
+def _check_factor_columns(file: Path, runs: pd.DataFrame, spec: ExperimentSpec) -> None:
+    """One ``factor:<path>`` column per factor of the experiment: sensitivity indices and
+    scenario discovery read the factor values from them."""
+    expected = sorted(f"factor:{f}" for f in spec.factors)
+    found = sorted(c for c in runs.columns if c.startswith("factor:"))
+    if found != expected:
+        raise ExperimentError(f"{file}: factor columns: found {', '.join(found) or 'none'}, "
+                              f"allowed: {', '.join(expected) or 'none'} (the factors of the experiment)")
+
+
+def _pydantic_line(file: Path, error: ValidationError) -> str:
+    err = error.errors()[0]
+    key = ".".join(str(x) for x in err["loc"])
+    if err["type"] == "missing":
+        return f"{file}: {key}: missing"
+    what = {"model_type": "allowed: a JSON object", "dict_type": "allowed: a JSON object",
+            "list_type": "allowed: a JSON list"}.get(err["type"], _line(err["msg"]).lower())
+    return f"{file}: {key}: found {_brief(err['input'])}, {what}"
+
+
+def _brief(value: Any) -> str:
+    """A value as a message shows it: short, on one line."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dict):
+        return "a JSON object"
+    if isinstance(value, list):
+        return f"a JSON list of {len(value)}"
+    text = _line(repr(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _pyarrow_text(error: Exception) -> str:
+    """pyarrow's message on one line, without the path it repeats."""
+    text = re.sub(r"Could not open Parquet input source '[^']*': ", "", str(error))
+    return _line(text).rstrip(".") or type(error).__name__
+
+
+def _line(text: str) -> str:
+    """``text`` on one line, control characters escaped (pyarrow's messages can hold both)."""
+    return " ".join("".join(c if c.isprintable() or c.isspace() else repr(c)[1:-1] for c in text).split())
 
 
 # --- outcomes and intervals ---------------------------------------------------

@@ -60,11 +60,15 @@ def cjk_font_file() -> Path:
 
 
 def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
-    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``."""
+    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``, each under a
+    temporary name renamed into place, so an interrupted report leaves no half figure."""
+    from model.output import atomic_write
+
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}
-    fig.savefig(paths["png"], dpi=150, bbox_inches="tight")
-    fig.savefig(paths["svg"], bbox_inches="tight", metadata={"Date": None})  # same figure, same bytes
+    atomic_write(paths["png"], lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
+    atomic_write(paths["svg"], lambda p: fig.savefig(p, format="svg", bbox_inches="tight",
+                                                     metadata={"Date": None}))  # same figure, same bytes
     return paths
 
 

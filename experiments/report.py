@@ -29,6 +29,7 @@ from experiments import analysis as an
 from experiments import figures as fg
 from experiments.labels import axis_label, indicator_name, indicator_unit, text
 from experiments.spec import ExperimentError
+from model.output import folder_problem
 
 HEADLINE = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "trust_government",
             "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count", "certified_share",
@@ -69,6 +70,8 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     if window < 1:
         raise ExperimentError(f"--window: found {window}, allowed: an integer >= 1")
     conditions = [an.Condition.parse(c) for c in discover]
+    if out is not None:  # a mistyped --out costs nothing: checked before the results are read
+        _check_html_target(Path(out), "--out: ")
     res = an.load_results(path)
     for cond in conditions:  # the user's mistakes first, before any work
         an.check_condition(res, cond)
@@ -84,10 +87,16 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         res.point_of(baseline)  # a wrong name is the user's mistake: say so before any work
     fig_dir = res.path / ("figures_zh" if lang == "zh" else "figures")
     rep = Report(Path(out) if out else res.path / ("report_zh.html" if lang == "zh" else "report.html"))
+    if out is None:
+        _check_html_target(rep.html, "")
+    _check_figure_folder(fig_dir)
     doc = _Doc(lang)
 
     def figure(name: str, fig: Any) -> None:
-        rep.figures[name] = fg.save(fig, fig_dir, name)
+        try:
+            rep.figures[name] = fg.save(fig, fig_dir, name)
+        except OSError as e:  # a full disk, say: the figure's file, in one line
+            raise ExperimentError(f"{fig_dir / name}: cannot write: {e.strerror or e}") from None
         doc.image(rep.figures[name]["png"], name)
 
     spec = res.spec
@@ -190,7 +199,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
         shown = [p for p in _map_points(res, baseline) if p in set(comm["point"])]
         for p in shown:
             values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
-            values = values.reindex(range(int(comm["community"].max()) + 1)).to_numpy()
+            values = values.reindex(range(an.COMMUNITIES)).to_numpy()
             figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], panel_what,
                                                              lang))
 
@@ -210,8 +219,31 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
               "这些结果由另一版本的模型产生：上表中的参数默认值和情景描述来自当前代码，可能与运行时不同。")
     doc.table(_provenance(res))
     doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
-    doc.write(rep.html, title)
+    try:
+        doc.write(rep.html, title)
+    except OSError as e:
+        raise ExperimentError(f"{rep.html}: cannot write: {e.strerror or e}") from None
     return rep
+
+
+def _check_html_target(html: Path, option: str) -> None:
+    """The report can be written there: a file (not a folder) in an existing, writable
+    folder. Checked before any analysis, so a long report never ends on a refusal."""
+    allowed = "allowed: an HTML file in an existing, writable folder"
+    if html.is_dir():
+        raise ExperimentError(f"{option}{html}: is a directory, {allowed}")
+    if not html.parent.is_dir():
+        raise ExperimentError(f"{option}{html}: folder {html.parent} does not exist, {allowed}")
+    problem = folder_problem(html.parent)
+    if problem:
+        raise ExperimentError(f"{option}{html}: {problem}, {allowed}")
+
+
+def _check_figure_folder(folder: Path) -> None:
+    """The figures' folder exists and is writable, or can be created."""
+    problem = folder_problem(folder)
+    if problem:
+        raise ExperimentError(f"{folder}: {problem}; the report's figures go there")
 
 
 # --- pieces -------------------------------------------------------------------
