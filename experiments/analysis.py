@@ -13,14 +13,16 @@ share::
     an.factorial_effects(res)                        # main effects and interactions
     an.synergy(res)                                  # is the whole more than the sum of its parts?
     an.inequality(res)                               # Gini, Theil between and within streets
+    an.horizon_changes(res, "pre_reform")            # sign changes and ranking flips between horizons
 
 Outcomes. A run's outcome for an indicator is the mean of its last
 ``window`` recorded months (default 12, the final year: several indicators
 are monthly flows, noisy at small scale); ``window=1`` is the final month
-itself. Intervals are Student-t intervals over replicates; differences are
-paired by seed, which the engine shares across points (common random
-numbers), so the interval of a difference is that of the per-seed
-differences.
+itself; with ``at`` (a horizon, see :func:`horizon_changes`) the window
+ends at month ``at`` instead. Intervals are Student-t intervals over
+replicates; differences are paired by seed, which the engine shares across
+points (common random numbers), so the interval of a difference is that of
+the per-seed differences.
 """
 
 from __future__ import annotations
@@ -352,16 +354,25 @@ def _line(text: str) -> str:
 
 
 # --- outcomes and intervals ---------------------------------------------------
-def outcomes(res: Results, window: int = 12, indicators: list[str] | None = None) -> pd.DataFrame:
+def outcomes(res: Results, window: int = 12, indicators: list[str] | None = None,
+             at: int | None = None) -> pd.DataFrame:
     """One row per run (point, replicate, seed): each indicator's mean over
-    the run's last ``window`` recorded months."""
-    return _mean_of_last_months(res.runs, window, KEY, indicators or res.indicators)
+    the run's last ``window`` recorded months, or, with ``at`` (a horizon),
+    over months ``at - window + 1`` to ``at`` (from month 1 at the earliest)."""
+    return _mean_of_last_months(res.runs, window, KEY, indicators or res.indicators, at)
 
 
-def _mean_of_last_months(frame: pd.DataFrame, window: int, by: list[str], cols: list[str]) -> pd.DataFrame:
-    """Mean of ``cols`` over each run's last ``window`` recorded months, by ``by``."""
-    last = frame.groupby("run_id")["month"].transform("max")
-    tail = frame[frame["month"] > last - window]
+def _mean_of_last_months(frame: pd.DataFrame, window: int, by: list[str], cols: list[str],
+                         at: int | None = None) -> pd.DataFrame:
+    """Mean of ``cols`` over each run's last ``window`` recorded months, by ``by``;
+    with ``at``, over the ``window`` months ending at month ``at``. A window ending
+    at a horizon starts at month 1 at the earliest: another model's month 0 is its
+    state before the first step, not an outcome of the policy compared."""
+    if at is None:
+        last = frame.groupby("run_id")["month"].transform("max")
+        tail = frame[frame["month"] > last - window]
+    else:
+        tail = frame[(frame["month"] <= at) & (frame["month"] > max(at - window, 0))]
     return tail.groupby(by, sort=True)[cols].mean().reset_index()
 
 
@@ -402,13 +413,15 @@ def _interval_rows(groups: dict[Any, np.ndarray]) -> list[dict[str, float]]:
     return rows
 
 
-def summarise(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
-    """Mean and 95% interval over replicates of each point's outcome.
+def summarise(res: Results, indicators: list[str] | None = None, window: int = 12,
+              at: int | None = None) -> pd.DataFrame:
+    """Mean and 95% interval over replicates of each point's outcome (the
+    window ends at month ``at`` when given, else at each run's last month).
 
     Columns: point, label, indicator, n, mean, sd, ci_low, ci_high.
     """
     cols = indicators or res.indicators
-    out = outcomes(res, window, cols)
+    out = outcomes(res, window, cols, at)
     labels = res.labels
     rows = []
     for ind in cols:
@@ -430,8 +443,9 @@ def over_time(res: Results, indicator: str) -> pd.DataFrame:
 
 
 def paired_differences(res: Results, baseline: str | int, indicators: list[str] | None = None,
-                       window: int = 12) -> pd.DataFrame:
-    """Each point's outcome minus the baseline's, paired by seed.
+                       window: int = 12, at: int | None = None) -> pd.DataFrame:
+    """Each point's outcome minus the baseline's, paired by seed (outcomes over
+    the ``window`` months ending at month ``at``, default each run's last).
 
     Columns: point, label, indicator, n (pairs), baseline (its mean),
     diff, ci_low, ci_high, relative (diff over the baseline mean), p_value
@@ -441,7 +455,7 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
     """
     cols = indicators or res.indicators
     base = res.point_of(str(baseline))
-    out = outcomes(res, window, cols)
+    out = outcomes(res, window, cols, at)
     ref = out[out["point"] == base].set_index("seed")
     labels = res.labels
     rows = []
@@ -506,14 +520,16 @@ def _terms(k: int) -> list[tuple[int, ...]]:
     return [t for order in range(1, k + 1) for t in itertools.combinations(range(k), order)]
 
 
-def factorial_effects(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+def factorial_effects(res: Results, indicators: list[str] | None = None, window: int = 12,
+                      at: int | None = None) -> pd.DataFrame:
     """Main effects and every interaction of a 2^k factorial, with intervals.
 
     For each replicate (seed) the effect of a term is the mean outcome where
     its contrast is +1 minus the mean where it is -1 (the contrast of a
     term is the product of its factors' coded levels in ±1); the interval
     is over replicates. A two-way effect is half the difference between one
-    factor's effect with the other factor high and with it low.
+    factor's effect with the other factor high and with it low. Outcomes are
+    over the ``window`` months ending at month ``at`` (default each run's last).
 
     Columns: term ("A", "A × B", ...), order, indicator, n, effect, ci_low,
     ci_high, p_value, verdict.
@@ -521,7 +537,7 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
     names, coding = factorial_coding(res)
     k = len(names)
     cols = indicators or res.indicators
-    out = outcomes(res, window, cols)
+    out = outcomes(res, window, cols, at)
     out = out[out["point"].isin(list(coding))]
     signs = {p: 2 * np.array(levels) - 1 for p, levels in coding.items()}
     # One block per seed: the 2^k corners' values of an indicator. A seed
@@ -546,13 +562,15 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
     return pd.DataFrame(rows)
 
 
-def synergy(res: Results, indicators: list[str] | None = None, window: int = 12) -> pd.DataFrame:
+def synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
+            at: int | None = None) -> pd.DataFrame:
     """Is the whole more or less than the sum of its parts?
 
     Per seed: (all factors high − all low) − Σ over factors (that factor
     alone high − all low). Positive means all levers together change the
     outcome by more than the three single levers added up. The verdict
-    takes the indicator's better direction into account.
+    takes the indicator's better direction into account. Outcomes are over
+    the ``window`` months ending at month ``at`` (default each run's last).
 
     Columns: indicator, n, whole, parts, synergy, ci_low, ci_high, p_value,
     verdict ("more than the sum of its parts", "less than the sum of its
@@ -567,7 +585,7 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12)
     singles = [by_levels[tuple(int(i == j) for j in range(k))] for i in range(k)]
     needed = [low, high, *singles]
     cols = indicators or res.indicators
-    out = outcomes(res, window, cols)
+    out = outcomes(res, window, cols, at)
     missing = [res.labels[p] for p in needed if p not in set(out["point"])]
     if missing:
         raise ExperimentError(f"{res.path}: no finished run of {', '.join(missing)}: "
@@ -596,6 +614,300 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12)
                      "parts": float(np.mean(parts)) if seeds else np.nan, "synergy": mean, "ci_low": lo, "ci_high": hi,
                      "p_value": _p_value(syn), "verdict": word, "better": better})
     return pd.DataFrame(rows)
+
+
+# --- results at several horizons ----------------------------------------------
+SAMPLED = ("lhs", "sobol", "morris")
+"""Designs whose points are samples of a response surface: no baseline, no ranking of points."""
+
+RANKED_POINTS = 200
+"""Ranking flips are sought among at most this many design points (19,900 pairs); a larger
+grid is a response surface, read through its effects rather than a ranking of its points."""
+
+CHANGE_COLUMNS = ["indicator", "kind", "source", "what", "first", "second", "order", "from_month", "to_month",
+                  "from_value", "from_low", "from_high", "to_value", "to_low", "to_high", "between", "sentence"]
+
+ROUNDING = 1e-9
+"""An interval within ± this share of an indicator's largest absolute value is rounding:
+the same outcomes summed in another order differ by about 1e-16 of their size."""
+
+KINDS = ("sign change", "ranking flip", "fades", "emerges")
+"""The kinds of change :func:`horizon_changes` names, strongest first."""
+
+
+def available_horizons(res: Results) -> list[int]:
+    """The months results are compared at: the experiment's ``horizons`` (sorted; the
+    default of :func:`experiments.spec.default_horizons` when the file has none) up to
+    the last recorded month, or that month alone when only the final month was kept
+    (``record = "last"``)."""
+    last = int(res.runs["month"].max())
+    if res.spec.record == "last":
+        return [last]
+    return [h for h in res.spec.horizons if h <= last]
+
+
+def horizon_window(horizon: int, window: int) -> tuple[int, int]:
+    """The first and last month of the outcome at ``horizon``: the ``window`` months
+    ending there, starting at month 1 at the earliest (a short horizon averages fewer)."""
+    return max(horizon - window + 1, 1), horizon
+
+
+def _at_horizons(compute: Any, horizons: list[int], window: int) -> pd.DataFrame:
+    """``compute(h)`` for each horizon, stacked, with columns horizon, first_month, last_month."""
+    frames = []
+    for h in sorted(horizons):
+        first, last = horizon_window(h, window)
+        frame = compute(h)
+        if not frame.empty:
+            frames.append(frame.assign(horizon=h, first_month=first, last_month=last))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def horizon_differences(res: Results, baseline: str | int, indicators: list[str] | None = None,
+                        window: int = 12, horizons: list[int] | None = None) -> pd.DataFrame:
+    """:func:`paired_differences` at each horizon (default :func:`available_horizons`):
+    its columns and horizon, first_month, last_month (the months averaged)."""
+    hs = available_horizons(res) if horizons is None else horizons
+    return _at_horizons(lambda h: paired_differences(res, baseline, indicators, window, at=h), hs, window)
+
+
+def horizon_effects(res: Results, indicators: list[str] | None = None, window: int = 12,
+                    horizons: list[int] | None = None) -> pd.DataFrame:
+    """:func:`factorial_effects` (main effects and interactions) at each horizon, with
+    columns horizon, first_month, last_month."""
+    hs = available_horizons(res) if horizons is None else horizons
+    return _at_horizons(lambda h: factorial_effects(res, indicators, window, at=h), hs, window)
+
+
+def horizon_synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
+                    horizons: list[int] | None = None) -> pd.DataFrame:
+    """:func:`synergy` at each horizon, with columns horizon, first_month, last_month."""
+    hs = available_horizons(res) if horizons is None else horizons
+    return _at_horizons(lambda h: synergy(res, indicators, window, at=h), hs, window)
+
+
+def pairwise_differences(res: Results, indicators: list[str] | None = None, window: int = 12,
+                         at: int | None = None, exclude: list[int] = ()) -> pd.DataFrame:
+    """Every pair of design points (first < second by point number, ``exclude``
+    left out): first minus second, paired by seed, with its 95% interval.
+
+    The same numbers as :func:`paired_differences` with the second point as
+    the baseline, computed for all pairs at once. Columns: indicator,
+    first, second (points), first_label, second_label, n, diff, ci_low,
+    ci_high, verdict ("higher", "lower", "within noise" or "no data").
+    """
+    cols = indicators or res.indicators
+    out = outcomes(res, window, cols, at)
+    points = [p for p in sorted(set(out["point"])) if p not in set(exclude)]
+    pairs = np.array(list(itertools.combinations(range(len(points)), 2)), dtype=int).reshape(-1, 2)
+    labels = res.labels
+    frames = []
+    for ind in cols:
+        x = out.pivot_table(index="seed", columns="point", values=ind, dropna=False).reindex(columns=points)
+        x = x.to_numpy(dtype=float)
+        n, mean, low, high = _t_intervals(x[:, pairs[:, 0]] - x[:, pairs[:, 1]])
+        frames.append(pd.DataFrame({
+            "indicator": ind, "first": [points[i] for i in pairs[:, 0]], "second": [points[j] for j in pairs[:, 1]],
+            "first_label": [labels[points[i]] for i in pairs[:, 0]],
+            "second_label": [labels[points[j]] for j in pairs[:, 1]],
+            "n": n, "diff": mean, "ci_low": low, "ci_high": high,
+            "verdict": [verdict(lo, hi) if k else "no data" for lo, hi, k in zip(low, high, n, strict=True)]}))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _t_intervals(d: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, ...]:
+    """:func:`t_interval` of every column of ``d`` (rows are seeds; NaN left out), at
+    once: n, mean, low, high."""
+    ok = np.isfinite(d)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.where(ok, d, 0.0).sum(axis=0) / n
+        var = (np.where(ok, d - mean, 0.0) ** 2).sum(axis=0) / (n - 1)
+        half = stats.t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)) * np.sqrt(var / n)
+    half = np.where(n >= 2, half, np.nan)
+    mean = np.where(n >= 1, mean, np.nan)
+    return n, mean, mean - half, mean + half
+
+
+def _has_factorial(res: Results) -> bool:
+    return res.spec.design == "factorial" or res.spec.factorial is not None
+
+
+def horizon_changes(res: Results, baseline: str | int | None = None, indicators: list[str] | None = None,
+                    window: int = 12, horizons: list[int] | None = None) -> pd.DataFrame:
+    """Every conclusion that changes between horizons, as rows and in plain words.
+
+    The quantities followed across the horizons (default
+    :func:`available_horizons`) are each point's paired difference against
+    ``baseline`` (when given), the factorial main effects and interactions
+    and the synergy (for a factorial design, or a scenario design with a
+    ``[factorial]`` table; the synergy with two factors or more and every
+    corner run), and, for ranking flips, the paired difference between every
+    two design points other than the baseline (pairs with the baseline are
+    the differences already followed; designs ``lhs``, ``sobol`` and
+    ``morris`` rank nothing, and neither does a design of more than
+    :data:`RANKED_POINTS` points).
+
+    At a horizon a quantity is *positive* when its 95% interval lies above
+    zero, *negative* when it lies below, *within noise* when it includes
+    zero (also when it has no interval, with one replicate) or lies
+    within ±:data:`ROUNDING` times the indicator's largest absolute value
+    (the rounding of sums over identical runs, not an effect); a horizon
+    where it is undefined (no data) is left out. With the horizons sorted:
+
+    - **sign change**: the quantity is positive at one horizon and negative
+      at the next horizon where it is not within noise (or the other way
+      round); the row names those two horizons, and ``between`` the horizons
+      in between, where it is within noise.
+    - **ranking flip**: the same, for the difference between two design
+      points: one is above the other at one horizon and below it at a later
+      one, with both orderings outside noise. ``first`` is the point above at
+      the earlier horizon, so ``from_value`` is positive.
+    - **fades** (a weaker statement): positive or negative at one horizon,
+      within noise at the next, and not turning to the other sign later
+      (that is a sign change, named as such).
+    - **emerges** (a weaker statement): within noise at one horizon,
+      positive or negative at the next, and not of the other sign before.
+
+    Fades and emerges are named for differences, effects and the synergy,
+    not for the pairs of points (they would repeat the differences many
+    times). Columns: indicator, kind, source ("difference", "effect",
+    "synergy", "ranking"), what (the point, term or "synergy"), first and
+    second (the points compared, labels), order (of a factorial term, else
+    0), from_month, to_month (the two horizons), from_value, from_low,
+    from_high, to_value, to_low, to_high, between (months), sentence (in
+    English, from :func:`change_sentence`). Rows are sorted by kind
+    (:data:`KINDS`), then indicator.
+    """
+    hs = sorted(available_horizons(res) if horizons is None else horizons)
+    cols = indicators or res.indicators
+    rows: list[dict[str, Any]] = []
+    if len(hs) < 2:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    size = res.runs[cols].abs().max()
+    tol = {ind: ROUNDING * float(size[ind]) if np.isfinite(size[ind]) else 0.0 for ind in cols}
+    base = res.point_of(str(baseline)) if baseline is not None else None
+    if base is not None:
+        diffs = horizon_differences(res, baseline, cols, window, hs)
+        if not diffs.empty:
+            base_label = res.labels[base]
+            for (label, ind), g in diffs.groupby(["label", "indicator"], sort=False):
+                rows += _changes(g, "diff", ind, "difference", label, label, base_label, 0, True, tol[ind])
+    if _has_factorial(res):
+        eff = horizon_effects(res, cols, window, hs)
+        for (term, ind), g in eff.groupby(["term", "indicator"], sort=False):
+            rows += _changes(g, "effect", ind, "effect", term, "", "", int(g["order"].iloc[0]), True, tol[ind])
+        names, _ = factorial_coding(res)
+        if len(names) >= 2 and not missing_corners(res):
+            syn = horizon_synergy(res, cols, window, hs)
+            for ind, g in syn.groupby("indicator", sort=False):
+                rows += _changes(g.assign(verdict=[verdict(lo, hi) if n else "no data" for lo, hi, n in
+                                                   zip(g["ci_low"], g["ci_high"], g["n"], strict=True)]),
+                                 "synergy", ind, "synergy", "synergy", "", "", 0, True, tol[ind])
+    if res.spec.design not in SAMPLED and len(res.labels) <= RANKED_POINTS:
+        pairs = _at_horizons(lambda h: pairwise_differences(res, cols, window, at=h,
+                                                            exclude=[base] if base is not None else []), hs, window)
+        if not pairs.empty:
+            for (_, _, ind), g in pairs.groupby(["first", "second", "indicator"], sort=False):
+                first, second = g["first_label"].iloc[0], g["second_label"].iloc[0]
+                rows += _changes(g, "diff", ind, "ranking", f"{first} − {second}", first, second, 0, False, tol[ind])
+    frame = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    if frame.empty:
+        return frame
+    order = {ind: i for i, ind in enumerate(cols)}
+    frame["sentence"] = [change_sentence(r) for r in frame.itertuples()]
+    frame = frame.assign(_k=frame["kind"].map(KINDS.index), _i=frame["indicator"].map(order))
+    return frame.sort_values(["_k", "_i"], kind="stable").drop(columns=["_k", "_i"]).reset_index(drop=True)
+
+
+def _changes(g: pd.DataFrame, value: str, ind: str, source: str, what: str, first: str, second: str,
+             order: int, weaker: bool, tol: float = 0.0) -> list[dict[str, Any]]:
+    """The changes of one quantity across horizons (``g``: one row per horizon, with
+    its verdict), by the rules of :func:`horizon_changes`; an interval inside
+    [-tol, tol] counts as within noise."""
+    g = g[g["verdict"] != "no data"].sort_values("horizon")
+    sign = {"higher": 1, "lower": -1}
+    seq = [(int(r.horizon), sign.get(r.verdict, 0) if max(abs(r.ci_low), abs(r.ci_high)) > tol else 0, r)
+           for r in g.itertuples()]
+    sig = [i for i, (_, s, _) in enumerate(seq) if s]
+    rows = []
+
+    def row(kind: str, a: int, b: int) -> dict[str, Any]:
+        ra, rb = seq[a][2], seq[b][2]
+        flip = kind == "ranking flip" and getattr(ra, value) < 0  # the point above at the earlier horizon first
+        k = -1 if flip else 1
+        lo_a, hi_a = (-ra.ci_high, -ra.ci_low) if flip else (ra.ci_low, ra.ci_high)
+        lo_b, hi_b = (-rb.ci_high, -rb.ci_low) if flip else (rb.ci_low, rb.ci_high)
+        return {"indicator": ind, "kind": kind, "source": source,
+                "what": f"{second} − {first}" if flip else what, "first": second if flip else first,
+                "second": first if flip else second, "order": order, "from_month": seq[a][0],
+                "to_month": seq[b][0], "from_value": k * getattr(ra, value), "from_low": lo_a, "from_high": hi_a,
+                "to_value": k * getattr(rb, value), "to_low": lo_b, "to_high": hi_b,
+                "between": tuple(seq[i][0] for i in range(a + 1, b)), "sentence": ""}
+
+    for a, b in itertools.pairwise(sig):
+        if seq[a][1] == -seq[b][1]:
+            rows.append(row("ranking flip" if source == "ranking" else "sign change", a, b))
+    if not weaker:
+        return rows
+    for i in range(len(seq) - 1):
+        s, t = seq[i][1], seq[i + 1][1]
+        if s and not t:
+            later = next((seq[j][1] for j in sig if j > i), s)
+            if later == s:
+                rows.append(row("fades", i, i + 1))
+        elif t and not s:
+            earlier = next((seq[j][1] for j in reversed(sig) if j <= i), t)
+            if earlier == t:
+                rows.append(row("emerges", i, i + 1))
+    return rows
+
+
+def _plain_value(v: float, indicator: str) -> str:
+    return f"{v:+.3g}" if np.isfinite(v) else "–"
+
+
+def _plain_interval(lo: float, hi: float, indicator: str) -> str:
+    return f"[{lo:.3g}, {hi:.3g}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+
+
+def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, interval: Any = _plain_interval) -> str:
+    """One row of :func:`horizon_changes` in plain words, in ``lang`` ("en" or "zh").
+
+    ``value(v, indicator)`` and ``interval(low, high, indicator)`` format the
+    numbers (the report shows shares in percentage points); the default
+    keeps three significant digits.
+    """
+    from experiments.labels import indicator_name, text
+
+    ind = row.indicator
+    name = indicator_name(ind, lang)
+    name = name[:1].upper() + name[1:] if lang == "en" else name
+    words = ("higher", "lower") if row.source == "difference" else ("positive", "negative")
+    if row.source == "difference":
+        what = text("what_difference", lang, first=row.first, second=row.second)
+    elif row.source == "effect":
+        what = text("what_main_effect" if row.order == 1 else "what_interaction", lang, term=row.what)
+    else:
+        what = text("what_synergy", lang)
+    between = ""
+    if row.between:
+        months = ", ".join(map(str, row.between))
+        between = text("between_noise", lang, months=months, s="s" if len(row.between) > 1 else "")
+    key = {"sign change": "sign_change", "ranking flip": "ranking_flip", "fades": "fades",
+           "emerges": "emerges"}[row.kind]
+    return text(key, lang, indicator=name, what=what, first=row.first, second=row.second,
+                a=row.from_month, b=row.to_month, between=between,
+                va=value(row.from_value, ind), ca=interval(row.from_low, row.from_high, ind),
+                vb=value(row.to_value, ind), cb=interval(row.to_low, row.to_high, ind),
+                word_a=text(words[0] if row.from_value > 0 else words[1], lang),
+                word_b=text(words[0] if row.to_value > 0 else words[1], lang))
+
+
+def no_change_sentence(horizons: list[int], lang: str = "en") -> str:
+    """What to say when :func:`horizon_changes` finds no sign change and no ranking flip."""
+    from experiments.labels import text
+    return text("no_changes", lang, first=min(horizons), last=max(horizons))
 
 
 # --- sensitivity --------------------------------------------------------------

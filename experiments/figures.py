@@ -169,6 +169,53 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
     return fig
 
 
+def horizons(frame: pd.DataFrame, value: str, series: str, indicators: list[str], title: str,
+             lang: str = "en", max_lines: int = 10) -> Figure:
+    """A difference or an effect with its 95% interval against the horizon, one
+    panel per indicator (each in its own unit) and one line per ``series``
+    (a scenario, or a factorial term); filled markers where the interval
+    excludes 0, hollow where it is within noise. ``frame`` is one of
+    :func:`experiments.analysis.horizon_differences` or ``horizon_effects``:
+    a line that crosses zero with filled markers on both sides is a sign change."""
+    n = len(indicators)
+    cols = min(n, 2)
+    rows = math.ceil(n / cols)
+    names = list(dict.fromkeys(frame[series]))[:max_lines]
+    months = sorted(frame["horizon"].unique())
+    ncol = min(len(names), 4) or 1
+    legend = 0.3 * math.ceil(len(names) / ncol) + 0.3  # inches below the panels
+    height = 3.3 * rows + legend
+    fig, axes = _figure((5.2 * cols, height), rows, cols, squeeze=False)
+    span = (months[-1] - months[0]) or 1
+    for k, ind in enumerate(indicators):
+        ax = axes[k // cols][k % cols]
+        ax.axhline(0, color="grey", lw=0.8)
+        for i, name in enumerate(names):
+            d = frame[(frame["indicator"] == ind) & (frame[series] == name)].sort_values("horizon")
+            if d.empty:
+                continue
+            colour = PALETTE(i % 10)
+            x = d["horizon"].to_numpy(dtype=float) + span * 0.012 * (i - (len(names) - 1) / 2)  # dodge
+            sure = (d["verdict"].isin(["higher", "lower"])).to_numpy()
+            ax.errorbar(x, d[value], yerr=np.nan_to_num(np.vstack([d[value] - d["ci_low"], d["ci_high"] - d[value]])),
+                        color=colour, lw=1.2, capsize=2, label=str(name))
+            ax.scatter(x[sure], d[value][sure], color=colour, zorder=3, s=20)
+            ax.scatter(x[~sure], d[value][~sure], facecolor="white", edgecolor=colour, zorder=3, s=20)
+        ax.set_xticks(months)
+        ax.set_xlabel(text("horizon", lang), fontsize=8)
+        ax.set_ylabel(axis_label(ind, lang), fontsize=8)
+        ax.set_title(indicator_name(ind, lang), fontsize=9)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    for k in range(n, rows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=7, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, legend / height, 1, 1))
+    return fig
+
+
 def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
     """Main effects and interactions of a 2^k factorial with 95% intervals."""
     e = eff[eff["indicator"] == indicator]

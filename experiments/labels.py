@@ -132,6 +132,62 @@ TEXT: dict[str, tuple[str, str]] = {
     "total_order": ("total ST", "总效应指数 ST"),
     "runs_done": ("{done} of {total} runs finished, {failed} failed.", "共{total}次运行，完成{done}次，失败{failed}次。"),
     "p_value": ("p (paired t)", "p值（配对t检验）"),
+    "horizons": ("Results at several horizons", "不同时间跨度的结果"),
+    "horizons_intro": (("Conclusions can change with the horizon, so the same runs are compared at months "
+                        "{months}: at each horizon H an outcome is each run's mean over the {window} months "
+                        "ending at H ({windows}). Cells: value [95% interval]; a marker shows where the "
+                        "interval includes zero."),
+                       ("结论可能随时间跨度而变，因此在第{months}月比较同一批运行：每个时间跨度H的结果为各次运行"
+                        "截至第H月的{window}个月均值（{windows}）。单元格：数值［95%置信区间］，并标出区间包含零者。")),
+    "horizon_months": ("month {h}: months {first}–{last}", "第{h}月：第{first}–{last}月"),
+    "horizon_column": ("month {h}", "第{h}月"),
+    "horizons_differences": ("Differences against the baseline {baseline} at each horizon",
+                             "各时间跨度与基准{baseline}的差异"),
+    "horizons_effects": ("Factorial main effects at each horizon", "各时间跨度的析因主效应"),
+    "horizons_synergy": ("All levers together minus the sum of each alone, at each horizon",
+                         "各时间跨度的整体减各单项之和"),
+    "horizons_changes": ("Sign changes and ranking flips", "符号反转与排序翻转"),
+    "horizons_weaker": ("Significant at one horizon, within noise at another", "在一个时间跨度显著、在另一个时间跨度处于噪声范围内"),
+    "horizons_diff_title": ("Difference from {baseline} at each horizon (95% intervals)",
+                            "各时间跨度与{baseline}的差异（95%置信区间）"),
+    "horizons_effects_title": ("Factorial main effects at each horizon (95% intervals)",
+                               "各时间跨度的析因主效应（95%置信区间）"),
+    "horizon": ("horizon (month)", "时间跨度（月）"),
+    "more_changes": ("… and {n} more; experiments.analysis.horizon_changes lists them all.",
+                     "……另有{n}条；experiments.analysis.horizon_changes 可列出全部。"),
+    "no_changes": ("No sign change and no ranking flip between months {first} and {last}.",
+                   "第{first}月至第{last}月之间没有符号反转，也没有排序翻转。"),
+    "no_weaker": (("No difference or effect is significant at one horizon and within noise at another "
+                   "between months {first} and {last}."),
+                  "第{first}月至第{last}月之间，没有差异或效应在一个时间跨度显著而在另一个时间跨度处于噪声范围内。"),
+    "weaker_note": (("Weaker statements: with many differences and effects compared at several horizons, about "
+                     "one in twenty that are truly zero looks significant at a given horizon by chance; read "
+                     "these as leads to check, not as findings."),
+                    ("较弱的结论：在多个时间跨度比较许多差异和效应时，约二十分之一实际为零的量会因偶然而在某个时间跨度"
+                     "显得显著；应视为有待核实的线索，而非结论。")),
+    "positive": ("positive", "为正"),
+    "negative": ("negative", "为负"),
+    "what_difference": ("{first} against the baseline {second}", "{first}相对基准{second}的差异"),
+    "what_main_effect": ("main effect of {term}", "{term}的主效应"),
+    "what_interaction": ("interaction {term}", "交互效应{term}"),
+    "what_synergy": ("all levers together minus the sum of each alone", "整体减各单项之和"),
+    "between_noise": ("; within noise at month{s} {months} in between", "，其间第{months}月在噪声范围内"),
+    "sign_change": (("{indicator}, {what}: {word_a} at month {a} ({va} {ca}) but {word_b} at month {b} "
+                     "({vb} {cb}){between}. The sign changes: both 95% intervals exclude zero."),
+                    ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月却{word_b}（{vb} {cb}）{between}。"
+                     "符号反转：两个95%置信区间均不含零。")),
+    "ranking_flip": (("{indicator}: {first} is above {second} at month {a} (difference {va} {ca}) but below "
+                      "it at month {b} ({vb} {cb}){between}. The ranking flips: both 95% intervals exclude zero."),
+                     ("{indicator}：第{a}月{first}高于{second}（差值 {va} {ca}），第{b}月却低于后者（{vb} {cb}）"
+                      "{between}。排序翻转：两个95%置信区间均不含零。")),
+    "fades": (("{indicator}, {what}: {word_a} at month {a} ({va} {ca}) but within noise at month {b} "
+               "({vb} {cb}). A weaker statement: at month {b} the experiment cannot tell it from zero."),
+              ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月处于噪声范围内（{vb} {cb}）。"
+               "较弱的结论：第{b}月已无法与零区分。")),
+    "emerges": (("{indicator}, {what}: within noise at month {a} ({va} {ca}) but {word_b} at month {b} "
+                 "({vb} {cb}). A weaker statement: at month {a} the experiment cannot tell it from zero."),
+                ("{indicator}，{what}：第{a}月处于噪声范围内（{va} {ca}），第{b}月{word_b}（{vb} {cb}）。"
+                 "较弱的结论：第{a}月尚无法与零区分。")),
 }
 
 

@@ -4,7 +4,8 @@
 :func:`build_report`: the question (the experiment's description), the
 design, the scenarios and what differs between them, outcomes with 95%
 intervals, paired differences against the baseline, factorial effects and
-the synergy question, sensitivity indices, scenario discovery, inequality
+the synergy question, the same at several horizons with the sign changes
+and ranking flips between them, sensitivity indices, scenario discovery, inequality
 between communities with the district map, failed runs, and the
 provenance (the manifest). Figures are also written as PNG and SVG to
 ``DIR/figures`` (``DIR/figures_zh`` for Chinese).
@@ -40,6 +41,9 @@ SYNERGY = ("need_coverage", "coverage_vulnerable", "consultation_rate", "volunte
 """Coverage, participation and trust: the synergy question is asked of these."""
 
 FIGURE_INDICATORS = ("need_coverage", "consultation_rate", "trust_committee", "committee_admin_share")
+
+MAX_LISTED = 60
+"""Sentences listed per kind of change between horizons; a large grid can flip thousands of pairs."""
 
 
 @dataclass
@@ -162,6 +166,10 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
                 doc.p(_synergy_sentence(row, names, lang))
             doc.table(_synergy_table(syn, lang))
 
+    hs = an.available_horizons(res)
+    if len(hs) > 1 and spec.design not in an.SAMPLED and len(res.labels) > 1:
+        _horizons_section(res, hs, baseline, headline, drawn, window, lang, rep, doc, figure)
+
     if spec.design in ("sobol", "morris"):
         doc.h2(text("sensitivity", lang) + f" ({spec.design.capitalize()}, SALib)")
         for ind in drawn:
@@ -263,6 +271,94 @@ def _sensitivity(res: an.Results, ind: str, window: int, lang: str, rep: Report,
         for note in (mi["note"].unique() if "note" in mi else []):
             doc.p(note)
         figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+
+
+def _horizons_section(res: an.Results, hs: list[int], baseline: str | None, headline: list[str],
+                      drawn: list[str], window: int, lang: str, rep: Report, doc: _Doc, figure: Any) -> None:
+    """Results at several horizons: the differences against the baseline, the factorial
+    main effects and the synergy at each horizon (tables and a figure), then in plain
+    words every sign change and ranking flip between them, and apart the weaker
+    statements (significant at one horizon, within noise at the next)."""
+    doc.h2(text("horizons", lang))
+    windows = "; ".join(text("horizon_months", lang, h=h, first=an.horizon_window(h, window)[0], last=h) for h in hs)
+    doc.p(text("horizons_intro", lang, months=", ".join(map(str, hs)), window=window, windows=windows))
+    rename = _term_names(res, lang)
+    if baseline is not None:
+        hd = an.horizon_differences(res, baseline, headline, window, hs)
+        if not hd.empty:
+            rep.tables["horizon_differences"] = hd
+            doc.h3(text("horizons_differences", lang, baseline=baseline))
+            doc.table(_by_horizon(hd, "diff", "label", "scenario", lang))
+            figure("horizons_differences", fg.horizons(hd, "diff", "label", drawn,
+                                                       text("horizons_diff_title", lang, baseline=baseline), lang))
+    if _is_factorial(res):
+        he = an.horizon_effects(res, headline, window, hs)
+        rep.tables["horizon_effects"] = he
+        main = he[he["order"] == 1].assign(term=lambda f: f["term"].map(lambda t: rename.get(t, t)))
+        doc.h3(text("horizons_effects", lang))
+        doc.table(_by_horizon(main, "effect", "term", "term", lang))
+        shown = [i for i in drawn if i != "committee_admin_share"] or drawn
+        figure("horizons_effects", fg.horizons(main, "effect", "term", shown, text("horizons_effects_title", lang),
+                                               lang))
+        if len(an.factorial_coding(res)[0]) >= 2 and not an.missing_corners(res):
+            hsyn = an.horizon_synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window, hs)
+            rep.tables["horizon_synergy"] = hsyn
+            doc.h3(text("horizons_synergy", lang))
+            hsyn = hsyn.assign(verdict=[an.verdict(lo, hi) if n else "no data"
+                                        for lo, hi, n in zip(hsyn["ci_low"], hsyn["ci_high"], hsyn["n"], strict=True)])
+            doc.table(_by_horizon(hsyn, "synergy", None, "indicator", lang))
+    changes = an.horizon_changes(res, baseline, headline, window, hs)
+    rep.tables["horizon_changes"] = changes
+
+    def sentence(r: Any) -> str:
+        if r.source == "effect":
+            r = r._replace(what=" × ".join(rename.get(t, t) for t in r.what.split(" × ")))
+        return an.change_sentence(r, lang, lambda v, ind: fmt_value(v, ind, True), fmt_interval)
+
+    for heading, kinds, none in (("horizons_changes", ("sign change", "ranking flip"), "no_changes"),
+                                 ("horizons_weaker", ("fades", "emerges"), "no_weaker")):
+        doc.h3(text(heading, lang))
+        rows = changes[changes["kind"].isin(kinds)]
+        if rows.empty:
+            doc.p(text(none, lang, first=hs[0], last=hs[-1]))
+            continue
+        if heading == "horizons_weaker":
+            doc.p(text("weaker_note", lang))
+        items = [sentence(r) for r in rows.head(MAX_LISTED).itertuples()]
+        if len(rows) > MAX_LISTED:
+            items.append(text("more_changes", lang, n=len(rows) - MAX_LISTED))
+        doc.ul(items)
+
+
+def _term_names(res: an.Results, lang: str) -> dict[str, str]:
+    """The factorial's factor names in Chinese for ``lang = "zh"`` (from ``factors_zh``), else none."""
+    fac = res.spec.factorial
+    if lang != "zh" or not fac or not fac.get("factors_zh"):
+        return {}
+    return dict(zip(fac["factors"], fac["factors_zh"], strict=True))
+
+
+def _by_horizon(frame: pd.DataFrame, value: str, row: str | None, row_title: str, lang: str) -> pd.DataFrame:
+    """One row per indicator (and ``row``: a scenario or a term), one column per horizon,
+    cells "value [low, high]" marked "(within noise)" as in :func:`_wide`."""
+    cells: dict[tuple[str, ...], dict[str, str]] = {}
+    order = {ind: i for i, ind in enumerate(dict.fromkeys(frame["indicator"]))}
+    for r in frame.sort_values("indicator", key=lambda s: s.map(order), kind="stable").itertuples():
+        key = (axis_label(r.indicator, lang),) + ((str(getattr(r, row)),) if row else ())
+        cells.setdefault(key, {})[text("horizon_column", lang, h=r.horizon)] = _change_cell(r, value, lang)
+    out = pd.DataFrame(cells).T
+    out.index.names = [text("indicator", lang)] + ([text(row_title, lang)] if row else [])
+    return out.reset_index()
+
+
+def _change_cell(r: Any, value: str, lang: str) -> str:
+    """A difference or an effect with its interval, marked when within noise or undefined."""
+    if r.verdict == "no data":
+        return text("no data", lang)
+    cell = f"{fmt_value(getattr(r, value), r.indicator, True)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
+    if r.verdict == "within noise":
+        cell += f" ({text('within noise', lang)})"
+    return cell.strip()
 
 
 def _current_model_version() -> str:
@@ -390,12 +486,8 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
     change = value != "mean"
     rows: dict[str, dict[str, str]] = {}
     for r in frame.itertuples():
-        cell = f"{fmt_value(getattr(r, value), r.indicator, change)} " \
-               f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
-        if change and r.verdict == "no data":
-            cell = text("no data", lang)
-        elif change and r.verdict == "within noise":
-            cell += f" ({text('within noise', lang)})"
+        cell = (_change_cell(r, value, lang) if change else
+                f"{fmt_value(getattr(r, value), r.indicator)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}")
         rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang)] = cell.strip()
     out = pd.DataFrame(rows).T
     out.index.name = text(row_title, lang)
@@ -513,6 +605,9 @@ class _Doc:
 
     def p(self, s: str) -> None:
         self.parts.append(f"<p>{html.escape(s)}</p>")
+
+    def ul(self, items: list[str]) -> None:
+        self.parts.append("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in items) + "</ul>")
 
     def pre(self, s: str) -> None:
         self.parts.append(f"<details><summary>spec</summary><pre>{html.escape(s)}</pre></details>")

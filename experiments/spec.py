@@ -15,6 +15,7 @@ An experiment file::
     scale = 0.01
     indicators = ["need_coverage"]       # default: every indicator the model reports
     record = "all"                       # or "last": only the final month
+    horizons = [60, 120]                 # months at which the report compares results (record = "all")
     communities = "last_year"            # community panel kept: "last_year", "all" months or "none"
     model = "package.module:factory"     # optional: another Mesa model
 
@@ -27,6 +28,22 @@ An experiment file::
     "admin.committee_tasks" = { low = 40, high = 296 }
 
 A mistake is one line naming the file, the key and what is allowed.
+
+Horizons. Conclusions can change with the horizon (an effect positive after
+five years may vanish or turn negative after fifteen), so the report also
+compares results at several months: ``horizons`` lists them, each a whole
+month in [1, months], each once, in any order (used sorted). A horizon H
+stands for each run's mean over months H − window + 1 .. H (the report's
+``--window``, starting at month 1 at the earliest). Without the key the
+horizons are the experiment's last month, half of it (rounded down) and,
+when ``months >= 240``, month 120, each once: ``months = 120`` gives [60,
+120], ``months = 240`` gives [120, 240], ``months = 360`` gives [120, 180,
+360]. With ``record = "last"`` only the final month is kept, so the
+horizons are that month alone and the key is refused (it would take no
+effect). Horizons are an analysis setting: they are not part of a run's
+identity (see ``experiments.engine.plan_runs``), so adding or changing them
+reruns nothing; ``sanshe experiment run FILE`` then only rewrites the
+manifest the report reads.
 """
 
 from __future__ import annotations
@@ -91,6 +108,7 @@ class _Spec(BaseModel):
     communities: Literal["last_year", "all", "none"] = "last_year"
     model: str | None = None
     factorial: Factorial | None = None
+    horizons: list[Any] | None = None  # each month is checked in _check_horizons, which names the one at fault
 
 
 @dataclass
@@ -116,6 +134,8 @@ class ExperimentSpec:
     description_zh: str = ""
     source: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    horizons: list[int] = field(default_factory=list)
+    """The months the report compares results at, sorted (see the module's "Horizons")."""
 
     @property
     def spec_hash(self) -> str:
@@ -150,7 +170,17 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         months=spec.months, scale=float(spec.scale), indicators=spec.indicators,
         record=spec.record, model=spec.model, communities=spec.communities,
         factorial=spec.factorial.model_dump() if spec.factorial else None,
-        description_zh=spec.description_zh, source=where, raw=data)
+        description_zh=spec.description_zh, source=where, raw=data,
+        horizons=sorted(spec.horizons) if spec.horizons is not None else default_horizons(spec.months, spec.record))
+
+
+def default_horizons(months: int, record: str = "all") -> list[int]:
+    """The horizons of an experiment file without ``horizons``: its last month, half of
+    it and, for runs of 20 years or more, month 120 (ten years, the flagship's span), each
+    once and sorted; only the last month when ``record = "last"`` keeps no other."""
+    if record == "last":
+        return [months]
+    return sorted({months, *([months // 2] if months >= 2 else []), *([120] if months >= 240 else [])})
 
 
 def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
@@ -189,6 +219,8 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
             _check_factor(where, spec, path, values)
         _check_samples(where, spec)
     _check_indicators(where, spec)
+    if spec.horizons is not None:
+        _check_horizons(where, spec)
     if spec.model is not None:
         _check_factory(where, spec.model)
     runs = _points(spec) * spec.replicates
@@ -278,6 +310,30 @@ def _check_indicators(where: str, spec: _Spec) -> None:
         raise ExperimentError(f"{where}: indicators: a name listed more than once")
 
 
+def _check_horizons(where: str, spec: _Spec) -> None:
+    """Whole months the runs record, each once; none with ``record = "last"``, which keeps
+    the final month only (a horizon would take no effect)."""
+    if spec.record == "last":
+        raise ExperimentError(f"{where}: horizons: not used with record = 'last' (only the final month is "
+                              "kept, so results cannot be compared at other months); remove it, or "
+                              "record = \"all\"")
+    allowed = f"whole months in [1, {spec.months}] (the experiment's months)"
+    if not spec.horizons:
+        raise ExperimentError(f"{where}: horizons: empty, allowed: a list of {allowed}, or leave it out "
+                              "for the default")
+    for h in spec.horizons:
+        if not isinstance(h, int) or isinstance(h, bool):
+            raise ExperimentError(f"{where}: horizons: found {h!r}, allowed: {allowed}")
+        if h < 1:
+            raise ExperimentError(f"{where}: horizons: found {h}, allowed: {allowed}")
+        if h > spec.months:
+            raise ExperimentError(f"{where}: horizons: found {h}, after the experiment's last month "
+                                  f"({spec.months}); allowed: {allowed}")
+    twice = sorted({h for h in spec.horizons if spec.horizons.count(h) > 1})
+    if twice:
+        raise ExperimentError(f"{where}: horizons: {twice[0]} listed more than once; allowed: each month once")
+
+
 def _check_factory(where: str, model: str) -> None:
     """``module:factory``: the module imports and the factory is callable."""
     module, _, name = model.partition(":")
@@ -351,7 +407,8 @@ def _allowed(loc: list[str], err: dict[str, Any]) -> str:
              "communities": "'last_year', 'all', 'none'",
              "factors": "a list of values, or { low = ..., high = ... } with two numbers or two switches",
              "scenarios": "a list of scenario names or files", "indicators": "a list of indicator names",
-             "factorial": "a table with factors (names) and corners (name = [0 or 1, ...])"}
+             "factorial": "a table with factors (names) and corners (name = [0 or 1, ...])",
+             "horizons": "a list of whole months, e.g. [60, 120]"}
     if loc[0] in fixed:
         return fixed[loc[0]]
     field_info = _Spec.model_fields.get(loc[0])
