@@ -180,14 +180,15 @@ def _base_scenario(spec: ExperimentSpec, name: str | None) -> Scenario | None:
     if spec.model is not None:
         return None
     try:
-        scenario = load_scenario(name) if name else Scenario(name="defaults")
+        # A scenario named in an experiment file is looked up beside the file first.
+        scenario = load_scenario(name, relative_to=Path(spec.source).parent) if name else Scenario(name="defaults")
     except ScenarioError as e:
         raise ExperimentError(f"{spec.source}: {e}") from None
     for path in spec.factors:
         if path not in PARAMETERS:
             continue  # designs.py names an unknown parameter path
         months = scenario.months_set(path)
-        acts = min(first_effect_month(path, m) for m in months)
+        acts = min(first_effect_month(path, m, scenario.spinup_years) for m in months)
         if acts > spec.months:
             where = (f"where {scenario.name} changes it (month {', '.join(map(str, months))})"
                      if months != [1] else "from month 1")
@@ -769,6 +770,9 @@ def compact(spec: ExperimentSpec, runs: list[Run], out: Path, result: SweepResul
         "packages": {**package_versions(), **{k: _version(k) for k in ENGINE_PACKAGES}},
         "python": platform.python_version(), "host": platform.node(),
         "seeds": replicate_seeds(spec.base_seed, spec.replicates),
+        "start": ("each sanshe run first spins up for its start.spinup_years (in its params) under its "
+                  "month-1 parameters, unrecorded: it starts from the steady state of its starting regime")
+                 if spec.model is None else "the model's own",
         "points": len({r.point for r in runs}),
         "runs_total": result.runs_total, "runs_done": result.runs_done,
         "runs_failed": len(failures), "failures": [f"failures/{f}" for f in failures],

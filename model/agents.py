@@ -222,6 +222,7 @@ class Organization(FixedAgent):
         self.contracts: list[Contract] = []
         self.past_contracts = 0
         self.evaluated_score = 0.0
+        self.had_contract = False  # held a purchase contract in the year just reviewed
         self.status = OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT
         self.dormant_months = 0
         self.social_workers: list[SocialWorker] = []
@@ -259,7 +260,8 @@ class Organization(FixedAgent):
             demand = sum(c.target_people / 12.0 for c in contracts)
         else:
             contract_income = demand = 0.0
-        self.reserves_yuan += contract_income + cost * self.own_revenue_ratio - cost
+        own_revenue = cost * self.own_revenue_ratio * self.model.revenue_share[self.cell.coordinate]
+        self.reserves_yuan += contract_income + own_revenue - cost
         if self.reserves_yuan < 0 and self.staff > 0:
             self.staff -= 1
             self.reserves_yuan = 0.0

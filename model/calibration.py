@@ -32,14 +32,12 @@ def _last_year_sum(col: str) -> Callable[[pd.DataFrame], float]:
     return lambda df: float(df.loc[(df.month > REPORT_MONTH - 12) & (df.month <= REPORT_MONTH), col].sum())
 
 
-def _yearly_share(col: str) -> Callable[[pd.DataFrame], float]:
-    """Organizations removed in the yearly cycles of the reform years, per year,
-    as a share of the registered organizations before each cycle."""
+def _campaign(col: str) -> Callable[[pd.DataFrame], float]:
+    """What the one-off clean-up campaign did in the reform's yearly cycle (F9);
+    nothing in any other month, or the campaign was not one-off."""
     def measure(df: pd.DataFrame) -> float:
-        cycles = [m for m in range(REFORM_MONTH + 12, REPORT_MONTH + 1, 12)]
-        shares = [float(df.loc[df.month == m, col].iloc[0]) / float(df.loc[df.month == m - 1, "org_count"].iloc[0])
-                  for m in cycles]
-        return float(np.mean(shares))
+        others = df.loc[df.month != REFORM_MONTH, col]
+        return float(df.loc[df.month == REFORM_MONTH, col].iloc[0]) if (others == 0).all() else float("nan")
     return measure
 
 
@@ -71,11 +69,11 @@ TARGETS: tuple[Target, ...] = (
     Target("F7", "purchase money spent in the report year (yuan)", 30e6, 27e6, 30.5e6,
            "'近3000万' is 'nearly 30 M'; contracts that end early leave some money unspent",
            _last_year_sum("purchase_spent_yuan")),
-    Target("F9", "organizations cleaned up a year (share)", 0.107, 0.07, 0.14,
-           "97 of 904 ≈ 10.7%; the report does not say over how long, so a wide band",
-           _yearly_share("orgs_cleaned_up")),
-    Target("F9", "organizations deregistered a year (share)", 0.0033, 0.0, 0.01,
-           "3 of 904; the issue asks for under 1%", _yearly_share("orgs_deregistered")),
+    Target("F9", "organizations cleaned up in the reform's campaign", 97, 82, 112,
+           "±15%: a one-off campaign when the reform started (inactive organizations and trade "
+           "associations); NaN if anything was cleaned up in another month", _campaign("orgs_cleaned_up")),
+    Target("F9", "of them, deregistered", 3, 0, 8,
+           "3, a small count: 0-8", _campaign("orgs_deregistered")),
     Target("F10", "certified community workers", 366, 330, 402,
            "±10% of 366", _at("certified_workers")),
     Target("F10", "certified share of community workers", 0.32, 0.29, 0.35,

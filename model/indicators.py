@@ -51,8 +51,10 @@ DISTRICT_INDICATORS: dict[str, tuple[str, int, str]] = {
     "coverage_gini": ("Gini in [0, 1]", -1,
                       "inequality across communities of need coverage over the last 12 months"),
     "org_births": ("organizations", 0, "founded in this month's yearly cycle (0 in other months)"),
-    "orgs_cleaned_up": ("organizations", 0, "cleaned up in this month's yearly cycle (F9; 0 in other months)"),
-    "orgs_deregistered": ("organizations", 0, "deregistered in this month's yearly cycle (F9; 0 in other months)"),
+    "org_closures": ("organizations", 0, "staffed organizations that closed in this month's yearly cycle (exit hazard)"),
+    "orgs_revoked": ("organizations", 0, "dormant organizations revoked by annual inspection in this month's yearly cycle"),
+    "orgs_cleaned_up": ("organizations", 0, "removed by the one-off clean-up campaign in this month's yearly cycle (F9)"),
+    "orgs_deregistered": ("organizations", 0, "of those, trade associations that deregistered (F9)"),
     "committee_tasks": ("items", -1, "items on the committees' list, with creep (F1)"),
 }
 
@@ -101,10 +103,12 @@ class Recorder:
         met_res, ab_res = met_keys // K, ab_keys // K
         met_c = np.bincount(res.community[met_res], minlength=n_comm)
         ab_c = np.bincount(res.community[ab_res], minlength=n_comm)
+        self._closed = (self._closed + [(met_c, ab_c)])[-12:]
+        if model.month < 1:  # the spin-up: only the 12-month history the indicators of month 1 need
+            return
         met_v = np.bincount(res.community[met_res], weights=res.vulnerable[met_res], minlength=n_comm)
         ab_v = np.bincount(res.community[ab_res], weights=res.vulnerable[ab_res], minlength=n_comm)
         coverage_c = _ratio(met_c, met_c + ab_c)
-        self._closed = (self._closed + [(met_c, ab_c)])[-12:]
         met_12 = sum(m for m, _ in self._closed)
         closed_12 = met_12 + sum(a for _, a in self._closed)
         coverage_v_c = _ratio(met_v, met_v + ab_v)
@@ -189,6 +193,8 @@ class Recorder:
             "cost_per_need_met_yuan": float(_ratio(spent, met_contracts)),
             "coverage_gini": gini(_ratio(met_12, closed_12)[closed_12 > 0]),
             "org_births": year.get("births", 0) if cycle else 0,
+            "org_closures": year.get("closed", 0) if cycle else 0,
+            "orgs_revoked": year.get("revoked", 0) if cycle else 0,
             "orgs_cleaned_up": year.get("cleaned_up", 0) if cycle else 0,
             "orgs_deregistered": year.get("deregistered", 0) if cycle else 0,
             "committee_tasks": p.admin.committee_tasks * model.task_creep_factor,

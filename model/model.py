@@ -57,8 +57,10 @@ class SansheModel(mesa.Model):
         self.flow: dict = {}
         self.year_flow: dict = {}
         self.last_scores: dict = {}
+        self.campaign_done = False
         self._build()
         self.recorder = Recorder(self)
+        self.spin_up()
 
     # --- construction ------------------------------------------------------
     def _build(self) -> None:
@@ -70,6 +72,7 @@ class SansheModel(mesa.Model):
         self.space = Network(self.district, layout=None, random=self.random)
         self.n_communities = p.population.communities
         self.street_of = np.array([self.district.nodes[c]["street"] for c in range(self.n_communities)])
+        self.revenue_share = np.ones(self.n_communities)  # set each month by settle_organizations
 
         self.residents = build_residents(p, rng)
         res = self.residents
@@ -100,14 +103,17 @@ class SansheModel(mesa.Model):
         self.supervised_share = np.ones(self.n_communities)
         self.leadership_hours = np.zeros(self.n_communities)
 
-        # Committees: F10 certified share, F19 layout.
+        # Committees (F19 layout). The certified share starts at its steady state under
+        # the starting regime's exam and turnover (the spin-up cannot wait the decade it
+        # takes to get there); F10 counts room posts among community workers, so the
+        # certified are drawn over workers and posts, and the posts are filled by
+        # conversion first (F12).
         self.committees: list[Committee] = []
-        # F10 counts room posts among community workers: draw the certified over
-        # workers and posts, then fill the posts by conversion first (F12).
         posts = p.social_work.posts_per_community
+        certified_share = steady_certified_share(p)
         for c in range(self.n_communities):
             workers = p.committee.workers
-            certified = int(rng.binomial(workers + posts, p.committee.certified_share_initial))
+            certified = int(rng.binomial(workers + posts, certified_share))
             com = Committee(self, c, int(self.street_of[c]), workers, certified)
             com.cell = self.space[c]
             self.committees.append(com)
@@ -123,11 +129,21 @@ class SansheModel(mesa.Model):
             for _ in range(posts):
                 self.fill_room_post(com, rng, conversion_share=1.0)
 
-        # Organizations (F3, F4): geometric staff with mean staff_mean.
+        # Organizations (F3, F4): geometric staff with mean staff_mean; the spin-up
+        # gives them their ages and brings the stock to the regime's own level.
         for _ in range(p.orgs.initial_count):
             self.found_organization(rng, home=int(rng.integers(self.n_communities)))
-        for org in self.organizations():
-            org.age_months = int(rng.integers(0, p.orgs.initial_age_max_months + 1))
+
+    def spin_up(self) -> None:
+        """Run the district under its month-1 parameters for ``start.spinup_years``
+        before month 1, unrecorded, so month 1 holds no initial value and a
+        district with no lever moving stands still (DESIGN §7). Months of the
+        spin-up are numbered up to 0; the yearly cycle keeps its months (1, 13,
+        ... less whole years), and no dated change acts before month 1."""
+        self.first_month = 1 - 12 * self.params.start.spinup_years
+        self.month = self.first_month - 1
+        while self.month < 0:
+            self.step()
 
     def stream(self, name: str) -> np.random.Generator:
         """The random stream of one mechanism in the current month.
@@ -138,7 +154,9 @@ class SansheModel(mesa.Model):
         of no other, and never the draws of later months (common random
         numbers across scenarios).
         """
-        key = (zlib.crc32(name.encode()), self.month)
+        # Spin-up months (up to 0) get keys of their own: (name, 0, months before month 1).
+        key = (zlib.crc32(name.encode()), self.month) if self.month >= 0 else \
+            (zlib.crc32(name.encode()), 0, -self.month)
         return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
 
     # --- helpers used by agents and processes --------------------------------
@@ -231,7 +249,7 @@ class SansheModel(mesa.Model):
         self.month += 1
         self.apply_lever_changes()
         if self.month % 12 == 1:
-            self.yearly_cycle(first=self.month == 1)
+            self.yearly_cycle(first=self.month == self.first_month)
         processes.needs_arise(self)
         processes.administrative_load(self)
         processes.allocate_committee_time(self)
@@ -254,6 +272,7 @@ class SansheModel(mesa.Model):
         if not first:
             yearly.evaluate_contracts(self)
             yearly.close_organizations(self)
+            yearly.revise_own_revenue(self)
             yearly.found_organizations(self)
             yearly.certification_exam(self)
             yearly.task_creep(self)
@@ -264,6 +283,17 @@ class SansheModel(mesa.Model):
     def run(self, months: int) -> None:
         for _ in range(months):
             self.step()
+
+
+def steady_certified_share(p: Params) -> float:
+    """The share of community workers holding the qualification that the yearly
+    exam and turnover keep steady."""
+    sw = p.social_work
+    passing = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
+    turnover = p.committee.worker_turnover_year
+    # The exam follows the year's turnover: share' = share (1 - t) + (1 - share (1 - t)) pass.
+    rate = passing + turnover - passing * turnover
+    return passing / rate if rate > 0 else 0.0
 
 
 __all__ = ["SansheModel"]

@@ -43,15 +43,25 @@ def run_scenario(scenario: Scenario, months: int, seed: int) -> RunResult:
         "seed": seed,
         "scale": model.params.population.population_scale,
         "months": months,
+        "start": start_record(model),
         "resident_rows": model.residents.n,
         "code_version": code_version(),
         "packages": package_versions(),
         "python": platform.python_version(),
         "host": platform.node(),
-        "wall_time_s": {"build": round(t1 - t0, 3), "run": round(t2 - t1, 3),
+        "wall_time_s": {"build_and_spinup": round(t1 - t0, 3), "run": round(t2 - t1, 3),
                         "total": round(t2 - t0, 3)},
     }
     return RunResult(model.recorder.district_frame(), model.recorder.community_frame(model), manifest)
+
+
+def start_record(model: SansheModel) -> dict[str, Any]:
+    """How the run's start was made (for the manifest): the spin-up before month 1."""
+    years = model.params.start.spinup_years
+    return {"spinup_years": years, "first_month": model.first_month,
+            "how": (f"{years} years under the month-1 parameters, unrecorded, before month 1: the run "
+                    "starts from the steady state of the regime it starts in") if years else
+                   "no spin-up: month 1 follows the build"}
 
 
 def code_version() -> dict[str, Any]:

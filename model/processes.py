@@ -32,24 +32,6 @@ def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
 
 
-def rank_within_groups(groups: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Order items by (group, key) and return ``(order, rank)``: rank 0 is the
-    smallest key of its group.
-
-    ``groups`` are non-negative integers; ``keys`` lie in [-1000, 1000). One
-    sort of a combined float64 key replaces a slower two-key ``lexsort``.
-    """
-    order = np.argsort(groups.astype(np.float64) * 2048.0 + (keys + 1000.0))
-    g = groups[order]
-    n = g.size
-    if n == 0:
-        return order, np.zeros(0, np.int64)
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
-    lengths = np.diff(np.concatenate([starts, [n]]))
-    rank = np.arange(n) - np.repeat(starts, lengths)
-    return order, rank
-
-
 # 1 -------------------------------------------------------------------------
 def needs_arise(model: SansheModel) -> None:
     """Open needs age and some end unmet; new needs arise by group and category."""
@@ -165,14 +147,17 @@ def hold_consultations(model: SansheModel) -> None:
         return
     hours = np.array([com.consultation_hours for com in model.committees])
     meetings = np.minimum(c.max_meetings_month, np.floor(hours / c.hours_per_meeting)).astype(int)
-    seats = stochastic_round(meetings * c.seats_per_meeting * model.scale, rng)
+    # Each participant attends with probability min(attend_prob, seats / participants)
+    # of its community, so expected attendance is min(attend_prob × participants,
+    # seats) in people at any scale: a cap of whole rows against a random count of
+    # a few rows would lose seats at small scales.
     participants = np.flatnonzero(res.participant)
     u = rng.random(participants.size)
-    go = u < p.participation.attend_prob
-    cand = participants[go]
-    order, rank = rank_within_groups(res.community[cand], u[go])
-    cand = cand[order]
-    attend = cand[rank < seats[res.community[cand]]]
+    participant_rows = np.bincount(res.community[participants], minlength=n_comm).astype(float)
+    seat_rows = meetings * c.seats_per_meeting * model.scale
+    chance = np.minimum(p.participation.attend_prob, np.divide(
+        seat_rows, participant_rows, out=np.zeros(n_comm), where=participant_rows > 0))
+    attend = participants[u < chance[res.community[participants]]]
     res.last_attended[attend] = model.month
 
     is_attendee = np.zeros(res.n, bool)
@@ -210,8 +195,9 @@ def deliver_services(model: SansheModel) -> None:
 
     Within a pool the longest-waiting needs go first; a served need is met
     with the pool's capacity-weighted quality. Capacity is in people and is
-    rounded to resident rows once per pool (unbiased), so a pool serving a
-    whole community loses nothing to rounding across categories.
+    rounded to resident rows once per pool (unbiased); what a pool leaves for
+    the next is its unrounded capacity less the people served, so no pool's
+    rounding is passed on (scale stays a weight, not a cause).
     """
     res, p = model.residents, model.params
     rng, rng_cap = model.stream("services"), model.stream("services.capacity")
@@ -267,14 +253,18 @@ def deliver_services(model: SansheModel) -> None:
     def serve(candidates, groups, capacity_people, quality_sum):
         """Serve from one set of pools; return what each pool left unused
         (people, per community) and its quality sum, with the served and met."""
-        rows = stochastic_round(capacity_people * model.scale, rng_cap)
+        rows = stochastic_round(np.maximum(capacity_people, 0.0) * model.scale, rng_cap)
         served = _allocate(candidates, groups, queue, rows)
-        quality = np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
-                            where=capacity_people > 0)
+        # A remainder borrowed by rounding up (negative) can push a pool's mean outside [0, 1].
+        quality = np.clip(np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
+                                    where=capacity_people > 0), 0.0, 1.0)
         met = served[u_met[served] < quality[groups[served]]]
         waiting[served] = False
         met_parts.append(met)
-        left = (rows - np.bincount(groups[served], minlength=rows.size)) / model.scale
+        # What the next pool gets is the unrounded capacity less the people served, not the
+        # rounded rows: otherwise every pool's rounding noise (±1 row, 1/scale people) is
+        # handed on, and noisier capacity against a few candidates goes unused more often.
+        left = capacity_people - np.bincount(groups[served], minlength=rows.size) / model.scale
         left_q = left * quality
         if rows.size == n_cells:  # cell pools: sum what is left by community
             left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
@@ -421,14 +411,34 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
 # 9 -------------------------------------------------------------------------
 def settle_organizations(model: SansheModel) -> None:
     """Organizations pay staff and overhead and collect revenue, in random order
-    (the sector's hires a month are limited by ``orgs.hiring_rate_month``)."""
+    (the sector's hires a month are limited by ``orgs.hiring_rate_month``).
+
+    Own revenue comes from a finite pool in each community (fees and
+    donations, ``revenue_pool_yuan_per_capita_month`` a resident): each
+    organization can raise its own-revenue ratio times its costs, and when
+    the community's organizations ask more than the pool holds, every one of
+    them gets the same share less (``model.revenue_share``). So a crowded
+    community's weaker organizations lose money, shrink and go dormant: the
+    sector cannot grow on its own revenue for ever."""
     rng = model.stream("organizations.settle")
     orgs = model.organizations()
-    active = sum(o.status is OrgStatus.ACTIVE for o in orgs)
-    model.hiring_pool_month = max(1, int(round(active * model.params.orgs.hiring_rate_month)))
+    active = [o for o in orgs if o.status is OrgStatus.ACTIVE]
+    model.hiring_pool_month = max(1, int(round(len(active) * model.params.orgs.hiring_rate_month)))
     model.government.spent_yuan = 0.0
+    model.revenue_share = revenue_share(model, active)
     for i in rng.permutation(len(orgs)):
         orgs[i].settle_finances()
+
+
+def revenue_share(model: SansheModel, active: list) -> np.ndarray:
+    """Per community: the share of what its organizations could raise that its
+    residents' pool pays (1 while the pool is not exhausted)."""
+    pool = model.params.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
+    if not active:
+        return np.ones(model.n_communities)
+    asked = np.bincount([o.home for o in active], weights=[o.monthly_cost * o.own_revenue_ratio for o in active],
+                        minlength=model.n_communities)
+    return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
 
 
 def social_worker_turnover(model: SansheModel) -> None:

@@ -16,12 +16,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import stats
 
 from model.parameters import N_CATEGORIES, Params
 
 # Bits of a resident's group profile (32 profiles index the need-rate table).
 CHILD, ELDERLY, DISABLED, LOW_INCOME, SPECIAL = 1, 2, 4, 8, 16
 N_PROFILES = 32
+
+def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Uniforms stratified within each group: in a group of k items exactly one
+    falls in each interval [j/k, (j+1)/k), in random order. Each item's
+    marginal is U(0, 1), and a group's share of any threshold event is within
+    1/k of its expectation."""
+    n = group.size
+    order = np.lexsort((rng.random(n), group))
+    g = group[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    rank = np.arange(n) - np.repeat(starts, lengths)
+    u = np.empty(n)
+    u[order] = (rank + rng.random(n)) / np.repeat(lengths, lengths)
+    return u
+
 
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
@@ -164,23 +181,28 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
     grid_households = np.bincount(grid[first_of_household], minlength=int(grid[-1]) + 1) \
         / pop.population_scale
 
-    # Groups. Low income is drawn per household and shared by its members.
-    u_age = rng.random(n)
+    # Groups, civic disposition and thresholds are drawn with uniforms stratified
+    # within each community, so a community of a few dozen rows (a small scale)
+    # has the district's shares, not a sample's: scale stays a weight. Low income
+    # is drawn per household (stratified over its community's households) and
+    # shared by its members.
+    u_age = stratified_uniform(community, rng)
     child = u_age < pop.share_children
     elderly = u_age >= 1.0 - pop.share_elderly
-    disabled = rng.random(n) < pop.share_disabled
-    low_income = (rng.random(int(household[-1]) + 1) < pop.share_low_income)[household]
-    special = rng.random(n) < pop.share_other_special
+    disabled = stratified_uniform(community, rng) < pop.share_disabled
+    household_community = community[np.concatenate([[0], np.flatnonzero(np.diff(household)) + 1])]
+    low_income = (stratified_uniform(household_community, rng) < pop.share_low_income)[household]
+    special = stratified_uniform(community, rng) < pop.share_other_special
     profile = (CHILD * child + ELDERLY * elderly + DISABLED * disabled
                + LOW_INCOME * low_income + SPECIAL * special).astype(np.intp)
     vulnerable = elderly | disabled | low_income | special
 
     m = pop.civic_disposition_mean
     conc = pop.civic_concentration
-    civic = rng.beta(max(m * conc, 1e-3), max((1 - m) * conc, 1e-3), n).astype(np.float32)
-    threshold = np.clip(
-        rng.normal(part.threshold_mean, part.threshold_sd, n), 0.0, 1.0
-    ).astype(np.float32)
+    civic = stats.beta.ppf(stratified_uniform(community, rng), max(m * conc, 1e-3),
+                           max((1 - m) * conc, 1e-3)).astype(np.float32)
+    threshold = np.clip(stats.norm.ppf(stratified_uniform(community, rng), part.threshold_mean,
+                                       max(part.threshold_sd, 1e-12)), 0.0, 1.0).astype(np.float32)
 
     t0 = np.float32(params.trust.initial)
     return Residents(

@@ -109,6 +109,11 @@ class Scenario:
         changes = _place_values(self.changes, params, origins, notes, values, origin, self.source)
         return dataclasses.replace(self, params=params, changes=changes, origins=origins, notes=notes)
 
+    @property
+    def spinup_years(self) -> int:
+        """Years the district runs before month 1 (``start.spinup_years``)."""
+        return self.params.get("start.spinup_years", PARAMETERS["start.spinup_years"].default)
+
     def months_set(self, path: str) -> list[int]:
         """The months at which this scenario gives ``path`` a value: its dated
         changes of it, or month 1 when it has none."""
@@ -129,14 +134,14 @@ class Scenario:
                     points = []
                 points.append((c.month, c.value, c.origin))
             out[path] = [Period(start, points[i + 1][0] - 1 if i + 1 < len(points) else None, value, origin,
-                                first_effect_month(path, start))
+                                first_effect_month(path, start, self.spinup_years))
                          for i, (start, value, origin) in enumerate(points)]
         return out
 
     def check_horizon(self, months: int) -> None:
         """Refuse a run of ``months`` in which a dated change of this scenario would
         never act: one line naming the lever that acts last and the month it would act."""
-        late = [(first_effect_month(c.path, c.month), c) for c in self.changes]
+        late = [(first_effect_month(c.path, c.month, self.spinup_years), c) for c in self.changes]
         late = [(acts, c) for acts, c in late if acts > months]
         if not late:
             return
@@ -234,13 +239,15 @@ class _Document:
     origin_changes: str
 
 
-def load_scenario(ref: str | Path) -> Scenario:
+def load_scenario(ref: str | Path, relative_to: Path | None = None) -> Scenario:
     """Load and validate a scenario: a TOML file, a built-in name, or a row of a
     CSV or Excel table addressed as ``table.xlsx#row_name``, with every
-    scenario it extends (followed in a loop, so any depth is fine)."""
+    scenario it extends (followed in a loop, so any depth is fine). A name is
+    looked up in ``relative_to`` (an experiment file's folder, say) before the
+    built-in scenarios."""
     chain: list[_Document] = []
     seen: set[str] = set()
-    ref, relative_to, child = str(ref), None, None
+    ref, child = str(ref), None
     while True:
         doc = _read_document(ref, relative_to, child)
         if doc.key in seen:

@@ -15,6 +15,7 @@ import numpy as np
 
 from model.agents import (
     PROFESSIONAL_TYPES,
+    TYPE_CATEGORIES,
     Contract,
     OrgStatus,
     OrgType,
@@ -31,6 +32,11 @@ if TYPE_CHECKING:
 PRIORITY_TYPES = (OrgType.ECONOMIC, OrgType.PUBLIC_WELFARE, OrgType.CULTURE_SPORTS,
                   OrgType.CHARITY_RELIEF)
 """F8: the four types that get the development fund and incubation."""
+
+CATEGORY_TYPES: dict[int, tuple[OrgType, ...]] = {
+    k: tuple(kind for kind, cats in TYPE_CATEGORIES.items() if k in cats) for k in range(N_CATEGORIES)}
+"""The organization types that specialise in each service category: a founder in
+a category founds one of them (the inverse of ``TYPE_CATEGORIES``)."""
 
 
 def evaluate_contracts(model: SansheModel) -> None:
@@ -52,42 +58,130 @@ def evaluate_contracts(model: SansheModel) -> None:
         org.quality += p.orgs.quality_learning_year * (1.0 - org.quality)
         key = (ct.project.community, ct.project.category, ct.project.kind)
         model.last_scores.setdefault(key, []).append((org, score))
+    holders = {ct.org for ct in model.government.contracts}
     for org in model.organizations():
+        org.had_contract = org in holders
         org.contracts.clear()
     model.government.contracts = []
 
 
 def close_organizations(model: SansheModel) -> None:
-    """Dormant organizations are cleaned up by regulators (F9, when clean-up is
-    on) after ``dormancy_months``, or deregister of their own accord."""
+    """Organizations leave the register (DESIGN §4, yearly):
+
+    - a staffed organization closes with the yearly hazard ``exit_hazard_year``
+      (Bielefeld 1994; Hager et al. 2004), multiplied by ``young_small_multiplier``
+      when it is young and again when it is small, and by ``contract_protection``
+      when it held a purchase contract in the year just reviewed;
+    - annual inspection revokes an organization dormant (no staff) for
+      ``dormancy_months`` or more: the insolvent end here, since an organization
+      whose money runs out sheds its staff (see ``Organization.settle_finances``);
+    - the clean-up campaign of a reform (``cleanup_campaign``, F9) runs once,
+      at the first review after it is switched on and not in the spin-up: every
+      dormant organization is revoked, and each trade association (an economic
+      organization) deregisters with probability ``campaign_association_exit_share``
+      rather than separate from its government sponsor.
+    """
     p, rng = model.params, model.stream("organizations.close")
     o = p.orgs
-    cleaned = deregistered = 0
-    for org in model.organizations(OrgStatus.DORMANT):
-        if o.cleanup_enabled and org.dormant_months >= o.dormancy_months:
+    campaign = o.cleanup_campaign and not model.campaign_done and model.month >= 1
+    closed = revoked = cleaned = deregistered = 0
+    orgs = model.organizations()
+    u_exit, u_campaign = rng.random(len(orgs)), rng.random(len(orgs))
+    for org, ue, uc in zip(orgs, u_exit, u_campaign, strict=True):
+        if org.status is OrgStatus.DORMANT:
+            if campaign:
+                cleaned += 1
+            elif org.dormant_months >= o.dormancy_months:
+                revoked += 1
+            else:
+                continue
+        elif campaign and org.org_type is OrgType.ECONOMIC and uc < o.campaign_association_exit_share:
             cleaned += 1
-        elif rng.random() < o.deregister_prob_year:
             deregistered += 1
+        elif ue < exit_hazard(org, o):
+            closed += 1
         else:
             continue
-        org.status = OrgStatus.EXITED
-        for w in list(org.social_workers):
-            w.leave(stay_in_sector=True)
-        org.remove()
-    model.year_flow.update(cleaned_up=cleaned, deregistered=deregistered)
+        _remove_organization(org)
+    model.campaign_done |= campaign
+    model.year_flow.update(closed=closed, revoked=revoked, cleaned_up=cleaned, deregistered=deregistered)
+
+
+def exit_hazard(org, o) -> float:
+    """Yearly probability that a staffed organization closes (liabilities of
+    newness and smallness; a contract protects)."""
+    hazard = o.exit_hazard_year
+    if org.age_months < o.young_months:
+        hazard *= o.young_small_multiplier
+    if org.staff <= o.small_staff:
+        hazard *= o.young_small_multiplier
+    if org.had_contract:
+        hazard *= o.contract_protection
+    return min(hazard, 1.0)
+
+
+def _remove_organization(org) -> None:
+    org.status = OrgStatus.EXITED
+    org.model.end_contracts(org)
+    for w in list(org.social_workers):
+        w.leave(stay_in_sector=True)
+    org.remove()
+
+
+def revise_own_revenue(model: SansheModel) -> None:
+    """An organization's fundraising changes from year to year: its own-revenue
+    ratio follows a lognormal AR(1) around the sector's median, correlated
+    ``own_revenue_persistence`` from one year to the next, with the spread
+    ``own_revenue_sd`` new organizations are drawn with. So a strong year does
+    not make an organization immortal: weak years shrink it and may end it, and
+    the sector's composition settles within a few years, not the 30 that an
+    exit hazard of 3% a year alone would take."""
+    o, rng = model.params.orgs, model.stream("organizations.revenue")
+    orgs = model.organizations(OrgStatus.ACTIVE)
+    if not orgs or o.own_revenue_sd <= 0 or o.own_revenue_ratio <= 0:
+        for org in orgs:  # no spread, or no own revenue at all: every ratio is the median
+            org.own_revenue_ratio = o.own_revenue_ratio
+        return
+    mu = np.log(o.own_revenue_ratio) - o.own_revenue_sd**2 / 2
+    rho = o.own_revenue_persistence
+    now = np.log(np.maximum([org.own_revenue_ratio for org in orgs], 1e-12))
+    new = mu + rho * (now - mu) + o.own_revenue_sd * np.sqrt(1 - rho**2) * rng.standard_normal(len(orgs))
+    for org, ratio in zip(orgs, np.exp(new), strict=True):
+        org.own_revenue_ratio = float(ratio)
 
 
 def found_organizations(model: SansheModel) -> None:
-    """New organizations: ordinary births scaled by the registration regime,
-    incubated priority-type organizations (F8), and grassroots groups that
-    grow out of large volunteer clusters (domain.md §4.5)."""
+    """New organizations, where there is a niche (DESIGN §4, yearly):
+
+    - founding attempts, ``founding_attempts_per_10k_year`` per 10,000
+      residents times the registration regime's multiplier, arise in
+      communities in proportion to their people; an attempt picks a category
+      in proportion to its community's unmet needs and contract money there,
+      and succeeds with the probability the share of the community's
+      money (its residents' revenue pool and last year's contracts) that its
+      organizations' costs do not take yet. So births follow need and money,
+      not the size of the stock, and stop as the niche fills;
+    - incubated organizations of the priority types (F8), ``incubator_slots`` a year;
+    - grassroots groups that grow out of large volunteer clusters.
+    """
     p, rng = model.params, model.stream("births")
     o = p.orgs
-    active = len(model.organizations(OrgStatus.ACTIVE))
     weights = model.people_per_community / model.people_per_community.sum()
+    money, taken, opportunity = _niche(model)
     births = 0
-    for _ in range(int(rng.poisson(o.birth_rate_year * active * o.registration_multiplier))):
-        model.found_organization(rng, home=int(rng.choice(model.n_communities, p=weights)))
+    attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
+                               * o.registration_multiplier))
+    new_cost = o.staff_mean * o.wage_yuan_month * (1.0 + o.overhead_share)
+    for c in rng.choice(model.n_communities, size=attempts, p=weights):
+        free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
+        if rng.random() >= free:
+            continue
+        row = opportunity[c]
+        category = int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0 else int(rng.integers(N_CATEGORIES))
+        kinds = CATEGORY_TYPES[category]
+        model.found_organization(rng, home=int(c), org_type=kinds[int(rng.integers(len(kinds)))],
+                                 category=category)
+        taken[c] += new_cost
         births += 1
     for _ in range(o.incubator_slots):
         kind = PRIORITY_TYPES[int(rng.integers(len(PRIORITY_TYPES)))]
@@ -103,6 +197,26 @@ def found_organizations(model: SansheModel) -> None:
                                      category=category)
             births += 1
     model.year_flow["births"] = births
+
+
+def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per community: the money its organizations can live on (yuan a month: the
+    residents' revenue pool and last year's contract money there), what their
+    costs take of it, and per category the opportunity a founder sees (people
+    with an unmet need now, and needs last year's contracts paid for a month)."""
+    p, res = model.params, model.residents
+    n_comm = model.n_communities
+    money = p.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
+    opportunity = np.bincount(res.community[res.need_resident].astype(np.int64) * N_CATEGORIES
+                              + res.need_category, minlength=n_comm * N_CATEGORIES
+                              ).reshape(n_comm, N_CATEGORIES) / model.scale
+    for project in model.government.projects:
+        money[project.community] += project.value_yuan / 12.0
+        opportunity[project.community, project.category] += project.value_yuan / 12.0 / p.purchase.cost_per_need_yuan
+    active = model.organizations(OrgStatus.ACTIVE)
+    taken = np.bincount([org.home for org in active], weights=[org.monthly_cost for org in active],
+                        minlength=n_comm).astype(float)
+    return money, taken, opportunity
 
 
 def certification_exam(model: SansheModel) -> None:

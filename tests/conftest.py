@@ -2,26 +2,48 @@
 
 from __future__ import annotations
 
-import functools
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from model import Params, SansheModel, load_scenario
+from model import SansheModel, load_scenario
 from model.scenario import Scenario
 
 SMALL = 0.02  # scale of the statistical tests: 12,600 resident rows
+_RUNS: dict[tuple, pd.DataFrame] = {}
 
 
-@functools.lru_cache(maxsize=None)
+def simulate(scenario: str | None, overrides: tuple[tuple[str, object], ...], seed: int, months: int,
+             scale: float) -> pd.DataFrame:
+    """District indicators of one run: a built-in scenario (None: the defaults) with
+    ``overrides`` from month 1, at ``scale``, after the default spin-up."""
+    sc = load_scenario(scenario) if scenario else Scenario(name="test")
+    sc.params.update({"population.population_scale": scale, **dict(overrides)})
+    model = SansheModel(sc, seed=seed)
+    model.run(months)
+    return model.recorder.district_frame()
+
+
+def runs(jobs: list[tuple]) -> list[pd.DataFrame]:
+    """Many runs ``(scenario, overrides, seed, months, scale)``, on all cores (at most 4
+    processes), each computed once per test session."""
+    todo = [job for job in dict.fromkeys(jobs) if job not in _RUNS]
+    if len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(len(todo), 4), mp_context=get_context("forkserver")) as pool:
+            _RUNS.update(zip(todo, pool.map(simulate, *zip(*todo))))
+    for job in todo:
+        if job not in _RUNS:
+            _RUNS[job] = simulate(*job)
+    return [_RUNS[job] for job in jobs]
+
+
 def run_small(overrides: tuple[tuple[str, object], ...], seed: int, months: int,
               scale: float = SMALL) -> pd.DataFrame:
     """District indicators of a run of the defaults with ``overrides`` (cached)."""
-    params = Params({"population.population_scale": scale, **dict(overrides)})
-    model = SansheModel(Scenario(name="test"), seed=seed, params=params)
-    model.run(months)
-    return model.recorder.district_frame()
+    return runs([(None, overrides, seed, months, scale)])[0]
 
 
 def mean_over(frames: list[pd.DataFrame], column: str, last_months: int = 12) -> float:
@@ -35,13 +57,28 @@ def reform_scenario() -> Scenario:
 
 
 def run_experiment_file(folder, text: str, name: str, out=None):
-    """Write ``text`` as the experiment file ``folder/name.toml`` and run it
-    on one worker into ``out`` (default ``folder/name``); return the output
-    folder and the engine's result."""
+    """Write ``text`` as the experiment file ``folder/name.toml``, beside cold copies
+    of the built-in scenarios (:func:`cold_copies`), and run it on one worker into
+    ``out`` (default ``folder/name``); return the output folder and the engine's result."""
     from experiments.engine import run_experiment
     from experiments.spec import load_experiment
 
+    cold_copies(folder)
     path = folder / f"{name}.toml"
     path.write_text(text)
     out = out if out is not None else folder / name
     return out, run_experiment(load_experiment(path), out, workers=1, progress=False)
+
+
+def cold_copies(folder, *names: str) -> None:
+    """Write ``folder/NAME.toml`` for each built-in scenario NAME (all of them when
+    none is named): the same scenario, under its own name, without a spin-up.
+    Experiment files in ``folder`` find these before the built-ins, so tests of
+    the software (engine, report, stopping, fuzzing) do not pay twenty simulated
+    years a run for dynamics they do not test."""
+    from model.scenario import builtin_dir
+
+    for name in names or sorted(p.stem for p in builtin_dir().glob("*.toml")):
+        (folder / f"{name}.toml").write_text(
+            f'name = "{name}"\ndescription = "{name}, without a spin-up (for tests of the software)"\n'
+            f'extends = "{builtin_dir() / name}.toml"\n[params.start]\nspinup_years = 0\n')

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model import SansheModel, load_scenario
+from conftest import runs
 from model.calibration import REPORT_MONTH, TARGETS, report, run_calibration
 from model.cli import main
 
@@ -44,15 +44,9 @@ def test_full_scale_agrees_with_the_calibration():
     assert all(r.inside for r in results), [(r.target.what, r.mean) for r in results if not r.inside]
 
 
-def _runs(name, months=60, seeds=(1, 2, 3, 4), scale=0.02):
-    frames = []
-    for seed in seeds:
-        sc = load_scenario(name)
-        sc.params["population.population_scale"] = scale
-        m = SansheModel(sc, seed=seed)
-        m.run(months)
-        frames.append(m.recorder.district_frame())
-    return frames
+def _runs(name, months=12, seeds=(1, 2, 3), scale=0.02):
+    """Runs of a library scenario; they start from its steady state, so a year is enough."""
+    return runs([(name, (), seed, months, scale) for seed in seeds])
 
 
 def test_p1_admin_share_stays_well_above_what_72_items_imply():
@@ -67,8 +61,10 @@ def test_p1_admin_share_stays_well_above_what_72_items_imply():
 
 def test_returns_to_purchasing_flatten():
     """Coverage of vulnerable groups gains less from 60 → 100 M yuan than from 0 → 30 M."""
-    cov = {m: np.mean([df["coverage_vulnerable"].tail(12).mean() for df in _runs(f"purchase_{m}m")])
-           for m in (0, 30, 60, 100)}
+    levels = (0, 30, 60, 100)
+    frames = runs([(f"purchase_{m}m", (), seed, 12, 0.02) for m in levels for seed in (1, 2, 3)])
+    cov = {m: np.mean([df["coverage_vulnerable"].mean() for df in frames[3 * i:3 * i + 3]])
+           for i, m in enumerate(levels)}
     assert cov[30] - cov[0] > 0.05
     assert cov[100] - cov[60] < 0.6 * (cov[30] - cov[0]), cov
     assert cov[0] < cov[30] < cov[60] < cov[100]

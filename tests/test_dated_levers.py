@@ -167,11 +167,13 @@ def test_a_yearly_lever_changed_between_cycles_needs_the_next_cycle_in_the_run(t
 
 @pytest.mark.parametrize("factor,months,expected", [
     ('"purchase.budget_yuan" = [0.0, 60e6]', 24, "first acts at month 25"),  # the base switches it at 25
-    ('"orgs.birth_rate_year" = [0.1, 0.2]', 12, "first acts at month 13"),  # founding reviews a past year
+    ('"orgs.founding_attempts_per_10k_year" = [0.1, 0.2]', 12, "first acts at month 13"),  # founding reviews a past year
 ])
 def test_a_factor_that_would_act_at_no_month_is_refused(tmp_path, capsys, factor, months, expected):
     path = tmp_path / "e.toml"
-    base = 'base = "pre_reform"\n' if "birth" in factor else 'base = "yuzhong_2016"\n'
+    # Without a spin-up the first yearly review is at month 13 (with one, founding acts in the spin-up).
+    (tmp_path / "cold.toml").write_text('name = "cold"\nextends = "pre_reform"\n[params.start]\nspinup_years = 0\n')
+    base = f'base = "{tmp_path / "cold.toml"}"\n' if "founding" in factor else 'base = "yuzhong_2016"\n'
     text = f'name = "e"\ndesign = "grid"\n{base}months = {months}\n[factors]\n{factor}\n'
     path.write_text(text)
     with pytest.raises(ExperimentError, match=expected):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import cold_copies
 from experiments.cli import main
 from experiments.designs import design_points
 from experiments.engine import plan_runs, replicate_seeds, run_experiment
@@ -30,6 +31,8 @@ indicators = ["need_coverage", "committee_admin_share", "volunteer_rate"]
 
 
 def write(tmp_path, text, name="e.toml"):
+    """The experiment file, beside cold copies (no spin-up) of the scenarios these tests use."""
+    cold_copies(tmp_path)
     path = tmp_path / name
     path.write_text(text)
     return path

@@ -40,6 +40,8 @@ SCALE = 0.002  # 1,260 resident rows: the ~900 organizations, which do not scale
 SEED = 1
 MONTHS = 13  # month 13 runs the first full yearly review
 NEVER = MONTHS + 1  # first-read month of a parameter the default run never reads
+BASE = {"population.population_scale": SCALE, "start.spinup_years": 0}
+"""No spin-up: its months are months like the others (``start.spinup_years`` has its own cases)."""
 
 
 def _ends() -> list[tuple[str, str, object]]:
@@ -56,7 +58,7 @@ CASES = _ends()
 
 
 def _params(**values) -> Params:
-    return Params({"population.population_scale": SCALE, **values})
+    return Params({**BASE, **values})
 
 
 # --- which month the model first reads each parameter ------------------------------
@@ -87,7 +89,7 @@ class _LoggedParams(Params):
     counting as a read of everything, the mapping accessors."""
 
     def __init__(self, log: _ReadLog) -> None:
-        super().__init__({"population.population_scale": SCALE})
+        super().__init__(BASE)
         self._log = log
         for group in GROUPS:
             logged = _LoggedGroup(**vars(getattr(self, group)))
@@ -193,6 +195,7 @@ SWITCHES = {
     "purchase.evaluation_noise_without": {"purchase.third_party_evaluation": False},
     "purchase.size_bias_without": {"purchase.third_party_evaluation": False},
     "social_work.training_pass_multiplier": {"social_work.training_support": False},
+    "orgs.campaign_association_exit_share": {"orgs.cleanup_campaign": True},
 }
 SWITCHED_CASES = [(path, end, value) for path, end, value in CASES if path in SWITCHES]
 
@@ -212,12 +215,12 @@ def test_the_read_log_sees_when_parameters_are_read():
     assert first["population.population_scale"] == 0  # the build
     assert first["trust.gain_month"] == 1  # every month
     assert first["purchase.budget_yuan"] == 1  # the first month's budget
-    assert first["orgs.birth_rate_year"] == MONTHS  # the first yearly review
+    assert first["orgs.founding_attempts_per_10k_year"] == MONTHS  # the first yearly review
     never = {path for path, month in first.items() if month == NEVER}
     assert never <= set(SWITCHES), f"add the switch that reads {never - set(SWITCHES)} to SWITCHES"
 
 
-@pytest.mark.parametrize("path,value", [("trust.gain_month", 0.5), ("orgs.birth_rate_year", 0.5),
+@pytest.mark.parametrize("path,value", [("trust.gain_month", 0.5), ("orgs.founding_attempts_per_10k_year", 0.5),
                                         ("social_work.conversion_share", 0.0)])
 def test_a_shared_start_gives_the_run_of_a_fresh_build(path, value):
     assert first_read_month()[path] > 0

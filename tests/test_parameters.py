@@ -75,7 +75,9 @@ def _district(changes=(), overrides=(), months=24):
     from model import SansheModel
     from model.scenario import LeverChange, Scenario
 
-    sc = Scenario(name="acts", params={"population.population_scale": ACTS_SCALE, **dict(overrides)},
+    # No spin-up: the declarations are about the months after the first yearly cycle of a run.
+    sc = Scenario(name="acts", params={"population.population_scale": ACTS_SCALE, "start.spinup_years": 0,
+                                       **dict(overrides)},
                   changes=[LeverChange(m, p, v) for m, p, v in changes])
     model = SansheModel(sc, seed=11)
     model.run(months)
@@ -100,11 +102,17 @@ def _baseline(months):
 @pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.acts == "review"])
 def test_a_parameter_of_the_yearly_review_changes_nothing_in_the_first_year(path):
     """Declared 'review': read only by the yearly review of a past year (month 13 on),
-    so any value leaves months 1-12 exactly as the default does."""
+    so any value leaves months 1-12 exactly as the default does; unless it is
+    declared to shape the start as well, and then it changes them."""
     import pandas as pd
 
-    frame = _district(overrides=[(path, _other_value(PARAMETERS[path]))], months=12)
-    pd.testing.assert_frame_equal(frame, _baseline(12))
+    if PARAMETERS[path].shapes_start:
+        context = [("social_work.training_support", False)] if path.endswith("training_pass_multiplier") else []
+        frame = _district(overrides=[*context, (path, _other_value(PARAMETERS[path]))], months=12)
+        assert not frame.equals(_district(overrides=context, months=12)), path
+    else:
+        frame = _district(overrides=[(path, _other_value(PARAMETERS[path]))], months=12)
+        pd.testing.assert_frame_equal(frame, _baseline(12))
 
 
 @pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.lever and d.acts != "month"])

@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 
 from model import Params, SansheModel, processes, yearly
-from model.agents import OrgStatus
+from model.agents import OrgStatus, OrgType
 from model.parameters import PARAMETERS
 from model.scenario import LeverChange, Scenario
 
 
 def tiny(**overrides) -> SansheModel:
-    params = {"population.population_scale": 0.005}
+    """A freshly built small district (no spin-up: these tests look at one process at a time)."""
+    params = {"population.population_scale": 0.005, "start.spinup_years": 0}
     params.update({k.replace("__", "."): v for k, v in overrides.items()})
     return SansheModel(params=Params(params), seed=21)
 
@@ -85,21 +86,117 @@ def test_an_organization_without_revenue_sheds_staff_and_goes_dormant():
     assert org.staff == 0 and org.status is OrgStatus.DORMANT
 
 
-def test_dormant_organizations_are_cleaned_up_only_when_clean_up_is_on():
-    for enabled in (True, False):
-        m = tiny(orgs__cleanup_enabled=enabled, orgs__deregister_prob_year=0.0)
-        org = m.organizations(OrgStatus.ACTIVE)[0]
-        m.end_contracts(org)
-        org.staff, org.status, org.dormant_months = 0, OrgStatus.DORMANT, 100
-        yearly.close_organizations(m)
-        assert (org in m.organizations()) is (not enabled)
+def make_dormant(m: SansheModel, org, months: int) -> None:
+    m.end_contracts(org)
+    org.staff, org.status, org.dormant_months = 0, OrgStatus.DORMANT, months
+
+
+def test_annual_inspection_revokes_organizations_dormant_long_enough():
+    m = tiny(orgs__dormancy_months=24, orgs__exit_hazard_year=0.0)
+    m.month = 13
+    short, long = m.organizations(OrgStatus.ACTIVE)[:2]
+    make_dormant(m, short, 23)
+    make_dormant(m, long, 24)
+    yearly.close_organizations(m)
+    assert short in m.organizations() and long not in m.organizations()
+    assert m.year_flow["revoked"] == 1 and m.year_flow["cleaned_up"] == 0
+
+
+def test_the_clean_up_campaign_runs_once_on_dormant_organizations_and_trade_associations():
+    m = tiny(orgs__cleanup_campaign=True, orgs__campaign_association_exit_share=1.0, orgs__exit_hazard_year=0.0)
+    m.month = 25
+    dormant = [o for o in m.organizations(OrgStatus.ACTIVE) if o.org_type is not OrgType.ECONOMIC][:3]
+    for org in dormant:
+        make_dormant(m, org, 1)  # far below dormancy_months: only the campaign removes them
+    associations = [o for o in m.organizations(OrgStatus.ACTIVE) if o.org_type is OrgType.ECONOMIC]
+    before = len(m.organizations())
+    yearly.close_organizations(m)
+    assert len(m.organizations()) == before - 3 - len(associations)
+    assert m.year_flow["cleaned_up"] == 3 + len(associations)
+    assert m.year_flow["deregistered"] == len(associations)
+    # Once: a year later the switch is still on and nothing more is cleaned up.
+    make_dormant(m, m.organizations(OrgStatus.ACTIVE)[0], 1)
+    m.month = 37
+    yearly.close_organizations(m)
+    assert m.year_flow["cleaned_up"] == 0
+
+
+def test_the_campaign_waits_for_month_1_not_the_spin_up():
+    m = tiny(orgs__cleanup_campaign=True)
+    m.month = -11  # a yearly review of the spin-up
+    yearly.close_organizations(m)
+    assert m.year_flow["cleaned_up"] == 0 and not m.campaign_done
+
+
+def test_the_exit_hazard_doubles_for_young_and_for_small_organizations_and_halves_with_a_contract():
+    m = tiny()
+    o = m.params.orgs  # 3% a year; young < 60 months; small <= 2 staff; ×2 each; ×0.5 with a contract
+    org = m.organizations(OrgStatus.ACTIVE)[0]
+    cases = {(0, 1, False): 0.12, (0, 5, False): 0.06, (100, 1, False): 0.06, (100, 5, False): 0.03,
+             (100, 5, True): 0.015, (0, 1, True): 0.06}
+    for (age, staff, contract), hazard in cases.items():
+        org.age_months, org.staff, org.had_contract = age, staff, contract
+        assert yearly.exit_hazard(org, o) == pytest.approx(hazard)
+
+
+def test_a_crowded_community_pays_its_organizations_the_share_its_pool_holds():
+    m = tiny(orgs__revenue_pool_yuan_per_capita_month=10.0)
+    home = 0
+    orgs = [o for o in m.organizations(OrgStatus.ACTIVE) if o.home == home]
+    assert orgs, "the tiny district has an organization in community 0"
+    pool = 10.0 * m.people_per_community[home]
+    asked = sum(o.monthly_cost * o.own_revenue_ratio for o in orgs)
+    share = processes.revenue_share(m, m.organizations(OrgStatus.ACTIVE))
+    assert share[home] == pytest.approx(min(1.0, pool / asked))
+    for org in orgs:  # everyone there loses the same share
+        org.own_revenue_ratio = 2.0
+    crowded = processes.revenue_share(m, m.organizations(OrgStatus.ACTIVE))
+    assert crowded[home] == pytest.approx(min(1.0, pool / (2 * sum(o.monthly_cost for o in orgs))))
+
+
+def test_founders_need_free_money_and_go_where_the_unmet_need_is():
+    kw = dict(orgs__incubator_slots=0, orgs__cluster_birth_prob=0.0, orgs__founding_attempts_per_10k_year=20.0)
+    none = tiny(orgs__revenue_pool_yuan_per_capita_month=0.0, purchase__budget_yuan=0.0, **kw)
+    none.month = 13
+    yearly.found_organizations(none)
+    assert none.year_flow["births"] == 0  # no money, no new organization, whatever the need
+    rich = tiny(orgs__revenue_pool_yuan_per_capita_month=500.0, **kw)
+    rich.month = 13
+    res = rich.residents
+    res.need_key = np.unique(np.arange(0, res.n, 3, dtype=np.int64) * 8 + 3)  # unmet needs only in category 3
+    res.need_age = np.zeros(res.need_key.size, np.int16)
+    res.need_detected = np.zeros(res.need_key.size, bool)
+    rich.government.projects = []
+    known = set(rich.organizations())
+    yearly.found_organizations(rich)
+    new = [o for o in rich.organizations() if o not in known]
+    attempts = 20.0 * 630_000 / 10_000  # Poisson mean; the free share of the money is close to 1
+    assert 0.8 * attempts < len(new) <= 1.2 * attempts
+    assert {o.category for o in new} == {3} and {o.org_type for o in new} == {OrgType.CHARITY_RELIEF}
+
+
+def test_own_revenue_follows_its_persistence():
+    frozen = tiny(orgs__own_revenue_persistence=1.0)
+    before = [o.own_revenue_ratio for o in frozen.organizations(OrgStatus.ACTIVE)]
+    yearly.revise_own_revenue(frozen)
+    assert [o.own_revenue_ratio for o in frozen.organizations(OrgStatus.ACTIVE)] == pytest.approx(before)
+    fresh = tiny(orgs__own_revenue_persistence=0.0)
+    orgs = fresh.organizations(OrgStatus.ACTIVE)
+    before = np.log([o.own_revenue_ratio for o in orgs])
+    yearly.revise_own_revenue(fresh)
+    after = np.log([o.own_revenue_ratio for o in orgs])
+    o = fresh.params.orgs
+    assert abs(np.corrcoef(before, after)[0, 1]) < 0.15  # a new draw, not a drift
+    assert np.median(after) == pytest.approx(np.log(o.own_revenue_ratio) - o.own_revenue_sd**2 / 2, abs=0.05)
 
 
 def test_training_support_raises_exam_passes():
     passed = []
     for support in (True, False):
         m = tiny(social_work__training_support=support, committee__worker_turnover_year=0.0)
-        before = sum(c.certified for c in m.committees)
+        for c in m.committees:
+            c.certified = 0
+        before = 0
         m.month = 13
         yearly.certification_exam(m)
         passed.append(sum(c.certified for c in m.committees) - before)
@@ -137,7 +234,8 @@ def test_every_lever_can_change_at_a_month():
         else:
             value = (p.default + p.high) / 2 if p.default < p.high else (p.default + p.low) / 2
         changes.append(LeverChange(3, path, p.kind(value)))
-    scenario = Scenario(name="levers", params={"population.population_scale": 0.005}, changes=changes)
+    scenario = Scenario(name="levers", params={"population.population_scale": 0.005, "start.spinup_years": 0},
+                        changes=changes)
     m = SansheModel(scenario, seed=2)
     m.run(2)
     assert all(m.params[c.path] == PARAMETERS[c.path].default for c in changes)

@@ -1,27 +1,37 @@
-"""population_scale changes how many people a row stands for, never the district."""
+"""population_scale changes how many people a row stands for, never the district.
+
+Institutions and budgets do not scale, so they must agree closely. Resident
+indicators of a small sample differ a little: a row stands for 1/scale
+people, so needs arrive in lumps and a small community's pools meet few
+candidates; the tolerances below are what the model keeps (measured on
+``yuzhong_2016`` at month 120 against scale 0.2, six seeds: coverage within
+1.1 / 1.9 / 3.1 points at scales 0.05 / 0.02 / 0.01, the other shares and
+scores within 1.1 points, the wait of unmet needs within 6 / 11 / 17%).
+Scale 0.02 is the smallest for quantitative work; 0.01 is for quick checks.
+"""
 
 import numpy as np
 import pytest
 
-from conftest import run_small
+from conftest import runs
 
 SEEDS = (1, 2, 3)
 
 
+def _mean(frames, col):
+    return float(np.mean([f[col].tail(12).mean() for f in frames]))
+
+
 @pytest.fixture(scope="module")
 def small_and_large():
-    small = [run_small((), seed, 24, scale=0.02) for seed in SEEDS]
-    large = [run_small((), seed, 24, scale=0.1) for seed in SEEDS]
-    return small, large
-
-
-def _mean(frames, col):
-    return float(np.mean([f[col].tail(6).mean() for f in frames]))
+    """The reformed district, 24 months after its spin-up, at scales 0.02 and 0.1."""
+    frames = runs([(None, (), seed, 24, scale) for scale in (0.02, 0.1) for seed in SEEDS])
+    return frames[:3], frames[3:]
 
 
 @pytest.mark.parametrize("col,rel_tol", [
-    ("org_count", 0.05), ("org_staff", 0.08), ("contract_holders", 0.12),
-    ("purchase_spent_yuan", 0.02), ("committee_admin_share", 0.03), ("certified_share", 0.08),
+    ("org_count", 0.04), ("org_staff", 0.06), ("contract_holders", 0.12),
+    ("purchase_spent_yuan", 0.02), ("committee_admin_share", 0.02), ("certified_share", 0.08),
 ])
 def test_institutions_and_budgets_agree_across_scales(small_and_large, col, rel_tol):
     small, large = small_and_large
@@ -30,10 +40,38 @@ def test_institutions_and_budgets_agree_across_scales(small_and_large, col, rel_
 
 
 @pytest.mark.parametrize("col,abs_tol", [
-    ("need_coverage", 0.03), ("coverage_vulnerable", 0.03), ("satisfaction", 0.03),
-    ("trust_committee", 0.03), ("consultation_rate", 0.01), ("volunteer_rate", 0.01),
+    ("need_coverage", 0.02), ("coverage_vulnerable", 0.02), ("satisfaction", 0.02),
+    ("trust_committee", 0.02), ("consultation_rate", 0.01), ("volunteer_rate", 0.01),
 ])
-def test_resident_indicators_agree_across_scales(small_and_large, col, abs_tol):
+def test_resident_indicators_agree_across_scales_within_two_points(small_and_large, col, abs_tol):
     small, large = small_and_large
     a, b = _mean(small, col), _mean(large, col)
     assert abs(a - b) <= abs_tol, (col, a, b)
+
+
+def test_the_wait_of_unmet_needs_agrees_within_fifteen_percent(small_and_large):
+    small, large = small_and_large
+    a, b = _mean(small, "unmet_wait_months"), _mean(large, "unmet_wait_months")
+    assert abs(a - b) <= 0.15 * b, (a, b)
+
+
+SCALES = {0.01: 0.035, 0.02: 0.02, 0.05: 0.015, 1.0: 0.01}
+"""Largest gap allowed, for shares and scores, against scale 0.2 at month 120."""
+SHARES = ["need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "consultation_rate",
+          "volunteer_rate", "committee_admin_share"]
+
+
+@pytest.mark.slow
+def test_month_120_of_the_reform_agrees_from_scale_0_01_to_the_whole_district():
+    """yuzhong_2016 at month 120: every scale within its stated gap of scale 0.2 (4 seeds;
+    scale 1.0, the whole district, with 2)."""
+    seeds = (0, 1, 2, 3)
+    jobs = [("yuzhong_2016", (), s, 120, scale) for scale in (0.2, 0.01, 0.02, 0.05) for s in seeds]
+    jobs += [("yuzhong_2016", (), s, 120, 1.0) for s in seeds[:2]]
+    frames = runs(jobs)
+    reference = frames[:4]
+    groups = {0.01: frames[4:8], 0.02: frames[8:12], 0.05: frames[12:16], 1.0: frames[16:]}
+    for scale, group in groups.items():
+        for col in SHARES:
+            a, b = _mean(group, col), _mean(reference, col)
+            assert abs(a - b) <= SCALES[scale], (scale, col, a, b)

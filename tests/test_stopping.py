@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import cold_copies
 from experiments.cli import main
 from experiments.engine import LOCK_FILE, run_experiment
 from experiments.spec import load_experiment
@@ -129,6 +130,7 @@ def experiment(tmp_path_factory):
     """The experiment file and its uninterrupted results."""
     folder = tmp_path_factory.mktemp("stopping")
     path = folder / "stopping.toml"
+    cold_copies(folder)  # the sweep's scenarios without a spin-up: these tests are about stopping
     path.write_text(SWEEP)
     run_experiment(load_experiment(path), folder / "whole", workers=2, progress=False)
     return path, pd.read_parquet(folder / "whole" / "runs.parquet")
