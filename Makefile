@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run district test test-slow bench bench-sweep clean
+.PHONY: run district test test-slow baseline baseline-diff bench bench-sweep clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"sanshe needs Python >= 3.12, found {sys.version.split()[0]}"'
@@ -31,6 +31,14 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow
+
+# The regression baseline (tests/regression.py): what moved against the committed
+# numbers, and, after a change meant to move them, the refresh (say why in the commit).
+baseline-diff: $(STAMP)
+	$(BIN)/python tests/regression.py
+
+baseline: $(STAMP)
+	$(BIN)/python tests/regression.py --update
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/full_district.py
