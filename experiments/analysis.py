@@ -68,13 +68,16 @@ class Results:
 
     @property
     def indicators(self) -> list[str]:
+        """The indicator columns of the runs table: every column that is not a key, a label or a factor."""
         skip = set(KEY) | {"run_id", "scenario", "month"}
         return [c for c in self.runs.columns if c not in skip and not c.startswith("factor:")]
 
     @property
     def labels(self) -> dict[int, str]:
-        """A readable name for every design point, finished or not: its
-        scenario for a scenario design, its factor values otherwise."""
+        """A readable name for every design point, finished or not.
+
+        Its scenario for a scenario design, its factor values otherwise.
+        """
         labels: dict[int, str] = {}
         for run in self.manifest["runs"]:
             if run["point"] in labels:
@@ -188,8 +191,11 @@ def _read_manifest(file: Path) -> dict[str, Any]:
 
 
 def _manifest_spec(manifest: dict[str, Any], file: Path) -> ExperimentSpec:
-    """The experiment as the manifest records it; a broken copy names the manifest, not the
-    experiment file it was read from (which may have changed or gone since)."""
+    """The experiment as the manifest records it.
+
+    A broken copy names the manifest, not the experiment file it was read from
+    (which may have changed or gone since).
+    """
     source = manifest.get("source") or str(file)
     try:
         return spec_from_dict(manifest["spec"], source)
@@ -223,9 +229,12 @@ def _read_failure(file: Path) -> dict[str, Any]:
 
 def _read_table(file: Path, required: tuple[str, ...], known: pd.DataFrame, manifest_file: Path,
                 empty: str) -> pd.DataFrame:
-    """A results table (runs.parquet or the community panel), checked: readable, with
-    rows, the required columns, whole numbers where runs, months and places
-    are identified, numbers for indicators, and only runs of the manifest."""
+    """A results table (runs.parquet or the community panel), checked.
+
+    It must be readable, with rows, the required columns, whole numbers where runs,
+    months and places are identified, numbers for indicators, and only runs of the
+    manifest.
+    """
     frame = _read_parquet(file)
     if frame.empty:
         raise ExperimentError(f"{file}: no rows: {empty}")
@@ -252,8 +261,11 @@ def _read_table(file: Path, required: tuple[str, ...], known: pd.DataFrame, mani
 
 
 def _read_parquet(file: Path) -> pd.DataFrame:
-    """A Parquet file as a frame. A file that cannot be read (empty, truncated,
-    overwritten, damaged) is the folder's fault: one line saying how to get it back."""
+    """A Parquet file as a frame.
+
+    A file that cannot be read (empty, truncated, overwritten, damaged) is the
+    folder's fault: one line saying how to get it back.
+    """
     again = f"`sanshe experiment run FILE --out {file.parent}` writes it again from {file.parent / 'runs'}"
     if file.stat().st_size == 0:
         raise ExperimentError(f"{file}: empty file (0 bytes); {again}")
@@ -293,8 +305,10 @@ def _numbers(file: Path, frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def _check_known_runs(file: Path, frame: pd.DataFrame, known: pd.DataFrame, manifest_file: Path) -> None:
-    """Every row belongs to a run of the manifest, with that run's point, replicate and seed:
-    labels, baselines and pairing by seed all come from the manifest."""
+    """Every row belongs to a run of the manifest, with that run's point, replicate and seed.
+
+    Labels, baselines and pairing by seed all come from the manifest.
+    """
     ids = frame["run_id"]
     unknown = ~ids.isin(known.index)
     if unknown.any():
@@ -311,8 +325,10 @@ def _check_known_runs(file: Path, frame: pd.DataFrame, known: pd.DataFrame, mani
 
 
 def _check_factor_columns(file: Path, runs: pd.DataFrame, spec: ExperimentSpec) -> None:
-    """One ``factor:<path>`` column per factor of the experiment: sensitivity indices and
-    scenario discovery read the factor values from them."""
+    """One ``factor:<path>`` column per factor of the experiment.
+
+    Sensitivity indices and scenario discovery read the factor values from them.
+    """
     expected = sorted(f"factor:{f}" for f in spec.factors)
     found = sorted(c for c in runs.columns if c.startswith("factor:"))
     if found != expected:
@@ -343,7 +359,7 @@ def _brief(value: Any) -> str:
 
 
 def _pyarrow_text(error: Exception) -> str:
-    """pyarrow's message on one line, without the path it repeats."""
+    """The message of a pyarrow error on one line, without the path it repeats."""
     text = re.sub(r"Could not open Parquet input source '[^']*': ", "", str(error))
     return _line(text).rstrip(".") or type(error).__name__
 
@@ -356,18 +372,22 @@ def _line(text: str) -> str:
 # --- outcomes and intervals ---------------------------------------------------
 def outcomes(res: Results, window: int = 12, indicators: list[str] | None = None,
              at: int | None = None) -> pd.DataFrame:
-    """One row per run (point, replicate, seed): each indicator's mean over
-    the run's last ``window`` recorded months, or, with ``at`` (a horizon),
-    over months ``at - window + 1`` to ``at`` (from month 1 at the earliest)."""
+    """One row per run (point, replicate, seed) with each indicator's mean over recent months.
+
+    The mean is over the run's last ``window`` recorded months, or, with ``at`` (a
+    horizon), over months ``at - window + 1`` to ``at`` (from month 1 at the earliest).
+    """
     return _mean_of_last_months(res.runs, window, KEY, indicators or res.indicators, at)
 
 
 def _mean_of_last_months(frame: pd.DataFrame, window: int, by: list[str], cols: list[str],
                          at: int | None = None) -> pd.DataFrame:
-    """Mean of ``cols`` over each run's last ``window`` recorded months, by ``by``;
-    with ``at``, over the ``window`` months ending at month ``at``. A window ending
+    """Mean of ``cols`` over each run's last ``window`` recorded months, by ``by``.
+
+    With ``at``, over the ``window`` months ending at month ``at``. A window ending
     at a horizon starts at month 1 at the earliest: another model's month 0 is its
-    state before the first step, not an outcome of the policy compared."""
+    state before the first step, not an outcome of the policy compared.
+    """
     if at is None:
         last = frame.groupby("run_id")["month"].transform("max")
         tail = frame[frame["month"] > last - window]
@@ -415,8 +435,9 @@ def _interval_rows(groups: dict[Any, np.ndarray]) -> list[dict[str, float]]:
 
 def summarise(res: Results, indicators: list[str] | None = None, window: int = 12,
               at: int | None = None) -> pd.DataFrame:
-    """Mean and 95% interval over replicates of each point's outcome (the
-    window ends at month ``at`` when given, else at each run's last month).
+    """Mean and 95% interval over replicates of each point's outcome.
+
+    The window ends at month ``at`` when given, else at each run's last month.
 
     Columns: point, label, indicator, n, mean, sd, ci_low, ci_high.
     """
@@ -444,8 +465,9 @@ def over_time(res: Results, indicator: str) -> pd.DataFrame:
 
 def paired_differences(res: Results, baseline: str | int, indicators: list[str] | None = None,
                        window: int = 12, at: int | None = None) -> pd.DataFrame:
-    """Each point's outcome minus the baseline's, paired by seed (outcomes over
-    the ``window`` months ending at month ``at``, default each run's last).
+    """Each point's outcome minus the baseline's, paired by seed.
+
+    Outcomes are over the ``window`` months ending at month ``at``, default each run's last.
 
     Columns: point, label, indicator, n (pairs), baseline (its mean),
     diff, ci_low, ci_high, relative (diff over the baseline mean), p_value
@@ -489,8 +511,9 @@ def verdict(low: float, high: float) -> str:
 
 # --- 2^k factorials -----------------------------------------------------------
 def factorial_coding(res: Results) -> tuple[list[str], dict[int, tuple[int, ...]]]:
-    """The factor names and each corner point's levels (0 low, 1 high), from
-    the design itself, so a corner whose runs all failed is still known.
+    """The factor names and each corner point's levels (0 low, 1 high).
+
+    They come from the design itself, so a corner whose runs all failed is still known.
 
     A ``factorial`` design codes itself (points in the order of
     ``itertools.product`` over (low, high) per factor); a ``scenarios``
@@ -636,10 +659,13 @@ KINDS = ("sign change", "ranking flip", "fades", "emerges")
 
 
 def available_horizons(res: Results) -> list[int]:
-    """The months results are compared at: the experiment's ``horizons`` (sorted; the
-    default of :func:`experiments.spec.default_horizons` when the file has none) up to
-    the last recorded month, or that month alone when only the final month was kept
-    (``record = "last"``)."""
+    """The months results are compared at.
+
+    The experiment's ``horizons`` (sorted; the default of
+    :func:`experiments.spec.default_horizons` when the file has none) up to the last
+    recorded month, or that month alone when only the final month was kept
+    (``record = "last"``).
+    """
     last = int(res.runs["month"].max())
     if res.spec.record == "last":
         return [last]
@@ -647,8 +673,11 @@ def available_horizons(res: Results) -> list[int]:
 
 
 def horizon_window(horizon: int, window: int) -> tuple[int, int]:
-    """The first and last month of the outcome at ``horizon``: the ``window`` months
-    ending there, starting at month 1 at the earliest (a short horizon averages fewer)."""
+    """The first and last month of the outcome at ``horizon``.
+
+    The ``window`` months ending there, starting at month 1 at the earliest (a short
+    horizon averages fewer).
+    """
     return max(horizon - window + 1, 1), horizon
 
 
@@ -665,16 +694,20 @@ def _at_horizons(compute: Any, horizons: list[int], window: int) -> pd.DataFrame
 
 def horizon_differences(res: Results, baseline: str | int, indicators: list[str] | None = None,
                         window: int = 12, horizons: list[int] | None = None) -> pd.DataFrame:
-    """:func:`paired_differences` at each horizon (default :func:`available_horizons`):
-    its columns and horizon, first_month, last_month (the months averaged)."""
+    """:func:`paired_differences` at each horizon (default :func:`available_horizons`).
+
+    Its columns and horizon, first_month, last_month (the months averaged).
+    """
     hs = available_horizons(res) if horizons is None else horizons
     return _at_horizons(lambda h: paired_differences(res, baseline, indicators, window, at=h), hs, window)
 
 
 def horizon_effects(res: Results, indicators: list[str] | None = None, window: int = 12,
                     horizons: list[int] | None = None) -> pd.DataFrame:
-    """:func:`factorial_effects` (main effects and interactions) at each horizon, with
-    columns horizon, first_month, last_month."""
+    """:func:`factorial_effects` (main effects and interactions) at each horizon.
+
+    With columns horizon, first_month, last_month.
+    """
     hs = available_horizons(res) if horizons is None else horizons
     return _at_horizons(lambda h: factorial_effects(res, indicators, window, at=h), hs, window)
 
@@ -688,8 +721,9 @@ def horizon_synergy(res: Results, indicators: list[str] | None = None, window: i
 
 def pairwise_differences(res: Results, indicators: list[str] | None = None, window: int = 12,
                          at: int | None = None, exclude: list[int] = ()) -> pd.DataFrame:
-    """Every pair of design points (first < second by point number, ``exclude``
-    left out): first minus second, paired by seed, with its 95% interval.
+    """Every pair of design points (first < second by point number, ``exclude`` left out).
+
+    First minus second, paired by seed, with its 95% interval.
 
     The same numbers as :func:`paired_differences` with the second point as
     the baseline, computed for all pairs at once. Columns: indicator,
@@ -716,8 +750,10 @@ def pairwise_differences(res: Results, indicators: list[str] | None = None, wind
 
 
 def _t_intervals(d: np.ndarray, level: float = LEVEL) -> tuple[np.ndarray, ...]:
-    """:func:`t_interval` of every column of ``d`` (rows are seeds; NaN left out), at
-    once: n, mean, low, high."""
+    """:func:`t_interval` of every column of ``d`` at once: n, mean, low, high.
+
+    Rows of ``d`` are seeds; NaN is left out.
+    """
     ok = np.isfinite(d)
     n = ok.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -822,9 +858,11 @@ def horizon_changes(res: Results, baseline: str | int | None = None, indicators:
 
 def _changes(g: pd.DataFrame, value: str, ind: str, source: str, what: str, first: str, second: str,
              order: int, weaker: bool, tol: float = 0.0) -> list[dict[str, Any]]:
-    """The changes of one quantity across horizons (``g``: one row per horizon, with
-    its verdict), by the rules of :func:`horizon_changes`; an interval inside
-    [-tol, tol] counts as within noise."""
+    """The changes of one quantity across horizons.
+
+    ``g`` has one row per horizon, with its verdict; the rules are those of
+    :func:`horizon_changes`; an interval inside [-tol, tol] counts as within noise.
+    """
     g = g[g["verdict"] != "no data"].sort_values("horizon")
     sign = {"higher": 1, "lower": -1}
     seq = [(int(r.horizon), sign.get(r.verdict, 0) if max(abs(r.ci_low), abs(r.ci_high)) > tol else 0, r)
@@ -1020,6 +1058,7 @@ class Condition:
 
     @classmethod
     def parse(cls, text: str) -> Condition:
+        """Read ``INDICATOR>=VALUE`` (or ``<=``, ``>``, ``<``); anything else is an :class:`ExperimentError`."""
         for op in cls.OPS:
             if op in text:
                 name, value = (s.strip() for s in text.split(op, 1))
@@ -1031,10 +1070,12 @@ class Condition:
                               f"(or {', '.join(cls.OPS[1:])}), e.g. need_coverage>=0.6")
 
     def holds(self, values: np.ndarray) -> np.ndarray:
+        """Where ``values`` meet the condition, element by element."""
         return {">=": np.greater_equal, "<=": np.less_equal,
                 ">": np.greater, "<": np.less}[self.op](values, self.threshold)
 
     def __str__(self) -> str:
+        """The condition as the report prints it, e.g. ``need_coverage >= 0.6``."""
         return f"{self.indicator} {self.op} {_short(self.threshold)}"
 
 
@@ -1116,9 +1157,11 @@ def _box_text(names: list[str], lo: np.ndarray, hi: np.ndarray, lows: np.ndarray
 
 # --- inequality between communities -------------------------------------------
 def theil(x: np.ndarray, groups: np.ndarray) -> tuple[float, float, float]:
-    """Theil T index of non-negative values and its split into between-group
-    and within-group parts (``total == between + within``), units weighted
-    equally. Zeros contribute 0 (the limit of x ln x)."""
+    """Theil T index of non-negative values and its between-group and within-group parts.
+
+    ``total == between + within``, units weighted equally. Zeros contribute 0 (the
+    limit of x ln x).
+    """
     x = np.asarray(x, dtype=float)
     groups = np.asarray(groups)
     mu = x.mean()
@@ -1147,8 +1190,10 @@ INEQUALITY_INDICATORS = ("need_coverage", "coverage_vulnerable", "satisfaction",
 
 
 def community_means(res: Results, window: int = 12, indicators: list[str] | None = None) -> pd.DataFrame:
-    """Each run's community values: the mean over the run's last ``window``
-    months of the community panel. One row per (point, replicate, seed, community)."""
+    """Each run's community values: the mean over the run's last ``window`` months of the community panel.
+
+    One row per (point, replicate, seed, community).
+    """
     if res.communities is None:
         raise ExperimentError(f"{res.path}: no community panel (communities.parquet); rerun with "
                               "communities = \"last_year\" or \"all\" in the experiment file")
@@ -1159,8 +1204,10 @@ def community_means(res: Results, window: int = 12, indicators: list[str] | None
 
 
 def panel_months(res: Results, window: int) -> tuple[int, int]:
-    """The first and last month that :func:`community_means` averages over (the
-    panel may hold fewer months than ``window``)."""
+    """The first and last month that :func:`community_means` averages over.
+
+    The panel may hold fewer months than ``window``.
+    """
     months = np.sort(res.communities["month"].unique())
     used = months[months > months.max() - window]
     return int(used.min()), int(used.max())

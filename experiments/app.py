@@ -60,9 +60,11 @@ def lever_controls() -> dict[str, dict[str, Any]]:
 
 
 def _step(low: float, high: float, default: float, integer: bool) -> float:
-    """The coarsest step of 1, 2 or 5 times a power of ten that gives at least
-    about a hundred steps across the range and lands on the default, so a
-    moved slider can always return to it."""
+    """The coarsest slider step of 1, 2 or 5 times a power of ten that suits the range.
+
+    It gives at least about a hundred steps across the range and lands on the
+    default, so a moved slider can always return to it.
+    """
     raw = (high - low) / 100
     power = 10 ** np.floor(np.log10(raw)) if raw > 0 else 1.0
     candidates = sorted({float(m * power * 10**e) for m in (1, 2, 5) for e in range(-3, 1)}, reverse=True)

@@ -42,6 +42,7 @@ STOP_GRACE_S = 5  # sanshe app: seconds between SIGTERM and SIGKILL to the serve
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The model's parser with the engine's subcommands: ``experiment run``, ``experiment report``, ``app``."""
     parser, sub = model_cli.build_parser()
     exp = sub.add_parser("experiment", help="run experiments: comparisons and sweeps")
     exp_sub = exp.add_subparsers(dest="experiment_command", required=True, parser_class=model_cli.Parser)
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the ``sanshe`` command and return its exit code.
+
+    A user's mistake is one line and exit 2; a sweep aborted from outside, exit 1;
+    an interruption, one line saying what was saved and 128 + the signal.
+    """
     started, args = time.time_ns(), None
     with model_cli.stop_signals() as stop:
         try:
@@ -151,7 +157,8 @@ def _app(args: argparse.Namespace) -> int:
 
     The server runs in its own session (process group), so Ctrl-C or SIGTERM
     reach sanshe only, which then stops the whole group: SIGTERM, then
-    SIGKILL after ``STOP_GRACE_S`` seconds; the port is free afterwards."""
+    SIGKILL after ``STOP_GRACE_S`` seconds; the port is free afterwards.
+    """
     if not 1 <= args.port <= 65535:
         raise model_cli.UsageError(f"--port: found {args.port}, allowed: an integer in [1, 65535]")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

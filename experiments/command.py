@@ -14,6 +14,7 @@ import sys
 
 
 def main() -> int:
+    """The console script: catch stop signals at once, then hand over to :func:`experiments.cli.main`."""
     received: list[int] = []
 
     def handler(signum, frame) -> None:

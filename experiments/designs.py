@@ -1,5 +1,8 @@
-"""Design points of an experiment: scenario lists, grids, 2^k factorials,
-Latin hypercubes (scipy.stats.qmc) and Sobol and Morris samples (SALib)."""
+"""Design points of an experiment.
+
+Scenario lists, grids, 2^k factorials, Latin hypercubes (scipy.stats.qmc) and
+Sobol and Morris samples (SALib).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
+from scipy.stats import qmc
 
 from experiments.spec import ExperimentSpec
 from model.parameters import PARAMETERS
@@ -63,8 +66,10 @@ def design_points(spec: ExperimentSpec) -> list[DesignPoint]:
 
 
 def _typed(spec: ExperimentSpec, path: str, value: Any) -> Any:
-    """Give a sampled value its parameter's type (:mod:`experiments.spec` has
-    checked the factor's values and range against the declaration)."""
+    """Give a sampled value its parameter's type.
+
+    :mod:`experiments.spec` has checked the factor's values and range against the declaration.
+    """
     if isinstance(value, np.generic):
         value = value.item()
     if spec.model is not None:  # another model: its parameters are its own business

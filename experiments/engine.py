@@ -1,6 +1,7 @@
-"""The experiment engine: runs every (design point, replicate), resumable,
-on local processes or a Dask cluster, with results identical whatever the
-backend and the number of workers.
+"""The experiment engine: runs every (design point, replicate), resumable.
+
+Runs go on local processes or a Dask cluster, with results identical whatever
+the backend and the number of workers.
 
 - Seeds: one per replicate, spawned from ``base_seed`` with numpy's
   ``SeedSequence``; every design point uses the same replicate seeds
@@ -79,9 +80,11 @@ COMPACTED = ("runs.parquet", "points.parquet", "communities.parquet", "manifest.
 
 
 class OptionError(ExperimentError):
-    """A bad value of one of :func:`run_experiment`'s options (``workers``,
-    ``dask``, ``out``); ``option`` names it as the command line does
-    (``--workers``), ``message`` says what is allowed."""
+    """A bad value of one of :func:`run_experiment`'s options (``workers``, ``dask``, ``out``).
+
+    ``option`` names it as the command line does (``--workers``), ``message`` says
+    what is allowed.
+    """
 
     def __init__(self, option: str, message: str) -> None:
         super().__init__(f"{option}: {message}")
@@ -89,15 +92,19 @@ class OptionError(ExperimentError):
 
 
 class SweepAborted(Exception):
-    """A sweep stopped by something outside the user's command and our code (a
-    worker process killed by the system); the message is one line saying what
-    is saved. Rerunning resumes."""
+    """A sweep stopped by something outside the user's command and our code.
+
+    For example a worker process killed by the system; the message is one line
+    saying what is saved. Rerunning resumes.
+    """
 
 
 class SweepInterrupted(KeyboardInterrupt):
-    """A sweep stopped by Ctrl-C (or a signal the caller turned into a
-    KeyboardInterrupt): its processes are stopped, no temporary file is left,
-    and ``done`` of ``total`` runs are saved in ``out``; rerunning resumes."""
+    """A sweep stopped by Ctrl-C (or a signal the caller turned into a KeyboardInterrupt).
+
+    Its processes are stopped, no temporary file is left, and ``done`` of ``total``
+    runs are saved in ``out``; rerunning resumes.
+    """
 
     def __init__(self, done: int, total: int, out: Path) -> None:
         super().__init__(f"interrupted: {done} of {total} runs saved in {out}")
@@ -130,8 +137,10 @@ def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
 
 
 def model_version(model: str | None) -> str:
-    """A hash of the model's source: every file of ``model/`` for sanshe, the
-    factory's module file for another model."""
+    """A hash of the model's source.
+
+    Every file of ``model/`` for sanshe, the factory's module file for another model.
+    """
     digest = hashlib.sha256()
     if model is None:
         import model as sanshe_model
@@ -174,9 +183,11 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
 
 
 def _base_scenario(spec: ExperimentSpec, name: str | None) -> Scenario | None:
-    """The scenario a design point starts from, loaded once per experiment and
-    checked against the experiment's months; the factors' placements are
-    checked here too, since they depend on the scenario and not on the values."""
+    """The scenario a design point starts from, loaded once per experiment.
+
+    It is checked against the experiment's months; the factors' placements are
+    checked here too, since they depend on the scenario and not on the values.
+    """
     if spec.model is not None:
         return None
     try:
@@ -216,9 +227,11 @@ def _resolve_point(spec: ExperimentSpec, point: DesignPoint, scenario: Scenario 
 
 # --- running ------------------------------------------------------------------
 def execute_run(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Run one model; return its indicators by month (``month`` first) and,
-    for the sanshe model, the community panel the run keeps (see
-    ``communities`` in :mod:`experiments.spec`), else None."""
+    """Run one model; return its indicators by month (``month`` first) and its panel.
+
+    The panel is the community panel the run keeps (see ``communities`` in
+    :mod:`experiments.spec`) for the sanshe model, else None.
+    """
     if run.model is None:
         frame, panel = _run_sanshe(run)
     else:
@@ -250,8 +263,9 @@ def _run_sanshe(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
 
 def _run_factory(run: Run) -> pd.DataFrame:
-    """Another Mesa model: ``factory(params, seed)`` builds it and the engine
-    calls ``step()`` once a month, for months 1..M.
+    """Another Mesa model: ``factory(params, seed)`` builds it.
+
+    The engine calls ``step()`` once a month, for months 1..M.
 
     A model with ``indicators()`` (a dict) reports months 1..M, read after
     each step. Otherwise its DataCollector's model variables are read at the
@@ -328,14 +342,17 @@ def store_run(run_dir: Path, run_id: str, tidy: pd.DataFrame, panel: pd.DataFram
     district file, written last, is what marks the run as done.
     """
     if panel is not None:
-        atomic_write(run_dir / f"{run_id}.communities.parquet", lambda p: panel.to_parquet(p, index=False, write_page_checksum=True))
+        atomic_write(run_dir / f"{run_id}.communities.parquet",
+                     lambda p: panel.to_parquet(p, index=False, write_page_checksum=True))
     atomic_write(run_dir / f"{run_id}.parquet", lambda p: tidy.to_parquet(p, index=False, write_page_checksum=True))
 
 
 def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
-    """Short runs are grouped so scheduling overhead stays small, in batches
-    small enough (about 64 a worker, at most 32 runs) that the last ones do
-    not leave workers idle for long."""
+    """Short runs are grouped so scheduling overhead stays small.
+
+    Batches are small enough (about 64 a worker, at most 32 runs) that the last
+    ones do not leave workers idle for long.
+    """
     if not runs:
         return []
     size = max(1, min(32, math.ceil(len(runs) / (64 * max(workers, 1)))))
@@ -343,8 +360,11 @@ def _batches(runs: list[Run], workers: int) -> list[list[Run]]:
 
 
 def _local(batches: list[list[Run]], workers: int, run_dir: str) -> Iterator[list]:
-    """Batches on local processes. Closing the generator before it is
-    exhausted (an interruption) terminates the worker processes."""
+    """Batches on local processes.
+
+    Closing the generator before it is exhausted (an interruption) terminates the
+    worker processes.
+    """
     if workers <= 1:
         for batch in batches:
             yield execute_batch(batch, run_dir)
@@ -369,9 +389,11 @@ def _local(batches: list[list[Run]], workers: int, run_dir: str) -> Iterator[lis
 
 
 def _worker_init(main_pid: int) -> None:
-    """In each local worker process: Ctrl-C (which a terminal sends to every
-    process of the command) is for the main process only, which then stops
-    the workers; and a watchdog ends the worker if the main process dies."""
+    """In each local worker process: Ctrl-C is for the main process only.
+
+    A terminal sends Ctrl-C to every process of the command; the main process then
+    stops the workers. A watchdog ends the worker if the main process dies.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch(main_pid)
 
@@ -380,10 +402,12 @@ _watching: int | None = None
 
 
 def _watch(main_pid: int, every: float = 0.25) -> None:
-    """Start (once per process) a thread that ends this worker within about a
-    second once the sweep's main process is gone (killed with SIGKILL, say),
-    so no orphan keeps computing. Its unfinished temporary file is swept up
-    by the next run of the experiment."""
+    """Start (once per process) a thread that ends this worker when the main process is gone.
+
+    The worker ends within about a second once the sweep's main process is gone
+    (killed with SIGKILL, say), so no orphan keeps computing. Its unfinished
+    temporary file is swept up by the next run of the experiment.
+    """
     global _watching
     if _watching == main_pid:
         return
@@ -413,9 +437,12 @@ def _alive(pid: int) -> bool:
 
 
 def _stop_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
-    """Stop a process pool now: terminate its workers (SIGTERM, then SIGKILL
-    after ``grace`` seconds), cancel what has not started, and wait until
-    every worker has exited, so none is still writing a file."""
+    """Stop a process pool now.
+
+    Terminate its workers (SIGTERM, then SIGKILL after ``grace`` seconds), cancel
+    what has not started, and wait until every worker has exited, so none is still
+    writing a file.
+    """
     processes = getattr(pool, "_processes", None)  # private, but the only handle on the workers
     processes = list(processes.values()) if isinstance(processes, dict) else []
     for p in processes:
@@ -432,12 +459,15 @@ def _stop_pool(pool: ProcessPoolExecutor, grace: float = 2.0) -> None:
 
 
 def _dask(batches: list[list[Run]], address: str, run_dir: str, client=None) -> Iterator[list]:
-    """Batches on a Dask cluster: ``local:N`` starts (and at the end or on an
-    interruption stops) a local cluster whose workers write their files;
-    otherwise ``client`` is connected to a remote scheduler (see
-    :func:`connect_dask`) and its workers send results back (no shared disk
-    assumed). Closing the generator early cancels what has not finished."""
-    from distributed import Client, LocalCluster, as_completed as dask_completed
+    """Batches on a Dask cluster.
+
+    ``local:N`` starts (and at the end or on an interruption stops) a local cluster
+    whose workers write their files; otherwise ``client`` is connected to a remote
+    scheduler (see :func:`connect_dask`) and its workers send results back (no
+    shared disk assumed). Closing the generator early cancels what has not finished.
+    """
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
 
     cluster, futures, finished = None, [], False
     try:
@@ -469,10 +499,12 @@ def _dask(batches: list[list[Run]], address: str, run_dir: str, client=None) -> 
 
 
 def dask_setup(worker) -> None:
-    """Dask's preload hook, run in each worker process of a local cluster
-    (``local:N``) as it starts: Ctrl-C, which a terminal sends to every
-    process of the command, is for the main process only, which then closes
-    the cluster; and the worker ends itself if the main process dies."""
+    """Dask's preload hook, run in each worker process of a local cluster (``local:N``) as it starts.
+
+    Ctrl-C, which a terminal sends to every process of the command, is for the
+    main process only, which then closes the cluster; and the worker ends itself
+    if the main process dies.
+    """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch(os.getppid())
@@ -480,8 +512,7 @@ def dask_setup(worker) -> None:
 
 @contextlib.contextmanager
 def _quiet_dask() -> Iterator[None]:
-    """Meanwhile, distributed's reports of the workers and tasks an
-    interruption stops (not news) are not printed."""
+    """Meanwhile, distributed's reports of the workers and tasks an interruption stops (not news) are not printed."""
     import logging
     loggers = [logging.getLogger(name) for name in ("distributed", "tornado")]
     levels = [logger.level for logger in loggers]
@@ -490,7 +521,7 @@ def _quiet_dask() -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
@@ -508,8 +539,10 @@ def check_workers(workers: int | None) -> int | None:
 
 
 def check_dask(address: str | None) -> str | None:
-    """``dask``: ``local:N`` (N in [1, MAX_WORKERS]), ``scheme://host:port``
-    with a scheme distributed supports, or ``host:port`` (tcp)."""
+    """``dask``: ``local:N``, ``scheme://host:port`` or ``host:port`` (tcp).
+
+    N is in [1, MAX_WORKERS]; the scheme is one that distributed supports.
+    """
     if address is None:
         return None
     allowed = (f"allowed: local:N with N in [1, {MAX_WORKERS}], or a scheduler address "
@@ -528,9 +561,11 @@ def check_dask(address: str | None) -> str | None:
 
 
 def connect_dask(address: str, timeout: float = DASK_CONNECT_S):
-    """A ``distributed.Client`` connected to the scheduler at ``address``;
-    a scheduler that does not answer within ``timeout`` seconds, or anything
-    else that prevents talking to it, is an :class:`OptionError`."""
+    """A ``distributed.Client`` connected to the scheduler at ``address``.
+
+    A scheduler that does not answer within ``timeout`` seconds, or anything else
+    that prevents talking to it, is an :class:`OptionError`.
+    """
     from distributed import Client
 
     class Connecting(Client):
@@ -564,9 +599,11 @@ def _full(address: str) -> str:
 
 
 def check_out(out: str | Path) -> Path:
-    """``out``: an existing folder this process can write into, or one it can
-    create; so are its ``runs`` and ``failures`` folders where they exist. An
-    empty string is refused (``Path("")`` would be the current folder)."""
+    """``out``: an existing folder this process can write into, or one it can create.
+
+    So are its ``runs`` and ``failures`` folders where they exist. An empty string
+    is refused (``Path("")`` would be the current folder).
+    """
     if isinstance(out, str) and not out.strip():
         raise OptionError("--out", f"found {out!r}, allowed: a folder to write the results to")
     out = Path(out)
@@ -579,10 +616,12 @@ def check_out(out: str | Path) -> Path:
 
 @contextlib.contextmanager
 def _locked(out: Path) -> Iterator[None]:
-    """Create ``out`` and hold an exclusive lock on it (``out/.sanshe-lock``,
-    released when the sweep ends or its process dies): only one sweep at a
-    time writes into a folder, so the temporary files found there are
-    leftovers and can be removed."""
+    """Create ``out`` and hold an exclusive lock on it.
+
+    The lock (``out/.sanshe-lock``) is released when the sweep ends or its process
+    dies: only one sweep at a time writes into a folder, so the temporary files
+    found there are leftovers and can be removed.
+    """
     try:
         out.mkdir(parents=True, exist_ok=True)
         fd = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o666)
@@ -593,7 +632,8 @@ def _locked(out: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip()
-            raise OptionError("--out", f"{out} is in use by another sweep{f' (process {holder})' if holder.isdigit() else ''}; "
+            raise OptionError("--out", f"{out} is in use by another sweep"
+                              f"{f' (process {holder})' if holder.isdigit() else ''}; "
                               "allowed: a folder no other sanshe experiment run is writing to "
                               "(wait for it to finish, or choose another --out)") from None
         except OSError as e:
@@ -606,9 +646,11 @@ def _locked(out: Path) -> Iterator[None]:
 
 
 def _remove_temporary(out: Path) -> None:
-    """Remove the temporary files a sweep writes (``runs/.*.tmp``,
-    ``failures/.*.tmp`` and those of the compacted files), left by a sweep
-    that was killed. Only under the folder's lock."""
+    """Remove the temporary files a sweep writes, left by a sweep that was killed.
+
+    These are ``runs/.*.tmp``, ``failures/.*.tmp`` and those of the compacted
+    files. Only under the folder's lock.
+    """
     leftovers = [*(out / "runs").glob(".*.tmp"), *(out / "failures").glob(".*.tmp"),
                  *(p for name in COMPACTED for p in out.glob(f".{name}.*.tmp"))]
     for p in leftovers:
@@ -629,6 +671,18 @@ def _tidy(run: Run, frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class SweepResult:
+    """What a call of :func:`run_experiment` did.
+
+    Attributes:
+        runs_total: runs of the experiment.
+        runs_done: runs whose result file exists after the sweep.
+        runs_run_now: runs this sweep ran without failing.
+        failed: ids of the runs that raised in this sweep (see ``failures/``).
+        seconds: wall time of the call.
+        model_seconds: time spent inside the models, summed over workers.
+        out: the experiment's output folder.
+    """
+
     runs_total: int
     runs_done: int
     runs_run_now: int
@@ -729,8 +783,11 @@ def _sweep(spec: ExperimentSpec, runs: list[Run], out: Path, workers: int, dask:
 
 
 def _read_run_file(path: Path) -> pa.Table:
-    """One run's saved result; a file damaged on disk (its page checksums fail,
-    or it is cut short) is one line naming it and how to redo that run."""
+    """One run's saved result.
+
+    A file damaged on disk (its page checksums fail, or it is cut short) is one
+    line naming it and how to redo that run.
+    """
     try:
         return pq.read_table(path, page_checksum_verification=True)
     except (pa.ArrowException, OSError) as e:

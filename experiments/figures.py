@@ -1,5 +1,7 @@
-"""The figures that compare scenarios: one module that notebooks, the report
-and the command line all call, so a paper and a notebook draw the same picture.
+"""The figures that compare scenarios.
+
+One module that notebooks, the report and the command line all call, so a paper
+and a notebook draw the same picture.
 
 Each function takes analysis frames (:mod:`experiments.analysis`) and
 returns a matplotlib ``Figure``; :func:`save` writes it as PNG and SVG.
@@ -37,8 +39,10 @@ def _figure(figsize: tuple[float, float], rows: int = 1, cols: int = 1, **kw: ob
 
 
 def use_language(lang: str) -> None:
-    """Set matplotlib's fonts for ``lang``: for Chinese, register the CJK
-    font shipped by ``mplfonts`` and put it first."""
+    """Set matplotlib's fonts for ``lang``.
+
+    For Chinese, register the CJK font shipped by ``mplfonts`` and put it first.
+    """
     from matplotlib import font_manager
 
     rc = matplotlib.rcParams
@@ -60,8 +64,11 @@ def cjk_font_file() -> Path:
 
 
 def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
-    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``, each under a
-    temporary name renamed into place, so an interrupted report leaves no half figure."""
+    """Write ``fig`` as ``folder/name.png`` (150 dpi) and ``.svg``.
+
+    Each is written under a temporary name renamed into place, so an interrupted
+    report leaves no half figure.
+    """
     from model.output import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -98,8 +105,10 @@ def over_time(frame: pd.DataFrame, indicator: str, lang: str = "en", design: str
 
 
 def run_panel(frame: pd.DataFrame, indicators: list[str], title: str, lang: str = "en") -> Figure:
-    """One run's indicators over time, one small panel each (``frame``:
-    a recorder's district frame with a ``month`` column)."""
+    """One run's indicators over time, one small panel each.
+
+    ``frame`` is a recorder's district frame with a ``month`` column.
+    """
     cols = min(len(indicators), 3)
     rows = math.ceil(len(indicators) / cols)
     fig, axes = _figure((4.0 * cols, 2.6 * rows), rows, cols, squeeze=False)
@@ -120,8 +129,10 @@ def run_panel(frame: pd.DataFrame, indicators: list[str], title: str, lang: str 
 
 
 def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en") -> Figure:
-    """Each point's mean outcome with its 95% interval (``summary`` from
-    :func:`experiments.analysis.summarise`); ``what`` says which months."""
+    """Each point's mean outcome with its 95% interval.
+
+    ``summary`` comes from :func:`experiments.analysis.summarise`; ``what`` says which months.
+    """
     s = summary[summary["indicator"] == indicator]
     fig, ax = _figure((8, max(2.5, 0.35 * len(s) + 1.2)))
     y = np.arange(len(s))
@@ -137,9 +148,11 @@ def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en
 
 
 def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str = "en") -> Figure:
-    """Differences against the baseline with 95% intervals, one panel per
-    indicator (each in its own unit); filled markers where the interval
-    excludes 0, hollow where the difference is within noise."""
+    """Differences against the baseline with 95% intervals, one panel per indicator.
+
+    Each indicator is in its own unit; markers are filled where the interval
+    excludes 0, hollow where the difference is within noise.
+    """
     n = len(indicators)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
@@ -171,12 +184,14 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
 
 def horizons(frame: pd.DataFrame, value: str, series: str, indicators: list[str], title: str,
              lang: str = "en", max_lines: int = 10) -> Figure:
-    """A difference or an effect with its 95% interval against the horizon, one
-    panel per indicator (each in its own unit) and one line per ``series``
-    (a scenario, or a factorial term); filled markers where the interval
-    excludes 0, hollow where it is within noise. ``frame`` is one of
-    :func:`experiments.analysis.horizon_differences` or ``horizon_effects``:
-    a line that crosses zero with filled markers on both sides is a sign change."""
+    """A difference or an effect with its 95% interval against the horizon.
+
+    One panel per indicator (each in its own unit) and one line per ``series`` (a
+    scenario, or a factorial term); filled markers where the interval excludes 0,
+    hollow where it is within noise. ``frame`` is one of
+    :func:`experiments.analysis.horizon_differences` or ``horizon_effects``: a line
+    that crosses zero with filled markers on both sides is a sign change.
+    """
     n = len(indicators)
     cols = min(n, 2)
     rows = math.ceil(n / cols)
@@ -235,9 +250,11 @@ def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
 
 
 def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en", others: bool = False) -> Figure:
-    """Mean outcome over a two-factor grid; ``table`` has ``y`` values as
-    rows and ``x`` values as columns; ``others`` when it also averages over
-    the grid's other factors."""
+    """Mean outcome over a two-factor grid.
+
+    ``table`` has ``y`` values as rows and ``x`` values as columns; ``others`` when
+    it also averages over the grid's other factors.
+    """
     fig, ax = _figure((1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
@@ -313,8 +330,10 @@ def district_layout(n_communities: int = 77, n_streets: int = 11) -> tuple[dict[
 
 
 def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang: str = "en") -> Figure:
-    """The 77 communities as the district network, coloured by ``values``
-    (one per community), with each street's communities grouped in a circle."""
+    """The 77 communities as the district network, coloured by ``values`` (one per community).
+
+    Each street's communities are grouped in a circle.
+    """
     from matplotlib.collections import LineCollection
 
     from model.networks import build_district_graph

@@ -69,7 +69,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "items": ("items", "项"),
 }
 
-STREETS_ZH = ("朝天门", "解放碑", "南纪门", "七星岗", "菜园坝", "两路口", "大溪沟", "上清寺", "石油路", "大坪", "化龙桥")
+STREETS_ZH = ("朝天门", "解放碑", "南纪门", "七星岗", "菜园坝", "两路口", "大溪沟", "上清寺", "石油路", "大坪",
+              "化龙桥")
 
 TEXT: dict[str, tuple[str, str]] = {
     "report": ("Report", "报告"),
@@ -126,11 +127,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "heatmap_others_title": ("{indicator}: mean over replicates and the other factors, by {x} and {y}",
                              "{indicator}：按{x}与{y}的均值（对重复运行和其他因素取平均）"),
     "sobol_title": ("Sobol indices of {indicator} (95% intervals)", "{indicator}的Sobol指数（95%置信区间）"),
-    "morris_title": ("Morris screening of {indicator}: μ* with 95% interval", "{indicator}的Morris筛选：μ*及95%置信区间"),
+    "morris_title": ("Morris screening of {indicator}: μ* with 95% interval",
+                     "{indicator}的Morris筛选：μ*及95%置信区间"),
     "index": ("index", "指数"),
     "first_order": ("first order S1", "一阶指数 S1"),
     "total_order": ("total ST", "总效应指数 ST"),
-    "runs_done": ("{done} of {total} runs finished, {failed} failed.", "共{total}次运行，完成{done}次，失败{failed}次。"),
+    "runs_done": ("{done} of {total} runs finished, {failed} failed.",
+                  "共{total}次运行，完成{done}次，失败{failed}次。"),
     "p_value": ("p (paired t)", "p值（配对t检验）"),
     "horizons": ("Results at several horizons", "不同时间跨度的结果"),
     "horizons_intro": (("Conclusions can change with the horizon, so the same runs are compared at months "
@@ -147,7 +150,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "horizons_synergy": ("All levers together minus the sum of each alone, at each horizon",
                          "各时间跨度的整体减各单项之和"),
     "horizons_changes": ("Sign changes and ranking flips", "符号反转与排序翻转"),
-    "horizons_weaker": ("Significant at one horizon, within noise at another", "在一个时间跨度显著、在另一个时间跨度处于噪声范围内"),
+    "horizons_weaker": ("Significant at one horizon, within noise at another",
+                        "在一个时间跨度显著、在另一个时间跨度处于噪声范围内"),
     "horizons_diff_title": ("Difference from {baseline} at each horizon (95% intervals)",
                             "各时间跨度与{baseline}的差异（95%置信区间）"),
     "horizons_effects_title": ("Factorial main effects at each horizon (95% intervals)",
@@ -198,11 +202,13 @@ def text(key: str, lang: str, **kw: object) -> str:
 
 
 def indicator_name(name: str, lang: str) -> str:
+    """An indicator's readable name in ``lang`` (its code name, spaced in English, when it has none)."""
     en, zh = INDICATOR_NAMES.get(name, (name.replace("_", " "), name))
     return zh if lang == "zh" else en
 
 
 def indicator_unit(name: str, lang: str) -> str:
+    """An indicator's unit in ``lang`` ("" for an indicator the model does not declare)."""
     unit = DISTRICT_INDICATORS.get(name, ("", 0, ""))[0]
     en, zh = UNITS.get(unit, (unit, unit))
     return zh if lang == "zh" else en
@@ -215,6 +221,7 @@ def axis_label(name: str, lang: str) -> str:
 
 
 def street_name(index: int, lang: str) -> str:
+    """A street's name in ``lang`` by its index (the index itself past the known streets)."""
     if lang == "zh":
         return STREETS_ZH[index] if index < len(STREETS_ZH) else str(index)
     return STREET_NAMES[index] if index < len(STREET_NAMES) else str(index)

@@ -235,8 +235,10 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
 
 
 def _check_html_target(html: Path, option: str) -> None:
-    """The report can be written there: a file (not a folder) in an existing, writable
-    folder. Checked before any analysis, so a long report never ends on a refusal."""
+    """The report can be written there: a file (not a folder) in an existing, writable folder.
+
+    Checked before any analysis, so a long report never ends on a refusal.
+    """
     allowed = "allowed: an HTML file in an existing, writable folder"
     if html.is_dir():
         raise ExperimentError(f"{option}{html}: is a directory, {allowed}")
@@ -275,10 +277,13 @@ def _sensitivity(res: an.Results, ind: str, window: int, lang: str, rep: Report,
 
 def _horizons_section(res: an.Results, hs: list[int], baseline: str | None, headline: list[str],
                       drawn: list[str], window: int, lang: str, rep: Report, doc: _Doc, figure: Any) -> None:
-    """Results at several horizons: the differences against the baseline, the factorial
-    main effects and the synergy at each horizon (tables and a figure), then in plain
-    words every sign change and ranking flip between them, and apart the weaker
-    statements (significant at one horizon, within noise at the next)."""
+    """Results at several horizons.
+
+    The differences against the baseline, the factorial main effects and the
+    synergy at each horizon (tables and a figure), then in plain words every sign
+    change and ranking flip between them, and apart the weaker statements
+    (significant at one horizon, within noise at the next).
+    """
     doc.h2(text("horizons", lang))
     windows = "; ".join(text("horizon_months", lang, h=h, first=an.horizon_window(h, window)[0], last=h) for h in hs)
     doc.p(text("horizons_intro", lang, months=", ".join(map(str, hs)), window=window, windows=windows))
@@ -339,8 +344,10 @@ def _term_names(res: an.Results, lang: str) -> dict[str, str]:
 
 
 def _by_horizon(frame: pd.DataFrame, value: str, row: str | None, row_title: str, lang: str) -> pd.DataFrame:
-    """One row per indicator (and ``row``: a scenario or a term), one column per horizon,
-    cells "value [low, high]" marked "(within noise)" as in :func:`_wide`."""
+    """One row per indicator (and ``row``: a scenario or a term), one column per horizon.
+
+    Cells are "value [low, high]" marked "(within noise)" as in :func:`_wide`.
+    """
     cells: dict[tuple[str, ...], dict[str, str]] = {}
     order = {ind: i for i, ind in enumerate(dict.fromkeys(frame["indicator"]))}
     for r in frame.sort_values("indicator", key=lambda s: s.map(order), kind="stable").itertuples():
@@ -457,8 +464,10 @@ def _is_share(ind: str) -> bool:
 
 
 def fmt_value(v: float, ind: str, diff: bool = False) -> str:
-    """A value as a reader wants it: shares in percent (differences in
-    percentage points), large numbers with separators."""
+    """A value as a reader wants it.
+
+    Shares in percent (differences in percentage points), large numbers with separators.
+    """
     if not np.isfinite(v):
         return "–"
     if _is_share(ind):
@@ -469,6 +478,7 @@ def fmt_value(v: float, ind: str, diff: bool = False) -> str:
 
 
 def fmt_interval(lo: float, hi: float, ind: str) -> str:
+    """An interval "[low, high]" in the form of :func:`fmt_value`; "" when an end is not finite."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return ""
     if _is_share(ind):
@@ -480,9 +490,11 @@ def fmt_interval(lo: float, hi: float, ind: str) -> str:
 
 def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
           ) -> pd.DataFrame:
-    """Rows are points (or ``row``), columns indicators, cells "value [low,
-    high]"; for a change (a difference or an effect) the verdict is marked:
-    "(within noise)", or "not defined" where there was nothing to compare."""
+    """Rows are points (or ``row``), columns indicators, cells "value [low, high]".
+
+    For a change (a difference or an effect) the verdict is marked: "(within
+    noise)", or "not defined" where there was nothing to compare.
+    """
     change = value != "mean"
     rows: dict[str, dict[str, str]] = {}
     for r in frame.itertuples():
@@ -567,9 +579,11 @@ def _provenance(res: an.Results) -> pd.DataFrame:
 
 
 def _embedded_cjk_font(page: str) -> str:
-    """An ``@font-face`` rule carrying the CJK font, cut down to the
-    characters of ``page`` (tens of kilobytes instead of 16 MB), so the
-    Chinese report renders on a machine without Chinese fonts."""
+    """An ``@font-face`` rule carrying the CJK font, cut down to the characters of ``page``.
+
+    Tens of kilobytes instead of 16 MB, so the Chinese report renders on a machine
+    without Chinese fonts.
+    """
     from fontTools import subset
 
     text = html.unescape(re.sub(r"<[^>]+>|data:image/png;base64,[A-Za-z0-9+/=]+", " ", page))

@@ -76,6 +76,8 @@ class ExperimentError(ValueError):
 
 
 class Range(BaseModel):
+    """A factor's range ``{ low = ..., high = ... }``, the form every design but ``grid`` takes."""
+
     model_config = ConfigDict(extra="forbid")
     low: StrictInt | StrictFloat | bool
     high: StrictInt | StrictFloat | bool
@@ -139,6 +141,7 @@ class ExperimentSpec:
 
     @property
     def spec_hash(self) -> str:
+        """A short hash of the experiment file's contents (``raw``), recorded in the manifest."""
         return hashlib.sha256(json.dumps(self.raw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
@@ -175,18 +178,24 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
 
 
 def default_horizons(months: int, record: str = "all") -> list[int]:
-    """The horizons of an experiment file without ``horizons``: its last month, half of
-    it and, for runs of 20 years or more, month 120 (ten years, the flagship's span), each
-    once and sorted; only the last month when ``record = "last"`` keeps no other."""
+    """The horizons of an experiment file without ``horizons``.
+
+    Its last month, half of it and, for runs of 20 years or more, month 120 (ten
+    years, the flagship's span), each once and sorted; only the last month when
+    ``record = "last"`` keeps no other.
+    """
     if record == "last":
         return [months]
     return sorted({months, *([months // 2] if months >= 2 else []), *([120] if months >= 240 else [])})
 
 
 def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
-    """Everything the schema cannot say: what each design needs and what it would
-    ignore (a key that takes no effect is refused, not dropped), factor ranges,
-    sample sizes, indicators, the model factory, and the number of runs."""
+    """Everything the schema cannot say about a design.
+
+    What each design needs and what it would ignore (a key that takes no effect is
+    refused, not dropped), factor ranges, sample sizes, indicators, the model
+    factory, and the number of runs.
+    """
     if not NAME.fullmatch(spec.name):
         raise ExperimentError(f"{where}: name: found {spec.name!r}, allowed: letters, digits, '_', '-' "
                               "and '.', starting with a letter or digit (it names the output folder)")
@@ -230,8 +239,11 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
 
 
 def _check_factor(where: str, spec: _Spec, path: str, values: list | Range) -> None:
-    """A factor's values or range: the shape its design needs, finite numbers, inside
-    the parameter's declared range, and more than one distinct value."""
+    """A factor's values or range, checked.
+
+    The shape its design needs, finite numbers, inside the parameter's declared
+    range, and more than one distinct value.
+    """
     key = f"factors.{path}"
     param = None
     if spec.model is None:
@@ -311,8 +323,11 @@ def _check_indicators(where: str, spec: _Spec) -> None:
 
 
 def _check_horizons(where: str, spec: _Spec) -> None:
-    """Whole months the runs record, each once; none with ``record = "last"``, which keeps
-    the final month only (a horizon would take no effect)."""
+    """Whole months the runs record, each once.
+
+    None with ``record = "last"``, which keeps the final month only (a horizon
+    would take no effect).
+    """
     if spec.record == "last":
         raise ExperimentError(f"{where}: horizons: not used with record = 'last' (only the final month is "
                               "kept, so results cannot be compared at other months); remove it, or "

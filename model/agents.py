@@ -52,12 +52,16 @@ PROFESSIONAL_TYPES = (OrgType.PUBLIC_WELFARE, OrgType.CHARITY_RELIEF)
 
 
 class OrgStatus(Enum):
+    """An organization's place on the register: active, dormant (no staff) or exited."""
+
     ACTIVE = "active"
     DORMANT = "dormant"
     EXITED = "exited"
 
 
 class ProjectKind(Enum):
+    """The two kinds of purchase project (F11): common ones for special groups, individual ones for a community."""
+
     COMMON = "common"  # F11: for special groups
     INDIVIDUAL = "individual"  # F11: a community's own needs
 
@@ -81,7 +85,7 @@ class Contract:
     """
 
     project: Project
-    org: "Organization"
+    org: Organization
     target_people: float
     delivered_people: float = 0.0
     capacity_people: float = 0.0  # set each month by deliver_services
@@ -99,9 +103,16 @@ class Committee(FixedAgent):
     ``meetings`` held this month.
 
     Reads: ``committee.*``, ``admin.*``, ``consultation.*``, ``social_work.*``.
+
+    Args:
+        model: the district model.
+        community: the community's index.
+        street: the index of the community's street.
+        workers: community workers at the start.
+        certified: how many of them hold the social-work qualification.
     """
 
-    def __init__(self, model: "SansheModel", community: int, street: int, workers: int,
+    def __init__(self, model: SansheModel, community: int, street: int, workers: int,
                  certified: int) -> None:
         super().__init__(model)
         self.community = community
@@ -120,10 +131,12 @@ class Committee(FixedAgent):
 
     @property
     def hours_total(self) -> float:
+        """The committee's working hours this month: its workers times ``committee.hours_per_worker_month``."""
         return self.workers * self.model.params.committee.hours_per_worker_month
 
     @property
     def room_hours(self) -> float:
+        """Hours of the social-work room's staff this month, before any diversion into administration."""
         return len(self.room) * self.model.params.social_work.hours_month
 
     def allocate_time(self) -> None:
@@ -163,20 +176,27 @@ class Committee(FixedAgent):
 
     @property
     def leadership_hours(self) -> float:
+        """Room hours left after diversion that go to leading volunteers (F13)."""
         lead = self.model.params.social_work.leadership_share
         return max(self.room_hours - self.diverted_hours, 0.0) * lead
 
 
 class StreetCentre(FixedAgent):
-    """A street public service centre (F2): takes the administrative matters
-    stripped from committees, with a finite monthly capacity and a queue.
+    """A street public service centre (F2).
+
+    It takes the administrative matters stripped from committees, with a finite
+    monthly capacity and a queue.
 
     State: ``queue`` (matters waiting, people), ``processed`` this month,
     ``wait_months`` (queue over capacity). Reads ``admin.street_centre_requests_month``,
     ``admin.platform_*``.
+
+    Args:
+        model: the district model.
+        street: the index of the street it serves.
     """
 
-    def __init__(self, model: "SansheModel", street: int) -> None:
+    def __init__(self, model: SansheModel, street: int) -> None:
         super().__init__(model)
         self.street = street
         self.queue = 0.0
@@ -204,9 +224,19 @@ class Organization(FixedAgent):
     ``social_workers``. Sits on its home community's cell.
 
     Reads: ``orgs.*``, ``social_work.*``.
+
+    Args:
+        model: the district model.
+        org_type: its type.
+        category: its specialty, a service category.
+        staff: staff at founding; none makes it dormant from the start.
+        quality: its quality, in [0, 1].
+        own_revenue_ratio: fees and donations over costs.
+        price_factor: its cost per need relative to the district's reference price.
+        incubated: whether an incubator founded it (F8).
     """
 
-    def __init__(self, model: "SansheModel", org_type: OrgType, category: int, staff: int,
+    def __init__(self, model: SansheModel, org_type: OrgType, category: int, staff: int,
                  quality: float, own_revenue_ratio: float, price_factor: float = 1.0,
                  incubated: bool = False) -> None:
         super().__init__(model)
@@ -229,10 +259,12 @@ class Organization(FixedAgent):
 
     @property
     def home(self) -> int:
+        """The community the organization's cell stands for."""
         return self.cell.coordinate
 
     @property
     def monthly_cost(self) -> float:
+        """Staff wages plus overhead, in yuan a month."""
         o = self.model.params.orgs
         return self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)
 
@@ -243,16 +275,19 @@ class Organization(FixedAgent):
         return self.staff * o.hours_per_staff_month / o.hours_per_need
 
     def settle_finances(self) -> None:
-        """Pay staff and overhead, collect contract tranches and own revenue;
-        cut a post when reserves run out (the shortfall is taken as unpaid
-        wages, so reserves restart at zero), hire when contracts need hands
-        and money allows; go dormant without staff (DESIGN §4 step 9)."""
+        """Pay staff and overhead, collect contract tranches and own revenue (DESIGN §4 step 9).
+
+        Cut a post when reserves run out (the shortfall is taken as unpaid wages, so
+        reserves restart at zero), hire when contracts need hands and money allows; go
+        dormant without staff.
+        """
         self.age_months += 1
         if self.status is not OrgStatus.ACTIVE:
             self.dormant_months += 1
             return
         o = self.model.params.orgs
-        cost = self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)  # monthly_cost, inlined: runs ~1,000 times a month
+        # monthly_cost, inlined: runs ~1,000 times a month
+        cost = self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)
         contracts = self.contracts
         if contracts:
             contract_income = sum(c.project.value_yuan / 12.0 for c in contracts)
@@ -287,6 +322,7 @@ class Organization(FixedAgent):
             self.model.recruit_social_worker(self)
 
     def leadership_hours(self) -> float:
+        """Hours a month its social workers spend leading volunteers (F13)."""
         sw = self.model.params.social_work
         return len(self.social_workers) * sw.hours_month * sw.leadership_share
 
@@ -297,9 +333,14 @@ class SocialWorker(Agent):
     State: ``employer`` (a :class:`Committee` or :class:`Organization`),
     ``certified``, ``experience_months``, ``burnout`` in [0, 1],
     ``caseload`` (needs served last month). Reads ``social_work.*``.
+
+    Args:
+        model: the district model.
+        employer: the committee (its room) or organization the worker joins.
+        certified: whether the worker holds the social-work qualification.
     """
 
-    def __init__(self, model: "SansheModel", employer: Committee | Organization,
+    def __init__(self, model: SansheModel, employer: Committee | Organization,
                  certified: bool) -> None:
         super().__init__(model)
         self.employer = employer
@@ -312,6 +353,7 @@ class SocialWorker(Agent):
 
     @property
     def in_room(self) -> bool:
+        """Whether the worker is in a committee's social-work room (not with an organization)."""
         return isinstance(self.employer, Committee)
 
     def wear(self, pressure: float) -> None:
@@ -321,16 +363,23 @@ class SocialWorker(Agent):
         self.burnout = min(max(self.burnout + rate * (pressure - 1.0), 0.0), 1.0)
 
     def turnover_prob_month(self) -> float:
+        """The chance of leaving this month.
+
+        The yearly turnover of a room or an organization, raised by burnout and capped
+        at 0.99, turned into a monthly probability.
+        """
         sw = self.model.params.social_work
         yearly = sw.turnover_room_year if self.in_room else sw.turnover_org_year
         yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), 0.99)
         return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
 
     def leave(self, stay_in_sector: bool) -> None:
-        """Leave the post; a certified worker who stays in the sector returns to
-        the talent pool. The post stays open: a room post is refilled by
+        """Leave the post; a certified worker who stays in the sector returns to the talent pool.
+
+        The post stays open: a room post is refilled by
         :func:`~model.processes.social_worker_turnover`, an organization's by
-        :meth:`Organization.sync_social_workers`."""
+        :meth:`Organization.sync_social_workers`.
+        """
         employer_list = (self.employer.room if self.in_room else self.employer.social_workers)
         employer_list.remove(self)
         if self.certified and stay_in_sector:
@@ -344,9 +393,12 @@ class DistrictGovernment(Agent):
     State: ``purchase_budget_yuan`` (this year's, after the envelope),
     ``projects`` and ``contracts`` of the year, ``spent_yuan`` this month and
     ``spent_year_yuan``. Reads ``purchase.*``.
+
+    Args:
+        model: the district model.
     """
 
-    def __init__(self, model: "SansheModel") -> None:
+    def __init__(self, model: SansheModel) -> None:
         super().__init__(model)
         self.purchase_budget_yuan = 0.0
         self.projects: list[Project] = []

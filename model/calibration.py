@@ -33,8 +33,10 @@ def _last_year_sum(col: str) -> Callable[[pd.DataFrame], float]:
 
 
 def _campaign(col: str) -> Callable[[pd.DataFrame], float]:
-    """What the one-off clean-up campaign did in the reform's yearly cycle (F9);
-    nothing in any other month, or the campaign was not one-off."""
+    """What the one-off clean-up campaign did in the reform's yearly cycle (F9).
+
+    Nothing in any other month, or the campaign was not one-off.
+    """
     def measure(df: pd.DataFrame) -> float:
         others = df.loc[df.month != REFORM_MONTH, col]
         return float(df.loc[df.month == REFORM_MONTH, col].iloc[0]) if (others == 0).all() else float("nan")
@@ -89,15 +91,19 @@ TARGETS: tuple[Target, ...] = (
 
 @dataclass
 class TargetResult:
+    """A target and the values of its measure, one per calibration seed."""
+
     target: Target
     values: list[float]
 
     @property
     def mean(self) -> float:
+        """The mean over seeds."""
         return float(np.mean(self.values))
 
     @property
     def inside(self) -> bool:
+        """Whether the mean falls in the target's band."""
         return self.target.low <= self.mean <= self.target.high
 
 

@@ -33,7 +33,10 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
+    """An argument parser whose mistakes raise :class:`UsageError` (one line, exit 2) instead of exiting."""
+
     def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        """Raise the mistake as a :class:`UsageError` instead of printing the usage and exiting."""
         raise UsageError(f"{self.prog}: {message}")  # e.g. "sanshe experiment report: argument --lang: ..."
 
 
@@ -78,8 +81,11 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command (``python -m model.cli``; ``sanshe`` itself is
-    :func:`experiments.cli.main`, which adds the experiment engine's commands)."""
+    """Run the command (``python -m model.cli``).
+
+    ``sanshe`` itself is :func:`experiments.cli.main`, which adds the experiment
+    engine's commands.
+    """
     started, args = time.time_ns(), None
     with stop_signals() as stop:
         try:
@@ -103,11 +109,13 @@ class Stop:
 
 @contextlib.contextmanager
 def stop_signals() -> Iterator[Stop]:
-    """Meanwhile SIGINT (Ctrl-C) and SIGTERM raise KeyboardInterrupt in the main
-    thread, once: a second signal while the command is stopping is ignored, so
-    the clean-up is not cut short. A signal the command was started with
-    ignored (``nohup``, a background job) stays ignored. The command then
-    prints one line (:func:`interrupted_line`) and exits with 128 + the signal."""
+    """Meanwhile SIGINT (Ctrl-C) and SIGTERM raise KeyboardInterrupt in the main thread, once.
+
+    A second signal while the command is stopping is ignored, so the clean-up is
+    not cut short. A signal the command was started with ignored (``nohup``, a
+    background job) stays ignored. The command then prints one line
+    (:func:`interrupted_line`) and exits with 128 + the signal.
+    """
     stop = Stop()
     if threading.current_thread() is not threading.main_thread():
         yield stop
@@ -152,8 +160,10 @@ def written_since(path: Path, started: int) -> bool:
 
 
 def quiet_broken_pipe() -> int:
-    """The reader of standard output has gone (``| head``): stop quietly, as
-    ``cat`` does, with 128 + SIGPIPE, and keep Python from complaining at exit."""
+    """The reader of standard output has gone (``| head``): stop quietly, as ``cat`` does.
+
+    Return 128 + SIGPIPE, and keep Python from complaining at exit.
+    """
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 128 + signal.SIGPIPE
 
@@ -186,8 +196,10 @@ def check_range(option: str, value: int, low: int, high: int) -> int:
 
 
 def output_dir(option: str, value: str) -> Path:
-    """A folder the command may write into: it exists as a folder, or it can be
-    created; checked before any work, so a long run never ends on a refusal."""
+    """A folder the command may write into: it exists as a folder, or it can be created.
+
+    Checked before any work, so a long run never ends on a refusal.
+    """
     if not value.strip():
         raise UsageError(f"{option}: found {value!r}, allowed: a folder to write into")
     problem = folder_problem(Path(value))

@@ -49,9 +49,12 @@ def parameter_table(markdown: bool = False) -> str:
 
 
 def show_scenario(sc: Scenario) -> str:
-    """A scenario's resolved timeline: every parameter that differs from its default
-    or changes during the run, one value per period with where the value came
-    from, then the notes on how values were placed (the one rule for dated levers)."""
+    """A scenario's resolved timeline.
+
+    Every parameter that differs from its default or changes during the run, one
+    value per period with where the value came from, then the notes on how values
+    were placed (the one rule for dated levers).
+    """
     out = [f"{sc.name}: {' '.join(sc.description.split())}",
            f"extends: {' <- '.join(Path(s).name for s in sc.chain)}" if len(sc.chain) > 1
            else f"file: {sc.source}"]
@@ -98,8 +101,10 @@ def _odd_end(name: str) -> str:
 
 
 def _number(x: float) -> str:
-    """A target or band limit as a reader checks it against the report: millions
-    of yuan in M, thousands separated, no trailing zeros."""
+    """A target or band limit as a reader checks it against the report.
+
+    Millions of yuan in M, thousands separated, no trailing zeros.
+    """
     if abs(x) >= 1e6:
         return f"{x / 1e6:g} M"
     return f"{x:,g}"
@@ -127,9 +132,11 @@ def calibration_table() -> str:
 
 
 def indicator_table() -> str:
-    """The district indicators of :data:`model.indicators.DISTRICT_INDICATORS` as a
-    Markdown table (unit, which direction is better, meaning), with the
-    per-community indicators listed after it."""
+    """The district indicators of :data:`model.indicators.DISTRICT_INDICATORS` as a Markdown table.
+
+    The table gives the unit, which direction is better and the meaning; the
+    per-community indicators are listed after it.
+    """
     from model.indicators import COMMUNITY_INDICATORS, DISTRICT_INDICATORS
 
     better = {1: "higher", -1: "lower", 0: "neither"}

@@ -51,9 +51,12 @@ DISTRICT_INDICATORS: dict[str, tuple[str, int, str]] = {
     "coverage_gini": ("Gini in [0, 1]", -1,
                       "inequality across communities of need coverage over the last 12 months"),
     "org_births": ("organizations", 0, "founded in this month's yearly cycle (0 in other months)"),
-    "org_closures": ("organizations", 0, "staffed organizations that closed in this month's yearly cycle (exit hazard)"),
-    "orgs_revoked": ("organizations", 0, "dormant organizations revoked by annual inspection in this month's yearly cycle"),
-    "orgs_cleaned_up": ("organizations", 0, "removed by the one-off clean-up campaign in this month's yearly cycle (F9)"),
+    "org_closures": ("organizations", 0,
+                     "staffed organizations that closed in this month's yearly cycle (exit hazard)"),
+    "orgs_revoked": ("organizations", 0,
+                     "dormant organizations revoked by annual inspection in this month's yearly cycle"),
+    "orgs_cleaned_up": ("organizations", 0,
+                        "removed by the one-off clean-up campaign in this month's yearly cycle (F9)"),
     "orgs_deregistered": ("organizations", 0, "of those, trade associations that deregistered (F9)"),
     "committee_tasks": ("items", -1, "items on the committees' list, with creep (F1)"),
 }
@@ -81,7 +84,11 @@ def _ratio(num: np.ndarray, den: np.ndarray, empty: float = np.nan) -> np.ndarra
 
 
 class Recorder:
-    """Collects one row of district indicators and one row per community each month."""
+    """Collects one row of district indicators and one row per community each month.
+
+    Args:
+        model: the district model; not read until :meth:`record`, which is passed it.
+    """
 
     def __init__(self, model: SansheModel) -> None:
         self.district: list[dict[str, float]] = []
@@ -90,6 +97,7 @@ class Recorder:
         self._closed: list[tuple[np.ndarray, np.ndarray]] = []  # (met, abandoned) by community, last 12 months
 
     def record(self, model: SansheModel) -> None:
+        """Append this month's district row and community rows (the last act of each step)."""
         res, p = model.residents, model.params
         n_comm, K = model.n_communities, N_CATEGORIES
         start = res.community_start[:-1]
@@ -209,9 +217,11 @@ class Recorder:
         ]))
 
     def district_frame(self) -> pd.DataFrame:
+        """The district indicators, one row per recorded month."""
         return pd.DataFrame(self.district)
 
     def community_frame(self, model: SansheModel) -> pd.DataFrame:
+        """The community panel: one row per recorded month and community, with its street."""
         n_comm = model.n_communities
         data = np.concatenate(self.community) if self.community else np.zeros((0, len(COMMUNITY_INDICATORS)))
         frame = pd.DataFrame(data, columns=list(COMMUNITY_INDICATORS))

@@ -28,7 +28,6 @@ from model.residents import build_residents, need_rate_table
 from model.scenario import LeverChange, Scenario
 
 
-
 class SansheModel(mesa.Model):
     """The district: residents as arrays, institutions as Mesa agents.
 
@@ -135,11 +134,13 @@ class SansheModel(mesa.Model):
             self.found_organization(rng, home=int(rng.integers(self.n_communities)))
 
     def spin_up(self) -> None:
-        """Run the district under its month-1 parameters for ``start.spinup_years``
-        before month 1, unrecorded, so month 1 holds no initial value and a
-        district with no lever moving stands still (DESIGN §7). Months of the
-        spin-up are numbered up to 0; the yearly cycle keeps its months (1, 13,
-        ... less whole years), and no dated change acts before month 1."""
+        """Run the district under its month-1 parameters for ``start.spinup_years`` before month 1.
+
+        The spin-up is unrecorded, so month 1 holds no initial value and a district
+        with no lever moving stands still (DESIGN §7). Months of the spin-up are
+        numbered up to 0; the yearly cycle keeps its months (1, 13, ... less whole
+        years), and no dated change acts before month 1.
+        """
         self.first_month = 1 - 12 * self.params.start.spinup_years
         self.month = self.first_month - 1
         while self.month < 0:
@@ -161,10 +162,12 @@ class SansheModel(mesa.Model):
 
     # --- helpers used by agents and processes --------------------------------
     def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
+        """The model's organizations, or only those with ``status``."""
         orgs = self.agents_by_type.get(Organization, [])
         return [o for o in orgs if status is None or o.status is status]
 
     def social_workers(self) -> list[SocialWorker]:
+        """Every social worker, in rooms and in organizations, as a new list."""
         return list(self.agents_by_type.get(SocialWorker, []))
 
     def found_organization(self, rng: np.random.Generator, home: int,
@@ -192,8 +195,10 @@ class SansheModel(mesa.Model):
 
     def fill_room_post(self, com: Committee, rng: np.random.Generator,
                        conversion_share: float | None = None) -> bool:
-        """Fill a social-work-room post (F12): conversion of a certified community
-        worker first, then transfer or open recruitment from the talent pool.
+        """Fill a social-work-room post (F12).
+
+        Conversion of a certified community worker first, then transfer or open
+        recruitment from the talent pool.
 
         A converted worker is replaced on the committee by an uncertified hire.
         """
@@ -210,8 +215,10 @@ class SansheModel(mesa.Model):
         return False
 
     def recruit_social_worker(self, org: Organization) -> None:
-        """An organization hires a social worker from the talent pool, or an
-        uncertified one when the pool is empty (P4: talent caps quality)."""
+        """An organization hires a social worker from the talent pool.
+
+        When the pool is empty it hires an uncertified one (P4: talent caps quality).
+        """
         certified = self.talent_pool > 0
         if certified:
             self.talent_pool -= 1
@@ -222,13 +229,15 @@ class SansheModel(mesa.Model):
 
         The district's sector can absorb a limited number of hires a month
         (``orgs.hiring_rate_month`` per active organization), so fast growth
-        in contracts meets a labour constraint (P4)."""
+        in contracts meets a labour constraint (P4).
+        """
         if self.hiring_pool_month <= 0:
             return False
         self.hiring_pool_month -= 1
         return True
 
     def end_contracts(self, org: Organization) -> None:
+        """End all of an organization's contracts, on its side and the government's (it went dormant or exited)."""
         for c in list(org.contracts):
             org.contracts.remove(c)
             if c in self.government.contracts:
@@ -281,13 +290,13 @@ class SansheModel(mesa.Model):
         yearly.tender_projects(self)
 
     def run(self, months: int) -> None:
+        """Run ``months`` months, each step recorded."""
         for _ in range(months):
             self.step()
 
 
 def steady_certified_share(p: Params) -> float:
-    """The share of community workers holding the qualification that the yearly
-    exam and turnover keep steady."""
+    """The share of community workers holding the qualification that the yearly exam and turnover keep steady."""
     sw = p.social_work
     passing = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
     turnover = p.committee.worker_turnover_year

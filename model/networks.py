@@ -42,7 +42,7 @@ def build_district_graph(n_communities: int = 77, n_streets: int = 11) -> nx.Gra
     sizes = communities_per_street(n_communities, n_streets)
     g = nx.Graph()
     first = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    for s, (start, size) in enumerate(zip(first, sizes)):
+    for s, (start, size) in enumerate(zip(first, sizes, strict=True)):
         members = list(range(start, start + size))
         g.add_nodes_from(members, street=s)
         for i, c in enumerate(members):

@@ -54,6 +54,7 @@ class RuleSettings:
 
     @classmethod
     def from_params(cls, p: Params | None = None) -> RuleSettings:
+        """The settings from resolved parameters (the declared defaults when ``p`` is None)."""
         p = p or Params()
         return cls(
             abandon_prob=p.needs.abandon_prob_month, self_referral=p.needs.self_referral_prob_month,
@@ -155,7 +156,13 @@ def vectorised_month(res: Residents, adjacency: sp.csr_array, rate_table: np.nda
 
 
 class ResidentAgent(mesa.Agent):
-    """One resident as an object (oracle and benchmark baseline only)."""
+    """One resident as an object (oracle and benchmark baseline only).
+
+    Args:
+        model: the oracle model.
+        row: the resident's row in ``res``.
+        res: the arrays the resident's state is copied from (its needs are added by the model).
+    """
 
     def __init__(self, model: OracleModel, row: int, res: Residents) -> None:
         super().__init__(model)
@@ -178,6 +185,7 @@ class ResidentAgent(mesa.Agent):
 
     # Each phase reads only state that earlier phases of the month wrote.
     def age_and_abandon(self, draws, s: RuleSettings) -> None:
+        """Age each open need by a month or abandon it, as :func:`model.rules.age_and_abandon`."""
         for k in sorted(self.needs):
             if next(draws) < s.abandon_prob:
                 del self.needs[k]
@@ -185,6 +193,7 @@ class ResidentAgent(mesa.Agent):
                 self.needs[k][0] += 1
 
     def arise(self, u_arrive, categories, rate_table) -> None:
+        """Maybe add a need, its category drawn from the rate table, as :func:`model.rules.arise_needs`."""
         rates = rate_table[self.profile]
         total = rates.sum()
         if not u_arrive < F32(total):
@@ -195,6 +204,7 @@ class ResidentAgent(mesa.Agent):
             self.needs[k] = [0, False]
 
     def detect(self, draws, p_comm, s: RuleSettings) -> None:
+        """Bring undetected needs to light, as :func:`model.rules.detect_needs`."""
         served = sum(1 for n in self.neighbours if n.served_last > 0)
         share = F32(served) * F32(1.0 / max(len(self.neighbours), 1))
         p_wom = min(F32(F32(s.word_of_mouth) * share), F32(1.0))
@@ -205,6 +215,7 @@ class ResidentAgent(mesa.Agent):
                 self.needs[k][1] = True
 
     def serve(self, draws, p_service) -> None:
+        """Meet detected needs with the community's service probability and count them for word of mouth."""
         met = 0
         for k in sorted(self.needs):
             u = next(draws)
@@ -214,12 +225,18 @@ class ResidentAgent(mesa.Agent):
         self.served_last = F32(met)
 
     def decide(self, u, share, logit, sensitivity, dropout) -> bool:
+        """Whether the resident is active next month (threshold contagion, as in :mod:`model.rules`).
+
+        An active resident stays unless ``u`` falls below ``dropout``; an inactive one
+        starts with the logistic chance of ``logit`` plus the neighbours' pull.
+        """
         z = F32(logit) + F32(sensitivity) * (F32(share) - self.threshold)
         z = F32(min(max(z, F32(-60.0)), F32(60.0)))
         z = (np.exp(-z) + F32(1.0)) * u
         return bool(u >= dropout) if self._active else bool(z < 1.0)
 
     def satisfy(self, perf_c, penalty_c, voice, s: RuleSettings) -> None:
+        """Update satisfaction, expectation and both trusts, as :func:`model.rules.update_satisfaction_trust`."""
         met = self.served_last
         open_ = F32(len(self.needs))
         if met + open_ > 0:
@@ -247,7 +264,14 @@ def _asymmetric(trust, target, s: RuleSettings):
 
 
 class OracleModel(mesa.Model):
-    """The resident rules with one Mesa agent per resident."""
+    """The resident rules with one Mesa agent per resident.
+
+    Args:
+        res: the residents, copied into agents with their open needs.
+        adjacency: the resident network (CSR), which gives each agent its neighbours.
+        rate_table: need arrival rates by profile and category.
+        settings: the scalar parameters of the rules.
+    """
 
     def __init__(self, res: Residents, adjacency: sp.csr_array, rate_table: np.ndarray,
                  settings: RuleSettings) -> None:
@@ -258,7 +282,7 @@ class OracleModel(mesa.Model):
         for i, person in enumerate(self.people):
             cols = adjacency.indices[adjacency.indptr[i]: adjacency.indptr[i + 1]]
             person.neighbours = [self.people[j] for j in cols]
-        for key, age, det in zip(res.need_key, res.need_age, res.need_detected):
+        for key, age, det in zip(res.need_key, res.need_age, res.need_detected, strict=True):
             self.people[key // N_CATEGORIES].needs[int(key % N_CATEGORIES)] = [int(age), bool(det)]
 
     def month(self, m: ResidentMonth) -> None:
@@ -282,14 +306,14 @@ class OracleModel(mesa.Model):
                    for a in people]
         v_share = [F32(sum(n.volunteer > 0 for n in a.neighbours)) * F32(1.0 / max(len(a.neighbours), 1))
                    for a in people]
-        for a, share in zip(people, p_share):
+        for a, share in zip(people, p_share, strict=True):
             a._active = a.participant
             logit = F32(F32(F32(s.trust_weight) * a.trust_committee) + F32(F32(s.civic_weight) * a.civic))
             logit = F32(logit + F32(mob.participation_logit[a.community]))
             a.next_participant = a.adult and a.decide(m.u_participate[a.row], share, logit,
                                                       s.sensitivity, F32(s.dropout))
         u_vol, u_kind = iter(m.u_volunteer), iter(m.u_kind)
-        for a, share in zip(people, v_share):
+        for a, share in zip(people, v_share, strict=True):
             a._active = a.volunteer > 0
             if not a.next_participant:
                 a.next_volunteer = NOT_VOLUNTEER

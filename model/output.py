@@ -80,6 +80,7 @@ def code_version() -> dict[str, Any]:
 
 
 def package_versions() -> dict[str, str]:
+    """Installed versions of the packages a run depends on, for the manifest."""
     return {name: _version(name) for name in PACKAGES}
 
 
@@ -91,22 +92,27 @@ def _version(name: str) -> str:
 
 
 def write_outputs(result: RunResult, out: Path) -> None:
-    """Write the tables and the manifest; each file is written to a temporary
-    name and renamed, so an interrupted write never leaves a half file and
-    other files in ``out`` are left alone."""
+    """Write the tables and the manifest.
+
+    Each file is written to a temporary name and renamed, so an interrupted write
+    never leaves a half file and other files in ``out`` are left alone.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "district.parquet", lambda p: result.district.to_parquet(p, index=False, write_page_checksum=True))
-    atomic_write(out / "communities.parquet", lambda p: result.communities.to_parquet(p, index=False, write_page_checksum=True))
+    atomic_write(out / "district.parquet",
+                 lambda p: result.district.to_parquet(p, index=False, write_page_checksum=True))
+    atomic_write(out / "communities.parquet",
+                 lambda p: result.communities.to_parquet(p, index=False, write_page_checksum=True))
     atomic_write(out / "manifest.json",
             lambda p: Path(p).write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False)))
 
 
 def atomic_write(target: Path, write) -> None:
-    """Call ``write(temporary_path)`` beside ``target``, then rename it into place,
-    so a reader sees the whole file or none, even after a kill. The file gets
-    the mode a newly created file gets (``0o666`` less the umask), not the
-    owner-only mode of the temporary file. An interruption (Ctrl-C) removes
-    the temporary file."""
+    """Call ``write(temporary_path)`` beside ``target``, then rename it into place.
+
+    A reader sees the whole file or none, even after a kill. The file gets the mode
+    a newly created file gets (``0o666`` less the umask), not the owner-only mode
+    of the temporary file. An interruption (Ctrl-C) removes the temporary file.
+    """
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
@@ -120,8 +126,10 @@ def atomic_write(target: Path, write) -> None:
 
 
 def _umask() -> int:
-    """The process's umask, read without changing it where Linux shows it
-    (changing it, even briefly, would race with other threads creating files)."""
+    """The process's umask, read without changing it where Linux shows it.
+
+    Changing it, even briefly, would race with other threads creating files.
+    """
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -135,10 +143,12 @@ def _umask() -> int:
 
 
 def folder_problem(folder: Path) -> str | None:
-    """Why files cannot be written into ``folder`` (created if it does not exist
-    yet), or None when they can. Tried with an unnamed temporary file, which
-    a read-only disk refuses even to root and which leaves nothing behind;
-    checked before any work, so a long run never ends on a refusal."""
+    """Why files cannot be written into ``folder``, or None when they can.
+
+    ``folder`` is created if it does not exist yet. Tried with an unnamed
+    temporary file, which a read-only disk refuses even to root and which leaves
+    nothing behind; checked before any work, so a long run never ends on a refusal.
+    """
     try:
         if folder.exists() and not folder.is_dir():
             return f"{folder} exists and is not a folder"

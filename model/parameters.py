@@ -14,9 +14,10 @@ Shares are in [0, 1]; any other unit is in the name or the ``unit`` field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any, Iterator
+from typing import Any
 
 SERVICE_CATEGORIES: tuple[str, ...] = (
     "employment_training",  # F6 names it
@@ -71,14 +72,17 @@ class Param:
 
     @property
     def group(self) -> str:
+        """The parameter's group: the part of ``path`` before the first dot."""
         return self.path.split(".", 1)[0]
 
     @property
     def name(self) -> str:
+        """The parameter's name within its group: the part of ``path`` after the first dot."""
         return self.path.split(".", 1)[1]
 
     @property
     def kind(self) -> type:
+        """The type of the parameter's values (bool, int or float), taken from the default."""
         return type(self.default)
 
     def allowed(self) -> str:
@@ -129,12 +133,13 @@ MAX_MONTHS = 1200
 
 
 def first_effect_month(path: str, month: int, spinup_years: int = 0) -> int:
-    """The first month in which a value of ``path`` set from ``month`` on makes a
-    difference: that month for a monthly parameter, else the next yearly
-    cycle; a ``review`` parameter waits for a review of a past year, and the
-    first yearly cycle of a run (month 1 less the spin-up) has none. A
-    value from month 1 of a run with a spin-up acts during the spin-up:
-    month 1 is returned for it."""
+    """The first month in which a value of ``path`` set from ``month`` on makes a difference.
+
+    That month for a monthly parameter, else the next yearly cycle; a ``review``
+    parameter waits for a review of a past year, and the first yearly cycle of a
+    run (month 1 less the spin-up) has none. A value from month 1 of a run with a
+    spin-up acts during the spin-up: month 1 is returned for it.
+    """
     acts = PARAMETERS[path].acts
     if acts == "month" or (month == 1 and PARAMETERS[path].shapes_start):
         return month
@@ -233,7 +238,8 @@ _p("admin.merge_hours_retained", 0.5, "share", 0.0, 1.0, "assumption",
 _p("admin.optimise_hours_retained", 0.4, "share", 0.0, 1.0, "assumption",
    "Share of an optimised item's hours the committee still spends.")
 _p("admin.hours_per_task_month", 2.4, "hours per item per month", 1.0, 12.0,
-   "calibrated by hand: 296 items without platform ⇒ administrative share ≈ 0.7, 72 items with it ≈ 0.38 (domain.md §4.8, §5)",
+   "calibrated by hand: 296 items without platform ⇒ administrative share ≈ 0.7, "
+   "72 items with it ≈ 0.38 (domain.md §4.8, §5)",
    "Committee hours one item of the list costs each month.")
 _p("admin.residual_admin_share", 0.33, "share of committee hours", 0.0, 0.5,
    "domain.md §4.8 (stamps, evaluations, plaques: 10-40%)",
@@ -336,7 +342,8 @@ _p("purchase.evaluation_noise_without", 0.25, "score units (sd)", 0.0, 1.0,
 _p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
    "assumption (Matthew effect; domain.md §4.5)",
    "Advantage of larger organizations in bids judged without third-party evaluation.", acts="year")
-_p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption", "Bid score weight of judged quality.", acts="year")
+_p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption",
+   "Bid score weight of judged quality.", acts="year")
 _p("purchase.weight_price", 0.2, "score weight", 0.0, 1.0, "assumption",
    "Bid score weight of price (an organization's cost per need relative to the reference).", acts="year")
 _p("purchase.weight_local", 0.2, "score weight", 0.0, 1.0, "assumption", "Bid score weight of local ties.", acts="year")
@@ -406,7 +413,9 @@ _p("participation.threshold_mean", 0.25, "share of neighbours", 0.0, 1.0,
    "Granovetter 1978; Watts 2002 (domain.md §4.8)", "Mean participation threshold.")
 _p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5, "domain.md §4.8",
    "Spread of participation thresholds.")
-_p("participation.base_logit", -8.0, "log-odds", -12.0, 2.0, "assumption, set by hand so that ≈5-10% of adults attend a consultation a year (domain.md §4.8: 3% before the reform)",
+_p("participation.base_logit", -8.0, "log-odds", -12.0, 2.0,
+   "assumption, set by hand so that ≈5-10% of adults attend a consultation a year "
+   "(domain.md §4.8: 3% before the reform)",
    "Baseline log-odds of starting to take part in community affairs in a month.")
 _p("participation.neighbour_sensitivity", 4.0, "log-odds per neighbour share", 0.0, 50.0,
    "assumption", "Steepness of the response to active neighbours above the threshold.")
@@ -420,7 +429,8 @@ _p("participation.dropout_month", 0.04, "share per month", 0.0, 0.5, "assumption
    "Monthly probability that a participant stops taking part.")
 _p("participation.attend_prob", 0.3, "share", 0.0, 1.0, "assumption",
    "Probability that a participant attends when a meeting is held and seats remain.")
-_p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0, "assumption, set by hand so that ≈3-5% of adults volunteer after the reform (domain.md §4.8: 8% a year)",
+_p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0,
+   "assumption, set by hand so that ≈3-5% of adults volunteer after the reform (domain.md §4.8: 8% a year)",
    "Baseline log-odds that a participant starts volunteering in a month.")
 _p("volunteer.recruit_weight", 0.1, "log-odds per leadership hour per 1,000 residents",
    0.0, 2.0, "F13; assumption", "Effect of social workers' recruitment hours.")
@@ -562,6 +572,9 @@ class Params:
     against its declaration. The model reads values at the moment a process
     runs, so a lever changed mid-run takes effect from that month on. Each
     group is a plain namespace, so reading a value costs one attribute lookup.
+
+    Args:
+        overrides: path -> value, each set with :meth:`set` (so checked).
     """
 
     def __init__(self, overrides: dict[str, Any] | None = None) -> None:
@@ -579,6 +592,7 @@ class Params:
         setattr(getattr(self, group), name, value)
 
     def __getitem__(self, path: str) -> Any:
+        """The value of ``path``, e.g. ``params["admin.committee_tasks"]``."""
         return self._values[path]
 
     def set(self, path: str, value: Any) -> None:
@@ -588,9 +602,11 @@ class Params:
         self._store(path, PARAMETERS[path].check(value))
 
     def items(self) -> Iterator[tuple[str, Any]]:
+        """Every (path, value), in declaration order."""
         return iter(self._values.items())
 
     def as_dict(self) -> dict[str, Any]:
+        """Every path and its value, as a new dict."""
         return dict(self._values)
 
     def differences(self) -> dict[str, Any]:

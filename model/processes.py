@@ -107,8 +107,7 @@ def allocate_committee_time(model: SansheModel) -> None:
 
 # 4 -------------------------------------------------------------------------
 def detect_needs(model: SansheModel) -> None:
-    """Grids with 1+X staff (F15), brokering, self-referral and word of mouth
-    bring undetected needs to light.
+    """Grids with 1+X staff (F15), brokering, self-referral and word of mouth bring undetected needs to light.
 
     The '1' of a grid is a community worker, available in the share of time
     administration leaves; the X helpers are not drawn into administration.
@@ -133,10 +132,11 @@ def detect_needs(model: SansheModel) -> None:
 
 # 5 -------------------------------------------------------------------------
 def hold_consultations(model: SansheModel) -> None:
-    """Consultation meetings (F17): participants attend up to the seats the
-    committee's consultation hours pay for; attendees voice their open needs,
-    which become known and form the community's agenda; an attendee whose
-    concern tops the agenda gains voice (a trust bonus)."""
+    """Consultation meetings (F17): participants attend up to the seats the committee's consultation hours pay for.
+
+    Attendees voice their open needs, which become known and form the community's
+    agenda; an attendee whose concern tops the agenda gains voice (a trust bonus).
+    """
     res, p, rng = model.residents, model.params, model.stream("consultation")
     c = p.consultation
     n_comm = model.n_communities
@@ -180,9 +180,11 @@ def hold_consultations(model: SansheModel) -> None:
 
 # 6 -------------------------------------------------------------------------
 def deliver_services(model: SansheModel) -> None:
-    """Committees, social-work rooms (F12), contracted organizations (F6, F11),
-    organizations' own work and volunteers led by social workers (F13) serve
-    detected needs, in four passes:
+    """Committees, social-work rooms, organizations and volunteers serve detected needs.
+
+    The servers are committees, social-work rooms (F12), contracted organizations
+    (F6, F11), organizations' own work and volunteers led by social workers (F13);
+    they serve in four passes:
 
     1. common projects serve vulnerable residents in their community and category;
     2. room casework and the common projects' unused capacity serve
@@ -251,8 +253,11 @@ def deliver_services(model: SansheModel) -> None:
     met_parts = []
 
     def serve(candidates, groups, capacity_people, quality_sum):
-        """Serve from one set of pools; return what each pool left unused
-        (people, per community) and its quality sum, with the served and met."""
+        """Serve from one set of pools.
+
+        Return what each pool left unused (people, per community) and its quality sum,
+        with the served and met.
+        """
         rows = stochastic_round(np.maximum(capacity_people, 0.0) * model.scale, rng_cap)
         served = _allocate(candidates, groups, queue, rows)
         # A remainder borrowed by rounding up (negative) can push a pool's mean outside [0, 1].
@@ -315,8 +320,7 @@ def _room_quality(com: Committee, sw) -> float:
 
 def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
               capacity_rows: np.ndarray) -> np.ndarray:
-    """The candidates served: in each group (pool), the first ``capacity_rows``
-    in ``queue`` order.
+    """The candidates served: in each group (pool), the first ``capacity_rows`` in ``queue`` order.
 
     Groups with room for all their candidates serve them all; only the
     candidates of groups short of capacity are ranked, by a stable radix
@@ -341,9 +345,10 @@ def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
 
 # 7 -------------------------------------------------------------------------
 def update_participation(model: SansheModel) -> None:
-    """Participation and volunteering spread on the resident network
-    (threshold contagion, Granovetter 1978; Watts 2002), pushed by the
-    committee's consultation outreach and social workers' recruitment (F13).
+    """Participation and volunteering spread on the resident network.
+
+    The spread is a threshold contagion (Granovetter 1978; Watts 2002), pushed by
+    the committee's consultation outreach and social workers' recruitment (F13).
 
     Adults may take part; participants may volunteer. Volunteers come in two
     kinds: grassroots (recruited by social workers) and state-mobilised (the
@@ -410,8 +415,9 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
 
 # 9 -------------------------------------------------------------------------
 def settle_organizations(model: SansheModel) -> None:
-    """Organizations pay staff and overhead and collect revenue, in random order
-    (the sector's hires a month are limited by ``orgs.hiring_rate_month``).
+    """Organizations pay staff and overhead and collect revenue, in random order.
+
+    The sector's hires a month are limited by ``orgs.hiring_rate_month``.
 
     Own revenue comes from a finite pool in each community (fees and
     donations, ``revenue_pool_yuan_per_capita_month`` a resident): each
@@ -419,7 +425,8 @@ def settle_organizations(model: SansheModel) -> None:
     the community's organizations ask more than the pool holds, every one of
     them gets the same share less (``model.revenue_share``). So a crowded
     community's weaker organizations lose money, shrink and go dormant: the
-    sector cannot grow on its own revenue for ever."""
+    sector cannot grow on its own revenue for ever.
+    """
     rng = model.stream("organizations.settle")
     orgs = model.organizations()
     active = [o for o in orgs if o.status is OrgStatus.ACTIVE]
@@ -431,8 +438,10 @@ def settle_organizations(model: SansheModel) -> None:
 
 
 def revenue_share(model: SansheModel, active: list) -> np.ndarray:
-    """Per community: the share of what its organizations could raise that its
-    residents' pool pays (1 while the pool is not exhausted)."""
+    """Per community: the share of what its organizations could raise that its residents' pool pays.
+
+    It is 1 while the pool is not exhausted.
+    """
     pool = model.params.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
     if not active:
         return np.ones(model.n_communities)
@@ -442,8 +451,10 @@ def revenue_share(model: SansheModel, active: list) -> np.ndarray:
 
 
 def social_worker_turnover(model: SansheModel) -> None:
-    """Social workers burn out under diversion and caseload and leave; vacant
-    room posts are filled by conversion, transfer or recruitment (F12)."""
+    """Social workers burn out under diversion and caseload and leave.
+
+    Vacant room posts are filled by conversion, transfer or recruitment (F12).
+    """
     p, rng = model.params, model.stream("workers")
     sw = p.social_work
     # Cases a room worker carries at full casework; none when leading volunteers

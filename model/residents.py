@@ -25,10 +25,12 @@ CHILD, ELDERLY, DISABLED, LOW_INCOME, SPECIAL = 1, 2, 4, 8, 16
 N_PROFILES = 32
 
 def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Uniforms stratified within each group: in a group of k items exactly one
-    falls in each interval [j/k, (j+1)/k), in random order. Each item's
-    marginal is U(0, 1), and a group's share of any threshold event is within
-    1/k of its expectation."""
+    """Uniforms stratified within each group.
+
+    In a group of k items exactly one falls in each interval [j/k, (j+1)/k), in
+    random order. Each item's marginal is U(0, 1), and a group's share of any
+    threshold event is within 1/k of its expectation.
+    """
     n = group.size
     order = np.lexsort((rng.random(n), group))
     g = group[order]
@@ -102,17 +104,21 @@ class Residents:
 
     @property
     def n(self) -> int:
+        """Number of resident rows."""
         return int(self.community.size)
 
     @property
     def need_resident(self) -> np.ndarray:
+        """The row of the resident each open need belongs to."""
         return self.need_key // N_CATEGORIES
 
     @property
     def need_category(self) -> np.ndarray:
+        """The category of each open need."""
         return self.need_key % N_CATEGORIES
 
     def community_sizes(self) -> np.ndarray:
+        """Resident rows in each community."""
         return np.diff(self.community_start)
 
 

@@ -224,8 +224,10 @@ def update_satisfaction_trust(res: Residents, exp: Experience, *, alpha_s: float
 
 
 def _move_asymmetric(trust: np.ndarray, target: np.ndarray, gain: float, loss_ratio: float) -> None:
-    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap
-    (the falling rate capped at 1, so trust never overshoots its target)."""
+    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap.
+
+    The falling rate is capped at 1, so trust never overshoots its target.
+    """
     gap = target - trust
     down = np.minimum(gap, 0)
     np.maximum(gap, 0, out=gap)

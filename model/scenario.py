@@ -96,15 +96,18 @@ class Scenario:
     notes: list[str] = field(default_factory=list)
 
     def resolved_params(self) -> Params:
+        """The scenario's values from month 1 on top of the declared defaults, checked."""
         return Params(self.params)
 
     def with_levers(self, values: dict[str, Any], origin: str = "a sweep factor") -> Scenario:
-        """This scenario with some parameters set to ``values`` by the one rule for
-        dated levers (see the module docstring): a lever the scenario changes at a
-        month takes the new value in those changes (``yuzhong_2016`` keeps its
-        pre-reform years and its reform month, with the new value from then on);
-        any other parameter takes it from month 1. Sweeps, the dashboard, files
-        and spreadsheets all place values this way."""
+        """This scenario with some parameters set to ``values`` by the one rule for dated levers.
+
+        The rule is in the module docstring: a lever the scenario changes at a month
+        takes the new value in those changes (``yuzhong_2016`` keeps its pre-reform
+        years and its reform month, with the new value from then on); any other
+        parameter takes it from month 1. Sweeps, the dashboard, files and spreadsheets
+        all place values this way.
+        """
         params, origins, notes = dict(self.params), dict(self.origins), list(self.notes)
         changes = _place_values(self.changes, params, origins, notes, values, origin, self.source)
         return dataclasses.replace(self, params=params, changes=changes, origins=origins, notes=notes)
@@ -115,13 +118,17 @@ class Scenario:
         return self.params.get("start.spinup_years", PARAMETERS["start.spinup_years"].default)
 
     def months_set(self, path: str) -> list[int]:
-        """The months at which this scenario gives ``path`` a value: its dated
-        changes of it, or month 1 when it has none."""
+        """The months at which this scenario gives ``path`` a value.
+
+        Its dated changes of it, or month 1 when it has none.
+        """
         return sorted({c.month for c in self.changes if c.path == path}) or [1]
 
     def timeline(self) -> dict[str, list[Period]]:
-        """Every parameter that differs from its default or changes during the run,
-        as its periods in month order, one value each, with the value's origin."""
+        """Every parameter that differs from its default or changes during the run, as its periods.
+
+        The periods are in month order, one value each, with the value's origin.
+        """
         out: dict[str, list[Period]] = {}
         dated = {c.path for c in self.changes}
         for path in sorted(set(self.params) | dated):
@@ -139,8 +146,10 @@ class Scenario:
         return out
 
     def check_horizon(self, months: int) -> None:
-        """Refuse a run of ``months`` in which a dated change of this scenario would
-        never act: one line naming the lever that acts last and the month it would act."""
+        """Refuse a run of ``months`` in which a dated change of this scenario would never act.
+
+        One line names the lever that acts last and the month it would act.
+        """
         late = [(first_effect_month(c.path, c.month, self.spinup_years), c) for c in self.changes]
         late = [(acts, c) for acts, c in late if acts > months]
         if not late:
@@ -153,6 +162,7 @@ class Scenario:
                             f"run ({months}){others}; run at least {acts} months, or drop the change")
 
     def as_dict(self) -> dict[str, Any]:
+        """The scenario as plain data for the run's manifest: values, changes, origins and notes."""
         return {
             "name": self.name,
             "description": self.description,
@@ -168,9 +178,12 @@ class Scenario:
 
 def _place_values(changes: list[LeverChange], params: dict[str, Any], origins: dict[str, str],
                   notes: list[str], values: dict[str, Any], origin: str, base: str) -> list[LeverChange]:
-    """Place undated ``values``: into the dated changes of a lever that has them
-    (keeping their months), else into ``params`` from month 1. Updates
-    ``params``, ``origins`` and ``notes`` in place; returns the new changes."""
+    """Place undated ``values``.
+
+    Into the dated changes of a lever that has them (keeping their months), else
+    into ``params`` from month 1. Updates ``params``, ``origins`` and ``notes`` in
+    place; returns the new changes.
+    """
     dated = {c.path for c in changes}
     for path, value in values.items():
         if path not in dated:
@@ -240,11 +253,13 @@ class _Document:
 
 
 def load_scenario(ref: str | Path, relative_to: Path | None = None) -> Scenario:
-    """Load and validate a scenario: a TOML file, a built-in name, or a row of a
-    CSV or Excel table addressed as ``table.xlsx#row_name``, with every
-    scenario it extends (followed in a loop, so any depth is fine). A name is
-    looked up in ``relative_to`` (an experiment file's folder, say) before the
-    built-in scenarios."""
+    """Load and validate a scenario: a TOML file, a built-in name, or a row of a table.
+
+    The table is CSV or Excel, the row addressed as ``table.xlsx#row_name``. Every
+    scenario it extends is loaded too (followed in a loop, so any depth is fine). A
+    name is looked up in ``relative_to`` (an experiment file's folder, say) before
+    the built-in scenarios.
+    """
     chain: list[_Document] = []
     seen: set[str] = set()
     ref, child = str(ref), None
@@ -329,8 +344,11 @@ def _apply(base: Scenario, doc: _Document) -> Scenario:
 
 
 def _check_own_changes(where: str, own: list[LeverChange], overrides: dict[str, Any]) -> None:
-    """One document may not set a lever twice for the same month, in two changes or
-    in params and a change for month 1: one of the values would be lost silently."""
+    """One document may not set a lever twice for the same month.
+
+    Not in two changes, nor in params and a change for month 1: one of the values
+    would be lost silently.
+    """
     seen: dict[tuple[str, int], Any] = {}
     for c in own:
         if (c.path, c.month) in seen:

@@ -60,7 +60,8 @@ def _models() -> tuple[type[BaseModel], type[BaseModel]]:
     return document, change
 
 
-def validate_scenario(where: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], list[tuple[int, dict[str, Any]]]]:
+def validate_scenario(where: str, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any],
+                                                                 list[tuple[int, dict[str, Any]]]]:
     """Validate a scenario document.
 
     Returns ``(meta, overrides, changes)``: the top-level strings, the

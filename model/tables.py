@@ -1,5 +1,6 @@
-"""Scenarios as rows of a table (CSV or Excel), for policy users who write
-a set of scenarios in a spreadsheet.
+"""Scenarios as rows of a table (CSV or Excel).
+
+For policy users who write a set of scenarios in a spreadsheet.
 
 Address a row as ``PATH#NAME``: ``sanshe run scenarios.xlsx#high_purchase``.
 The table has a ``name`` column; optional ``description``, ``description_zh``
@@ -33,6 +34,7 @@ class TableError(ValueError):
 
 
 def is_table_ref(ref: str) -> bool:
+    """Whether ``ref`` points into a table: its path (before any ``#``) ends in .csv or .xlsx."""
     path = ref.split("#", 1)[0]
     return Path(path).suffix.lower() in TABLE_SUFFIXES
 
@@ -125,8 +127,10 @@ def _empty(cell: Any) -> bool:
 
 
 def _cell_value(cell: Any, kind: type) -> Any:
-    """Turn a cell into the declared type where the text allows it; anything
-    else is passed on as found, for the schema to reject with its message."""
+    """Turn a cell into the declared type where the text allows it.
+
+    Anything else is passed on as found, for the schema to reject with its message.
+    """
     text = str(cell).strip()
     if kind is bool:
         if isinstance(cell, bool):

@@ -40,10 +40,12 @@ a category founds one of them (the inverse of ``TYPE_CATEGORIES``)."""
 
 
 def evaluate_contracts(model: SansheModel) -> None:
-    """Score last year's contracts: delivery against target and quality, judged
-    with small noise under third-party evaluation and large noise without (F9).
-    Organizations learn from each contract held (``quality_learning_year`` per
-    contract-year); contracts end."""
+    """Score last year's contracts: delivery against target and quality (F9).
+
+    They are judged with small noise under third-party evaluation and large noise
+    without. Organizations learn from each contract held (``quality_learning_year``
+    per contract-year); contracts end.
+    """
     p, rng = model.params, model.stream("tender.evaluate")
     pu = p.purchase
     noise = pu.evaluation_noise_with if pu.third_party_evaluation else pu.evaluation_noise_without
@@ -66,7 +68,9 @@ def evaluate_contracts(model: SansheModel) -> None:
 
 
 def close_organizations(model: SansheModel) -> None:
-    """Organizations leave the register (DESIGN §4, yearly):
+    """Organizations leave the register (DESIGN §4, yearly).
+
+    They leave in three ways:
 
     - a staffed organization closes with the yearly hazard ``exit_hazard_year``
       (Bielefeld 1994; Hager et al. 2004), multiplied by ``young_small_multiplier``
@@ -108,8 +112,10 @@ def close_organizations(model: SansheModel) -> None:
 
 
 def exit_hazard(org, o) -> float:
-    """Yearly probability that a staffed organization closes (liabilities of
-    newness and smallness; a contract protects)."""
+    """Yearly probability that a staffed organization closes.
+
+    Liabilities of newness and smallness; a contract protects.
+    """
     hazard = o.exit_hazard_year
     if org.age_months < o.young_months:
         hazard *= o.young_small_multiplier
@@ -129,13 +135,15 @@ def _remove_organization(org) -> None:
 
 
 def revise_own_revenue(model: SansheModel) -> None:
-    """An organization's fundraising changes from year to year: its own-revenue
-    ratio follows a lognormal AR(1) around the sector's median, correlated
-    ``own_revenue_persistence`` from one year to the next, with the spread
+    """An organization's fundraising changes from year to year.
+
+    Its own-revenue ratio follows a lognormal AR(1) around the sector's median,
+    correlated ``own_revenue_persistence`` from one year to the next, with the spread
     ``own_revenue_sd`` new organizations are drawn with. So a strong year does
     not make an organization immortal: weak years shrink it and may end it, and
     the sector's composition settles within a few years, not the 30 that an
-    exit hazard of 3% a year alone would take."""
+    exit hazard of 3% a year alone would take.
+    """
     o, rng = model.params.orgs, model.stream("organizations.revenue")
     orgs = model.organizations(OrgStatus.ACTIVE)
     if not orgs or o.own_revenue_sd <= 0 or o.own_revenue_ratio <= 0:
@@ -151,7 +159,9 @@ def revise_own_revenue(model: SansheModel) -> None:
 
 
 def found_organizations(model: SansheModel) -> None:
-    """New organizations, where there is a niche (DESIGN §4, yearly):
+    """New organizations, where there is a niche (DESIGN §4, yearly).
+
+    They come from three sources:
 
     - founding attempts, ``founding_attempts_per_10k_year`` per 10,000
       residents times the registration regime's multiplier, arise in
@@ -177,7 +187,8 @@ def found_organizations(model: SansheModel) -> None:
         if rng.random() >= free:
             continue
         row = opportunity[c]
-        category = int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0 else int(rng.integers(N_CATEGORIES))
+        category = (int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0
+                    else int(rng.integers(N_CATEGORIES)))
         kinds = CATEGORY_TYPES[category]
         model.found_organization(rng, home=int(c), org_type=kinds[int(rng.integers(len(kinds)))],
                                  category=category)
@@ -200,10 +211,13 @@ def found_organizations(model: SansheModel) -> None:
 
 
 def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per community: the money its organizations can live on (yuan a month: the
-    residents' revenue pool and last year's contract money there), what their
-    costs take of it, and per category the opportunity a founder sees (people
-    with an unmet need now, and needs last year's contracts paid for a month)."""
+    """Per community: the money for organizations, what their costs take, and founders' opportunity.
+
+    The money its organizations can live on is in yuan a month: the residents'
+    revenue pool and last year's contract money there. The opportunity a founder
+    sees is per category: people with an unmet need now, and needs last year's
+    contracts paid for a month.
+    """
     p, res = model.params, model.residents
     n_comm = model.n_communities
     money = p.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
@@ -220,9 +234,11 @@ def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def certification_exam(model: SansheModel) -> None:
-    """Community workers sit the national social-work exam (F10); training
-    support multiplies the pass rate by ``training_pass_multiplier``. Workers turn over during the year and
-    are replaced by uncertified hires."""
+    """Community workers sit the national social-work exam (F10).
+
+    Training support multiplies the pass rate by ``training_pass_multiplier``.
+    Workers turn over during the year and are replaced by uncertified hires.
+    """
     p, rng = model.params, model.stream("exam")
     sw, c = p.social_work, p.committee
     pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
@@ -242,8 +258,10 @@ def task_creep(model: SansheModel) -> None:
 
 
 def set_budgets(model: SansheModel) -> None:
-    """This year's purchase budget: the lever, within the envelope (F14) left
-    after social-work-room posts and incubation grants."""
+    """This year's purchase budget: the lever, within the envelope (F14).
+
+    The envelope is what is left after social-work-room posts and incubation grants.
+    """
     p = model.params
     posts = p.social_work.posts_per_community * model.n_communities
     room_wages = posts * p.social_work.wage_yuan_month * 12.0
@@ -256,10 +274,13 @@ def set_budgets(model: SansheModel) -> None:
 
 
 def define_projects(model: SansheModel) -> None:
-    """Common projects (F11) go to communities in proportion to their
-    vulnerable residents, in the categories vulnerable residents need;
-    individual projects follow the consultation agendas of the past year
-    (F17), or, without any agenda, the committees' guesses."""
+    """Common and individual projects of the year (F11, F17).
+
+    Common projects (F11) go to communities in proportion to their vulnerable
+    residents, in the categories vulnerable residents need; individual projects
+    follow the consultation agendas of the past year (F17), or, without any
+    agenda, the committees' guesses.
+    """
     p, rng = model.params, model.stream("tender.define")
     pu = p.purchase
     gov = model.government
@@ -304,11 +325,12 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def tender_projects(model: SansheModel) -> None:
-    """Award each project (F9): a well-scored incumbent is renewed; otherwise
-    eligible organizations bid and the best score wins. Third-party
-    evaluation also checks capacity: an organization is eligible while its
-    contracts fit ``capacity_headroom`` times its staff capacity; a project
-    nobody can take is not bought.
+    """Award each project (F9).
+
+    A well-scored incumbent is renewed; otherwise eligible organizations bid and
+    the best score wins. Third-party evaluation also checks capacity: an
+    organization is eligible while its contracts fit ``capacity_headroom`` times
+    its staff capacity; a project nobody can take is not bought.
 
     Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
     factor) + w_local × (same street) + w_record × track record; the winner
