@@ -33,10 +33,6 @@ class OrgType(IntEnum):
     HUB = 5
 
 
-ORG_TYPE_SHARES = np.array([0.12, 0.22, 0.26, 0.10, 0.27, 0.03])
-"""Initial mix of organization types (assumption: many small culture-sports and
-filed community groups, few professional providers; domain.md §5 item 5)."""
-
 TYPE_CATEGORIES: dict[OrgType, tuple[int, ...]] = {
     OrgType.ECONOMIC: (0,),  # employment training
     OrgType.PUBLIC_WELFARE: (1, 2, 4, 5),
@@ -210,7 +206,8 @@ class StreetCentre(FixedAgent):
         self.queue += incoming
         self.processed = min(self.queue, capacity)
         self.queue -= self.processed
-        self.wait_months = self.queue / capacity if capacity > 0 else (12.0 if self.queue > 0 else 0.0)
+        self.wait_months = (self.queue / capacity if capacity > 0
+                            else (a.no_capacity_wait_months if self.queue > 0 else 0.0))
 
 
 class Organization(FixedAgent):
@@ -370,7 +367,7 @@ class SocialWorker(Agent):
         """
         sw = self.model.params.social_work
         yearly = sw.turnover_room_year if self.in_room else sw.turnover_org_year
-        yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), 0.99)
+        yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), sw.turnover_cap_year)
         return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
 
     def leave(self, stay_in_sector: bool) -> None:
@@ -391,8 +388,8 @@ class DistrictGovernment(Agent):
     """The district government and its civil affairs bureau.
 
     State: ``purchase_budget_yuan`` (this year's, after the envelope),
-    ``projects`` and ``contracts`` of the year, ``spent_yuan`` this month and
-    ``spent_year_yuan``. Reads ``purchase.*``.
+    ``projects`` and ``contracts`` of the year, ``spent_year_yuan`` (this
+    month's spending is a flow: ``model.flow.purchase_spent_yuan``). Reads ``purchase.*``.
 
     Args:
         model: the district model.
@@ -403,12 +400,11 @@ class DistrictGovernment(Agent):
         self.purchase_budget_yuan = 0.0
         self.projects: list[Project] = []
         self.contracts: list[Contract] = []
-        self.spent_yuan = 0.0
         self.spent_year_yuan = 0.0
         self.room_wages_yuan = 0.0
 
     def pay(self, amount_yuan: float) -> None:
         """Record a contract tranche paid this month."""
-        self.spent_yuan += amount_yuan
+        self.model.flow.purchase_spent_yuan += amount_yuan
         self.spent_year_yuan += amount_yuan
 

@@ -19,7 +19,8 @@ import pandas as pd
 from model.model import SansheModel
 from model.scenario import Scenario, load_scenario
 
-REFORM_MONTH = 25
+REFORM_MONTH = min(m for m in load_scenario("yuzhong_2016").months_set("orgs.cleanup_campaign") if m > 1)
+"""The month the reform switches on, read from ``yuzhong_2016`` (its dated change, with the F9 campaign)."""
 REPORT_MONTH = REFORM_MONTH - 1 + 48
 """The report's date: four years of reform (months 25 to 72)."""
 
@@ -60,7 +61,8 @@ TARGETS: tuple[Target, ...] = (
     Target("F1", "items on the committees' list", 72, 72, 72,
            "a lever set by the reform; admission control keeps it exact", _at("committee_tasks")),
     Target("F3", "registered organizations", 904, 860, 950,
-           "±5%: a stock counted on an undated day of 2016 (domain.md: 5-10% bands)", _at("org_count")),
+           "±5%: a stock counted on an undated day of 2016 (the report's figures are unaudited and rounded)",
+           _at("org_count")),
     Target("F4", "staff of active organizations", 3850, 3465, 4235,
            "±10%: 'about 3,850', a count of people the registry holds loosely", _at("org_staff")),
     Target("F5", "organizations per 10,000 residents", 15, 13.9, 16.1,

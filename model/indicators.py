@@ -107,7 +107,7 @@ class Recorder:
         def per_comm(values: np.ndarray) -> np.ndarray:
             return np.add.reduceat(values, start).astype(float)
 
-        met_keys, ab_keys = flow["met"], flow["abandoned"]
+        met_keys, ab_keys = flow.met, flow.abandoned
         met_res, ab_res = met_keys // K, ab_keys // K
         met_c = np.bincount(res.community[met_res], minlength=n_comm)
         ab_c = np.bincount(res.community[ab_res], minlength=n_comm)
@@ -163,11 +163,9 @@ class Recorder:
             top = hhi = np.nan
 
         met_total, ab_total = met_c.sum(), ab_c.sum()
-        spent = model.government.spent_yuan
-        met_contracts = flow.get("met_by_contracts_people", 0.0)
+        spent = flow.purchase_spent_yuan
+        met_contracts = flow.met_by_contracts_people
         n_adults = adults_c.sum()
-        year = model.year_flow
-        cycle = model.month % 12 == 1
         room_workers = [w for c in coms for w in c.room]
         row = {
             "month": model.month,
@@ -200,11 +198,11 @@ class Recorder:
             "purchase_spent_yuan": spent,
             "cost_per_need_met_yuan": float(_ratio(spent, met_contracts)),
             "coverage_gini": gini(_ratio(met_12, closed_12)[closed_12 > 0]),
-            "org_births": year.get("births", 0) if cycle else 0,
-            "org_closures": year.get("closed", 0) if cycle else 0,
-            "orgs_revoked": year.get("revoked", 0) if cycle else 0,
-            "orgs_cleaned_up": year.get("cleaned_up", 0) if cycle else 0,
-            "orgs_deregistered": year.get("deregistered", 0) if cycle else 0,
+            "org_births": flow.births,
+            "org_closures": flow.closed,
+            "orgs_revoked": flow.revoked,
+            "orgs_cleaned_up": flow.cleaned_up,
+            "orgs_deregistered": flow.deregistered,
             "committee_tasks": p.admin.committee_tasks * model.task_creep_factor,
         }
         self.district.append(row)

@@ -10,7 +10,6 @@ from mesa.discrete_space import Network
 
 from model import processes, yearly
 from model.agents import (
-    ORG_TYPE_SHARES,
     TYPE_CATEGORIES,
     Committee,
     DistrictGovernment,
@@ -21,6 +20,7 @@ from model.agents import (
     StreetCentre,
 )
 from model.contagion import neighbour_counts
+from model.flows import MonthFlow
 from model.indicators import Recorder
 from model.networks import build_district_graph, build_resident_network
 from model.parameters import Params
@@ -53,11 +53,10 @@ class SansheModel(mesa.Model):
         self.task_creep_factor = 1.0
         self.talent_pool = self.params.social_work.talent_pool
         self.hiring_pool_month = 0
-        self.flow: dict = {}
-        self.year_flow: dict = {}
         self.last_scores: dict = {}
         self.campaign_done = False
         self._build()
+        self.flow = MonthFlow.start(self.residents.n)  # made anew at the start of every month (step)
         self.recorder = Recorder(self)
         self.spin_up()
 
@@ -176,13 +175,15 @@ class SansheModel(mesa.Model):
         """Register a new organization in community ``home``."""
         o = self.params.orgs
         if org_type is None:
-            org_type = OrgType(int(rng.choice(len(ORG_TYPE_SHARES), p=ORG_TYPE_SHARES)))
+            shares = np.array([o.type_share_economic, o.type_share_public_welfare, o.type_share_culture_sports,
+                               o.type_share_charity_relief, o.type_share_community_filed, o.type_share_hub])
+            org_type = OrgType(int(rng.choice(len(shares), p=shares)))
         if category is None:
             cats = TYPE_CATEGORIES[org_type]
             category = int(cats[int(rng.integers(len(cats)))])
         staff = int(rng.geometric(1.0 / o.staff_mean))
         quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
-                                           o.quality_sd), 0.05, 0.99))
+                                           o.quality_sd), o.quality_min, o.quality_max))
         sd = o.own_revenue_sd
         ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
         price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
@@ -256,6 +257,7 @@ class SansheModel(mesa.Model):
     def step(self) -> None:
         """One month, in the order of DESIGN §4."""
         self.month += 1
+        self.flow = MonthFlow.start(self.residents.n)
         self.apply_lever_changes()
         if self.month % 12 == 1:
             self.yearly_cycle(first=self.month == self.first_month)
@@ -277,7 +279,6 @@ class SansheModel(mesa.Model):
         In the first month only the budget and the tender run: no year has
         passed to evaluate, found, examine or creep.
         """
-        self.year_flow = {}
         if not first:
             yearly.evaluate_contracts(self)
             yearly.close_organizations(self)

@@ -20,7 +20,7 @@ STREET_NAMES: tuple[str, ...] = (
     "chaotianmen", "jiefangbei", "nanjimen", "qixinggang", "caiyuanba", "lianglukou",
     "daxigou", "shangqingsi", "shiyoulu", "daping", "hualongqiao",
 )
-"""The 11 streets of Yuzhong (domain.md §2), in approximate order along the
+"""The 11 streets of Yuzhong (its administrative division by 2015), in approximate order along the
 peninsula from its tip westward (the order is an assumption)."""
 
 

@@ -22,7 +22,7 @@ from typing import Any
 SERVICE_CATEGORIES: tuple[str, ...] = (
     "employment_training",  # F6 names it
     "home_elderly_care",  # F6 names it
-    "disability_rehabilitation",  # assumption (DESIGN §2)
+    "disability_rehabilitation",  # assumption (the report names only two)
     "social_assistance",  # assumption
     "children_youth",  # assumption
     "family_mental_health",  # assumption
@@ -30,7 +30,7 @@ SERVICE_CATEGORIES: tuple[str, ...] = (
     "mediation_community_affairs",  # assumption
 )
 """The 8 service categories of F6: the first two are named in the report,
-the other six are assumptions (DESIGN §2)."""
+the other six are assumptions."""
 
 N_CATEGORIES = len(SERVICE_CATEGORIES)
 
@@ -148,6 +148,9 @@ def first_effect_month(path: str, month: int, spinup_years: int = 0) -> int:
     return max(month, earliest + (1 - earliest) % YEAR_MONTHS)
 
 
+_TYPE_MIX_SOURCE = ("assumption (fixed; the six shares sum to 1): many small culture-sports and filed community "
+                    "groups, few professional service providers, the imbalance the report admits (P3)")
+
 # --- the start of a run ------------------------------------------------------
 _p("start.spinup_years", 20, "years", 0, 50,
    "design: longer than the slowest relaxation of the district (the organization stock, about "
@@ -157,30 +160,34 @@ _p("start.spinup_years", 20, "years", 0, 50,
 
 # --- population -------------------------------------------------------------
 _p("population.population_scale", 1.0, "resident rows per person", 0.001, 1.0,
-   "design (DESIGN §2)",
+   "design: 1.0 is the whole district; smaller values shrink only the resident count, for fast tests "
+   "and sweeps",
    "Rows of the resident arrays per real resident; 1.0 is one row per person. "
    "Organizations, budgets and committees do not scale.")
 _p("population.residents_total", 630_000, "people", 300_000, 1_000_000,
-   "2010 census 630,100 (research/domain.md §2); F5 implies ≈602,700",
+   "6th national census (2010): 630,100 residents; F5 implies ≈602,700",
    "Resident population of the district.")
 _p("population.communities", 77, "count", 77, 77, "F19",
    "Communities (社区) of the district; fixed by the report.")
-_p("population.streets", 11, "count", 11, 11, "F19; domain.md §2 (11 streets by 2015)",
+_p("population.streets", 11, "count", 11, 11, "F19; Yuzhong's administrative division: 11 streets by 2015",
    "Streets (街道) of the district; fixed.")
 _p("population.community_size_cv", 0.35, "coefficient of variation", 0.0, 0.8,
-   "assumption (domain.md §4.8)",
+   "assumption: no published community populations; with the mean 630,000 / 77 ≈ 8,200 it puts "
+   "95% of communities between ≈4,000 and ≈15,000 residents",
    "Spread of community populations around the mean (lognormal).")
 _p("population.household_size_mean", 2.45, "people", 1.2, 4.0,
-   "Chongqing 2020 census (domain.md §2)", "Mean household size.")
+   "7th national census (2020), Chongqing: 2.45 people per household", "Mean household size.")
 _p("population.share_children", 0.14, "share", 0.0, 0.4,
    "assumption (Chongqing 2020 census ages 0-14 ≈ 15.9%)", "Residents under 18.")
 _p("population.share_elderly", 0.20, "share", 0.0, 0.5,
-   "Chongqing 2020 census 21.9%; China 2015 16.1% (domain.md §2)", "Residents aged 60+.")
+   "7th national census (2020), Chongqing: 21.87% aged 60+; China 2015: 16.1% (MCA 2015 statistical "
+   "bulletin)", "Residents aged 60+.")
 _p("population.share_disabled", 0.05, "share", 0.0, 0.2,
-   "2nd national disability sample survey 6.34%, lower in cities (domain.md §2)",
+   "2nd China National Sample Survey on Disability (2006): 6.34%, lower in cities",
    "Residents with a disability.")
 _p("population.share_low_income", 0.03, "share", 0.0, 0.2,
-   "urban dibao ≈2.2% (MCA 2015) plus marginal households (domain.md §2)",
+   "MCA 2015 statistical bulletin: urban dibao 17.0 M people ≈2.2% of urban residents; plus marginal "
+   "households (assumption)",
    "Residents in low-income (dibao or marginal) households; drawn per household.")
 _p("population.share_other_special", 0.02, "share", 0.0, 0.2, "assumption",
    "Other special groups (left-behind children, released prisoners, addicts in recovery...).")
@@ -191,12 +198,16 @@ _p("population.civic_disposition_mean", 0.3, "share", 0.0, 1.0, "assumption",
 
 # --- networks ---------------------------------------------------------------
 _p("network.lattice_degree", 6, "ties per resident", 2, 14,
-   "Watts-Strogatz ring (domain.md §4.3: mean degree 8 with households)",
+   "assumption informed by Centola & Macy 2007 (clustered ties): a Watts-Strogatz ring that with "
+   "household ties gives a mean degree ≈8",
    "Neighbour ties per resident on the ring lattice inside a community (even).")
 _p("network.rewire_prob", 0.2, "share", 0.0, 1.0,
-   "assumption, set so clustering ≈ 0.3 (DESIGN §3)",
+   "assumption, set so clustering ≈ 0.3 (design: neighbour ties are local and clustered, a small "
+   "world)",
    "Share of lattice ties rewired to a random resident.")
-_p("network.cross_community_share", 0.03, "share", 0.0, 0.3, "DESIGN §3 ('a few percent')",
+_p("network.cross_community_share", 0.03, "share", 0.0, 0.3,
+   "assumption (design: residents' ties are mostly inside their community; a few percent, 1-5%, "
+   "reach an adjacent one)",
    "Share of rewired ties that go to a resident of an adjacent community.")
 
 # --- needs ------------------------------------------------------------------
@@ -212,6 +223,10 @@ _p("needs.vulnerable_multiplier", 2.0, "multiplier", 1.0, 5.0, "assumption",
 _p("needs.abandon_prob_month", 0.12, "share per month", 0.01, 0.5, "assumption",
    "Monthly probability that an unmet need ends without service (moved away, "
    "solved privately, gave up).")
+_p("needs.total_rate_cap_month", 0.95, "needs per resident per month", 0.95, 0.95,
+   "design: a resident has at most one new need a month, drawn as one event, so the rates over "
+   "categories are scaled down to sum to at most this (fixed)",
+   "Largest total monthly need rate of a resident over all categories.")
 _p("needs.self_referral_prob_month", 0.06, "share per month", 0.0, 1.0, "assumption",
    "Monthly probability that a resident reports an undetected need unprompted.")
 _p("needs.word_of_mouth_weight", 0.4, "probability per neighbour share", 0.0, 2.0,
@@ -239,10 +254,12 @@ _p("admin.optimise_hours_retained", 0.4, "share", 0.0, 1.0, "assumption",
    "Share of an optimised item's hours the committee still spends.")
 _p("admin.hours_per_task_month", 2.4, "hours per item per month", 1.0, 12.0,
    "calibrated by hand: 296 items without platform ⇒ administrative share ≈ 0.7, "
-   "72 items with it ≈ 0.38 (domain.md §4.8, §5)",
+   "72 items with it ≈ 0.38; both targets are assumptions (the second: P1, committees still lean "
+   "administrative)",
    "Committee hours one item of the list costs each month.")
 _p("admin.residual_admin_share", 0.33, "share of committee hours", 0.0, 0.5,
-   "domain.md §4.8 (stamps, evaluations, plaques: 10-40%)",
+   "assumption within 10-40%: stamps, evaluations and plaques no list shows (a Chinese survey of "
+   "communities counted on average 322 work items, 26 evaluations, 17 plaques, 32 stamp certificates)",
    "Back-door administrative work that no list shows.")
 _p("admin.campaign_prob_month", 0.25, "share per month", 0.0, 1.0, "assumption",
    "Monthly probability that a committee gets a campaign or inspection.")
@@ -259,15 +276,21 @@ _p("admin.street_centre_requests_month", 1800.0, "requests per street per month"
    0.0, 20_000.0, "assumption", "Monthly processing capacity of one street public service centre (F2), in residents' "
    "matters; stripped items count as request-equivalents.",
    lever=True)
+_p("admin.no_capacity_wait_months", 12.0, "months", 12.0, 12.0,
+   "design: a queue with no capacity never clears; the indicator reports a year rather than infinity (fixed)",
+   "Wait a street centre reports when matters queue and it has no capacity.")
 _p("admin.platform_enabled", True, "bool", None, None, "F16",
    "One-door, one-window information platform.", lever=True)
-_p("admin.platform_saving", 0.2, "share", 0.0, 0.6, "assumption (domain.md §4.6)",
+_p("admin.platform_saving", 0.2, "share", 0.0, 0.6, "assumption (F16 gives no figure for "
+   "the platform's saving)",
    "Share of per-item and per-request hours the platform saves; also raises street "
    "centre capacity by the same share.")
 _p("admin.admission_control", True, "bool", None, None,
-   "MCA & Organisation Dept. 民发〔2015〕136号 (domain.md §2)",
+   "MCA & CPC Organisation Dept. notice 民发〔2015〕136号 on community deburdening (task lists and "
+   "admission system, 准入制度)",
    "Task admission control (准入); without it the list creeps each year.", lever=True, acts="review")
-_p("admin.creep_rate_year", 0.07, "share per year", 0.0, 0.3, "assumption (domain.md §4.8)",
+_p("admin.creep_rate_year", 0.07, "share per year", 0.0, 0.3,
+   "assumption: no published rate; lets the list creep back (P1: committees still lean administrative)",
    "Yearly growth of the task list when admission control is off.", acts="review")
 
 # --- committees -------------------------------------------------------------
@@ -275,7 +298,7 @@ _p("committee.workers", 13, "people per committee", 3, 40,
    "derivation: F10 ⇒ ≈1,144 community workers, ≈15 per community, less 2 room posts (F12)",
    "Community workers of a committee outside the social-work room.")
 _p("committee.hours_per_worker_month", 173.0, "hours per month", 100.0, 250.0,
-   "40 h/week statutory (domain.md §4.8)", "Working hours of one community worker.")
+   "China's statutory 40-hour week: 40 h × 52 / 12 ≈ 173", "Working hours of one community worker.")
 _p("committee.consultation_share", 0.25, "share of free hours", 0.0, 1.0, "assumption",
    "Share of non-administrative hours spent on consultation (F17).", lever=True)
 _p("committee.service_share", 0.4, "share of free hours", 0.0, 1.0, "assumption",
@@ -284,13 +307,16 @@ _p("committee.hours_per_need", 10.0, "hours per need", 0.5, 40.0, "assumption",
    "Committee hours to serve one need for a month.")
 _p("committee.service_quality", 0.6, "share", 0.0, 1.0, "assumption",
    "Probability that a committee service meets the need.")
-_p("committee.diversion_max", 0.3, "share", 0.0, 1.0, "domain.md §4.8 (δ_div)",
+_p("committee.diversion_max", 0.3, "share", 0.0, 1.0,
+   "assumption: room social workers are partly absorbed by administration (P1); no measured share",
    "Largest share of social-work-room hours pulled into administration.")
 _p("committee.diversion_onset", 0.4, "administrative load / committee hours", 0.0, 2.0, "assumption",
    "Load at which room social workers start to be pulled into administration; all of "
    "``diversion_max`` is reached at twice this load.")
 _p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
-   "domain.md §4.8 (RC posts 3-15%)", "Yearly turnover of community workers.", acts="review", shapes_start=True)
+   "assumption (range 3-15%): no published turnover of community workers; below the ≈20% a year of "
+   "social workers in Chinese cities (曾守锤 et al. 2020)",
+   "Yearly turnover of community workers.", acts="review", shapes_start=True)
 
 # --- consultation (F17) -----------------------------------------------------
 _p("consultation.enabled", True, "bool", None, None, "F17",
@@ -298,22 +324,28 @@ _p("consultation.enabled", True, "bool", None, None, "F17",
    lever=True)
 _p("consultation.hours_per_meeting", 50.0, "committee hours", 1.0, 100.0, "assumption",
    "Committee hours to prepare and hold one meeting.")
-_p("consultation.max_meetings_month", 6, "meetings", 0, 20, "assumption (domain.md §4.6: 0-4 events a month)",
+_p("consultation.max_meetings_month", 6, "meetings", 0, 20,
+   "assumption: F17 names the forms but gives no count; 6 a month is a ceiling above a plausible 0-4",
    "Most meetings a committee holds in a month.")
 _p("consultation.seats_per_meeting", 25, "people", 5, 500, "assumption",
    "Residents one meeting can seat.")
 _p("consultation.voice_trust_bonus", 0.03, "trust points", 0.0, 0.2,
-   "assumption (procedural voice; domain.md §4.5)",
+   "assumption (procedural voice: being heard raises trust; no published size of the effect)",
    "Trust gain for an attendee whose concern enters the agenda.")
 
 # --- detection (F15) --------------------------------------------------------
-_p("detection.grid_helpers", 3, "people per grid", 0, 10, "F15 (1+X); domain.md §4.6",
+_p("detection.grid_helpers", 3, "people per grid", 0, 10,
+   "F15 (1+X); X = 3 is an assumption (the report gives no size)",
    "X of the '1+X' grid staffing.", lever=True)
 _p("detection.households_per_grid", 300, "households", 50, 1000,
    "周振超 & 陈如柏 2023 (100-400 per grid worker)", "Households per grid.")
 _p("detection.rate_per_grid_staff", 0.1, "per staff per month at 300 households", 0.0, 1.0,
-   "assumption: 300 households with X=3 ⇒ ≈70% detected per quarter (domain.md §4.8)",
+   "assumption: 300 households with X=3 ⇒ ≈70% detected per quarter (itself assumed; no published "
+   "detection rate)",
    "Detection hazard contributed by one grid staff member.")
+_p("detection.reference_grid_households", 300.0, "households", 300.0, 300.0,
+   "the unit of detection.rate_per_grid_staff (a grid of 300 households; fixed)",
+   "Grid size at which a staff member's detection rate is stated; larger grids dilute it in proportion.")
 _p("detection.broker_rate_per_hour", 0.0004, "per brokering hour per 1,000 residents",
    0.0, 0.01, "assumption", "Detection hazard from committee brokering hours.")
 
@@ -336,11 +368,14 @@ _p("purchase.bidders_max", 8, "organizations", 1, 50, "assumption",
 _p("purchase.third_party_evaluation", True, "bool", None, None, "F9",
    "Third-party evaluation of bids and contracts.", lever=True, acts="year")
 _p("purchase.evaluation_noise_with", 0.05, "score units (sd)", 0.0, 1.0,
-   "domain.md §4.8", "Noise of quality judgements with third-party evaluation.", acts="year")
+   "assumption: third-party evaluation (F9) judges quality with little noise; no measured value",
+   "Noise of quality judgements with third-party evaluation.", acts="year")
 _p("purchase.evaluation_noise_without", 0.25, "score units (sd)", 0.0, 1.0,
-   "domain.md §4.8", "Noise of quality judgements without third-party evaluation.", acts="year")
+   "assumption: without third-party evaluation judgements are five times noisier; no measured value",
+   "Noise of quality judgements without third-party evaluation.", acts="year")
 _p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
-   "assumption (Matthew effect; domain.md §4.5)",
+   "assumption (Matthew effect: without third-party evaluation larger organizations are judged "
+   "better; P3: unbalanced development)",
    "Advantage of larger organizations in bids judged without third-party evaluation.", acts="year")
 _p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption",
    "Bid score weight of judged quality.", acts="year")
@@ -369,19 +404,28 @@ _p("social_work.hours_month", 160.0, "hours", 80.0, 220.0, "assumption",
 _p("social_work.hours_per_case", 8.0, "hours per need", 1.0, 40.0, "assumption",
    "Casework hours to serve one need for a month.")
 _p("social_work.quality_certified", 0.85, "share", 0.0, 1.0, "assumption",
-   "Probability that casework by a certified social worker meets the need.")
-_p("social_work.quality_uncertified", 0.7, "share", 0.0, 1.0, "assumption",
-   "Probability that casework by an uncertified social worker meets the need.")
+   "Probability that casework in a social-work room meets the need (room posts are filled only by "
+   "certified workers, F12).")
 _p("social_work.leadership_share", 0.3, "share of hours", 0.0, 1.0, "F13 (社工引领志愿者); assumption",
    "Share of a social worker's hours spent recruiting and leading volunteers.")
-_p("social_work.volunteers_per_worker", 20, "volunteers", 1, 100, "F13; domain.md §4.6 (1:20)",
+_p("social_work.volunteers_per_worker", 20, "volunteers", 1, 100,
+   "F13; the ratio 1:20 is an assumption (range 1:5-1:50; the report gives no ratio)",
    "Volunteers one social worker can lead.")
-_p("social_work.turnover_room_year", 0.08, "share per year", 0.0, 0.6, "domain.md §4.8",
+_p("social_work.turnover_room_year", 0.08, "share per year", 0.0, 0.6,
+   "assumption (range 3-15%): room posts are steadier than the ≈20% a year of social workers in "
+   "organizations in Chinese cities (曾守锤 et al. 2020)",
    "Yearly turnover of social workers in community rooms.")
 _p("social_work.turnover_org_year", 0.18, "share per year", 0.0, 0.6,
    "曾守锤 et al. 2020 (≈20%/yr)", "Yearly turnover of social workers in organizations.")
 _p("social_work.burnout_turnover_multiplier", 2.0, "multiplier at full burnout", 1.0, 10.0,
    "assumption", "How much full burnout multiplies the turnover hazard.")
+_p("social_work.turnover_cap_year", 0.99, "share per year", 0.99, 0.99,
+   "design: burnout multiplies the yearly turnover, which must stay a probability (fixed)",
+   "Largest yearly turnover probability of a social worker.")
+_p("social_work.org_pressure_cap", 2.0, "pressure", 2.0, 2.0,
+   "design: an organization's contract demand over its capacity counts up to twice capacity, so one "
+   "overloaded contract cannot burn its social workers out in a month (fixed)",
+   "Largest casework pressure on an organization's social workers.")
 _p("social_work.burnout_rate", 0.1, "burnout per month per unit of excess pressure", 0.0, 1.0,
    "assumption", "How fast burnout builds when pressure exceeds 1 (and recovers below it).")
 _p("social_work.diversion_pressure", 2.0, "pressure per share of hours diverted", 0.0, 10.0,
@@ -396,8 +440,8 @@ _p("social_work.conversion_share", 0.5, "share", 0.0, 1.0, "F12 (conversion, tra
 _p("social_work.stay_in_sector_share", 0.5, "share", 0.0, 1.0, "assumption",
    "Share of social workers who leave a post but stay in the district's talent pool.")
 _p("social_work.exam_pass_prob", 0.065, "share per year", 0.0, 1.0,
-   "calibrated by hand to F10 (366 = 32% four years into the reform; 0.06 gave 30%); the domain "
-   "research (§4.8) gives 0.05-0.5",
+   "calibrated by hand to F10 (366 = 32% four years into the reform; 0.06 gave 30%); no published "
+   "pass rate for the district",
    "Yearly probability that an uncertified community worker passes the national exam, with "
    "the district's training support.", lever=True, acts="review", shapes_start=True)
 _p("social_work.training_pass_multiplier", 3.0, "multiplier", 1.0, 10.0, "assumption",
@@ -406,16 +450,19 @@ _p("social_work.training_support", True, "bool", None, None, "F10 (training and 
    "District training and exam support; without it the pass probability is a third.",
    lever=True, acts="review", shapes_start=True)
 _p("social_work.wage_yuan_month", 5500.0, "yuan per month", 2000.0, 20000.0,
-   "Chongqing 2016 wages (domain.md §2)", "Cost of one social-work room post.")
+   "Chongqing Municipal Bureau of Statistics: 2016 average wage of non-private units 65,545 yuan a "
+   "year ≈ 5,460 a month", "Cost of one social-work room post.")
 
 # --- volunteers and participation (P2) --------------------------------------
 _p("participation.threshold_mean", 0.25, "share of neighbours", 0.0, 1.0,
-   "Granovetter 1978; Watts 2002 (domain.md §4.8)", "Mean participation threshold.")
-_p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5, "domain.md §4.8",
+   "assumption informed by Granovetter 1978 (threshold models of collective behaviour) and Watts "
+   "2002 (global cascades on random networks)", "Mean participation threshold.")
+_p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5,
+   "assumption informed by Granovetter 1978 and Watts 2002 (thresholds spread across people)",
    "Spread of participation thresholds.")
 _p("participation.base_logit", -8.0, "log-odds", -12.0, 2.0,
    "assumption, set by hand so that ≈5-10% of adults attend a consultation a year "
-   "(domain.md §4.8: 3% before the reform)",
+   "(before the reform ≈3%, itself assumed: P2, participation not high enough; no Yuzhong survey)",
    "Baseline log-odds of starting to take part in community affairs in a month.")
 _p("participation.neighbour_sensitivity", 4.0, "log-odds per neighbour share", 0.0, 50.0,
    "assumption", "Steepness of the response to active neighbours above the threshold.")
@@ -430,20 +477,25 @@ _p("participation.dropout_month", 0.04, "share per month", 0.0, 0.5, "assumption
 _p("participation.attend_prob", 0.3, "share", 0.0, 1.0, "assumption",
    "Probability that a participant attends when a meeting is held and seats remain.")
 _p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0,
-   "assumption, set by hand so that ≈3-5% of adults volunteer after the reform (domain.md §4.8: 8% a year)",
+   "assumption, set by hand so that ≈3-5% of adults volunteer after the reform (no Yuzhong survey; "
+   "a generic 8% of adults a year is also only assumed)",
    "Baseline log-odds that a participant starts volunteering in a month.")
 _p("volunteer.recruit_weight", 0.1, "log-odds per leadership hour per 1,000 residents",
    0.0, 2.0, "F13; assumption", "Effect of social workers' recruitment hours.")
 _p("volunteer.neighbour_sensitivity", 3.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
    "Response to volunteering neighbours.")
-_p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5, "domain.md §4.8 (q0)",
+_p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5,
+   "assumption (range 2-10%): no published dropout of community volunteers; 5% is a mean stay of 20 "
+   "months",
    "Monthly probability that a supervised volunteer stops.")
 _p("volunteer.unsupervised_dropout_month", 0.15, "share per month", 0.0, 0.9, "assumption",
    "Monthly dropout of volunteers beyond social workers' supervision capacity.")
-_p("volunteer.hours_month", 8.0, "hours per month", 1.0, 40.0, "domain.md §4.8",
+_p("volunteer.hours_month", 8.0, "hours per month", 1.0, 40.0,
+   "assumption informed by the MCA 2015 statistical bulletin (≈2.9 hours per volunteer turn in social "
+   "services)",
    "Hours one volunteer gives a month.")
-_p("volunteer.efficiency", 0.4, "share", 0.0, 1.0, "domain.md §4.8 (e_v)",
-   "Useful share of supervised volunteer hours.")
+_p("volunteer.efficiency", 0.4, "share", 0.0, 1.0,
+   "assumption (range 0.2-0.7): no published figure", "Useful share of supervised volunteer hours.")
 _p("volunteer.unsupervised_efficiency", 0.1, "share", 0.0, 1.0, "assumption",
    "Useful share of unsupervised volunteer hours.")
 _p("volunteer.hours_per_need", 6.0, "hours per need", 1.0, 40.0, "assumption",
@@ -452,13 +504,16 @@ _p("volunteer.service_quality", 0.55, "share", 0.0, 1.0, "assumption",
    "Probability that volunteer service meets the need.")
 
 # --- satisfaction and trust -------------------------------------------------
-_p("trust.alpha_satisfaction", 0.3, "share per month", 0.0, 1.0, "Van Ryzin 2004 (domain.md §4.8)",
+_p("trust.alpha_satisfaction", 0.3, "share per month", 0.0, 1.0,
+   "assumption informed by the expectancy-disconfirmation model (Van Ryzin 2004, 2006)",
    "Speed at which satisfaction follows disconfirmation.")
-_p("trust.alpha_expectation", 0.1, "share per month", 0.0, 1.0, "domain.md §4.8",
+_p("trust.alpha_expectation", 0.1, "share per month", 0.0, 1.0,
+   "assumption informed by the expectancy-disconfirmation model (Van Ryzin 2004, 2006)",
    "Speed at which expectations follow performance.")
 _p("trust.bystander_weight", 0.2, "share", 0.0, 1.0, "assumption",
    "Weight of the community's performance for residents with no need of their own.")
-_p("trust.gain_month", 0.03, "share per month", 0.0, 0.5, "Slovic 1993 (domain.md §4.8)",
+_p("trust.gain_month", 0.03, "share per month", 0.0, 0.5,
+   "assumption informed by Slovic 1993 (trust asymmetry; 'Perceived risk, trust, and democracy')",
    "Speed at which trust rises toward satisfaction.")
 _p("trust.loss_ratio", 2.5, "multiplier", 1.0, 6.0, "Poortinga & Pidgeon 2004 (λ)",
    "How much faster trust falls than it rises.")
@@ -477,8 +532,10 @@ _p("orgs.hours_per_staff_month", 160.0, "hours", 80.0, 220.0, "assumption",
 _p("orgs.hours_per_need", 6.0, "hours per need", 1.0, 40.0, "assumption",
    "Staff hours an organization needs to serve one need for a month.")
 _p("orgs.wage_yuan_month", 5000.0, "yuan per staff per month", 2000.0, 20000.0,
-   "Chongqing 2016 private wages + insurance (domain.md §4.8)", "Staff cost.")
-_p("orgs.overhead_share", 0.2, "share of wages", 0.0, 1.0, "domain.md §4.8", "Overhead on wages.")
+   "Chongqing Municipal Bureau of Statistics: 2016 average wage of private units 47,345 yuan a year "
+   "(core districts 49,010) ≈ 4,000 a month, plus the employer's social insurance", "Staff cost.")
+_p("orgs.overhead_share", 0.2, "share of wages", 0.0, 1.0,
+   "assumption (range 10-30%): no published figure for the district's organizations", "Overhead on wages.")
 _p("orgs.own_revenue_ratio", 1.05, "revenue / cost (median)", 0.0, 3.0,
    "assumption: the median organization about breaks even on fees and donations",
    "Median ratio of the own revenue (fees, donations) an organization can raise to its costs, while "
@@ -505,6 +562,24 @@ _p("orgs.hiring_rate_month", 0.1, "hires per active organization per month", 0.0
 _p("orgs.price_sd", 0.15, "log sd", 0.0, 1.0, "assumption",
    "Spread of organizations' cost per need around ``purchase.cost_per_need_yuan``.")
 _p("orgs.quality_sd", 0.1, "share", 0.0, 0.5, "assumption", "Spread of new organizations' quality.")
+_p("orgs.quality_min", 0.05, "share", 0.05, 0.05,
+   "design: a new organization's quality is a normal draw clipped into (0, 1) (fixed)",
+   "Lowest quality a new organization is founded with.")
+_p("orgs.quality_max", 0.99, "share", 0.99, 0.99,
+   "design: a new organization's quality is a normal draw clipped into (0, 1) (fixed)",
+   "Highest quality a new organization is founded with.")
+_p("orgs.type_share_economic", 0.12, "share", 0.12, 0.12, _TYPE_MIX_SOURCE,
+   "Share of economic (employment) organizations in the initial and type-free founding mix (F8).")
+_p("orgs.type_share_public_welfare", 0.22, "share", 0.22, 0.22, _TYPE_MIX_SOURCE,
+   "Share of public-welfare service organizations in that mix (F8).")
+_p("orgs.type_share_culture_sports", 0.26, "share", 0.26, 0.26, _TYPE_MIX_SOURCE,
+   "Share of culture and sports organizations in that mix (F8).")
+_p("orgs.type_share_charity_relief", 0.10, "share", 0.10, 0.10, _TYPE_MIX_SOURCE,
+   "Share of charity and relief organizations in that mix (F8).")
+_p("orgs.type_share_community_filed", 0.27, "share", 0.27, 0.27, _TYPE_MIX_SOURCE,
+   "Share of filed community groups in that mix.")
+_p("orgs.type_share_hub", 0.03, "share", 0.03, 0.03, _TYPE_MIX_SOURCE,
+   "Share of hub organizations (枢纽型, F9) in that mix.")
 _p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
    "Quality an incubated organization starts with above the mean.", acts="review")
 _p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
@@ -517,13 +592,16 @@ _p("orgs.founding_attempts_per_10k_year", 3.8, "attempts per 10,000 residents pe
    "succeeds in the share of its community's money (own-revenue pool and contracts) not yet taken "
    "by its organizations' costs, in the category with the most unmet need and money.", acts="review")
 _p("orgs.registration_multiplier", 1.0, "multiplier", 0.1, 3.0,
-   "domain.md §4.6 (0.4 dual management, 1.0 direct registration and filing)",
+   "assumption: 1.0 under direct registration and filing (F3), ≈0.4 under dual management (the "
+   "pre_reform scenario is calibrated at 0.25)",
    "Effect of the registration regime on births.", lever=True, acts="review")
-_p("orgs.incubator_slots", 20, "organizations per year", 0, 200, "F8; domain.md §4.6",
+_p("orgs.incubator_slots", 20, "organizations per year", 0, 200,
+   "F8 (incubation base); 20 a year is an assumption (the report gives no number)",
    "Organizations incubated a year (advice, seed grant).", lever=True, acts="year")
 _p("orgs.incubation_grant_yuan", 50_000.0, "yuan", 0.0, 1_000_000.0, "assumption",
    "Seed grant of one incubated organization (F8 special fund).", acts="year")
-_p("orgs.volunteer_cluster_size", 200, "volunteers", 5, 1000, "assumption (domain.md §4.5, m)",
+_p("orgs.volunteer_cluster_size", 200, "volunteers", 5, 1000,
+   "assumption: no published size at which volunteer groups turn into organizations",
    "Volunteers in a community above which a grassroots organization may form.", acts="review")
 _p("orgs.cluster_birth_prob", 0.1, "per cluster per year", 0.0, 1.0, "assumption (ρ)",
    "Yearly probability that a large volunteer cluster founds an organization.", acts="review")

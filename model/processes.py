@@ -3,7 +3,8 @@
 Each function takes the model, reads the parameters it needs at the moment
 it runs (so a lever changed this month takes effect now), acts on resident
 arrays with vectorised numpy and on agents through their methods, and
-leaves this month's flows in ``model.flow`` for the indicators.
+leaves this month's flows in ``model.flow`` (:class:`~model.flows.MonthFlow`,
+made at the start of the month) for the next processes and the indicators.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from model import rules
-from model.agents import Committee, OrgStatus, ProjectKind
+from model.agents import OrgStatus, ProjectKind
 from model.contagion import neighbour_counts, ties_of
 from model.parameters import N_CATEGORIES
 
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from model.model import SansheModel
 
 F32 = np.float32
-REFERENCE_GRID_HOUSEHOLDS = 300.0
-"""The grid size at which ``detection.rate_per_grid_staff`` is stated (its unit)."""
 
 
 def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -41,7 +40,7 @@ def needs_arise(model: SansheModel) -> None:
     abandoned = rules.age_and_abandon(res, p.needs.abandon_prob_month, u_need)
     rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
                             model.resident_need_rate)
-    model.flow = {"abandoned": abandoned}
+    model.flow.abandoned = abandoned
 
 
 # 2 -------------------------------------------------------------------------
@@ -118,7 +117,7 @@ def detect_needs(model: SansheModel) -> None:
     admin_share = np.array([com.admin_share for com in model.committees])
     staff = (1.0 - admin_share) + d.grid_helpers
     grid_community = model.grid_community
-    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff[grid_community] * REFERENCE_GRID_HOUSEHOLDS
+    p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff[grid_community] * d.reference_grid_households
                           / np.maximum(res.grid_households, 1.0))
     broker = np.array([com.brokering_hours for com in model.committees])
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
@@ -140,7 +139,6 @@ def hold_consultations(model: SansheModel) -> None:
     res, p, rng = model.residents, model.params, model.stream("consultation")
     c = p.consultation
     n_comm = model.n_communities
-    model.flow["voice"] = np.zeros(res.n, bool)
     if not c.enabled:
         for com in model.committees:
             com.meetings = 0
@@ -175,7 +173,7 @@ def hold_consultations(model: SansheModel) -> None:
     on_top = voiced.copy()
     on_top[voiced] = (res.need_category[voiced] == top[res.community[need_res[voiced]]]) & \
         has_agenda[res.community[need_res[voiced]]]
-    model.flow["voice"][need_res[on_top]] = True
+    model.flow.voice[need_res[on_top]] = True
 
 
 # 6 -------------------------------------------------------------------------
@@ -242,7 +240,7 @@ def deliver_services(model: SansheModel) -> None:
     # Pools by community: room casework, then committee service and volunteers.
     sw = p.social_work
     room_cap = np.array([com.casework_hours for com in model.committees]) / sw.hours_per_case
-    room_q = np.array([_room_quality(com, sw) for com in model.committees])
+    room_q = np.full(n_comm, sw.quality_certified)  # room posts are filled only by certified workers (F12)
     v = p.volunteer
     volunteer_cap = model.volunteers_people * v.hours_month * (
         model.supervised_share * v.efficiency
@@ -308,14 +306,7 @@ def deliver_services(model: SansheModel) -> None:
     keep[met] = False
     res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
     res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
-    model.flow.update(met=met_keys, met_by_contracts_people=met_by_contracts)
-
-
-def _room_quality(com: Committee, sw) -> float:
-    if not com.room:
-        return sw.quality_uncertified
-    cert = sum(w.certified for w in com.room) / len(com.room)
-    return cert * sw.quality_certified + (1 - cert) * sw.quality_uncertified
+    model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
 
 
 def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
@@ -397,8 +388,8 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
     n_comm = model.n_communities
     met = res.served_last
     open_after = np.bincount(res.need_resident, minlength=res.n).astype(F32)
-    met_c = np.bincount(res.community[model.flow["met"] // N_CATEGORIES], minlength=n_comm)
-    ab_c = np.bincount(res.community[model.flow["abandoned"] // N_CATEGORIES], minlength=n_comm)
+    met_c = np.bincount(res.community[model.flow.met // N_CATEGORIES], minlength=n_comm)
+    ab_c = np.bincount(res.community[model.flow.abandoned // N_CATEGORIES], minlength=n_comm)
     closed = met_c + ab_c
     performance = np.divide(met_c, closed, out=np.full(n_comm, 0.5), where=closed > 0)
     wait = np.array([model.street_centres[s].wait_months for s in model.street_of])
@@ -406,7 +397,7 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
     exp = rules.Experience(met=met, open_after=open_after,
                            community_performance=performance.astype(F32),
                            government_penalty=(t.street_wait_penalty * wait).astype(F32),
-                           voice=model.flow["voice"])
+                           voice=model.flow.voice)
     rules.update_satisfaction_trust(
         res, exp, alpha_s=t.alpha_satisfaction, alpha_e=t.alpha_expectation,
         bystander_weight=t.bystander_weight, trust_gain=t.gain_month, loss_ratio=t.loss_ratio,
@@ -431,7 +422,6 @@ def settle_organizations(model: SansheModel) -> None:
     orgs = model.organizations()
     active = [o for o in orgs if o.status is OrgStatus.ACTIVE]
     model.hiring_pool_month = max(1, int(round(len(active) * model.params.orgs.hiring_rate_month)))
-    model.government.spent_yuan = 0.0
     model.revenue_share = revenue_share(model, active)
     for i in rng.permutation(len(orgs)):
         orgs[i].settle_finances()
@@ -477,7 +467,7 @@ def social_worker_turnover(model: SansheModel) -> None:
             key = id(employer)
             if key not in load:
                 demand = sum(c.target_people for c in employer.contracts) / 12.0
-                load[key] = min(demand / max(employer.capacity_people, 1e-9), 2.0)
+                load[key] = min(demand / max(employer.capacity_people, 1e-9), sw.org_pressure_cap)
             pressure = load[key]
         w.wear(pressure)
         if ui < w.turnover_prob_month():

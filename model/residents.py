@@ -137,9 +137,9 @@ def need_rate_table(params: Params) -> np.ndarray:
         has = (np.arange(N_PROFILES) & bit) > 0
         for k in cats:
             table[has, k] += n.rate_group_month
-    # At most one new need per resident a month: keep total rates below 0.95.
+    # At most one new need per resident a month: keep total rates below the cap.
     total = table.sum(axis=1, keepdims=True)
-    return table * np.minimum(1.0, 0.95 / np.maximum(total, 1e-12))
+    return table * np.minimum(1.0, n.total_rate_cap_month / np.maximum(total, 1e-12))
 
 
 def community_sizes(params: Params, rng: np.random.Generator) -> np.ndarray:

@@ -108,7 +108,8 @@ def close_organizations(model: SansheModel) -> None:
             continue
         _remove_organization(org)
     model.campaign_done |= campaign
-    model.year_flow.update(closed=closed, revoked=revoked, cleaned_up=cleaned, deregistered=deregistered)
+    flow = model.flow
+    flow.closed, flow.revoked, flow.cleaned_up, flow.deregistered = closed, revoked, cleaned, deregistered
 
 
 def exit_hazard(org, o) -> float:
@@ -207,7 +208,7 @@ def found_organizations(model: SansheModel) -> None:
             model.found_organization(rng, home=com.community, org_type=OrgType.COMMUNITY_FILED,
                                      category=category)
             births += 1
-    model.year_flow["births"] = births
+    model.flow.births = births
 
 
 def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

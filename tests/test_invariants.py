@@ -59,8 +59,9 @@ def _kind(t: type) -> int:
 
 
 def _finite(values: list) -> bool:
-    """Whether every float in ``values`` (numbers, arrays, containers, dataclasses)
-    is finite, looked at level by level.
+    """Whether every float in ``values`` is finite, looked at level by level.
+
+    ``values`` may hold numbers, arrays, containers and dataclasses.
 
     The Python floats of a level are summed in one go: the sum is finite
     when every term is (an overflow of the sum only sends the caller to
@@ -89,8 +90,10 @@ def _finite(values: list) -> bool:
 
 
 def _bad_attributes(obj, private: bool = True, skip: frozenset[str] = frozenset()) -> list[str]:
-    """Names of ``obj``'s attributes holding a non-finite float (``private``:
-    also those starting with "_"; ``skip``: names looked at elsewhere)."""
+    """Names of ``obj``'s attributes holding a non-finite float.
+
+    ``private``: also those starting with "_"; ``skip``: names looked at elsewhere.
+    """
     return [k for k, v in vars(obj).items()
             if (private or k[0] != "_") and k not in skip and not _finite([v])]
 
@@ -114,11 +117,13 @@ def nonfinite_state(m: SansheModel) -> list[str]:
 
 
 def undefined_indicators(m: SansheModel) -> set[str]:
-    """District indicators that are ratios with a zero denominator this month, so
-    undefined by their definition (model/indicators.py): NaN is right for them
-    and for no other indicator."""
+    """District indicators that are ratios with a zero denominator this month.
+
+    They are undefined by their definition (model/indicators.py): NaN is right
+    for them and for no other indicator.
+    """
     res, flow = m.residents, m.flow
-    met, abandoned = flow["met"] // N_CATEGORIES, flow["abandoned"] // N_CATEGORIES
+    met, abandoned = flow.met // N_CATEGORIES, flow.abandoned // N_CATEGORIES
     out = set()
     if met.size + abandoned.size == 0:  # met / (met + abandoned)
         out.add("need_coverage")
@@ -126,7 +131,7 @@ def undefined_indicators(m: SansheModel) -> set[str]:
         out.add("coverage_vulnerable")
     if not m.government.contracts:  # shares of contract money
         out |= {"contract_top10_share", "contract_hhi"}
-    if not flow.get("met_by_contracts_people", 0.0) > 0:  # money / needs met through contracts
+    if not flow.met_by_contracts_people > 0:  # money / needs met through contracts
         out.add("cost_per_need_met_yuan")
     return out
 
@@ -223,8 +228,10 @@ def test_invariants_hold_at_the_ends_of_ranges():
 # --- the finiteness check can fail ---------------------------------------------------
 @functools.cache
 def _a_year_run() -> bytes:
-    """A small run through its first yearly review (contracts, projects and last
-    year's scores exist), pickled so each test breaks its own copy."""
+    """A small run through its first yearly review, pickled so each test breaks its own copy.
+
+    Contracts, projects and last year's scores exist.
+    """
     m = SansheModel(params=Params({"population.population_scale": 0.002}), seed=3)
     m.run(13)
     check_month(m)
@@ -246,7 +253,7 @@ BREAKS = {
     "resident array added later": _set(lambda m: m.residents, "stress", np.array([0.0, NAN])),
     "community supervised share": _set_item(lambda m: m.supervised_share, 3, NAN),
     "community leadership hours": _set_item(lambda m: m.leadership_hours, 0, -INF),
-    "this month's flow": lambda m: m.flow.__setitem__("met_by_contracts_people", INF),
+    "this month's flow": lambda m: setattr(m.flow, "met_by_contracts_people", INF),
     "last year's scores": lambda m: next(iter(m.last_scores.values())).append((None, NAN)),
     "model attribute added later": _set(lambda m: m, "pressure", np.float32(NAN)),
     "committee hours": _set(lambda m: m.committees[4], "admin_hours", NAN),
@@ -280,7 +287,7 @@ def test_the_finiteness_check_finds_nan_and_inf_wherever_they_are(where):
 def test_an_indicator_may_be_nan_where_its_denominator_is_zero():
     m = pickle.loads(_a_year_run())
     empty = np.zeros(0, np.int64)
-    m.flow.update(met=empty, abandoned=empty, met_by_contracts_people=0.0)
+    m.flow.met, m.flow.abandoned, m.flow.met_by_contracts_people = empty, empty, 0.0
     m.government.contracts = []
     for k in ("need_coverage", "coverage_vulnerable", "contract_top10_share", "contract_hhi",
               "cost_per_need_met_yuan"):

@@ -99,7 +99,7 @@ def test_annual_inspection_revokes_organizations_dormant_long_enough():
     make_dormant(m, long, 24)
     yearly.close_organizations(m)
     assert short in m.organizations() and long not in m.organizations()
-    assert m.year_flow["revoked"] == 1 and m.year_flow["cleaned_up"] == 0
+    assert m.flow.revoked == 1 and m.flow.cleaned_up == 0
 
 
 def test_the_clean_up_campaign_runs_once_on_dormant_organizations_and_trade_associations():
@@ -112,20 +112,20 @@ def test_the_clean_up_campaign_runs_once_on_dormant_organizations_and_trade_asso
     before = len(m.organizations())
     yearly.close_organizations(m)
     assert len(m.organizations()) == before - 3 - len(associations)
-    assert m.year_flow["cleaned_up"] == 3 + len(associations)
-    assert m.year_flow["deregistered"] == len(associations)
+    assert m.flow.cleaned_up == 3 + len(associations)
+    assert m.flow.deregistered == len(associations)
     # Once: a year later the switch is still on and nothing more is cleaned up.
     make_dormant(m, m.organizations(OrgStatus.ACTIVE)[0], 1)
     m.month = 37
     yearly.close_organizations(m)
-    assert m.year_flow["cleaned_up"] == 0
+    assert m.flow.cleaned_up == 0
 
 
 def test_the_campaign_waits_for_month_1_not_the_spin_up():
     m = tiny(orgs__cleanup_campaign=True)
     m.month = -11  # a yearly review of the spin-up
     yearly.close_organizations(m)
-    assert m.year_flow["cleaned_up"] == 0 and not m.campaign_done
+    assert m.flow.cleaned_up == 0 and not m.campaign_done
 
 
 def test_the_exit_hazard_doubles_for_young_and_for_small_organizations_and_halves_with_a_contract():
@@ -159,7 +159,7 @@ def test_founders_need_free_money_and_go_where_the_unmet_need_is():
     none = tiny(orgs__revenue_pool_yuan_per_capita_month=0.0, purchase__budget_yuan=0.0, **kw)
     none.month = 13
     yearly.found_organizations(none)
-    assert none.year_flow["births"] == 0  # no money, no new organization, whatever the need
+    assert none.flow.births == 0  # no money, no new organization, whatever the need
     rich = tiny(orgs__revenue_pool_yuan_per_capita_month=500.0, **kw)
     rich.month = 13
     res = rich.residents

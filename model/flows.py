@@ -1,0 +1,53 @@
+"""What a month passes from one mechanism to the next and to the indicators.
+
+One :class:`MonthFlow` is made at the start of every month
+(:meth:`model.model.SansheModel.step`) and nowhere else, so no flow of last
+month can leak into this one and no mechanism depends on another resetting
+it. Stocks (residents' trust, organizations' reserves, ...) live with their
+mechanism; only what happened this month is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def _no_keys() -> np.ndarray:
+    return np.zeros(0, np.int64)
+
+
+@dataclass(slots=True)
+class MonthFlow:
+    """This month's flows.
+
+    Attributes:
+        abandoned: keys (``row * 8 + category``) of needs that ended unmet (needs arise).
+        voice: residents whose concern topped a consultation's agenda (consultation);
+            read by satisfaction and trust.
+        met: keys of needs met (service delivery).
+        met_by_contracts_people: needs met through purchase contracts, in people (service delivery).
+        purchase_spent_yuan: contract tranches paid (organizations' settlement).
+        births: organizations founded (yearly cycle; 0 in other months).
+        closed: staffed organizations closed by the exit hazard (yearly cycle).
+        revoked: dormant organizations revoked by annual inspection (yearly cycle).
+        cleaned_up: organizations removed by the reform's clean-up campaign (yearly cycle, F9).
+        deregistered: of those, trade associations that deregistered (F9).
+    """
+
+    voice: np.ndarray
+    abandoned: np.ndarray = field(default_factory=_no_keys)
+    met: np.ndarray = field(default_factory=_no_keys)
+    met_by_contracts_people: float = 0.0
+    purchase_spent_yuan: float = 0.0
+    births: int = 0
+    closed: int = 0
+    revoked: int = 0
+    cleaned_up: int = 0
+    deregistered: int = 0
+
+    @classmethod
+    def start(cls, residents: int) -> MonthFlow:
+        """The flows of a month that has not happened yet, for ``residents`` resident rows."""
+        return cls(voice=np.zeros(residents, bool))
