@@ -26,7 +26,9 @@ run: $(STAMP)
 district: $(STAMP)
 	$(BIN)/sanshe run scenarios/yuzhong_2016.toml --months 120 --out results/yuzhong_2016
 
+# The default suite, after the linter (ruff, configured in pyproject.toml).
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q
 
 test-slow: $(STAMP)

@@ -1,0 +1,1 @@
+"""The built-in scenarios: TOML files shipped with the package (found with importlib.resources)."""

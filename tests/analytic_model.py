@@ -1,5 +1,6 @@
-"""A Mesa model whose indicators are known functions of its parameters, so
-the analysis can be checked against the true effects.
+"""A Mesa model whose indicators are known functions of its parameters.
+
+The analysis can therefore be checked against the true effects.
 
 Indicators each month, with ``e`` a seed's shared noise (the same at every
 design point: common random numbers) and ``u`` noise of the run itself:

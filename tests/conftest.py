@@ -18,8 +18,11 @@ _RUNS: dict[tuple, pd.DataFrame] = {}
 
 def simulate(scenario: str | None, overrides: tuple[tuple[str, object], ...], seed: int, months: int,
              scale: float) -> pd.DataFrame:
-    """District indicators of one run: a built-in scenario (None: the defaults) with
-    ``overrides`` from month 1, at ``scale``, after the default spin-up."""
+    """District indicators of one run of a scenario with overrides.
+
+    A built-in scenario (None: the defaults) with ``overrides`` from month 1,
+    at ``scale``, after the default spin-up.
+    """
     sc = load_scenario(scenario) if scenario else Scenario(name="test")
     sc.params.update({"population.population_scale": scale, **dict(overrides)})
     model = SansheModel(sc, seed=seed)
@@ -28,12 +31,14 @@ def simulate(scenario: str | None, overrides: tuple[tuple[str, object], ...], se
 
 
 def runs(jobs: list[tuple]) -> list[pd.DataFrame]:
-    """Many runs ``(scenario, overrides, seed, months, scale)``, on all cores (at most 4
-    processes), each computed once per test session."""
+    """Many runs ``(scenario, overrides, seed, months, scale)``, each computed once per test session.
+
+    They run on all cores (at most 4 processes).
+    """
     todo = [job for job in dict.fromkeys(jobs) if job not in _RUNS]
     if len(todo) > 1:
         with ProcessPoolExecutor(max_workers=min(len(todo), 4), mp_context=get_context("forkserver")) as pool:
-            _RUNS.update(zip(todo, pool.map(simulate, *zip(*todo))))
+            _RUNS.update(zip(todo, pool.map(simulate, *zip(*todo, strict=True)), strict=True))
     for job in todo:
         if job not in _RUNS:
             _RUNS[job] = simulate(*job)
@@ -57,9 +62,12 @@ def reform_scenario() -> Scenario:
 
 
 def run_experiment_file(folder, text: str, name: str, out=None):
-    """Write ``text`` as the experiment file ``folder/name.toml``, beside cold copies
-    of the built-in scenarios (:func:`cold_copies`), and run it on one worker into
-    ``out`` (default ``folder/name``); return the output folder and the engine's result."""
+    """Write ``text`` as the experiment file ``folder/name.toml`` and run it.
+
+    The file goes beside cold copies of the built-in scenarios (:func:`cold_copies`)
+    and runs on one worker into ``out`` (default ``folder/name``); return the output
+    folder and the engine's result.
+    """
     from experiments.engine import run_experiment
     from experiments.spec import load_experiment
 
@@ -71,11 +79,13 @@ def run_experiment_file(folder, text: str, name: str, out=None):
 
 
 def cold_copies(folder, *names: str) -> None:
-    """Write ``folder/NAME.toml`` for each built-in scenario NAME (all of them when
-    none is named): the same scenario, under its own name, without a spin-up.
+    """Write ``folder/NAME.toml`` for each built-in scenario NAME (all of them when none is named).
+
+    The same scenario, under its own name, without a spin-up.
     Experiment files in ``folder`` find these before the built-ins, so tests of
     the software (engine, report, stopping, fuzzing) do not pay twenty simulated
-    years a run for dynamics they do not test."""
+    years a run for dynamics they do not test.
+    """
     from model.scenario import builtin_dir
 
     for name in names or sorted(p.stem for p in builtin_dir().glob("*.toml")):

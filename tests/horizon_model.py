@@ -1,6 +1,7 @@
-"""A Mesa model whose effects change over time by construction, so the
-analysis at several horizons can be checked against known sign changes,
-fading effects and ranking flips.
+"""A Mesa model whose effects change over time by construction.
+
+The analysis at several horizons can therefore be checked against known
+sign changes, fading effects and ranking flips.
 
 Parameters a and b (0 or 1). Indicators in month m, with ``e`` a seed's
 shared noise (the same at every design point: common random numbers) and

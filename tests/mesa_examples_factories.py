@@ -1,8 +1,10 @@
-"""Factories for sweeping Mesa's own example models (``mesa.examples``) with
-the experiment engine (``model = "mesa_examples_factories:boltzmann"``): each
+"""Factories for sweeping Mesa's own example models (``mesa.examples``) with the experiment engine.
+
+Used as ``model = "mesa_examples_factories:boltzmann"``: each
 takes ``(params, seed)`` and returns a model whose DataCollector collects the
 initial state in ``__init__`` and then once per ``step()``; ``uneven`` is a
-small model that collects at irregular times, to check how rows become months."""
+small model that collects at irregular times, to check how rows become months.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +29,11 @@ def schelling(params: dict, seed: int) -> Schelling:
 
 
 class Uneven(mesa.Model):
-    """Counts its steps in ``done``; collects nothing at construction, twice
-    during step 2 (the second row is the step's final state) and nothing
-    during step 3."""
+    """A model that collects at irregular times and counts its steps in ``done``.
+
+    It collects nothing at construction, twice during step 2 (the second row
+    is the step's final state) and nothing during step 3.
+    """
 
     def __init__(self, seed: int) -> None:
         super().__init__(rng=seed)

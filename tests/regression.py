@@ -88,10 +88,13 @@ def _same(a, b) -> bool:
 
 
 def differences(baseline: dict[str, dict], current: dict[str, dict]) -> list[str]:
-    """Lines saying what moved: per case and table, each column that differs, the
+    """Lines saying what moved from ``baseline`` to ``current``.
+
+    Per case and table, each column that differs, the
     first month it differs, its value there before and now, and the largest
     absolute change; a case or column added or removed; an empty list if every
-    number is kept bit for bit."""
+    number is kept bit for bit.
+    """
     lines = []
     for name in sorted(set(baseline) | set(current)):
         if name not in current:

@@ -8,8 +8,8 @@ indices and the box of scenario discovery.
 
 import numpy as np
 import pytest
-from conftest import run_experiment_file
 
+from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments.spec import ExperimentError, load_experiment
 

@@ -24,9 +24,12 @@ def test_every_band_is_justified_and_holds_its_target():
         assert t.low <= t.target <= t.high or t.fact == "F5"  # F5's band is around 15
 
 
-def test_calibrate_command_prints_the_table_and_exits_0(capsys):
-    assert main(["calibrate", "--seeds", "1", "--scale", "0.02"]) in (0, 1)
+def test_calibrate_command_prints_the_table_and_exits_1_when_a_target_is_outside(capsys):
+    code = main(["calibrate", "--seeds", "1", "--scale", "0.02"])
     out = capsys.readouterr().out
+    inside = sum(line.endswith("  yes") for line in out.splitlines())
+    assert f"{inside} of {len(TARGETS)} targets inside their bands" in out
+    assert code == (0 if inside == len(TARGETS) else 1)  # the exit code says whether every target is inside
     for t in TARGETS:
         assert t.what in out
     assert f"month {REPORT_MONTH}" in out

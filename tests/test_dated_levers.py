@@ -1,6 +1,8 @@
-"""One rule for dated levers, by every route (files, spreadsheets, sweeps, the
-dashboard), the timeline ``sanshe show`` prints, and refusing what would act
-at no month of a run."""
+"""One rule for dated levers by every route, the timeline ``sanshe show`` prints, and refusals.
+
+The routes are files, spreadsheets, sweeps and the dashboard; a dated lever
+that would act at no month of a run is refused.
+"""
 
 import re
 
@@ -107,7 +109,8 @@ def test_a_value_and_a_change_in_one_file_state_the_lever_s_whole_timeline(tmp_p
      "purchase.budget_yuan is set twice for month 25"),
     ('[params.purchase]\nbudget_yuan = 1e6\n[[changes]]\nmonth = 1\npurchase.budget_yuan = 2e6\n',
      "purchase.budget_yuan is set for month 1 both as a value"),
-    ('[[changes]]\nmonth = 1201\npurchase.budget_yuan = 1e6\n', "changes[0].month: found 1201, allowed: an integer in [1, 1200]"),
+    ('[[changes]]\nmonth = 1201\npurchase.budget_yuan = 1e6\n',
+     "changes[0].month: found 1201, allowed: an integer in [1, 1200]"),
 ])
 def test_a_lever_set_twice_for_one_month_is_refused(tmp_path, text, expected):
     path = tmp_path / "twice.toml"
@@ -167,7 +170,8 @@ def test_a_yearly_lever_changed_between_cycles_needs_the_next_cycle_in_the_run(t
 
 @pytest.mark.parametrize("factor,months,expected", [
     ('"purchase.budget_yuan" = [0.0, 60e6]', 24, "first acts at month 25"),  # the base switches it at 25
-    ('"orgs.founding_attempts_per_10k_year" = [0.1, 0.2]', 12, "first acts at month 13"),  # founding reviews a past year
+    # founding reviews a past year
+    ('"orgs.founding_attempts_per_10k_year" = [0.1, 0.2]', 12, "first acts at month 13"),
 ])
 def test_a_factor_that_would_act_at_no_month_is_refused(tmp_path, capsys, factor, months, expected):
     path = tmp_path / "e.toml"
@@ -186,7 +190,8 @@ def test_a_factor_that_would_act_at_no_month_is_refused(tmp_path, capsys, factor
 def test_a_scenario_with_a_change_after_the_experiment_s_last_month_is_refused(tmp_path):
     path = tmp_path / "e.toml"
     path.write_text('name = "e"\ndesign = "scenarios"\nscenarios = ["pre_reform", "yuzhong_2016"]\nmonths = 24\n')
-    with pytest.raises(ExperimentError, match=r"e\.toml: .*yuzhong_2016\.toml: .* after the last month of the run \(24\)"):
+    with pytest.raises(ExperimentError,
+                       match=r"e\.toml: .*yuzhong_2016\.toml: .* after the last month of the run \(24\)"):
         plan_runs(load_experiment(path))
 
 

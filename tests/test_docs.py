@@ -1,5 +1,8 @@
-"""The documentation agrees with the code: the generated tables of docs/ODD.md
-are current, and every link of the ODD and the how-to leads somewhere real."""
+"""The documentation agrees with the code.
+
+The generated tables of docs/ODD.md are current, and every link of the ODD
+and the how-to leads somewhere real.
+"""
 
 from __future__ import annotations
 
@@ -74,8 +77,11 @@ def test_every_relative_link_points_at_an_existing_file(name):
 
 @pytest.mark.parametrize("name", LINKED_DOCS)
 def test_every_linked_code_name_is_defined_in_the_linked_file(name):
-    """A link such as [`Committee.allocate_time`](../model/agents.py) names a
-    function, class or module-level constant that the file defines."""
+    """A code name linked to a Python file is defined in that file.
+
+    A link such as [`Committee.allocate_time`](../model/agents.py) names a
+    function, class or module-level constant that the file defines.
+    """
     text = (DOCS / name).read_text(encoding="utf-8")
     wrong = []
     for label, target in _relative_links(text):

@@ -1,5 +1,6 @@
-"""A district that stands still until a lever moves, and an organization sector
-that fills its niche (several seeds; the tolerances are written in each test).
+"""A district that stands still until a lever moves, and an organization sector that fills its niche.
+
+Several seeds; the tolerances are written in each test.
 
 Runs start from the steady state of the regime they start in (the spin-up,
 ``start.spinup_years``), so a scenario with no lever moving must show no
@@ -24,8 +25,10 @@ PER_10K = 630_000 / 10_000
 
 
 def decade_trend(frames: list[pd.DataFrame], column: str) -> tuple[float, float, float]:
-    """The trend per decade of a column's yearly means (least squares per seed), its mean
-    over seeds and 95% t-interval."""
+    """The trend per decade of a column's yearly means: its mean over seeds and 95% t-interval.
+
+    The trend is fitted by least squares, seed by seed.
+    """
     slopes = []
     for f in frames:
         yearly = f.groupby((f["month"] - 1) // 12)[column].mean().to_numpy()
@@ -41,8 +44,11 @@ def pre_reform():
 
 
 def test_pre_reform_stands_still_for_twenty_years(pre_reform):
-    """No main indicator of the pre-reform district has a trend whose 95% interval (over 4 seeds)
-    lies outside the stated drift per decade."""
+    """The pre-reform district stands still: no main indicator trends beyond its stated drift.
+
+    No main indicator of the pre-reform district has a trend whose 95% interval (over 4 seeds)
+    lies outside the stated drift per decade.
+    """
     for column in MAIN:
         mean, low, high = decade_trend(pre_reform, column)
         level = float(np.mean([f[column].mean() for f in pre_reform]))
@@ -51,8 +57,11 @@ def test_pre_reform_stands_still_for_twenty_years(pre_reform):
 
 
 def test_month_1_holds_no_initial_value(pre_reform):
-    """The spin-up leaves no trace of the build at month 1: need coverage is not the
-    1.0 of a district where no need has closed yet, and it is where the run stays."""
+    """The spin-up leaves no trace of the build at month 1.
+
+    Need coverage is not the 1.0 of a district where no need has closed yet,
+    and it is where the run stays.
+    """
     for f in pre_reform:
         first, rest = f["need_coverage"].iloc[:12].mean(), f["need_coverage"].iloc[12:].mean()
         assert first < 0.5 and abs(first - rest) < 0.05, (first, rest)
@@ -70,16 +79,21 @@ def library():
 
 @pytest.mark.parametrize("name", LIBRARY)
 def test_the_organization_stock_settles_below_twice_the_report_s_density(library, name):
-    """At month 240 the stock is at most 30 per 10,000 residents (twice F5's 15) and within
-    10% of what it was five years earlier: it has reached its carrying capacity."""
+    """The organization stock has reached its carrying capacity by month 240.
+
+    At month 240 the stock is at most 30 per 10,000 residents (twice F5's 15) and within
+    10% of what it was five years earlier.
+    """
     counts = library[name].set_index("month")["org_count"]
     assert counts[240] / PER_10K <= 30, counts[240]
     assert abs(counts[240] - counts[180]) <= 0.10 * counts[180], (counts[180], counts[240])
 
 
 def test_growth_after_the_reform_slows(library):
-    """Rapid growth after the registration reform (the report's 快速增长), slowing as the
-    niche fills: net growth a month in reform years 1-4 is more than twice that of years 8-18."""
+    """Rapid growth after the registration reform (the report's 快速增长), slowing as the niche fills.
+
+    Net growth a month in reform years 1-4 is more than twice that of years 8-18.
+    """
     n = library["yuzhong_2016"].set_index("month")["org_count"]
     early = (n[72] - n[24]) / 48
     late = (n[240] - n[120]) / 120

@@ -1,10 +1,13 @@
-"""Sweeping models that are not sanshe: Mesa's own examples, whose
-DataCollector collects the initial state in ``__init__``, get months 0..M
-(month 0 the initial state), each month once."""
+"""Sweeping models that are not sanshe: Mesa's own examples.
 
-import mesa_examples_factories as factories
+Their DataCollector collects the initial state in ``__init__``; they get
+months 0..M (month 0 the initial state), each month once.
+"""
+
 import pandas as pd
 import pytest
+
+import mesa_examples_factories as factories
 from conftest import run_experiment_file
 
 MONTHS = 5

@@ -65,8 +65,10 @@ def invoke(argv: list[str]) -> tuple[int, list[str], str]:
 
 
 def assert_contract(code: int, err: list[str], names: list[str], out_dir: Path | None = None) -> None:
-    """Exit 0, or exit 2 with one ``error:`` line that names one of ``names``;
-    the sentinel file in ``out_dir`` untouched and no temporary file there."""
+    """Exit 0, or exit 2 with one ``error:`` line that names one of ``names``.
+
+    The sentinel file in ``out_dir`` is untouched and no temporary file is there.
+    """
     assert code in (0, 2), (code, err)
     errors = [line for line in err if not line.startswith("note: ")]
     if code == 2:

@@ -1,5 +1,7 @@
-"""Results at several horizons: the spec's ``horizons``, the analysis of sign
-changes and ranking flips between them, and the report's section.
+"""Results at several horizons.
+
+The spec's ``horizons``, the analysis of sign changes and ranking flips
+between them, and the report's section.
 
 The experiments run :mod:`horizon_model`, whose effects change sign at known
 months, through the real engine: the analysis must name those changes with
@@ -8,8 +10,8 @@ their months, and nothing where nothing changes.
 
 import pandas as pd
 import pytest
-from conftest import run_experiment_file
 
+from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments.cli import main
 from experiments.engine import plan_runs

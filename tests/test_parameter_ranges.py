@@ -18,11 +18,17 @@ is measured, not declared: one more default run reads its parameters through
 group namespaces that log every read. A parameter the default run never
 reads (only a branch the defaults do not take reads it) leaves that run as
 it is, so its ends also run with the switch that reads it (``SWITCHES``).
+
+The same runs show that every parameter changes some recorded output at an
+end of its range: at the defaults, or in the regime where it acts
+(``CONDITIONS``). This replaces a search of the code for parameter names,
+which a parameter that is read but changes nothing passes.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import pickle
 from concurrent.futures import ProcessPoolExecutor
@@ -31,10 +37,10 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
-from test_invariants import check_month
 
 from model import Params, SansheModel
 from model.parameters import GROUPS, PARAMETERS
+from test_invariants import check_month
 
 SCALE = 0.002  # 1,260 resident rows: the ~900 organizations, which do not scale, set the cost
 SEED = 1
@@ -72,8 +78,10 @@ class _ReadLog:
 
 
 class _LoggedGroup(SimpleNamespace):
-    """A parameter group (``params.admin``) that logs every value read (reading
-    its ``__dict__``, as ``vars()`` does, reads them all)."""
+    """A parameter group (``params.admin``) that logs every value read.
+
+    Reading its ``__dict__``, as ``vars()`` does, reads them all.
+    """
 
     def __getattribute__(self, name: str):
         if not name.startswith("_") or name == "__dict__":
@@ -85,8 +93,10 @@ class _LoggedGroup(SimpleNamespace):
 
 
 class _LoggedParams(Params):
-    """Parameters whose every read is logged: through the group views and,
-    counting as a read of everything, the mapping accessors."""
+    """Parameters whose every read is logged.
+
+    Reads go through the group views and, counting as a read of everything, the mapping accessors.
+    """
 
     def __init__(self, log: _ReadLog) -> None:
         super().__init__(BASE)
@@ -131,8 +141,10 @@ def first_read_month() -> dict[str, int]:
 
 @functools.cache
 def default_run() -> tuple[bytes, ...]:
-    """The default run's state after each month 0 (the build) to 13, pickled;
-    the invariants are checked every month."""
+    """The default run's state after each month 0 (the build) to 13, pickled.
+
+    The invariants are checked every month.
+    """
     m = SansheModel(params=_params(), seed=SEED)
     states = [pickle.dumps(m)]
     for _ in range(MONTHS):
@@ -143,8 +155,10 @@ def default_run() -> tuple[bytes, ...]:
 
 
 def start(path: str, value) -> SansheModel:
-    """A model with ``path`` at ``value`` in the state in which the value first
-    matters: a fresh build, or the default run before the first read."""
+    """A model with ``path`` at ``value`` in the state in which the value first matters.
+
+    That is a fresh build, or the default run before the first read.
+    """
     if value == PARAMETERS[path].default:
         return pickle.loads(default_run()[MONTHS])
     month = first_read_month()[path]
@@ -155,9 +169,19 @@ def start(path: str, value) -> SansheModel:
     return m
 
 
-def run_case(path: str, value) -> str | None:
-    """One end of one parameter through month 13, invariants every month: the
-    failure's message, or None."""
+def outputs(m: SansheModel) -> str:
+    """A digest of everything a run records (district and community indicators, every month)."""
+    digest = hashlib.sha256()
+    for frame in (m.recorder.district_frame(), m.recorder.community_frame(m)):
+        digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def run_case(path: str, value) -> tuple[str | None, str | None]:
+    """One end of one parameter through month 13, invariants every month.
+
+    Returns the failure's message (or None) and the digest of the run's outputs.
+    """
     try:
         m = start(path, value)
         while m.month < MONTHS:
@@ -166,15 +190,17 @@ def run_case(path: str, value) -> str | None:
         assert m.month == MONTHS
     except Exception as e:  # noqa: BLE001 -- any exception is this case's failure, reported by its test
         where = f"month {m.month}: " if "m" in locals() else "build: "
-        return f"{where}{type(e).__name__}: {e}"
-    return None
+        return f"{where}{type(e).__name__}: {e}", None
+    return None, outputs(m)
 
 
 @pytest.fixture(scope="module")
-def outcomes() -> dict[tuple[str, str], str | None]:
-    """Every case run once, spread over the machine's cores (at most 4 processes,
-    each with its own shared default run), so the ~300 runs take a fraction of
-    a minute; each case's test below then reports its own outcome."""
+def outcomes() -> dict[tuple[str, str], tuple[str | None, str | None]]:
+    """Every case run once, spread over the machine's cores.
+
+    At most 4 processes, each with its own shared default run, so the ~300 runs take
+    a fraction of a minute; each case's test below then reports its own outcome.
+    """
     workers = min(os.cpu_count() or 1, 4)
     context = get_context("forkserver")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -184,7 +210,7 @@ def outcomes() -> dict[tuple[str, str], str | None]:
 
 @pytest.mark.parametrize("path,end,value", CASES, ids=[f"{path}={end}" for path, end, _ in CASES])
 def test_parameter_at_each_end_of_its_range_runs_a_year_with_finite_state(outcomes, path, end, value):
-    failure = outcomes[path, end]
+    failure, _ = outcomes[path, end]
     assert failure is None, failure
 
 
@@ -216,7 +242,7 @@ def test_the_read_log_sees_when_parameters_are_read():
     assert first["trust.gain_month"] == 1  # every month
     assert first["purchase.budget_yuan"] == 1  # the first month's budget
     assert first["orgs.founding_attempts_per_10k_year"] == MONTHS  # the first yearly review
-    never = {path for path, month in first.items() if month == NEVER}
+    never = {path for path, month in first.items() if month == NEVER} - FIXED  # fixed: nothing to switch
     assert never <= set(SWITCHES), f"add the switch that reads {never - set(SWITCHES)} to SWITCHES"
 
 
@@ -229,3 +255,76 @@ def test_a_shared_start_gives_the_run_of_a_fresh_build(path, value):
     fresh = SansheModel(params=_params(**{path: value}), seed=SEED)
     fresh.run(MONTHS)
     pd.testing.assert_frame_equal(shared.recorder.district_frame(), fresh.recorder.district_frame())
+
+
+
+# --- every parameter changes some output somewhere in its range ----------------------
+FIXED = {path for path, p in PARAMETERS.items() if p.kind is not bool and p.low == p.high}
+"""Parameters declared with a range of one value (the report's layout, design constants
+such as the clip bounds of a draw): declared so every number is in one place, with
+nothing to move. Their values are checked by the regression baseline."""
+
+CONDITIONS: dict[str, tuple[dict, str]] = {
+    "admin.creep_rate_year": ({"admin.admission_control": False}, "tasks creep only without admission control"),
+    "purchase.evaluation_noise_without": ({"purchase.third_party_evaluation": False},
+                                          "the noise of evaluation without a third party"),
+    "purchase.size_bias_without": ({"purchase.third_party_evaluation": False},
+                                   "the size bias of evaluation without a third party"),
+    "social_work.training_pass_multiplier": ({"social_work.training_support": False},
+                                             "the exam pass rate without training support"),
+    "orgs.campaign_association_exit_share": ({"orgs.cleanup_campaign": True}, "only in the clean-up campaign"),
+    "social_work.stay_in_sector_share": ({"social_work.talent_pool": 0},
+                                         "leavers who stay refill the talent pool, which binds only when it is empty"),
+    "social_work.wage_yuan_month": ({"purchase.envelope_yuan": 40_000_000.0},
+                                    "room wages cut the purchase budget only where the envelope (F14) binds"),
+    "orgs.incubation_grant_yuan": ({"purchase.envelope_yuan": 40_000_000.0},
+                                   "incubation grants cut the purchase budget only where the envelope binds "
+                                   "(and raise reserves, which show only later)"),
+    "trust.street_wait_penalty": ({"admin.street_centre_requests_month": 5.0},
+                                  "a penalty on waiting at street centres, which queue only when short of capacity"),
+    "network.cross_community_share": ({"population.population_scale": 0.02},
+                                      "a few ties across communities change contagion only among enough residents"),
+}
+"""Parameters that act only in some regimes, with the regime (overrides from
+month 1) in which the test looks for their effect, and why."""
+
+
+def outputs_of(overrides: dict) -> str:
+    """The digest of a fresh 13-month run with ``overrides``."""
+    m = SansheModel(params=_params(**overrides), seed=SEED)
+    m.run(MONTHS)
+    return outputs(m)
+
+
+@pytest.fixture(scope="module")
+def conditioned() -> dict[tuple[str, str], str]:
+    """The default of each condition and each end of its parameter in it, on all cores."""
+    jobs = {}
+    for path, (regime, _) in CONDITIONS.items():
+        jobs[path, "default"] = regime
+        for p, end, value in CASES:
+            if p == path:
+                jobs[path, end] = {**regime, path: value}
+    workers = min(os.cpu_count() or 1, 4)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
+        futures = {key: pool.submit(outputs_of, regime) for key, regime in jobs.items()}
+        return {key: f.result() for key, f in futures.items()}
+
+
+@pytest.mark.parametrize("path", [path for path in PARAMETERS if path not in FIXED])
+def test_every_parameter_changes_some_output_somewhere_in_its_range(outcomes, conditioned, path):
+    """An end of the range moves a recorded number in 13 months.
+
+    At the defaults, or, for a parameter declared in CONDITIONS, in the regime where
+    it acts. A parameter no output sees is dead or unmeasured; either is a bug.
+    """
+    ends = [end for p, end, _ in CASES if p == path]
+    if path in CONDITIONS:
+        baseline = conditioned[path, "default"]
+        moved = [end for end in ends if conditioned[path, end] != baseline]
+        where = f"in its declared regime ({CONDITIONS[path][1]}: {CONDITIONS[path][0]})"
+    else:
+        baseline = outputs(pickle.loads(default_run()[MONTHS]))
+        moved = [end for end in ends if outcomes[path, end][1] != baseline]
+        where = "at the defaults; if it acts only in some regime, declare it in CONDITIONS"
+    assert moved, f"neither end of {path} changes any recorded output in {MONTHS} months {where}"

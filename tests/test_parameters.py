@@ -54,19 +54,6 @@ def test_group_views_follow_set():
     assert p.differences() == {"admin.committee_tasks": 296}
 
 
-def test_every_declared_parameter_is_read_by_the_model():
-    """A declared parameter that no code reads is a lie in the documentation."""
-    from pathlib import Path
-
-    import model
-
-    code = "\n".join(p.read_text() for p in Path(model.__file__).parent.glob("*.py")
-                     if p.name != "parameters.py")
-    unread = [path for path, p in PARAMETERS.items()
-              if f".{p.name}" not in code and f'"{path}"' not in code]
-    assert not unread, unread
-
-
 # --- when a value first acts (Param.acts) ------------------------------------------
 ACTS_SCALE = 0.002
 
@@ -101,9 +88,11 @@ def _baseline(months):
 
 @pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.acts == "review"])
 def test_a_parameter_of_the_yearly_review_changes_nothing_in_the_first_year(path):
-    """Declared 'review': read only by the yearly review of a past year (month 13 on),
-    so any value leaves months 1-12 exactly as the default does; unless it is
-    declared to shape the start as well, and then it changes them."""
+    """Declared 'review': read only by the yearly review of a past year (month 13 on).
+
+    Any value therefore leaves months 1-12 exactly as the default does; unless it
+    is declared to shape the start as well, and then it changes them.
+    """
     import pandas as pd
 
     if PARAMETERS[path].shapes_start:
@@ -117,8 +106,10 @@ def test_a_parameter_of_the_yearly_review_changes_nothing_in_the_first_year(path
 
 @pytest.mark.parametrize("path", [p for p, d in PARAMETERS.items() if d.lever and d.acts != "month"])
 def test_a_yearly_lever_changed_between_cycles_waits_for_the_next_cycle(path):
-    """Declared 'year' or 'review': a change at month 14 acts at month 25, so months
-    14-24 are exactly those of the run without it."""
+    """Declared 'year' or 'review': a change at month 14 acts at month 25.
+
+    Months 14-24 are therefore exactly those of the run without it.
+    """
     import pandas as pd
 
     frame = _district(changes=[(14, path, _other_value(PARAMETERS[path]))], months=24)

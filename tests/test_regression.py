@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 import regression
 
 

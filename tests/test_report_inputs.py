@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import run_experiment_file
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import run_experiment_file
 from experiments.cli import main
 
 TINY = """

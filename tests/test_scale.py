@@ -63,8 +63,10 @@ SHARES = ["need_coverage", "coverage_vulnerable", "satisfaction", "trust_committ
 
 @pytest.mark.slow
 def test_month_120_of_the_reform_agrees_from_scale_0_01_to_the_whole_district():
-    """yuzhong_2016 at month 120: every scale within its stated gap of scale 0.2 (4 seeds;
-    scale 1.0, the whole district, with 2)."""
+    """yuzhong_2016 at month 120: every scale within its stated gap of scale 0.2.
+
+    4 seeds; scale 1.0, the whole district, with 2.
+    """
     seeds = (0, 1, 2, 3)
     jobs = [("yuzhong_2016", (), s, 120, scale) for scale in (0.2, 0.01, 0.02, 0.05) for s in seeds]
     jobs += [("yuzhong_2016", (), s, 120, 1.0) for s in seeds[:2]]

@@ -62,8 +62,10 @@ def tagged(tag: str) -> list[int]:
 
 
 def remaining(tag: str, within: float = 5.0) -> list[int]:
-    """The tagged processes still there after up to ``within`` seconds (a
-    process needs a moment to exit; a zombie waiting for its parent counts as gone)."""
+    """The tagged processes still there after up to ``within`` seconds.
+
+    A process needs a moment to exit; a zombie waiting for its parent counts as gone.
+    """
     deadline = time.monotonic() + within
     while True:
         alive = [pid for pid in tagged(tag) if _state(pid) not in ("Z", None)]
@@ -87,8 +89,10 @@ def _parent(pid: int) -> int | None:
 
 
 def catches_sigterm(pid: int) -> bool:
-    """Whether the process has installed its SIGTERM handler (the command has
-    started: before that, as for any program, SIGTERM just ends it)."""
+    """Whether the process has installed its SIGTERM handler (the command has started).
+
+    Before that, as for any program, SIGTERM just ends it.
+    """
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -189,8 +193,11 @@ def test_a_stopped_sweep_leaves_nothing_behind_and_resumes_to_the_same_results(t
 
 
 def test_a_worker_killed_from_outside_ends_the_sweep_in_one_line_and_it_resumes(tmp_path, capsys, experiment):
-    """The system may kill a worker (out of memory, say): the sweep says so in one
-    line with what it saved, exits 1, stops its other processes, and resumes."""
+    """A sweep whose worker the system kills says so, exits 1, stops the rest, and resumes.
+
+    The system may kill a worker (out of memory, say): the sweep says so in one
+    line with what it saved, exits 1, stops its other processes, and resumes.
+    """
     path, whole = experiment
     out = tmp_path / "out"
     tag = new_tag("worker")
@@ -268,8 +275,10 @@ def test_a_scheduler_that_does_not_answer_is_one_line_within_seconds(tmp_path, c
 
 
 def test_a_stopped_scenario_run_says_what_it_wrote(tmp_path):
-    """SIGTERM to ``sanshe run`` and Ctrl-C to ``python -m model.cli run`` (two
-    entry points, run side by side): one line, 143 or 130, no temporary file."""
+    """SIGTERM to ``sanshe run`` and Ctrl-C to ``python -m model.cli run``: one line, 143 or 130, no temporary file.
+
+    The two entry points run side by side.
+    """
     procs = {}
     for module, sig in (("experiments.cli", signal.SIGTERM), ("model.cli", signal.SIGINT)):
         out = tmp_path / module
@@ -278,7 +287,7 @@ def test_a_stopped_scenario_run_says_what_it_wrote(tmp_path):
                                 "--scale", "0.02", "--out", str(out), "--quiet"], tag), sig, out, tag)
     try:
         deadline = time.monotonic() + 60
-        for proc, sig, _, _ in procs.values():
+        for proc, _sig, _, _ in procs.values():
             while not catches_sigterm(proc.pid):
                 assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
                 time.sleep(0.05)
