@@ -9,8 +9,8 @@ Usage::
 
 Reports build time, seconds per simulated month, total wall time and peak
 memory (resident set size) of the run; then, in the same process, the
-resident-step throughput of the vectorised rules (:func:`model.oracle.vectorised_month`)
-and of the Mesa-agent-per-resident oracle (:class:`model.oracle.OracleModel`)
+resident-step throughput of the vectorised rules (``vectorised_month`` of ``tests/oracle.py``)
+and of the Mesa-agent-per-resident oracle (``OracleModel`` of ``tests/oracle.py``)
 on the same residents, inputs and random numbers. Runs on one core: BLAS
 threads are pinned to 1 before numpy loads.
 """
@@ -27,13 +27,16 @@ import copy  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
+import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from model import Params, SansheModel  # noqa: E402
-from model.oracle import OracleModel, RuleSettings, draw_month, vectorised_month  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the oracle is test code
+from oracle import OracleModel, RuleSettings, draw_month, vectorised_month  # noqa: E402
 
 
 def peak_rss_mb() -> float:

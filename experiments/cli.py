@@ -4,7 +4,7 @@
 runs what is missing of an experiment; ``sanshe experiment report DIR
 [--baseline NAME] [--lang en|zh]`` writes its HTML report; ``sanshe app
 [--port P]`` serves the live dashboard (:mod:`experiments.app`); every other subcommand is the model's
-(:mod:`model.cli`). A user's mistake is one line on standard error and exit
+(:mod:`sanshe.cli`). A user's mistake is one line on standard error and exit
 code 2; results already written are never removed.
 
 Ctrl-C (SIGINT) and SIGTERM stop a command cleanly: every process it started
@@ -35,17 +35,17 @@ from experiments.engine import (
     run_experiment,
 )
 from experiments.spec import ExperimentError, load_experiment
-from model import cli as model_cli
 from model.scenario import ScenarioError
+from sanshe import cli as base_cli
 
 STOP_GRACE_S = 5  # sanshe app: seconds between SIGTERM and SIGKILL to the server's processes
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The model's parser with the engine's subcommands: ``experiment run``, ``experiment report``, ``app``."""
-    parser, sub = model_cli.build_parser()
+    parser, sub = base_cli.build_parser()
     exp = sub.add_parser("experiment", help="run experiments: comparisons and sweeps")
-    exp_sub = exp.add_subparsers(dest="experiment_command", required=True, parser_class=model_cli.Parser)
+    exp_sub = exp.add_subparsers(dest="experiment_command", required=True, parser_class=base_cli.Parser)
     run = exp_sub.add_parser("run", help="run what is missing of an experiment and compact its results")
     run.add_argument("file", help="an experiment file (TOML)")
     run.add_argument("--out", default=None, help="output directory (default results/NAME)")
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     an interruption, one line saying what was saved and 128 + the signal.
     """
     started, args = time.time_ns(), None
-    with model_cli.stop_signals() as stop:
+    with base_cli.stop_signals() as stop:
         try:
             args = build_parser().parse_args(argv)
             if args.command == "app":
@@ -87,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
                 return _experiment_report(args)
             if args.command == "experiment":
                 return _experiment_run(args)
-            return model_cli.dispatch(args)
-        except (ScenarioError, model_cli.UsageError, ExperimentError) as e:
+            return base_cli.dispatch(args)
+        except (ScenarioError, base_cli.UsageError, ExperimentError) as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
         except SweepAborted as e:
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             print(_interrupted(args, e, started), file=sys.stderr)
             return 128 + stop.signum
         except BrokenPipeError:  # `sanshe params | head`: the reader has gone
-            return model_cli.quiet_broken_pipe()
+            return base_cli.quiet_broken_pipe()
 
 
 def _interrupted(args: argparse.Namespace | None, e: KeyboardInterrupt, started: int) -> str:
@@ -107,14 +107,14 @@ def _interrupted(args: argparse.Namespace | None, e: KeyboardInterrupt, started:
         return (f"interrupted: {e.done} of {e.total} runs saved in {e.out}; "
                 "run the same command again to resume")
     if getattr(args, "command", None) != "experiment":
-        return model_cli.interrupted_line(args, started)
+        return base_cli.interrupted_line(args, started)
     if args.experiment_command == "run":
         return "interrupted before any run started; nothing saved"
     folder = Path(args.dir)
     html = Path(args.out) if args.out else folder / ("report_zh.html" if args.lang == "zh" else "report.html")
     figures = folder / ("figures_zh" if args.lang == "zh" else "figures")
-    drawn = sum(1 for f in figures.glob("*") if model_cli.written_since(f, started)) if figures.is_dir() else 0
-    return (f"interrupted; {html} {'written' if model_cli.written_since(html, started) else 'not written'}"
+    drawn = sum(1 for f in figures.glob("*") if base_cli.written_since(f, started)) if figures.is_dir() else 0
+    return (f"interrupted; {html} {'written' if base_cli.written_since(html, started) else 'not written'}"
             + (f"; {drawn} figure files written to {figures}" if drawn else ""))
 
 
@@ -160,13 +160,13 @@ def _app(args: argparse.Namespace) -> int:
     SIGKILL after ``STOP_GRACE_S`` seconds; the port is free afterwards.
     """
     if not 1 <= args.port <= 65535:
-        raise model_cli.UsageError(f"--port: found {args.port}, allowed: an integer in [1, 65535]")
+        raise base_cli.UsageError(f"--port: found {args.port}, allowed: an integer in [1, 65535]")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server will
         try:
             probe.bind(("127.0.0.1", args.port))
         except OSError as e:
-            raise model_cli.UsageError(f"--port: {args.port} cannot be used on 127.0.0.1 "
+            raise base_cli.UsageError(f"--port: {args.port} cannot be used on 127.0.0.1 "
                                        f"({e.strerror or e}); allowed: a free port") from None
     command = [sys.executable, "-c", _SERVER, str(os.getpid()), "run", "experiments.app",
                "--host", "127.0.0.1", "--port", str(args.port), "--production", "--no-open",

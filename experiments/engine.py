@@ -67,9 +67,9 @@ import pyarrow.parquet as pq
 
 from experiments.designs import DesignPoint, design_points
 from experiments.spec import ExperimentError, ExperimentSpec
-from model.output import atomic_write, code_version, folder_problem, package_versions
 from model.parameters import PARAMETERS, first_effect_month
 from model.scenario import Scenario, ScenarioError, load_scenario
+from sanshe.output import atomic_write, code_version, folder_problem, package_versions
 
 ENGINE_PACKAGES = ("dask", "distributed", "salib", "tqdm")
 MAX_WORKERS = 256  # local processes (--workers) or local Dask workers (--dask local:N)

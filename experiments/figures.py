@@ -69,7 +69,7 @@ def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
     Each is written under a temporary name renamed into place, so an interrupted
     report leaves no half figure.
     """
-    from model.output import atomic_write
+    from sanshe.output import atomic_write
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}

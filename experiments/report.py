@@ -30,7 +30,7 @@ from experiments import analysis as an
 from experiments import figures as fg
 from experiments.labels import axis_label, indicator_name, indicator_unit, text
 from experiments.spec import ExperimentError
-from model.output import folder_problem
+from sanshe.output import folder_problem
 
 HEADLINE = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "trust_government",
             "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count", "certified_share",
@@ -636,7 +636,7 @@ class _Doc:
                           "</figcaption></figure>")
 
     def write(self, path: Path, title: str) -> None:
-        from model.output import atomic_write
+        from sanshe.output import atomic_write
 
         body = "\n".join(self.parts)
         font = _embedded_cjk_font(title + body) if self.lang == "zh" else ""

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import TYPE_CHECKING
 
-import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
-
-from model.parameters import N_CATEGORIES
 
 if TYPE_CHECKING:
     from model.model import SansheModel
@@ -87,26 +84,52 @@ class Contract:
     capacity_people: float = 0.0  # set each month by deliver_services
 
 
-class Committee(FixedAgent):
-    """A residents' committee with its Party committee (两委) of one community.
+def _committee_column(name: str, doc: str) -> property:
+    """A Committee attribute that is element ``community`` of ``model.committee_table.<name>``."""
+    def get(self: Committee):
+        value = getattr(self.model.committee_table, name)[self.community]
+        return value.item() if value.ndim == 0 else value
 
-    State: ``workers`` and ``certified`` (community workers, F10);
-    ``admin_load_hours`` (this month's administrative load); the time split
-    ``admin_hours``, ``consultation_hours``, ``service_hours``,
-    ``brokering_hours``; ``room`` (social workers in the social-work room,
-    F12) and ``diverted_hours`` (their hours pulled into administration);
-    ``agenda`` (voiced unmet needs by category this year, F17);
-    ``meetings`` held this month.
+    def put(self: Committee, value) -> None:
+        getattr(self.model.committee_table, name)[self.community] = value
+
+    return property(get, put, doc=doc)
+
+
+class Committee(FixedAgent):
+    """A residents' committee with its Party committee (两委) of one community: a view.
+
+    Its numbers are element ``community`` of the model's
+    :class:`~model.committees.CommitteeTable`, where the monthly time split
+    runs as array code (:mod:`model.committees`); reading or setting an
+    attribute here reads or sets that element. State: ``workers`` and
+    ``certified`` (community workers, F10); ``admin_load_hours`` (this
+    month's administrative load); the time split ``admin_hours``,
+    ``consultation_hours``, ``service_hours``, ``brokering_hours``; ``room``
+    (social workers in the social-work room, F12) and ``diverted_hours``
+    (their hours pulled into administration); ``agenda`` (voiced unmet needs
+    by category this year, F17); ``meetings`` held this month.
 
     Reads: ``committee.*``, ``admin.*``, ``consultation.*``, ``social_work.*``.
 
     Args:
-        model: the district model.
+        model: the district model (its ``committee_table`` already made).
         community: the community's index.
         street: the index of the community's street.
         workers: community workers at the start.
         certified: how many of them hold the social-work qualification.
     """
+
+    workers = _committee_column("workers", "Community workers (F10).")
+    certified = _committee_column("certified", "Community workers holding the qualification (F10).")
+    admin_load_hours = _committee_column("admin_load_hours", "This month's administrative load.")
+    admin_hours = _committee_column("admin_hours", "Committee hours spent on administration.")
+    diverted_hours = _committee_column("diverted_hours", "Room hours pulled into administration.")
+    consultation_hours = _committee_column("consultation_hours", "Hours for consultation meetings (F17).")
+    service_hours = _committee_column("service_hours", "Hours of direct service.")
+    brokering_hours = _committee_column("brokering_hours", "Hours of brokering.")
+    agenda = _committee_column("agenda", "Voiced unmet needs by category this year (F17).")
+    meetings = _committee_column("meetings", "Consultation meetings held this month.")
 
     def __init__(self, model: SansheModel, community: int, street: int, workers: int,
                  certified: int) -> None:
@@ -116,14 +139,6 @@ class Committee(FixedAgent):
         self.workers = workers
         self.certified = certified
         self.room: list[SocialWorker] = []
-        self.admin_load_hours = 0.0
-        self.admin_hours = 0.0
-        self.diverted_hours = 0.0
-        self.consultation_hours = 0.0
-        self.service_hours = 0.0
-        self.brokering_hours = 0.0
-        self.agenda = np.zeros(N_CATEGORIES)
-        self.meetings = 0
 
     @property
     def hours_total(self) -> float:
@@ -134,29 +149,6 @@ class Committee(FixedAgent):
     def room_hours(self) -> float:
         """Hours of the social-work room's staff this month, before any diversion into administration."""
         return len(self.room) * self.model.params.social_work.hours_month
-
-    def allocate_time(self) -> None:
-        """Administration first; then consultation, direct service and brokering.
-
-        Social-work-room staff are pulled into administration as the load
-        presses (DESIGN §4 step 3): from a load of ``diversion_onset`` times
-        the committee's hours, up to ``diversion_max`` of their hours at
-        twice that load.
-        """
-        p = self.model.params
-        hours = self.hours_total
-        load = self.admin_load_hours
-        pressure = load / hours if hours > 0 else 1.0
-        onset = p.committee.diversion_onset
-        share = p.committee.diversion_max * min(max((pressure - onset) / max(onset, 1e-9), 0.0), 1.0)
-        self.diverted_hours = min(self.room_hours * share, load)
-        load_left = max(load - self.diverted_hours, 0.0)
-        self.admin_hours = min(load_left, hours)
-        free = hours - self.admin_hours
-        c = p.committee
-        self.consultation_hours = free * c.consultation_share if p.consultation.enabled else 0.0
-        self.service_hours = min(free * c.service_share, free - self.consultation_hours)
-        self.brokering_hours = free - self.consultation_hours - self.service_hours
 
     @property
     def admin_share(self) -> float:

@@ -19,6 +19,7 @@ from model.agents import (
     SocialWorker,
     StreetCentre,
 )
+from model.committees import CommitteeTable
 from model.contagion import neighbour_counts
 from model.flows import MonthFlow
 from model.indicators import Recorder
@@ -106,6 +107,7 @@ class SansheModel(mesa.Model):
         # takes to get there); F10 counts room posts among community workers, so the
         # certified are drawn over workers and posts, and the posts are filled by
         # conversion first (F12).
+        self.committee_table = CommitteeTable.empty(self.n_communities)
         self.committees: list[Committee] = []
         posts = p.social_work.posts_per_community
         certified_share = steady_certified_share(p)

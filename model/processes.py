@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import rules
+from model import committees, rules
 from model.agents import OrgStatus, ProjectKind
 from model.contagion import neighbour_counts, ties_of
 from model.parameters import N_CATEGORIES
@@ -71,10 +71,8 @@ def administrative_load(model: SansheModel) -> None:
     to_street = requests * a.approvals_to_street_share
     request_hours = (requests - to_street) * a.hours_per_request * platform
     campaigns = (rng.random(model.n_communities) < a.campaign_prob_month) * a.campaign_hours
-    for com in model.committees:
-        c = com.community
-        com.admin_load_hours = (a.residual_admin_share * com.hours_total + item_hours
-                                + request_hours[c] + campaigns[c])
+    model.committee_table.admin_load_hours[:] = (a.residual_admin_share * committees.hours_total(model)
+                                                 + item_hours + request_hours + campaigns)
     stripped = removed * routes[1] * a.hours_per_task_month * platform / a.hours_per_request
     incoming = np.bincount(model.street_of, weights=to_street, minlength=len(model.street_centres))
     for centre in model.street_centres:
@@ -84,9 +82,8 @@ def administrative_load(model: SansheModel) -> None:
 # 3 -------------------------------------------------------------------------
 def allocate_committee_time(model: SansheModel) -> None:
     """Committees split their hours; social workers' leadership hours per community follow."""
-    for com in model.committees:
-        com.allocate_time()
-    lead = np.array([com.leadership_hours for com in model.committees])
+    committees.allocate_time(model)
+    lead = committees.leadership_hours(model)
     for org in model.organizations(OrgStatus.ACTIVE):
         hours = org.leadership_hours()
         if hours <= 0:
@@ -114,12 +111,12 @@ def detect_needs(model: SansheModel) -> None:
     """
     res, p, rng = model.residents, model.params, model.stream("detection")
     d = p.detection
-    admin_share = np.array([com.admin_share for com in model.committees])
+    admin_share = committees.admin_share(model)
     staff = (1.0 - admin_share) + d.grid_helpers
     grid_community = model.grid_community
     p_grid = 1.0 - np.exp(-d.rate_per_grid_staff * staff[grid_community] * d.reference_grid_households
                           / np.maximum(res.grid_households, 1.0))
-    broker = np.array([com.brokering_hours for com in model.committees])
+    broker = model.committee_table.brokering_hours
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_by_grid = 1.0 - (1.0 - p_grid) * (1.0 - p_broker[grid_community])
 
@@ -139,11 +136,11 @@ def hold_consultations(model: SansheModel) -> None:
     res, p, rng = model.residents, model.params, model.stream("consultation")
     c = p.consultation
     n_comm = model.n_communities
+    table = model.committee_table
     if not c.enabled:
-        for com in model.committees:
-            com.meetings = 0
+        table.meetings[:] = 0
         return
-    hours = np.array([com.consultation_hours for com in model.committees])
+    hours = table.consultation_hours
     meetings = np.minimum(c.max_meetings_month, np.floor(hours / c.hours_per_meeting)).astype(int)
     # Each participant attends with probability min(attend_prob, seats / participants)
     # of its community, so expected attendance is min(attend_prob × participants,
@@ -165,9 +162,8 @@ def hold_consultations(model: SansheModel) -> None:
     res.need_detected |= voiced
     cells = res.community[need_res[voiced]].astype(np.int64) * N_CATEGORIES + res.need_category[voiced]
     agenda = np.bincount(cells, minlength=n_comm * N_CATEGORIES).reshape(n_comm, N_CATEGORIES)
-    for com in model.committees:
-        com.meetings = int(meetings[com.community])
-        com.agenda += agenda[com.community]
+    table.meetings[:] = meetings
+    table.agenda += agenda
     top = agenda.argmax(axis=1)
     has_agenda = agenda.sum(axis=1) > 0
     on_top = voiced.copy()
@@ -239,13 +235,13 @@ def deliver_services(model: SansheModel) -> None:
 
     # Pools by community: room casework, then committee service and volunteers.
     sw = p.social_work
-    room_cap = np.array([com.casework_hours for com in model.committees]) / sw.hours_per_case
+    room_cap = committees.casework_hours(model) / sw.hours_per_case
     room_q = np.full(n_comm, sw.quality_certified)  # room posts are filled only by certified workers (F12)
     v = p.volunteer
     volunteer_cap = model.volunteers_people * v.hours_month * (
         model.supervised_share * v.efficiency
         + (1 - model.supervised_share) * v.unsupervised_efficiency) / v.hours_per_need
-    committee_cap = np.array([com.service_hours for com in model.committees]) / p.committee.hours_per_need
+    committee_cap = model.committee_table.service_hours / p.committee.hours_per_need
 
     waiting = res.need_detected.copy()
     met_parts = []
@@ -351,7 +347,7 @@ def update_participation(model: SansheModel) -> None:
     res, p, rng = model.residents, model.params, model.stream("participation")
     pa, v = p.participation, p.volunteer
     per_1000 = model.people_per_community / 1000.0
-    consult = np.array([com.consultation_hours for com in model.committees])
+    consult = model.committee_table.consultation_hours
     lead = model.leadership_hours
     s = model.supervised_share
     mob = rules.Mobilisation(

@@ -4,7 +4,7 @@ One row per resident (a row stands for ``1 / population_scale`` people);
 rows are stored contiguously by community, so community totals are
 ``np.bincount`` or ``np.add.reduceat`` over ``community_start``. No Python
 object per resident exists anywhere in the model; the one-object-per-resident
-code in :mod:`model.oracle` is only a test oracle and benchmark baseline.
+code in ``tests/oracle.py`` is only a test oracle and benchmark baseline.
 
 Open needs are kept as a sorted list of keys ``resident * 8 + category``
 with their age and whether they were detected, because only a few percent

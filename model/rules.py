@@ -2,7 +2,7 @@
 
 Each rule is a function of resident arrays, per-community inputs that the
 institutional side of the model computed, and uniforms drawn by the caller.
-Taking the uniforms as arguments lets :mod:`model.oracle` run the same rules
+Taking the uniforms as arguments lets the test oracle (``tests/oracle.py``) run the same rules
 one resident object at a time on the same numbers (common random numbers),
 which is how the tests check these functions.
 

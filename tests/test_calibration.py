@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from conftest import runs
-from model.calibration import REPORT_MONTH, TARGETS, report, run_calibration
-from model.cli import main
+from sanshe.calibration import REPORT_MONTH, TARGETS, report, run_calibration
+from sanshe.cli import main
 
 
 @pytest.fixture(scope="module")

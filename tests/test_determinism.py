@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from model.cli import main
+from sanshe.cli import main
 
 
 def _run(tmp_path, name, seed):
@@ -35,7 +35,7 @@ def test_same_seed_gives_identical_files_across_processes(tmp_path):
     for name, hashseed in (("a", "1"), ("b", "2")):
         out = tmp_path / name
         env = {**os.environ, "PYTHONHASHSEED": hashseed}
-        subprocess.run([sys.executable, "-m", "model.cli", "run", "yuzhong_2016", "--months", "26",
+        subprocess.run([sys.executable, "-m", "sanshe.cli", "run", "yuzhong_2016", "--months", "26",
                         "--scale", "0.005", "--seed", "9", "--out", str(out), "--quiet"],
                        check=True, env=env)
         outs.append(out)

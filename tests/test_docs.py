@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from model import describe
+from sanshe import describe
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 ODD = DOCS / "ODD.md"

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 
 from model import Params, SansheModel
-from model.oracle import OracleModel, RuleSettings, array_snapshot, draw_month, vectorised_month
+from oracle import OracleModel, RuleSettings, array_snapshot, draw_month, vectorised_month
 
 
 def test_vectorised_rules_match_the_oracle_under_common_random_numbers():

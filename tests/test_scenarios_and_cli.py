@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from model import ScenarioError, load_scenario
-from model.cli import main
 from model.indicators import COMMUNITY_INDICATORS
+from sanshe.cli import main
 
 REQUIRED = ["need_coverage", "coverage_vulnerable", "unmet_wait_months", "satisfaction",
             "trust_committee", "trust_government", "consultation_rate", "volunteer_rate",
@@ -107,7 +107,7 @@ def test_bad_command_line_gives_one_line_and_exit_2(capsys, argv, expected):
 
 
 def test_console_command_exits_2_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "model.cli", "run", str(tmp_path / "missing.toml"),
+    proc = subprocess.run([sys.executable, "-m", "sanshe.cli", "run", str(tmp_path / "missing.toml"),
                            "--out", str(tmp_path / "o")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

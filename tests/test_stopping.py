@@ -30,7 +30,7 @@ from conftest import cold_copies
 from experiments.cli import main
 from experiments.engine import LOCK_FILE, run_experiment
 from experiments.spec import load_experiment
-from model import cli as model_cli
+from sanshe import cli as base_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP = """
@@ -275,12 +275,12 @@ def test_a_scheduler_that_does_not_answer_is_one_line_within_seconds(tmp_path, c
 
 
 def test_a_stopped_scenario_run_says_what_it_wrote(tmp_path):
-    """SIGTERM to ``sanshe run`` and Ctrl-C to ``python -m model.cli run``: one line, 143 or 130, no temporary file.
+    """SIGTERM to ``sanshe run`` and Ctrl-C to ``python -m sanshe.cli run``: one line, 143 or 130, no temporary file.
 
     The two entry points run side by side.
     """
     procs = {}
-    for module, sig in (("experiments.cli", signal.SIGTERM), ("model.cli", signal.SIGINT)):
+    for module, sig in (("experiments.cli", signal.SIGTERM), ("sanshe.cli", signal.SIGINT)):
         out = tmp_path / module
         tag = new_tag(module)
         procs[module] = (start([sys.executable, "-m", module, "run", "pre_reform", "--months", "1200",
@@ -366,7 +366,7 @@ def test_app_on_a_port_in_use_is_one_line_and_exit_2(capsys):
 def test_results_follow_the_umask(tmp_path, monkeypatch, umask, mode):
     old = os.umask(umask)
     try:
-        assert model_cli.main(["run", "pre_reform", "--months", "2", "--scale", "0.005",
+        assert base_cli.main(["run", "pre_reform", "--months", "2", "--scale", "0.005",
                                "--out", str(tmp_path / "run"), "--quiet"]) == 0
         spec = tmp_path / "e.toml"
         spec.write_text(SWEEP.replace("replicates = 4", "replicates = 1").replace("months = 12", "months = 2"))

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from model import ScenarioError, load_scenario
-from model.cli import main
 from model.parameters import PARAMETERS
+from sanshe.cli import main
 
 
 def write_table(tmp_path, suffix):

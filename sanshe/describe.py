@@ -84,10 +84,10 @@ def show_scenario(sc: Scenario) -> str:
 # The ODD description (docs/ODD.md) holds tables that must agree with the code:
 # the parameter declaration, the calibration targets and the indicators. They
 # sit between marker lines and are rewritten from the declarations by
-# ``python -m model.describe --refresh-odd docs/ODD.md``; tests/test_docs.py
+# ``python -m sanshe.describe --refresh-odd docs/ODD.md``; tests/test_docs.py
 # fails when the file differs from what the declarations generate now.
 
-ODD_REFRESH_COMMAND = "python -m model.describe --refresh-odd docs/ODD.md"
+ODD_REFRESH_COMMAND = "python -m sanshe.describe --refresh-odd docs/ODD.md"
 ODD_BLOCKS: tuple[str, ...] = ("PARAMETERS", "CALIBRATION", "INDICATORS")
 """The generated blocks of docs/ODD.md, in the order they appear."""
 
@@ -111,14 +111,14 @@ def _number(x: float) -> str:
 
 
 def calibration_table() -> str:
-    """The calibration targets of :data:`model.calibration.TARGETS` as a Markdown table.
+    """The calibration targets of :data:`sanshe.calibration.TARGETS` as a Markdown table.
 
     Only what is declared (figure, target, band, and why the band is that
     wide) goes in, not measured values: those depend on seeds and scale and
     come from ``sanshe calibrate``, so the table can be checked for staleness
     without running the model.
     """
-    from model.calibration import REPORT_MONTH, TARGETS  # imports the model; only the docs need it
+    from sanshe.calibration import REPORT_MONTH, TARGETS  # imports the model; only the docs need it
 
     out = [f"Each target is read from the district indicators of `yuzhong_2016` at month "
            f"{REPORT_MONTH} (four reform years).", "",
@@ -132,20 +132,21 @@ def calibration_table() -> str:
 
 
 def indicator_table() -> str:
-    """The district indicators of :data:`model.indicators.DISTRICT_INDICATORS` as a Markdown table.
+    """The indicator registry (:data:`model.indicators.INDICATORS`) as a Markdown table.
 
-    The table gives the unit, which direction is better and the meaning; the
-    per-community indicators are listed after it.
+    The table gives each indicator's unit, which direction is better, where it
+    is recorded (the district, each community, or both) and its meaning.
     """
-    from model.indicators import COMMUNITY_INDICATORS, DISTRICT_INDICATORS
+    from model.indicators import INDICATORS
 
     better = {1: "higher", -1: "lower", 0: "neither"}
-    out = ["| indicator | unit | better | meaning |", "|---|---|---|---|"]
-    for name, (unit, direction, meaning) in DISTRICT_INDICATORS.items():
-        cells = (f"`{name}`", unit, better[direction], meaning)
+    out = ["| indicator | unit | better | recorded for | meaning |", "|---|---|---|---|---|"]
+    for ind in INDICATORS.values():
+        scope = " and ".join(s for s, f in (("district", ind.district), ("communities", ind.community)) if f)
+        cells = (f"`{ind.name}`", ind.unit, better[ind.better], scope, ind.meaning)
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    out += ["", "Per community and month (`communities.parquet`, beside `month`, `community`, `street`): "
-            + ", ".join(f"`{c}`" for c in COMMUNITY_INDICATORS) + "."]
+    out += ["", "District indicators are in `district.parquet` (one row per month); community indicators in "
+            "`communities.parquet` (one row per month and community, beside `month`, `community`, `street`)."]
     return "\n".join(out)
 
 
@@ -189,10 +190,10 @@ def refresh_odd(path: str | Path) -> bool:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """``python -m model.describe``: refresh or check docs/ODD.md, or print one generated table."""
+    """``python -m sanshe.describe``: refresh or check docs/ODD.md, or print one generated table."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m model.describe",
+    parser = argparse.ArgumentParser(prog="python -m sanshe.describe",
                                      description="Tables of docs/ODD.md generated from the declarations.")
     what = parser.add_mutually_exclusive_group(required=True)
     what.add_argument("--refresh-odd", metavar="PATH", help="rewrite the generated blocks of the ODD file")

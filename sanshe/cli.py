@@ -22,10 +22,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from model import calibration, describe
-from model.output import folder_problem, print_summary, run_scenario, write_outputs
 from model.parameters import MAX_MONTHS, PARAMETERS
 from model.scenario import ScenarioError, load_scenario
+from sanshe import calibration, describe
+from sanshe.output import folder_problem, print_summary, run_scenario, write_outputs
 
 
 class UsageError(Exception):
@@ -81,7 +81,7 @@ def dispatch(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command (``python -m model.cli``).
+    """Run the command (``python -m sanshe.cli``).
 
     ``sanshe`` itself is :func:`experiments.cli.main`, which adds the experiment
     engine's commands.
