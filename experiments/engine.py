@@ -252,7 +252,7 @@ def _run_sanshe(run: Run) -> tuple[pd.DataFrame, pd.DataFrame | None]:
 
     scenario = Scenario(name=run.scenario or "defaults", params=dict(run.params),
                         changes=[LeverChange(*c) for c in run.changes])
-    model = SansheModel(scenario, seed=run.seed)
+    model = SansheModel.started(scenario, seed=run.seed)  # shares a spin-up with earlier runs of this worker
     model.run(run.months)
     panel = None
     if run.communities != "none":
