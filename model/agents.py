@@ -210,7 +210,7 @@ class Organization(FixedAgent):
     district's reference price), ``reserves_yuan``, ``own_revenue_ratio``
     (fees and donations over costs), ``contracts``, ``past_contracts``,
     ``evaluated_score``, ``incubated``, ``status``, ``dormant_months``,
-    ``social_workers``. Sits on its home community's cell.
+    ``social_workers``, ``home`` (its community). Sits on its home community's cell.
 
     Reads: ``orgs.*``, ``social_work.*``.
 
@@ -245,11 +245,6 @@ class Organization(FixedAgent):
         self.status = OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT
         self.dormant_months = 0
         self.social_workers: list[SocialWorker] = []
-
-    @property
-    def home(self) -> int:
-        """The community the organization's cell stands for."""
-        return self.cell.coordinate
 
     @property
     def monthly_cost(self) -> float:
@@ -316,12 +311,26 @@ class Organization(FixedAgent):
         return len(self.social_workers) * sw.hours_month * sw.leadership_share
 
 
-class SocialWorker(Agent):
-    """A social worker (社会工作者) in a community's social-work room or an organization.
+def _worker_column(name: str, doc: str) -> property:
+    """A SocialWorker attribute that is row ``row`` of ``model.social_worker_table.<name>``."""
+    def get(self: SocialWorker):
+        return getattr(self.model.social_worker_table, name)[self.row].item()
 
-    State: ``employer`` (a :class:`Committee` or :class:`Organization`),
-    ``certified``, ``experience_months``, ``burnout`` in [0, 1],
-    ``caseload`` (needs served last month). Reads ``social_work.*``.
+    def put(self: SocialWorker, value) -> None:
+        getattr(self.model.social_worker_table, name)[self.row] = value
+
+    return property(get, put, doc=doc)
+
+
+class SocialWorker(Agent):
+    """A social worker (社会工作者) in a community's social-work room or an organization: a view.
+
+    Its numbers are row ``row`` of the model's
+    :class:`~model.social_work.SocialWorkerTable`, where wear and turnover run
+    as array code (:mod:`model.social_work`). State: ``employer`` (a
+    :class:`Committee` or :class:`Organization`), ``certified``,
+    ``experience_months``, ``burnout`` in [0, 1], ``caseload`` (needs served
+    last month). Reads ``social_work.*``.
 
     Args:
         model: the district model.
@@ -329,38 +338,24 @@ class SocialWorker(Agent):
         certified: whether the worker holds the social-work qualification.
     """
 
+    certified = _worker_column("certified", "Whether the worker holds the social-work qualification (F10).")
+    experience_months = _worker_column("experience_months", "Months in post.")
+    burnout = _worker_column("burnout", "Burnout in [0, 1].")
+    caseload = _worker_column("caseload", "Needs served last month (room workers).")
+
     def __init__(self, model: SansheModel, employer: Committee | Organization,
                  certified: bool) -> None:
         super().__init__(model)
         self.employer = employer
-        self.certified = certified
-        self.experience_months = 0
-        self.burnout = 0.0
-        self.caseload = 0.0
-        employer_list = employer.room if isinstance(employer, Committee) else employer.social_workers
+        room = isinstance(employer, Committee)
+        self.row = model.social_worker_table.add(self, certified, room, employer.community if room else -1)
+        employer_list = employer.room if room else employer.social_workers
         employer_list.append(self)
 
     @property
     def in_room(self) -> bool:
         """Whether the worker is in a committee's social-work room (not with an organization)."""
         return isinstance(self.employer, Committee)
-
-    def wear(self, pressure: float) -> None:
-        """Burnout rises with pressure above 1 (caseload or diversion) and recovers below it."""
-        self.experience_months += 1
-        rate = self.model.params.social_work.burnout_rate
-        self.burnout = min(max(self.burnout + rate * (pressure - 1.0), 0.0), 1.0)
-
-    def turnover_prob_month(self) -> float:
-        """The chance of leaving this month.
-
-        The yearly turnover of a room or an organization, raised by burnout and capped
-        at 0.99, turned into a monthly probability.
-        """
-        sw = self.model.params.social_work
-        yearly = sw.turnover_room_year if self.in_room else sw.turnover_org_year
-        yearly = min(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * self.burnout), sw.turnover_cap_year)
-        return 1.0 - (1.0 - yearly) ** (1.0 / 12.0)
 
     def leave(self, stay_in_sector: bool) -> None:
         """Leave the post; a certified worker who stays in the sector returns to the talent pool.
@@ -373,6 +368,7 @@ class SocialWorker(Agent):
         employer_list.remove(self)
         if self.certified and stay_in_sector:
             self.model.talent_pool += 1
+        self.model.social_worker_table.drop(self.row)
         self.remove()
 
 

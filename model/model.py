@@ -29,6 +29,7 @@ from model.networks import build_district_graph, build_resident_network
 from model.parameters import Params
 from model.residents import build_residents, need_rate_table
 from model.scenario import LeverChange, Scenario
+from model.social_work import SocialWorkerTable
 
 
 class SansheModel(mesa.Model):
@@ -110,6 +111,7 @@ class SansheModel(mesa.Model):
         # certified are drawn over workers and posts, and the posts are filled by
         # conversion first (F12).
         self.committee_table = CommitteeTable.empty(self.n_communities)
+        self.social_worker_table = SocialWorkerTable()
         self.committees: list[Committee] = []
         posts = p.social_work.posts_per_community
         certified_share = steady_certified_share(p)
@@ -219,6 +221,7 @@ class SansheModel(mesa.Model):
         price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
         org = Organization(self, org_type, category, staff, quality, ratio, price, incubated)
         org.cell = self.space[home]
+        org.home = home  # the community its cell stands for (an organization never moves)
         if incubated:
             org.reserves_yuan += o.incubation_grant_yuan
         org.sync_social_workers()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import committees, rules
+from model import committees, rules, social_work
 from model.agents import OrgStatus, ProjectKind
 from model.contagion import neighbour_counts, ties_of
 from model.parameters import N_CATEGORIES
@@ -292,9 +292,11 @@ def deliver_services(model: SansheModel) -> None:
                 met_by_contracts += met_cell[j] * share
     room_share = np.divide(room_cap, room_cap + left1, out=np.zeros(n_comm), where=room_cap + left1 > 0)
     room_served = np.bincount(comm[served2], minlength=n_comm) / model.scale * room_share
-    for com in model.committees:
-        for w in com.room:
-            w.caseload = room_served[com.community] / len(com.room)
+    t = model.social_worker_table
+    rows = t.live_rows()
+    rows = rows[t.in_room[rows]]
+    room = t.community[rows]
+    t.caseload[rows] = room_served[room] / committees.room_sizes(model)[room]
 
     met = np.concatenate(met_parts)
     met_keys = res.need_key[met]
@@ -443,31 +445,10 @@ def social_worker_turnover(model: SansheModel) -> None:
     """
     p, rng = model.params, model.stream("workers")
     sw = p.social_work
-    # Cases a room worker carries at full casework; none when leading volunteers
-    # takes all their hours (leadership_share = 1), and then casework puts no
-    # pressure on them.
-    nominal_cases = sw.hours_month * (1 - sw.leadership_share) / sw.hours_per_case
-    workers = model.social_workers()
-    u = rng.random(len(workers))
-    u_stay = rng.random(len(workers))
-    # Pressure of each employer, computed once: diversion in rooms, contract demand in organizations.
-    diverted = {id(c): (c.diverted_hours / c.room_hours if c.room_hours > 0 else 0.0)
-                for c in model.committees}
-    load: dict[int, float] = {}
-    for w, ui, us in zip(workers, u, u_stay, strict=True):
-        employer = w.employer
-        if w.in_room:
-            casework = w.caseload / nominal_cases if nominal_cases > 0 else 0.0
-            pressure = casework + sw.diversion_pressure * diverted[id(employer)]
-        else:
-            key = id(employer)
-            if key not in load:
-                demand = sum(c.target_people for c in employer.contracts) / 12.0
-                load[key] = min(demand / max(employer.capacity_people, 1e-9), sw.org_pressure_cap)
-            pressure = load[key]
-        w.wear(pressure)
-        if ui < w.turnover_prob_month():
-            w.leave(stay_in_sector=us < sw.stay_in_sector_share)
+    in_post = model.social_worker_table.live_rows().size
+    u = rng.random(in_post)
+    u_stay = rng.random(in_post)
+    social_work.wear_and_turnover(model, u, u_stay)
     posts = sw.posts_per_community
     for com in model.committees:
         while len(com.room) > posts:

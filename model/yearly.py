@@ -246,9 +246,10 @@ def certification_exam(model: SansheModel) -> None:
     for com in model.committees:
         com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
         com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
-    for w in model.social_workers():
-        if not w.certified and rng.random() < pass_prob:
-            w.certified = True
+    t = model.social_worker_table
+    rows = t.live_rows()
+    uncertified = rows[~t.certified[rows]]
+    t.certified[uncertified[rng.random(uncertified.size) < pass_prob]] = True
 
 
 def task_creep(model: SansheModel) -> None:

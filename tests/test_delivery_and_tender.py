@@ -40,7 +40,8 @@ def emptied(**overrides) -> SansheModel:
         org.contracts.clear()
     m.government.contracts = []
     for com in m.committees:
-        com.room = []
+        for worker in list(com.room):
+            worker.leave(stay_in_sector=True)
         com.service_hours = 0.0
         com.diverted_hours = 0.0
     m.volunteers_people[:] = 0.0

@@ -45,7 +45,8 @@ def test_a_reused_start_continues_exactly_as_a_fresh_spin_up():
     pd.testing.assert_frame_equal(reused.recorder.district_frame(), fresh.recorder.district_frame())
     pd.testing.assert_frame_equal(reused.recorder.community_frame(reused), fresh.recorder.community_frame(fresh))
     # And the reform did act in the reused run: it is not the pre-reform run.
-    assert not first.recorder.district_frame()["committee_tasks"].equals(fresh.recorder.district_frame()["committee_tasks"])
+    tasks = first.recorder.district_frame()["committee_tasks"]
+    assert not tasks.equals(fresh.recorder.district_frame()["committee_tasks"])
 
 
 def test_a_later_change_of_a_sweep_point_shares_the_start_and_keeps_its_own_changes():
