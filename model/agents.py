@@ -84,16 +84,24 @@ class Contract:
     capacity_people: float = 0.0  # set each month by deliver_services
 
 
-def _committee_column(name: str, doc: str) -> property:
-    """A Committee attribute that is element ``community`` of ``model.committee_table.<name>``."""
-    def get(self: Committee):
-        value = getattr(self.model.committee_table, name)[self.community]
+def _table_column(table: str, index: str, name: str, doc: str) -> property:
+    """An agent attribute that is element ``agent.<index>`` of ``model.<table>.<name>``.
+
+    Reading gives a Python number (or, for a row of a 2-D column, a view of the row).
+    """
+    def get(self: Agent):
+        value = getattr(getattr(self.model, table), name)[getattr(self, index)]
         return value.item() if value.ndim == 0 else value
 
-    def put(self: Committee, value) -> None:
-        getattr(self.model.committee_table, name)[self.community] = value
+    def put(self: Agent, value) -> None:
+        getattr(getattr(self.model, table), name)[getattr(self, index)] = value
 
     return property(get, put, doc=doc)
+
+
+def _committee_column(name: str, doc: str) -> property:
+    """A Committee attribute that is element ``community`` of ``model.committee_table.<name>``."""
+    return _table_column("committee_table", "community", name, doc)
 
 
 class Committee(FixedAgent):
@@ -313,13 +321,7 @@ class Organization(FixedAgent):
 
 def _worker_column(name: str, doc: str) -> property:
     """A SocialWorker attribute that is row ``row`` of ``model.social_worker_table.<name>``."""
-    def get(self: SocialWorker):
-        return getattr(self.model.social_worker_table, name)[self.row].item()
-
-    def put(self: SocialWorker, value) -> None:
-        getattr(self.model.social_worker_table, name)[self.row] = value
-
-    return property(get, put, doc=doc)
+    return _table_column("social_worker_table", "row", name, doc)
 
 
 class SocialWorker(Agent):
