@@ -62,7 +62,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
 from model.indicators import DISTRICT_INDICATORS
-from model.parameters import MAX_MONTHS, PARAMETERS
+from model.parameters import MAX_MONTHS, PARAMETERS, Param
 
 DESIGNS = ("scenarios", "grid", "factorial", "lhs", "sobol", "morris")
 MAX_RUNS = 1_000_000
@@ -210,23 +210,9 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
             raise ExperimentError(f"{where}: {key}: not used with model = {spec.model!r} (it takes only "
                                   "its factors and a seed); remove it")
     if spec.design == "scenarios":
-        if not spec.scenarios:
-            raise ExperimentError(f"{where}: scenarios: missing, allowed: a list of scenario names or files")
-        twice = sorted({s for s in spec.scenarios if spec.scenarios.count(s) > 1})
-        if twice:
-            raise ExperimentError(f"{where}: scenarios: {', '.join(twice)} listed more than once; "
-                                  "allowed: each scenario once")
-        if spec.factorial is not None:
-            _check_factorial(where, spec)
+        _check_scenario_list(where, spec)
     else:
-        if spec.factorial is not None:
-            raise ExperimentError(f"{where}: factorial: only for design 'scenarios' "
-                                  "(design 'factorial' codes its own corners)")
-        if not spec.factors:
-            raise ExperimentError(f"{where}: factors: missing, allowed: a table of parameter path = values or range")
-        for path, values in spec.factors.items():
-            _check_factor(where, spec, path, values)
-        _check_samples(where, spec)
+        _check_factors(where, spec)
     _check_indicators(where, spec)
     if spec.horizons is not None:
         _check_horizons(where, spec)
@@ -236,6 +222,30 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
     if runs > MAX_RUNS:
         raise ExperimentError(f"{where}: found {runs:,} runs (design points × replicates), allowed: at most "
                               f"{MAX_RUNS:,}; fewer samples, values or replicates")
+
+
+def _check_scenario_list(where: str, spec: _Spec) -> None:
+    """A scenario design's scenarios: present, each once, and its factorial corners if it names them."""
+    if not spec.scenarios:
+        raise ExperimentError(f"{where}: scenarios: missing, allowed: a list of scenario names or files")
+    twice = sorted({s for s in spec.scenarios if spec.scenarios.count(s) > 1})
+    if twice:
+        raise ExperimentError(f"{where}: scenarios: {', '.join(twice)} listed more than once; "
+                              "allowed: each scenario once")
+    if spec.factorial is not None:
+        _check_factorial(where, spec)
+
+
+def _check_factors(where: str, spec: _Spec) -> None:
+    """A sampled or enumerated design's factors and sample size (no factorial table: it codes its corners)."""
+    if spec.factorial is not None:
+        raise ExperimentError(f"{where}: factorial: only for design 'scenarios' "
+                              "(design 'factorial' codes its own corners)")
+    if not spec.factors:
+        raise ExperimentError(f"{where}: factors: missing, allowed: a table of parameter path = values or range")
+    for path, values in spec.factors.items():
+        _check_factor(where, spec, path, values)
+    _check_samples(where, spec)
 
 
 def _check_factor(where: str, spec: _Spec, path: str, values: list | Range) -> None:
@@ -260,24 +270,34 @@ def _check_factor(where: str, spec: _Spec, path: str, values: list | Range) -> N
     if not points:
         raise ExperimentError(f"{where}: {key}: no values")
     for v in points:
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ExperimentError(f"{where}: {key}: found {v}, allowed: finite numbers")
-        if param is None:
-            continue
-        if isinstance(values, Range) and param.kind is int and not isinstance(v, bool):
-            v = float(v)  # the ends of a range on an integer parameter need not be whole: samples are rounded
-            if not param.low <= v <= param.high:
-                raise ExperimentError(f"{where}: {key}: found {v:g}, allowed: {param.allowed()}")
-            continue
-        try:
-            param.check(v)
-        except ValueError as e:
-            raise ExperimentError(f"{where}: {key}: {e}") from None
+        _check_factor_value(f"{where}: {key}", param, v, is_range=isinstance(values, Range))
     if isinstance(values, list):
         twice = [v for i, v in enumerate(values) if v in values[:i]]
         if twice:
             raise ExperimentError(f"{where}: {key}: {twice[0]} listed more than once; allowed: distinct values")
         return
+    _check_range(where, spec, key, param, values)
+
+
+def _check_factor_value(at: str, param: Param | None, v: Any, is_range: bool) -> None:
+    """One value of a factor (or one end of its range): finite, and inside the parameter's declaration."""
+    if isinstance(v, float) and not math.isfinite(v):
+        raise ExperimentError(f"{at}: found {v}, allowed: finite numbers")
+    if param is None:
+        return
+    if is_range and param.kind is int and not isinstance(v, bool):
+        v = float(v)  # the ends of a range on an integer parameter need not be whole: samples are rounded
+        if not param.low <= v <= param.high:
+            raise ExperimentError(f"{at}: found {v:g}, allowed: {param.allowed()}")
+        return
+    try:
+        param.check(v)
+    except ValueError as e:
+        raise ExperimentError(f"{at}: {e}") from None
+
+
+def _check_range(where: str, spec: _Spec, key: str, param: Param | None, values: Range) -> None:
+    """A range's ends: two numbers or two switches, low < high, and two whole numbers for an integer."""
     low, high = values.low, values.high
     if isinstance(low, bool) != isinstance(high, bool):
         raise ExperimentError(f"{where}: {key}: found low = {low}, high = {high}, allowed: two switches "

@@ -342,58 +342,86 @@ def tender_projects(model: SansheModel) -> None:
     noise is larger, incumbents are renewed without assessment, and larger
     organizations get a size bonus: the Matthew effect behind P3.
     """
-    p, rng = model.params, model.stream("tender.award")
-    pu = p.purchase
-    gov = model.government
-    third = pu.third_party_evaluation
-    noise = pu.evaluation_noise_with if third else pu.evaluation_noise_without
-    active = [o for o in model.organizations(OrgStatus.ACTIVE) if o.staff > 0]
-    position = {o.unique_id: i for i, o in enumerate(active)}
-    by_category = {k: np.array([i for i, o in enumerate(active)
-                                if o.category == k or o.org_type in PROFESSIONAL_TYPES], dtype=np.intp)
-                   for k in range(N_CATEGORIES)}
-    # Monthly people each organization can still take on (third-party evaluation checks it).
-    spare = np.array([pu.capacity_headroom * o.capacity_people
-                      - sum(c.target_people / 12.0 for c in o.contracts) for o in active])
+    rng, pu, gov = model.stream("tender.award"), model.params.purchase, model.government
+    field = _Bidders(model)
     last = getattr(model, "last_scores", {})
     for i in rng.permutation(len(gov.projects)):
         project = gov.projects[i]
         holders = last.get((project.community, project.category, project.kind))
-        incumbent = holders.pop(0) if holders else None
-        winner = None
         need = project.value_yuan / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
-        if incumbent is not None:
-            org, score = incumbent
-            at = position.get(org.unique_id)
-            if (at is not None and (not third or spare[at] >= need)
-                    and (not third or score >= pu.renewal_score)):
-                winner = org
+        winner = field.renewed(holders.pop(0) if holders else None, need)
         if winner is None:
-            candidates = by_category[project.category]
-            if third:
-                candidates = candidates[spare[candidates] >= need]
-            pool = [active[j] for j in candidates]
-            if not pool:
-                continue
-            n_bid = min(pu.bidders_max, len(pool))
-            if third:  # an open call: any eligible organization may be among the bidders
-                weights = None
-            else:  # officials invite the organizations they know: large ones and past holders
-                known = np.array([o.staff * (1.0 + o.past_contracts) for o in pool], dtype=float)
-                weights = known / known.sum()
-            bidders = [pool[j] for j in rng.choice(len(pool), size=n_bid, replace=False, p=weights)]
-            street = model.street_of[project.community]
-            scores = [
-                pu.weight_quality * (b.quality + rng.normal(0, noise))
-                + pu.weight_price * (1.0 - b.price_factor)
-                + pu.weight_local * (model.street_of[b.home] == street)
-                + pu.weight_record * min(b.past_contracts / pu.record_saturation, 1.0)
-                + (0.0 if third else pu.size_bias_without * np.log(b.staff))
-                for b in bidders
-            ]
-            winner = bidders[int(np.argmax(scores))]
+            winner = field.best_bid(project, need, rng)
+        if winner is None:
+            continue  # nobody eligible: the project is not bought
         unit_cost = pu.cost_per_need_yuan * winner.price_factor
         contract = Contract(project, winner, target_people=project.value_yuan / unit_cost)
-        spare[position[winner.unique_id]] -= contract.target_people / 12.0
+        field.spare[field.position[winner.unique_id]] -= contract.target_people / 12.0
         winner.contracts.append(contract)
         gov.contracts.append(contract)
+
+
+class _Bidders:
+    """The organizations that can take a contract this year, and what each can still take on.
+
+    Args:
+        model: the district model at its yearly tender.
+    """
+
+    def __init__(self, model: SansheModel) -> None:
+        pu = model.params.purchase
+        self.model, self.pu = model, pu
+        self.third = pu.third_party_evaluation
+        self.noise = pu.evaluation_noise_with if self.third else pu.evaluation_noise_without
+        self.active = [o for o in model.organizations(OrgStatus.ACTIVE) if o.staff > 0]
+        self.position = {o.unique_id: i for i, o in enumerate(self.active)}
+        self.by_category = {k: np.array([i for i, o in enumerate(self.active)
+                                         if o.category == k or o.org_type in PROFESSIONAL_TYPES], dtype=np.intp)
+                            for k in range(N_CATEGORIES)}
+        # Monthly people each organization can still take on (third-party evaluation checks it).
+        self.spare = np.array([pu.capacity_headroom * o.capacity_people
+                               - sum(c.target_people / 12.0 for c in o.contracts) for o in self.active])
+
+    def renewed(self, incumbent: tuple | None, need: float):
+        """The incumbent if it is renewed, else None.
+
+        It must still be active and, under third-party evaluation, well scored with room for the project.
+        """
+        if incumbent is None:
+            return None
+        org, score = incumbent
+        at = self.position.get(org.unique_id)
+        if at is None:
+            return None
+        if self.third and (self.spare[at] < need or score < self.pu.renewal_score):
+            return None
+        return org
+
+    def best_bid(self, project, need: float, rng: np.random.Generator):
+        """The winner of an open call (third-party evaluation) or an invitation (without); None if nobody bids."""
+        pu = self.pu
+        candidates = self.by_category[project.category]
+        if self.third:
+            candidates = candidates[self.spare[candidates] >= need]
+        pool = [self.active[j] for j in candidates]
+        if not pool:
+            return None
+        n_bid = min(pu.bidders_max, len(pool))
+        if self.third:  # an open call: any eligible organization may be among the bidders
+            weights = None
+        else:  # officials invite the organizations they know: large ones and past holders
+            known = np.array([o.staff * (1.0 + o.past_contracts) for o in pool], dtype=float)
+            weights = known / known.sum()
+        bidders = [pool[j] for j in rng.choice(len(pool), size=n_bid, replace=False, p=weights)]
+        street = self.model.street_of[project.community]
+        scores = [self.score(b, street, rng) for b in bidders]
+        return bidders[int(np.argmax(scores))]
+
+    def score(self, bidder, street: int, rng: np.random.Generator) -> float:
+        """A bid's score: quality seen through evaluation noise, price, local ties, track record, size bias."""
+        pu = self.pu
+        return (pu.weight_quality * (bidder.quality + rng.normal(0, self.noise))
+                + pu.weight_price * (1.0 - bidder.price_factor)
+                + pu.weight_local * (self.model.street_of[bidder.home] == street)
+                + pu.weight_record * min(bidder.past_contracts / pu.record_saturation, 1.0)
+                + (0.0 if self.third else pu.size_bias_without * np.log(bidder.staff)))
