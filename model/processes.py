@@ -85,6 +85,8 @@ def allocate_committee_time(model: SansheModel) -> None:
     committees.allocate_time(model)
     lead = committees.leadership_hours(model)
     for org in model.organizations(OrgStatus.ACTIVE):
+        if not org.social_workers:  # only professional organizations employ social workers
+            continue
         hours = org.leadership_hours()
         if hours <= 0:
             continue
