@@ -79,6 +79,54 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     res = an.load_results(path)
     for cond in conditions:  # the user's mistakes first, before any work
         an.check_condition(res, cond)
+    ctx = _context(res, baseline, lang, window, out)
+    title = f"{res.spec.name} — {text('report', lang)}"
+    _question_and_design(ctx, title)
+    _scenarios_section(ctx)
+    _outcomes_section(ctx)
+    _differences_section(ctx)
+    _factorial_section(ctx)
+    _horizons_section(ctx)
+    _sensitivity_section(ctx)
+    _heatmaps(ctx)
+    _discovery_section(ctx, conditions)
+    _inequality_section(ctx)
+    _failures_section(ctx)
+    _provenance_section(ctx)
+    try:
+        ctx.doc.write(ctx.rep.html, title)
+    except OSError as e:
+        raise ExperimentError(f"{ctx.rep.html}: cannot write: {e.strerror or e}") from None
+    return ctx.rep
+
+
+@dataclass
+class _Context:
+    """What every section of the report reads (the results and the reader's choices) and writes to."""
+
+    res: an.Results
+    lang: str
+    window: int
+    what: str
+    """The outcome window in words ("mean of months ... to ...", "month ...")."""
+    headline: list[str]
+    drawn: list[str]
+    baseline: str | None
+    rep: Report
+    doc: _Doc
+    fig_dir: Path
+
+    def figure(self, name: str, fig: Any) -> None:
+        """Save ``fig`` as PNG and SVG in the figures' folder and embed it in the page."""
+        try:
+            self.rep.figures[name] = fg.save(fig, self.fig_dir, name)
+        except OSError as e:  # a full disk, say: the figure's file, in one line
+            raise ExperimentError(f"{self.fig_dir / name}: cannot write: {e.strerror or e}") from None
+        self.doc.image(self.rep.figures[name]["png"], name)
+
+
+def _context(res: an.Results, baseline: str | None, lang: str, window: int, out: str | Path | None) -> _Context:
+    """The window, indicators, baseline and files of the report; a wrong baseline or folder is refused first."""
     fg.use_language(lang)
     last = int(res.runs["month"].max())
     window = min(window, last) if res.spec.record == "all" else 1
@@ -94,144 +142,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     if out is None:
         _check_html_target(rep.html, "")
     _check_figure_folder(fig_dir)
-    doc = _Doc(lang)
-
-    def figure(name: str, fig: Any) -> None:
-        try:
-            rep.figures[name] = fg.save(fig, fig_dir, name)
-        except OSError as e:  # a full disk, say: the figure's file, in one line
-            raise ExperimentError(f"{fig_dir / name}: cannot write: {e.strerror or e}") from None
-        doc.image(rep.figures[name]["png"], name)
-
-    spec = res.spec
-    title = f"{spec.name} — {text('report', lang)}"
-    doc.h1(title)
-    doc.h2(text("question", lang))
-    doc.p(spec.description_zh if lang == "zh" and spec.description_zh else spec.description)
-
-    doc.h2(text("design", lang))
-    doc.p(_design_sentence(res, what, lang))
-    doc.p(text("runs_done", lang, done=res.manifest["runs_done"], total=res.manifest["runs_total"],
-               failed=res.manifest["runs_failed"]))
-
-    doc.h2(text("scenarios", lang))
-    rep.tables["scenarios"] = _what_differs(res, lang)
-    doc.table(rep.tables["scenarios"])
-
-    doc.h2(text("outcomes", lang) + f" — {what}")
-    summary = an.summarise(res, headline, window)
-    rep.tables["summary"] = summary
-    doc.table(_wide(summary, "mean", lang))
-    few_points = len(res.labels) <= 12
-    if few_points:
-        for ind in drawn:
-            figure(f"bars_{ind}", fg.final_bars(summary, ind, what, lang))
-        if res.spec.record == "all":
-            doc.h3(text("over_time", lang))
-            for ind in drawn:
-                figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, spec.design))
-
-    diffs = an.paired_differences(res, baseline, headline, window) if baseline is not None else pd.DataFrame()
-    if not diffs.empty:  # nothing to compare when the baseline is the only point with runs
-        doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
-        rep.tables["differences"] = diffs
-        doc.p(_noise_sentence(diffs, lang))
-        doc.table(_wide(diffs, "diff", lang))
-        figure("forest", fg.forest(diffs, drawn, baseline, lang))
-
-    if _is_factorial(res):
-        names, _ = an.factorial_coding(res)
-        if lang == "zh" and spec.factorial and spec.factorial.get("factors_zh"):
-            names = list(spec.factorial["factors_zh"])
-            eff_names = dict(zip(an.factorial_coding(res)[0], names, strict=True))
-        else:
-            eff_names = {}
-        doc.h2(text("factorial", lang) + f": {' × '.join(names)}")
-        missing = an.missing_corners(res)
-        if missing:
-            doc.p(f"No finished run of {', '.join(missing)}: effects that need these corners cannot be "
-                  "estimated." if lang == "en" else f"以下组合没有完成的运行，相关效应无法估计：{', '.join(missing)}。")
-        eff = an.factorial_effects(res, headline, window)
-        rep.tables["effects"] = eff
-        for en, zh in eff_names.items():
-            eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
-        doc.table(_wide(eff, "effect", lang, row="term", row_title="term"))
-        for ind in [i for i in drawn if i != "committee_admin_share"]:
-            figure(f"effects_{ind}", fg.effects(eff, ind, lang))
-        if len(names) >= 2 and not missing:
-            doc.h3(text("synergy_heading", lang))
-            syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window)
-            rep.tables["synergy"] = syn
-            for row in syn.itertuples():
-                doc.p(_synergy_sentence(row, names, lang))
-            doc.table(_synergy_table(syn, lang))
-
-    hs = an.available_horizons(res)
-    if len(hs) > 1 and spec.design not in an.SAMPLED and len(res.labels) > 1:
-        _horizons_section(res, hs, baseline, headline, drawn, window, lang, rep, doc, figure)
-
-    if spec.design in ("sobol", "morris"):
-        doc.h2(text("sensitivity", lang) + f" ({spec.design.capitalize()}, SALib)")
-        for ind in drawn:
-            try:
-                _sensitivity(res, ind, window, lang, rep, doc, figure)
-            except ExperimentError as e:  # an indicator undefined at some points: say so, go on
-                doc.p(str(e))
-
-    if spec.design == "grid" and len(res.factors) >= 2:
-        x, y = res.factors[0], res.factors[1]
-        out_ = an.outcomes(res, window, headline)
-        first = res.runs.drop_duplicates("point").set_index("point")
-        out_ = out_.join(first[[f"factor:{x}", f"factor:{y}"]], on="point")
-        for ind in drawn[:2]:
-            table = out_.pivot_table(index=f"factor:{y}", columns=f"factor:{x}", values=ind, aggfunc="mean")
-            figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, lang, others=len(res.factors) > 2))
-
-    if conditions:
-        doc.h2(text("discovery", lang))
-        for cond in conditions:
-            boxes = an.discover(res, cond, window)
-            rep.tables[f"discover:{cond}"] = boxes
-            doc.h3(str(cond))
-            doc.table(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]].round(3))
-
-    if res.communities is not None:
-        first_month, last_month = an.panel_months(res, window)
-        panel_what = (text("final_window", lang, window=last_month - first_month + 1, first=first_month,
-                           last=last_month) if last_month > first_month else text("final_month", lang, last=last_month))
-        doc.h2(text("inequality", lang) + f" — {panel_what}")
-        ineq = an.inequality(res, None, window)
-        rep.tables["inequality"] = ineq
-        doc.table(_inequality_table(ineq, lang))
-        comm = an.community_means(res, window)
-        shown = [p for p in _map_points(res, baseline) if p in set(comm["point"])]
-        for p in shown:
-            values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
-            values = values.reindex(range(an.COMMUNITIES)).to_numpy()
-            figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], panel_what,
-                                                             lang))
-
-    doc.h2(text("failures", lang))
-    if res.failures:
-        rep.tables["failures"] = pd.DataFrame([{k: f.get(k) for k in ("point", "replicate", "seed", "scenario",
-                                                                        "error")} for f in res.failures])
-        doc.table(rep.tables["failures"])
-    else:
-        doc.p(text("no_failures", lang))
-
-    doc.h2(text("provenance", lang))
-    if spec.model is None and res.manifest.get("model_version") != _current_model_version():
-        doc.p("These results were produced by another version of the model than the one installed now: "
-              "the parameter defaults and scenario descriptions in the tables above come from the current "
-              "code and may differ from those of the runs." if lang == "en" else
-              "这些结果由另一版本的模型产生：上表中的参数默认值和情景描述来自当前代码，可能与运行时不同。")
-    doc.table(_provenance(res))
-    doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
-    try:
-        doc.write(rep.html, title)
-    except OSError as e:
-        raise ExperimentError(f"{rep.html}: cannot write: {e.strerror or e}") from None
-    return rep
+    return _Context(res, lang, window, what, headline, drawn, baseline, rep, _Doc(lang), fig_dir)
 
 
 def _check_html_target(html: Path, option: str) -> None:
@@ -256,64 +167,157 @@ def _check_figure_folder(folder: Path) -> None:
         raise ExperimentError(f"{folder}: {problem}; the report's figures go there")
 
 
-# --- pieces -------------------------------------------------------------------
-def _sensitivity(res: an.Results, ind: str, window: int, lang: str, rep: Report, doc: _Doc, figure: Any) -> None:
-    """One indicator's Sobol or Morris indices: table, notes and bars."""
-    if res.spec.design == "sobol":
-        si = an.sobol_indices(res, ind, window)
-        rep.tables[f"sobol_{ind}"] = si
-        doc.table(si.round(3))
-        for note in si["note"][si["note"] != ""].unique():
-            doc.p(note)
-        figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
+# --- sections, in the order of the page ------------------------------------------
+def _question_and_design(ctx: _Context, title: str) -> None:
+    """The title, the question (the experiment's description), the design and the runs done."""
+    res, lang, doc = ctx.res, ctx.lang, ctx.doc
+    spec = res.spec
+    doc.h1(title)
+    doc.h2(text("question", lang))
+    doc.p(spec.description_zh if lang == "zh" and spec.description_zh else spec.description)
+
+    doc.h2(text("design", lang))
+    doc.p(_design_sentence(res, ctx.what, lang))
+    doc.p(text("runs_done", lang, done=res.manifest["runs_done"], total=res.manifest["runs_total"],
+               failed=res.manifest["runs_failed"]))
+
+
+def _scenarios_section(ctx: _Context) -> None:
+    """The scenarios (design points) and the parameters that differ between them."""
+    ctx.doc.h2(text("scenarios", ctx.lang))
+    ctx.rep.tables["scenarios"] = _what_differs(ctx.res, ctx.lang)
+    ctx.doc.table(ctx.rep.tables["scenarios"])
+
+
+def _outcomes_section(ctx: _Context) -> None:
+    """Outcomes with 95% intervals; bars and lines over time when there are few points."""
+    res, lang, doc, what = ctx.res, ctx.lang, ctx.doc, ctx.what
+    doc.h2(text("outcomes", lang) + f" — {what}")
+    summary = an.summarise(res, ctx.headline, ctx.window)
+    ctx.rep.tables["summary"] = summary
+    doc.table(_wide(summary, "mean", lang))
+    few_points = len(res.labels) <= 12
+    if few_points:
+        for ind in ctx.drawn:
+            ctx.figure(f"bars_{ind}", fg.final_bars(summary, ind, what, lang))
+        if res.spec.record == "all":
+            doc.h3(text("over_time", lang))
+            for ind in ctx.drawn:
+                ctx.figure(f"time_{ind}", fg.over_time(an.over_time(res, ind), ind, lang, res.spec.design))
+
+
+def _differences_section(ctx: _Context) -> None:
+    """Paired differences against the baseline, when there is one and another point to compare."""
+    lang, doc, baseline = ctx.lang, ctx.doc, ctx.baseline
+    diffs = (an.paired_differences(ctx.res, baseline, ctx.headline, ctx.window) if baseline is not None
+             else pd.DataFrame())
+    if diffs.empty:  # nothing to compare when the baseline is the only point with runs
+        return
+    doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
+    ctx.rep.tables["differences"] = diffs
+    doc.p(_noise_sentence(diffs, lang))
+    doc.table(_wide(diffs, "diff", lang))
+    ctx.figure("forest", fg.forest(diffs, ctx.drawn, baseline, lang))
+
+
+def _factorial_section(ctx: _Context) -> None:
+    """Factorial effects (and the synergy question) of a factorial design or a scenario design's corners."""
+    res, lang, doc, spec = ctx.res, ctx.lang, ctx.doc, ctx.res.spec
+    if not _is_factorial(res):
+        return
+    names, _ = an.factorial_coding(res)
+    if lang == "zh" and spec.factorial and spec.factorial.get("factors_zh"):
+        names = list(spec.factorial["factors_zh"])
+        eff_names = dict(zip(an.factorial_coding(res)[0], names, strict=True))
     else:
-        mi = an.morris_indices(res, ind, window)
-        rep.tables[f"morris_{ind}"] = mi
-        doc.table(mi.round(4))
-        for note in (mi["note"].unique() if "note" in mi else []):
-            doc.p(note)
-        figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+        eff_names = {}
+    doc.h2(text("factorial", lang) + f": {' × '.join(names)}")
+    missing = an.missing_corners(res)
+    if missing:
+        doc.p(f"No finished run of {', '.join(missing)}: effects that need these corners cannot be "
+              "estimated." if lang == "en" else f"以下组合没有完成的运行，相关效应无法估计：{', '.join(missing)}。")
+    eff = an.factorial_effects(res, ctx.headline, ctx.window)
+    ctx.rep.tables["effects"] = eff
+    for en, zh in eff_names.items():
+        eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
+    doc.table(_wide(eff, "effect", lang, row="term", row_title="term"))
+    for ind in [i for i in ctx.drawn if i != "committee_admin_share"]:
+        ctx.figure(f"effects_{ind}", fg.effects(eff, ind, lang))
+    if len(names) >= 2 and not missing:
+        _synergy_section(ctx, names)
 
 
-def _horizons_section(res: an.Results, hs: list[int], baseline: str | None, headline: list[str],
-                      drawn: list[str], window: int, lang: str, rep: Report, doc: _Doc, figure: Any) -> None:
-    """Results at several horizons.
+def _synergy_section(ctx: _Context, names: list[str]) -> None:
+    """Whether all the factors together do more or less than the sum of each alone, in words and a table."""
+    ctx.doc.h3(text("synergy_heading", ctx.lang))
+    syn = an.synergy(ctx.res, [i for i in SYNERGY if i in ctx.res.indicators] or ctx.headline, ctx.window)
+    ctx.rep.tables["synergy"] = syn
+    for row in syn.itertuples():
+        ctx.doc.p(_synergy_sentence(row, names, ctx.lang))
+    ctx.doc.table(_synergy_table(syn, ctx.lang))
+
+
+def _horizons_section(ctx: _Context) -> None:
+    """Results at several horizons, when the runs recorded more than one and the design is not sampled.
 
     The differences against the baseline, the factorial main effects and the
     synergy at each horizon (tables and a figure), then in plain words every sign
     change and ranking flip between them, and apart the weaker statements
     (significant at one horizon, within noise at the next).
     """
+    res, lang, doc, window = ctx.res, ctx.lang, ctx.doc, ctx.window
+    hs = an.available_horizons(res)
+    if not (len(hs) > 1 and res.spec.design not in an.SAMPLED and len(res.labels) > 1):
+        return
     doc.h2(text("horizons", lang))
     windows = "; ".join(text("horizon_months", lang, h=h, first=an.horizon_window(h, window)[0], last=h) for h in hs)
     doc.p(text("horizons_intro", lang, months=", ".join(map(str, hs)), window=window, windows=windows))
     rename = _term_names(res, lang)
-    if baseline is not None:
-        hd = an.horizon_differences(res, baseline, headline, window, hs)
-        if not hd.empty:
-            rep.tables["horizon_differences"] = hd
-            doc.h3(text("horizons_differences", lang, baseline=baseline))
-            doc.table(_by_horizon(hd, "diff", "label", "scenario", lang))
-            figure("horizons_differences", fg.horizons(hd, "diff", "label", drawn,
-                                                       text("horizons_diff_title", lang, baseline=baseline), lang))
+    if ctx.baseline is not None:
+        _horizon_differences(ctx, hs)
     if _is_factorial(res):
-        he = an.horizon_effects(res, headline, window, hs)
-        rep.tables["horizon_effects"] = he
-        main = he[he["order"] == 1].assign(term=lambda f: f["term"].map(lambda t: rename.get(t, t)))
-        doc.h3(text("horizons_effects", lang))
-        doc.table(_by_horizon(main, "effect", "term", "term", lang))
-        shown = [i for i in drawn if i != "committee_admin_share"] or drawn
-        figure("horizons_effects", fg.horizons(main, "effect", "term", shown, text("horizons_effects_title", lang),
+        _horizon_effects(ctx, hs, rename)
+    _horizon_changes(ctx, hs, rename)
+
+
+def _horizon_differences(ctx: _Context, hs: list[int]) -> None:
+    """The differences against the baseline at each horizon: a table and a figure."""
+    lang, baseline = ctx.lang, ctx.baseline
+    hd = an.horizon_differences(ctx.res, baseline, ctx.headline, ctx.window, hs)
+    if hd.empty:
+        return
+    ctx.rep.tables["horizon_differences"] = hd
+    ctx.doc.h3(text("horizons_differences", lang, baseline=baseline))
+    ctx.doc.table(_by_horizon(hd, "diff", "label", "scenario", lang))
+    ctx.figure("horizons_differences", fg.horizons(hd, "diff", "label", ctx.drawn,
+                                                   text("horizons_diff_title", lang, baseline=baseline), lang))
+
+
+def _horizon_effects(ctx: _Context, hs: list[int], rename: dict[str, str]) -> None:
+    """The factorial main effects at each horizon (a table and a figure), and the synergy when it is defined."""
+    res, lang, doc, window, headline = ctx.res, ctx.lang, ctx.doc, ctx.window, ctx.headline
+    he = an.horizon_effects(res, headline, window, hs)
+    ctx.rep.tables["horizon_effects"] = he
+    main = he[he["order"] == 1].assign(term=lambda f: f["term"].map(lambda t: rename.get(t, t)))
+    doc.h3(text("horizons_effects", lang))
+    doc.table(_by_horizon(main, "effect", "term", "term", lang))
+    shown = [i for i in ctx.drawn if i != "committee_admin_share"] or ctx.drawn
+    ctx.figure("horizons_effects", fg.horizons(main, "effect", "term", shown, text("horizons_effects_title", lang),
                                                lang))
-        if len(an.factorial_coding(res)[0]) >= 2 and not an.missing_corners(res):
-            hsyn = an.horizon_synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window, hs)
-            rep.tables["horizon_synergy"] = hsyn
-            doc.h3(text("horizons_synergy", lang))
-            hsyn = hsyn.assign(verdict=[an.verdict(lo, hi) if n else "no data"
-                                        for lo, hi, n in zip(hsyn["ci_low"], hsyn["ci_high"], hsyn["n"], strict=True)])
-            doc.table(_by_horizon(hsyn, "synergy", None, "indicator", lang))
-    changes = an.horizon_changes(res, baseline, headline, window, hs)
-    rep.tables["horizon_changes"] = changes
+    if len(an.factorial_coding(res)[0]) >= 2 and not an.missing_corners(res):
+        hsyn = an.horizon_synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window, hs)
+        ctx.rep.tables["horizon_synergy"] = hsyn
+        doc.h3(text("horizons_synergy", lang))
+        hsyn = hsyn.assign(verdict=[an.verdict(lo, hi) if n else "no data"
+                                    for lo, hi, n in zip(hsyn["ci_low"], hsyn["ci_high"], hsyn["n"], strict=True)])
+        doc.table(_by_horizon(hsyn, "synergy", None, "indicator", lang))
+
+
+def _horizon_changes(ctx: _Context, hs: list[int], rename: dict[str, str]) -> None:
+    """In plain words, the sign changes and ranking flips between horizons, then apart the weaker statements."""
+    lang, doc = ctx.lang, ctx.doc
+    changes = an.horizon_changes(ctx.res, ctx.baseline, ctx.headline, ctx.window, hs)
+    ctx.rep.tables["horizon_changes"] = changes
 
     def sentence(r: Any) -> str:
         if r.source == "effect":
@@ -335,6 +339,110 @@ def _horizons_section(res: an.Results, hs: list[int], baseline: str | None, head
         doc.ul(items)
 
 
+def _sensitivity_section(ctx: _Context) -> None:
+    """Sobol or Morris indices of each drawn indicator, for those designs."""
+    design = ctx.res.spec.design
+    if design not in ("sobol", "morris"):
+        return
+    ctx.doc.h2(text("sensitivity", ctx.lang) + f" ({design.capitalize()}, SALib)")
+    for ind in ctx.drawn:
+        try:
+            _sensitivity(ctx, ind)
+        except ExperimentError as e:  # an indicator undefined at some points: say so, go on
+            ctx.doc.p(str(e))
+
+
+def _sensitivity(ctx: _Context, ind: str) -> None:
+    """One indicator's Sobol or Morris indices: table, notes and bars."""
+    res, window, lang, rep, doc = ctx.res, ctx.window, ctx.lang, ctx.rep, ctx.doc
+    if res.spec.design == "sobol":
+        si = an.sobol_indices(res, ind, window)
+        rep.tables[f"sobol_{ind}"] = si
+        doc.table(si.round(3))
+        for note in si["note"][si["note"] != ""].unique():
+            doc.p(note)
+        ctx.figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
+    else:
+        mi = an.morris_indices(res, ind, window)
+        rep.tables[f"morris_{ind}"] = mi
+        doc.table(mi.round(4))
+        for note in (mi["note"].unique() if "note" in mi else []):
+            doc.p(note)
+        ctx.figure(f"morris_{ind}", fg.morris_bars(mi, lang))
+
+
+def _heatmaps(ctx: _Context) -> None:
+    """Heat maps of two drawn indicators over a grid's first two factors (means over the other factors)."""
+    res = ctx.res
+    if not (res.spec.design == "grid" and len(res.factors) >= 2):
+        return
+    x, y = res.factors[0], res.factors[1]
+    outcomes = an.outcomes(res, ctx.window, ctx.headline)
+    first = res.runs.drop_duplicates("point").set_index("point")
+    outcomes = outcomes.join(first[[f"factor:{x}", f"factor:{y}"]], on="point")
+    for ind in ctx.drawn[:2]:
+        table = outcomes.pivot_table(index=f"factor:{y}", columns=f"factor:{x}", values=ind, aggfunc="mean")
+        ctx.figure(f"heatmap_{ind}", fg.heatmap(table, ind, x, y, ctx.lang, others=len(res.factors) > 2))
+
+
+def _discovery_section(ctx: _Context, conditions: list[an.Condition]) -> None:
+    """Scenario discovery: the boxes of factor values where each condition holds, when any was asked."""
+    if not conditions:
+        return
+    ctx.doc.h2(text("discovery", ctx.lang))
+    for cond in conditions:
+        boxes = an.discover(ctx.res, cond, ctx.window)
+        ctx.rep.tables[f"discover:{cond}"] = boxes
+        ctx.doc.h3(str(cond))
+        ctx.doc.table(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]].round(3))
+
+
+def _inequality_section(ctx: _Context) -> None:
+    """Inequality between communities and the district map of need coverage, when the runs kept the panel."""
+    res, lang, doc, window = ctx.res, ctx.lang, ctx.doc, ctx.window
+    if res.communities is None:
+        return
+    first_month, last_month = an.panel_months(res, window)
+    panel_what = (text("final_window", lang, window=last_month - first_month + 1, first=first_month,
+                       last=last_month) if last_month > first_month else text("final_month", lang, last=last_month))
+    doc.h2(text("inequality", lang) + f" — {panel_what}")
+    ineq = an.inequality(res, None, window)
+    ctx.rep.tables["inequality"] = ineq
+    doc.table(_inequality_table(ineq, lang))
+    comm = an.community_means(res, window)
+    shown = [p for p in _map_points(res, ctx.baseline) if p in set(comm["point"])]
+    for p in shown:
+        values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
+        values = values.reindex(range(an.COMMUNITIES)).to_numpy()
+        ctx.figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], panel_what,
+                                                             lang))
+
+
+def _failures_section(ctx: _Context) -> None:
+    """The failed runs (point, replicate, seed, scenario, error), or a line saying there were none."""
+    ctx.doc.h2(text("failures", ctx.lang))
+    if ctx.res.failures:
+        ctx.rep.tables["failures"] = pd.DataFrame([{k: f.get(k) for k in ("point", "replicate", "seed", "scenario",
+                                                                            "error")} for f in ctx.res.failures])
+        ctx.doc.table(ctx.rep.tables["failures"])
+    else:
+        ctx.doc.p(text("no_failures", ctx.lang))
+
+
+def _provenance_section(ctx: _Context) -> None:
+    """The provenance: a warning if the model changed since the runs, the manifest's summary and the spec."""
+    res, lang, doc = ctx.res, ctx.lang, ctx.doc
+    doc.h2(text("provenance", lang))
+    if res.spec.model is None and res.manifest.get("model_version") != _current_model_version():
+        doc.p("These results were produced by another version of the model than the one installed now: "
+              "the parameter defaults and scenario descriptions in the tables above come from the current "
+              "code and may differ from those of the runs." if lang == "en" else
+              "这些结果由另一版本的模型产生：上表中的参数默认值和情景描述来自当前代码，可能与运行时不同。")
+    doc.table(_provenance(res))
+    doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
+
+
+# --- pieces -------------------------------------------------------------------
 def _term_names(res: an.Results, lang: str) -> dict[str, str]:
     """The factorial's factor names in Chinese for ``lang = "zh"`` (from ``factors_zh``), else none."""
     fac = res.spec.factorial
