@@ -968,8 +968,11 @@ def _point_means(res: Results, indicator: str, window: int) -> tuple[np.ndarray,
     return x, out.sort_index().to_numpy(dtype=float)
 
 
-def sobol_indices(res: Results, indicator: str, window: int = 12, seed: int = 0) -> pd.DataFrame:
+def sobol_indices(res: Results, indicator: str, window: int = 12, seed: int = 1) -> pd.DataFrame:
     """First-order and total Sobol indices with 95% bootstrap intervals (SALib).
+
+    The bootstrap draws from ``seed``, so the same results give the same intervals
+    (SALib seeds only when ``seed`` is not 0: with 0 it would use numpy's global state).
 
     The model output of a design point is its mean over replicates.
     Columns: factor, S1, S1_conf, ST, ST_conf, note (set where an index is
@@ -1007,8 +1010,10 @@ def _negative_note(row: Any) -> str:
     return "; ".join(notes)
 
 
-def morris_indices(res: Results, indicator: str, window: int = 12, seed: int = 0) -> pd.DataFrame:
+def morris_indices(res: Results, indicator: str, window: int = 12, seed: int = 1) -> pd.DataFrame:
     """Morris elementary effects (SALib): mu, mu_star with its 95% interval, sigma.
+
+    The interval's bootstrap draws from ``seed`` (not 0, which SALib would leave unseeded).
 
     An integer parameter's design values are rounded (posts 0-4 on four
     levels become 0, 1, 3, 4), so a trajectory's step is not SALib's

@@ -74,8 +74,9 @@ def save(fig: Figure, folder: Path, name: str) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     paths = {ext: folder / f"{name}.{ext}" for ext in ("png", "svg")}
     atomic_write(paths["png"], lambda p: fig.savefig(p, format="png", dpi=150, bbox_inches="tight"))
-    atomic_write(paths["svg"], lambda p: fig.savefig(p, format="svg", bbox_inches="tight",
-                                                     metadata={"Date": None}))  # same figure, same bytes
+    with matplotlib.rc_context({"svg.hashsalt": "sanshe"}):  # SVG ids from a fixed salt, not random ones
+        atomic_write(paths["svg"], lambda p: fig.savefig(p, format="svg", bbox_inches="tight",
+                                                         metadata={"Date": None}))  # same figure, same bytes
     return paths
 
 

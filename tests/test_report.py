@@ -131,6 +131,18 @@ def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(tiny)
     assert len(data) < 1_000_000
 
 
+def test_a_figure_saved_twice_gives_the_same_svg_bytes(tmp_path):
+    """SVG ids come from a fixed salt and the file carries no date: same figure, same file."""
+    from matplotlib.figure import Figure
+
+    files = []
+    for i in range(2):
+        fig = Figure()
+        fig.subplots().plot([0, 1, 2], [2, 0, 1])
+        files.append(fg.save(fig, tmp_path / str(i), "f")["svg"].read_bytes())
+    assert files[0] == files[1]
+
+
 def test_cjk_font_is_shipped_and_registered():
     assert fg.cjk_font_file().is_file()
     fg.use_language("zh")
