@@ -17,6 +17,8 @@ from scipy import stats
 
 from conftest import runs
 
+pytestmark = pytest.mark.slow  # twenty years of every library scenario: `make test-slow`
+
 MAIN = ["need_coverage", "satisfaction", "trust_committee", "trust_government", "consultation_rate",
         "volunteer_rate", "committee_admin_share", "org_count"]
 DRIFT_PER_DECADE = {name: 0.015 for name in MAIN}  # shares and scores: 1.5 points a decade

@@ -75,7 +75,12 @@ def test_the_python3_kernel_spec_is_this_interpreter(kernel_env: Path, jupyter_p
     assert spec.argv[0] == sys.executable
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+SWEEPING = {"02_compare_reforms.ipynb", "03_sensitivity.ipynb"}
+"""Notebooks that run a sweep of spun-up districts (20 to 30 s each): `make test-slow` runs them."""
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name in SWEEPING else p
+                                  for p in NOTEBOOKS], ids=[p.name for p in NOTEBOOKS])
 def test_notebook_runs_top_to_bottom_in_this_interpreter(path: Path, kernel_env: Path):
     before = sorted(NOTEBOOK_DIR.rglob("*"))
     nb = nbformat.read(path, as_version=4)
