@@ -1,7 +1,7 @@
 """Every parameter of the model, declared once.
 
 Each declaration carries a unit, a default, the allowed range and a source:
-an F-id of ``SEED_FACTS.md``, a publication, a derivation, or the word
+an F-id of the report (the README's Sources table), a publication, a derivation, or the word
 "assumption". Scenario loading, ``sanshe params``, the documentation table
 and the tests all read :data:`PARAMETERS`; nothing else holds a default.
 

@@ -45,7 +45,7 @@ def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarra
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
 
-# The category that each vulnerable group needs most (SEED_FACTS F6 labels).
+# The category that each vulnerable group needs most (the report's F6 labels).
 GROUP_CATEGORIES: dict[int, tuple[int, ...]] = {
     CHILD: (4,),  # children and youth
     ELDERLY: (1,),  # home-based elderly care

@@ -4,7 +4,7 @@ The reform scenario ``yuzhong_2016`` is history-friendly: it starts in the
 pre-reform state and switches the reform on at month 25. The report
 describes the district about four years later; :data:`REPORT_MONTH` is the
 end of that fourth reform year. Each :class:`Target` reads one figure of
-``SEED_FACTS.md`` from the district indicators at that date and carries its
+the report (its F-id) from the district indicators at that date and carries its
 tolerance band with the reason for its width.
 """
 
