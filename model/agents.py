@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
+from model import committees
+
 if TYPE_CHECKING:
     from model.model import SansheModel
 
@@ -148,33 +150,17 @@ class Committee(FixedAgent):
         self.certified = certified
         self.room: list[SocialWorker] = []
 
-    @property
-    def hours_total(self) -> float:
-        """The committee's working hours this month: its workers times ``committee.hours_per_worker_month``."""
-        return self.workers * self.model.params.committee.hours_per_worker_month
-
-    @property
-    def room_hours(self) -> float:
-        """Hours of the social-work room's staff this month, before any diversion into administration."""
-        return len(self.room) * self.model.params.social_work.hours_month
-
-    @property
-    def admin_share(self) -> float:
-        """Share of all committee and room hours spent on administration (P1)."""
-        total = self.hours_total + self.room_hours
-        return (self.admin_hours + self.diverted_hours) / total if total > 0 else 0.0
-
-    @property
-    def casework_hours(self) -> float:
-        """Room hours left for casework after diversion and volunteer leadership."""
-        lead = self.model.params.social_work.leadership_share
-        return max(self.room_hours - self.diverted_hours, 0.0) * (1.0 - lead)
-
-    @property
-    def leadership_hours(self) -> float:
-        """Room hours left after diversion that go to leading volunteers (F13)."""
-        lead = self.model.params.social_work.leadership_share
-        return max(self.room_hours - self.diverted_hours, 0.0) * lead
+    # What the committee's element of the arrays gives (model.committees computes all 77 at once).
+    hours_total = property(lambda self: committees.hours_total(self.model)[self.community].item(),
+                           doc="The committee's working hours this month.")
+    room_hours = property(lambda self: committees.room_hours(self.model)[self.community].item(),
+                          doc="Hours of the room's staff this month, before any diversion into administration.")
+    admin_share = property(lambda self: committees.admin_share(self.model)[self.community].item(),
+                           doc="Share of all committee and room hours spent on administration (P1).")
+    casework_hours = property(lambda self: committees.casework_hours(self.model)[self.community].item(),
+                              doc="Room hours left for casework after diversion and volunteer leadership.")
+    leadership_hours = property(lambda self: committees.leadership_hours(self.model)[self.community].item(),
+                                doc="Room hours left after diversion that go to leading volunteers (F13).")
 
 
 class StreetCentre(FixedAgent):

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from model import committees
+
 if TYPE_CHECKING:
     from model.agents import SocialWorker
     from model.model import SansheModel
@@ -106,8 +108,6 @@ def wear_and_turnover(model: SansheModel, u: np.ndarray, u_stay: np.ndarray) -> 
     certified worker to the talent pool. ``u`` and ``u_stay`` are one uniform
     each per worker in post, in hiring order.
     """
-    from model import committees
-
     sw, t = model.params.social_work, model.social_worker_table
     rows = t.live_rows()
     in_room = t.in_room[rows]
