@@ -4,106 +4,36 @@ Residents are not here: they are arrays (:mod:`model.residents`). Each
 agent acts on residents only through the model's per-community totals and
 index arrays. Committees, street centres and organizations sit on the cells
 of the district's ``discrete_space.Network`` (one cell per community).
+
+Committees and the government are here; organizations, social workers and
+contracts are views of their mechanism's tables and live with it
+(:mod:`model.organizations`, :mod:`model.social_work`, :mod:`model.purchasing`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum, IntEnum
 from typing import TYPE_CHECKING
 
+import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from model import committees
+from model.organizations import PROFESSIONAL_TYPES, TYPE_CATEGORIES, Organization, OrgStatus, OrgType
+from model.purchasing import Contract, Project, ProjectKind
+from model.rows import column_view
+from model.social_work import SocialWorker
 
 if TYPE_CHECKING:
     from model.model import SansheModel
 
-
-class OrgType(IntEnum):
-    """Organization types (F8 priority types, plus filed community groups and hubs)."""
-
-    ECONOMIC = 0
-    PUBLIC_WELFARE = 1
-    CULTURE_SPORTS = 2
-    CHARITY_RELIEF = 3
-    COMMUNITY_FILED = 4
-    HUB = 5
-
-
-TYPE_CATEGORIES: dict[OrgType, tuple[int, ...]] = {
-    OrgType.ECONOMIC: (0,),  # employment training
-    OrgType.PUBLIC_WELFARE: (1, 2, 4, 5),
-    OrgType.CULTURE_SPORTS: (6,),
-    OrgType.CHARITY_RELIEF: (3, 2),
-    OrgType.COMMUNITY_FILED: (6, 7, 1),
-    OrgType.HUB: (7,),
-}
-"""Service categories an organization of each type specialises in (assumption)."""
-
-PROFESSIONAL_TYPES = (OrgType.PUBLIC_WELFARE, OrgType.CHARITY_RELIEF)
-"""Types that employ social workers and may bid outside their own category."""
-
-
-class OrgStatus(Enum):
-    """An organization's place on the register: active, dormant (no staff) or exited."""
-
-    ACTIVE = "active"
-    DORMANT = "dormant"
-    EXITED = "exited"
-
-
-class ProjectKind(Enum):
-    """The two kinds of purchase project (F11): common ones for special groups, individual ones for a community."""
-
-    COMMON = "common"  # F11: for special groups
-    INDIVIDUAL = "individual"  # F11: a community's own needs
-
-
-@dataclass
-class Project:
-    """A service the district buys for a year (F11)."""
-
-    community: int
-    category: int
-    kind: ProjectKind
-    value_yuan: float
-
-
-@dataclass
-class Contract:
-    """A project awarded to an organization.
-
-    ``delivered_people`` counts needs served (people, not rows) over the year;
-    ``target_people`` is what the money pays for.
-    """
-
-    project: Project
-    org: Organization
-    target_people: float
-    delivered_people: float = 0.0
-    capacity_people: float = 0.0  # set each month by deliver_services
-
-
-def _table_column(table: str, index: str, name: str, doc: str) -> property:
-    """An agent attribute that is element ``agent.<index>`` of ``model.<table>.<name>``.
-
-    Reading gives a Python number (or, for a row of a 2-D column, a view of the row).
-    """
-    def get(self: Agent):
-        value = getattr(getattr(self.model, table), name)[getattr(self, index)]
-        return value.item() if value.ndim == 0 else value
-
-    def put(self: Agent, value) -> None:
-        getattr(getattr(self.model, table), name)[getattr(self, index)] = value
-
-    return property(get, put, doc=doc)
+__all__ = ["PROFESSIONAL_TYPES", "TYPE_CATEGORIES", "Committee", "Contract", "DistrictGovernment", "OrgStatus",
+           "OrgType", "Organization", "Project", "ProjectKind", "SocialWorker", "StreetCentre"]
 
 
 def _committee_column(name: str, doc: str) -> property:
     """A Committee attribute that is element ``community`` of ``model.committee_table.<name>``."""
-    return _table_column("committee_table", "community", name, doc)
+    return column_view("committee_table", "community", name, doc)
 
 
 class Committee(FixedAgent):
@@ -196,176 +126,13 @@ class StreetCentre(FixedAgent):
                             else (a.no_capacity_wait_months if self.queue > 0 else 0.0))
 
 
-class Organization(FixedAgent):
-    """A social organization (社会组织), F3-F9.
-
-    State: ``org_type``, ``category`` (specialty), ``age_months``, ``staff``,
-    ``quality`` in [0, 1], ``price_factor`` (its cost per need relative to the
-    district's reference price), ``reserves_yuan``, ``own_revenue_ratio``
-    (fees and donations over costs), ``contracts``, ``past_contracts``,
-    ``evaluated_score``, ``incubated``, ``status``, ``dormant_months``,
-    ``social_workers``, ``home`` (its community). Sits on its home community's cell.
-
-    Reads: ``orgs.*``, ``social_work.*``.
-
-    Args:
-        model: the district model.
-        org_type: its type.
-        category: its specialty, a service category.
-        staff: staff at founding; none makes it dormant from the start.
-        quality: its quality, in [0, 1].
-        own_revenue_ratio: fees and donations over costs.
-        price_factor: its cost per need relative to the district's reference price.
-        incubated: whether an incubator founded it (F8).
-    """
-
-    def __init__(self, model: SansheModel, org_type: OrgType, category: int, staff: int,
-                 quality: float, own_revenue_ratio: float, price_factor: float = 1.0,
-                 incubated: bool = False) -> None:
-        super().__init__(model)
-        self.org_type = org_type
-        self.category = category
-        self.staff = staff
-        self.quality = quality
-        self.price_factor = price_factor
-        self.own_revenue_ratio = own_revenue_ratio
-        self.incubated = incubated
-        self.age_months = 0
-        self.reserves_yuan = model.params.orgs.initial_reserve_months * self.monthly_cost
-        self.contracts: list[Contract] = []
-        self.past_contracts = 0
-        self.evaluated_score = 0.0
-        self.had_contract = False  # held a purchase contract in the year just reviewed
-        self.status = OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT
-        self.dormant_months = 0
-        self.social_workers: list[SocialWorker] = []
-
-    @property
-    def monthly_cost(self) -> float:
-        """Staff wages plus overhead, in yuan a month."""
-        o = self.model.params.orgs
-        return self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)
-
-    @property
-    def capacity_people(self) -> float:
-        """Needs the staff can serve in a month."""
-        o = self.model.params.orgs
-        return self.staff * o.hours_per_staff_month / o.hours_per_need
-
-    def settle_finances(self) -> None:
-        """Pay staff and overhead, collect contract tranches and own revenue (DESIGN §4 step 9).
-
-        Cut a post when reserves run out (the shortfall is taken as unpaid wages, so
-        reserves restart at zero), hire when contracts need hands and money allows; go
-        dormant without staff.
-        """
-        self.age_months += 1
-        if self.status is not OrgStatus.ACTIVE:
-            self.dormant_months += 1
-            return
-        o = self.model.params.orgs
-        # monthly_cost, inlined: runs ~1,000 times a month
-        cost = self.staff * o.wage_yuan_month * (1.0 + o.overhead_share)
-        contracts = self.contracts
-        if contracts:
-            contract_income = sum(c.project.value_yuan / 12.0 for c in contracts)
-            self.model.government.pay(contract_income)
-            demand = sum(c.target_people / 12.0 for c in contracts)
-        else:
-            contract_income = demand = 0.0
-        own_revenue = cost * self.own_revenue_ratio * self.model.revenue_share[self.cell.coordinate]
-        self.reserves_yuan += contract_income + own_revenue - cost
-        if self.reserves_yuan < 0 and self.staff > 0:
-            self.staff -= 1
-            self.reserves_yuan = 0.0
-        elif (demand > 0.0 and demand > self.capacity_people
-              and self.reserves_yuan > o.hire_reserve_months * cost
-              and self.model.hire_staff()):
-            self.staff += 1
-        if self.staff == 0:
-            self.status = OrgStatus.DORMANT
-            self.dormant_months = 0
-            self.model.end_contracts(self)
-        if self.org_type in PROFESSIONAL_TYPES:
-            self.sync_social_workers()
-
-    def sync_social_workers(self) -> None:
-        """Keep the social workers on staff at ``orgs.social_worker_share`` of staff."""
-        if self.org_type not in PROFESSIONAL_TYPES:
-            return
-        target = int(round(self.staff * self.model.params.orgs.social_worker_share))
-        while len(self.social_workers) > target:
-            self.social_workers[-1].leave(stay_in_sector=True)
-        if len(self.social_workers) < target:
-            self.model.recruit_social_worker(self)
-
-    def leadership_hours(self) -> float:
-        """Hours a month its social workers spend leading volunteers (F13)."""
-        sw = self.model.params.social_work
-        return len(self.social_workers) * sw.hours_month * sw.leadership_share
-
-
-def _worker_column(name: str, doc: str) -> property:
-    """A SocialWorker attribute that is row ``row`` of ``model.social_worker_table.<name>``."""
-    return _table_column("social_worker_table", "row", name, doc)
-
-
-class SocialWorker(Agent):
-    """A social worker (社会工作者) in a community's social-work room or an organization: a view.
-
-    Its numbers are row ``row`` of the model's
-    :class:`~model.social_work.SocialWorkerTable`, where wear and turnover run
-    as array code (:mod:`model.social_work`). State: ``employer`` (a
-    :class:`Committee` or :class:`Organization`), ``certified``,
-    ``experience_months``, ``burnout`` in [0, 1], ``caseload`` (needs served
-    last month). Reads ``social_work.*``.
-
-    Args:
-        model: the district model.
-        employer: the committee (its room) or organization the worker joins.
-        certified: whether the worker holds the social-work qualification.
-    """
-
-    certified = _worker_column("certified", "Whether the worker holds the social-work qualification (F10).")
-    experience_months = _worker_column("experience_months", "Months in post.")
-    burnout = _worker_column("burnout", "Burnout in [0, 1].")
-    caseload = _worker_column("caseload", "Needs served last month (room workers).")
-
-    def __init__(self, model: SansheModel, employer: Committee | Organization,
-                 certified: bool) -> None:
-        super().__init__(model)
-        self.employer = employer
-        room = isinstance(employer, Committee)
-        self.row = model.social_worker_table.add(self, certified, room, employer.community if room else -1)
-        employer_list = employer.room if room else employer.social_workers
-        employer_list.append(self)
-
-    @property
-    def in_room(self) -> bool:
-        """Whether the worker is in a committee's social-work room (not with an organization)."""
-        return isinstance(self.employer, Committee)
-
-    def leave(self, stay_in_sector: bool) -> None:
-        """Leave the post; a certified worker who stays in the sector returns to the talent pool.
-
-        The post stays open: a room post is refilled by
-        :func:`~model.processes.social_worker_turnover`, an organization's by
-        :meth:`Organization.sync_social_workers`.
-        """
-        employer_list = (self.employer.room if self.in_room else self.employer.social_workers)
-        employer_list.remove(self)
-        if self.certified and stay_in_sector:
-            self.model.talent_pool += 1
-        self.model.social_worker_table.drop(self.row)
-        self.remove()
-
-
 class DistrictGovernment(Agent):
     """The district government and its civil affairs bureau.
 
     State: ``purchase_budget_yuan`` (this year's, after the envelope),
-    ``projects`` and ``contracts`` of the year, ``spent_year_yuan`` (this
-    month's spending is a flow: ``model.flow.purchase_spent_yuan``). Reads ``purchase.*``.
+    ``spent_year_yuan`` (this month's spending is a flow:
+    ``model.flow.purchase_spent_yuan``); ``projects`` and ``contracts`` of
+    the year are views of the model's project and contract tables. Reads ``purchase.*``.
 
     Args:
         model: the district model.
@@ -374,13 +141,23 @@ class DistrictGovernment(Agent):
     def __init__(self, model: SansheModel) -> None:
         super().__init__(model)
         self.purchase_budget_yuan = 0.0
-        self.projects: list[Project] = []
-        self.contracts: list[Contract] = []
         self.spent_year_yuan = 0.0
         self.room_wages_yuan = 0.0
 
-    def pay(self, amount_yuan: float) -> None:
-        """Record a contract tranche paid this month."""
-        self.model.flow.purchase_spent_yuan += amount_yuan
-        self.spent_year_yuan += amount_yuan
+    @property
+    def projects(self) -> list[Project]:
+        """This year's projects (views)."""
+        return [Project(self.model, int(r)) for r in self.model.project_table.live_rows()]
+
+    @property
+    def contracts(self) -> list[Contract]:
+        """This year's contracts still running (views), in the order they were awarded."""
+        return self.model.contracts()
+
+    def pay(self, tranches_yuan: np.ndarray) -> None:
+        """Record contract tranches paid this month, one after another."""
+        if tranches_yuan.size:
+            flow = self.model.flow
+            flow.purchase_spent_yuan = float(np.add.accumulate(np.r_[flow.purchase_spent_yuan, tranches_yuan])[-1])
+            self.spent_year_yuan = float(np.add.accumulate(np.r_[self.spent_year_yuan, tranches_yuan])[-1])
 

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from model import committees
-from model.agents import PROFESSIONAL_TYPES, OrgStatus
+from model.organizations import OrgStatus, social_worker_counts
 from model.parameters import N_CATEGORIES
+from model.purchasing import ProjectKind
 
 if TYPE_CHECKING:
     from model.model import SansheModel
@@ -121,7 +122,11 @@ class MonthView:
     @cached_property
     def cert_c(self) -> np.ndarray:
         """Certified community workers and room social workers, by community."""
-        return np.array([c.certified + sum(w.certified for w in c.room) for c in self.model.committees])
+        w = self.model.social_worker_table
+        rows = w.live_rows()
+        rows = rows[w.in_room[rows]]
+        return self.model.committee_table.certified + np.bincount(
+            w.community[rows], weights=w.certified[rows], minlength=self.n_comm).astype(np.int64)
 
     @cached_property
     def workers_c(self) -> np.ndarray:
@@ -129,34 +134,40 @@ class MonthView:
         return self.model.committee_table.workers + self.filled_c
 
     @cached_property
-    def orgs(self) -> list:
-        """Every registered organization."""
-        return self.model.organizations()
+    def orgs(self) -> np.ndarray:
+        """Every registered organization's row of the organization table."""
+        return self.model.organization_table.live_rows()
 
     @cached_property
-    def active(self) -> list:
-        """The active organizations."""
-        return [o for o in self.orgs if o.status is OrgStatus.ACTIVE]
+    def active(self) -> np.ndarray:
+        """The active organizations' rows."""
+        return self.orgs[self.model.organization_table.status[self.orgs] == OrgStatus.ACTIVE]
 
     @cached_property
     def org_sw_gap(self) -> int:
         """Social workers the professional organizations lack for their staff."""
-        share = self.p.orgs.social_worker_share
-        return sum(max(int(round(o.staff * share)) - len(o.social_workers), 0)
-                   for o in self.active if o.org_type in PROFESSIONAL_TYPES)
+        t = self.model.organization_table
+        rows = self.active[t.professional(self.active)]
+        target = np.rint(t.staff[rows] * self.p.orgs.social_worker_share).astype(np.int64)
+        return int(np.maximum(target - social_worker_counts(self.model)[rows], 0).sum())
 
     @cached_property
-    def money(self) -> dict[int, float]:
-        """Contract money by holder."""
-        money: dict[int, float] = {}
-        for ct in self.model.government.contracts:
-            money[ct.org.unique_id] = money.get(ct.org.unique_id, 0.0) + ct.project.value_yuan
-        return money
+    def contract_rows(self) -> np.ndarray:
+        """The running contracts' rows of the contract table."""
+        return self.model.contract_table.live_rows()
+
+    @cached_property
+    def money(self) -> np.ndarray:
+        """Contract money of each holder (organizations with none left out)."""
+        c = self.model.contract_table
+        rows = self.contract_rows
+        money = np.bincount(c.org[rows], weights=c.value_yuan[rows], minlength=self.model.organization_table.n)
+        return money[np.bincount(c.org[rows], minlength=money.size) > 0]
 
     @cached_property
     def concentration(self) -> tuple[float, float]:
         """Share of contract money of the top 10% of holders, and the Herfindahl index (NaN without contracts)."""
-        shares = np.sort(np.array(list(self.money.values())))[::-1]
+        shares = np.sort(self.money)[::-1]
         if not shares.size:
             return np.nan, np.nan
         shares = shares / shares.sum()
@@ -166,18 +177,21 @@ class MonthView:
     @cached_property
     def contracts_c(self) -> np.ndarray:
         """Purchase contracts, by the community of their project."""
-        out = np.zeros(self.n_comm)
-        for ct in self.model.government.contracts:
-            out[ct.project.community] += 1
-        return out
+        c = self.model.contract_table
+        return np.bincount(c.community[self.contract_rows], minlength=self.n_comm).astype(float)
 
     @cached_property
     def spent_c(self) -> np.ndarray:
         """Monthly value of the purchase contracts, by the community of their project."""
-        out = np.zeros(self.n_comm)
-        for ct in self.model.government.contracts:
-            out[ct.project.community] += ct.project.value_yuan / 12.0
-        return out
+        c = self.model.contract_table
+        rows = self.contract_rows
+        return np.bincount(c.community[rows], weights=c.value_yuan[rows] / 12.0, minlength=self.n_comm).astype(float)
+
+    @cached_property
+    def project_kinds(self) -> np.ndarray:
+        """This year's projects, by kind (common, individual)."""
+        t = self.model.project_table
+        return np.bincount(t.kind[t.live_rows()], minlength=2)
 
     @cached_property
     def n_adults(self) -> float:
@@ -185,9 +199,12 @@ class MonthView:
         return self.model.adults_per_community.sum()
 
     @cached_property
-    def room_workers(self) -> list:
-        """Social workers in the committees' rooms."""
-        return [w for c in self.model.committees for w in c.room]
+    def room_caseloads(self) -> np.ndarray:
+        """Room social workers' caseloads, by committee and, within a room, in the order they joined."""
+        w = self.model.social_worker_table
+        rows = w.live_rows()
+        rows = rows[w.in_room[rows]]
+        return w.caseload[rows[np.argsort(w.community[rows], kind="stable")]]
 
 
 @dataclass(frozen=True)
@@ -262,22 +279,22 @@ _REGISTRY = [
               lambda v: float(np.mean([s.wait_months for s in v.model.street_centres]))),
     Indicator("org_count", "organizations", 0, "registered organizations, active and dormant (F3)",
               lambda v: len(v.orgs),
-              lambda v: np.bincount([o.home for o in v.orgs], minlength=v.n_comm), integer=True),
+              lambda v: np.bincount(v.model.organization_table.home[v.orgs], minlength=v.n_comm), integer=True),
     Indicator("org_active", "organizations", 0, "organizations with staff", lambda v: len(v.active)),
     Indicator("orgs_per_10k", "per 10,000 residents", 0, "registered organizations per 10,000 residents (F5)",
               lambda v: len(v.orgs) / (v.p.population.residents_total / 10_000)),
     Indicator("org_staff", "people", 0, "staff of active organizations (F4)",
-              lambda v: sum(o.staff for o in v.active)),
+              lambda v: int(v.model.organization_table.staff[v.active].sum())),
     Indicator("contract_holders", "organizations", 0, "organizations holding purchase contracts (F6)",
-              lambda v: len(v.money)),
+              lambda v: v.money.size),
     Indicator("contract_top10_share", "share", -1, "contract money held by the top 10% of holders (P3)",
               lambda v: v.concentration[0]),
     Indicator("contract_hhi", "index in [0, 1]", -1, "Herfindahl index of contract money across holders (P3)",
               lambda v: v.concentration[1]),
     Indicator("projects_common", "projects", 0, "common projects this year (F11)",
-              lambda v: sum(pr.kind.value == "common" for pr in v.model.government.projects)),
+              lambda v: int(v.project_kinds[ProjectKind.COMMON])),
     Indicator("projects_individual", "projects", 0, "individual projects this year (F11)",
-              lambda v: sum(pr.kind.value == "individual" for pr in v.model.government.projects)),
+              lambda v: int(v.project_kinds[ProjectKind.INDIVIDUAL])),
     Indicator("contracts", "contracts", 0, "purchase contracts for the community's projects this year (F6, F11)",
               None, lambda v: v.contracts_c, integer=True),
     Indicator("certified_share", "share", +1,
@@ -293,7 +310,7 @@ _REGISTRY = [
                             + v.org_sw_gap),
               lambda v: np.maximum(v.p.social_work.posts_per_community - v.filled_c, 0), integer=True),
     Indicator("social_worker_caseload", "needs per room worker per month", 0, "room casework load (P4)",
-              lambda v: float(np.mean([w.caseload for w in v.room_workers])) if v.room_workers else 0.0),
+              lambda v: float(np.mean(v.room_caseloads)) if v.room_caseloads.size else 0.0),
     Indicator("purchase_spent_yuan", "yuan per month", 0,
               "purchase contract money paid this month (F7; in a community: its contracts' monthly value)",
               lambda v: v.flow.purchase_spent_yuan, lambda v: v.spent_c),

@@ -10,26 +10,19 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from model import processes, yearly
-from model.agents import (
-    TYPE_CATEGORIES,
-    Committee,
-    DistrictGovernment,
-    Organization,
-    OrgStatus,
-    OrgType,
-    SocialWorker,
-    StreetCentre,
-)
+from model import organizations, processes, purchasing, yearly
+from model.agents import Committee, DistrictGovernment, StreetCentre
 from model.committees import CommitteeTable
 from model.contagion import neighbour_counts
 from model.flows import MonthFlow
 from model.indicators import Recorder
 from model.networks import build_district_graph, build_resident_network
+from model.organizations import Organization, OrganizationTable, OrgStatus, OrgType
 from model.parameters import Params
+from model.purchasing import Contract, ContractTable, LastScores, ProjectTable
 from model.residents import build_residents, need_rate_table
 from model.scenario import LeverChange, Scenario
-from model.social_work import SocialWorkerTable
+from model.social_work import SocialWorker, SocialWorkerTable
 
 
 class SansheModel(mesa.Model):
@@ -57,7 +50,7 @@ class SansheModel(mesa.Model):
         self.task_creep_factor = 1.0
         self.talent_pool = self.params.social_work.talent_pool
         self.hiring_pool_month = 0
-        self.last_scores: dict = {}
+        self.last_scores = LastScores()
         self.campaign_done = False
         self._build()
         self.flow = MonthFlow.start(self.residents.n)  # made anew at the start of every month (step)
@@ -74,7 +67,7 @@ class SansheModel(mesa.Model):
         self.space = Network(self.district, layout=None, random=self.random)
         self.n_communities = p.population.communities
         self.street_of = np.array([self.district.nodes[c]["street"] for c in range(self.n_communities)])
-        self.revenue_share = np.ones(self.n_communities)  # set each month by settle_organizations
+        self.revenue_share = np.ones(self.n_communities)  # set each month by organizations.settle
 
         self.residents = build_residents(p, rng)
         res = self.residents
@@ -112,6 +105,9 @@ class SansheModel(mesa.Model):
         # conversion first (F12).
         self.committee_table = CommitteeTable.empty(self.n_communities)
         self.social_worker_table = SocialWorkerTable()
+        self.organization_table = OrganizationTable()
+        self.project_table = ProjectTable()
+        self.contract_table = ContractTable()
         self.committees: list[Committee] = []
         posts = p.social_work.posts_per_community
         certified_share = steady_certified_share(p)
@@ -193,39 +189,27 @@ class SansheModel(mesa.Model):
 
     # --- helpers used by agents and processes --------------------------------
     def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
-        """The model's organizations, or only those with ``status``."""
-        orgs = self.agents_by_type.get(Organization, [])
-        return [o for o in orgs if status is None or o.status is status]
+        """The model's organizations (views), in founding order, or only those with ``status``."""
+        t = self.organization_table
+        return [t.agents[r] for r in t.rows(status)]
 
     def social_workers(self) -> list[SocialWorker]:
-        """Every social worker, in rooms and in organizations, as a new list."""
-        return list(self.agents_by_type.get(SocialWorker, []))
+        """Every social worker (views), in rooms and in organizations, in the order they were hired."""
+        t = self.social_worker_table
+        return [t.agents[r] for r in t.live_rows()]
+
+    def contracts(self, org: int | None = None) -> list[Contract]:
+        """This year's running contracts (views), in the order they were awarded; or only organization row ``org``'s."""
+        t = self.contract_table
+        rows = t.live_rows()
+        return [Contract(self, int(r)) for r in (rows if org is None else rows[t.org[rows] == org])]
 
     def found_organization(self, rng: np.random.Generator, home: int,
                            org_type: OrgType | None = None, incubated: bool = False,
                            category: int | None = None) -> Organization:
-        """Register a new organization in community ``home``."""
-        o = self.params.orgs
-        if org_type is None:
-            shares = np.array([o.type_share_economic, o.type_share_public_welfare, o.type_share_culture_sports,
-                               o.type_share_charity_relief, o.type_share_community_filed, o.type_share_hub])
-            org_type = OrgType(int(rng.choice(len(shares), p=shares)))
-        if category is None:
-            cats = TYPE_CATEGORIES[org_type]
-            category = int(cats[int(rng.integers(len(cats)))])
-        staff = int(rng.geometric(1.0 / o.staff_mean))
-        quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
-                                           o.quality_sd), o.quality_min, o.quality_max))
-        sd = o.own_revenue_sd
-        ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
-        price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
-        org = Organization(self, org_type, category, staff, quality, ratio, price, incubated)
-        org.cell = self.space[home]
-        org.home = home  # the community its cell stands for (an organization never moves)
-        if incubated:
-            org.reserves_yuan += o.incubation_grant_yuan
-        org.sync_social_workers()
-        return org
+        """Register a new organization in community ``home`` (see :func:`model.organizations.found`)."""
+        row = organizations.found(self, rng, home, org_type, incubated, category)
+        return self.organization_table.agents[row]
 
     def fill_room_post(self, com: Committee, rng: np.random.Generator,
                        conversion_share: float | None = None) -> bool:
@@ -271,11 +255,8 @@ class SansheModel(mesa.Model):
         return True
 
     def end_contracts(self, org: Organization) -> None:
-        """End all of an organization's contracts, on its side and the government's (it went dormant or exited)."""
-        for c in list(org.contracts):
-            org.contracts.remove(c)
-            if c in self.government.contracts:
-                self.government.contracts.remove(c)
+        """End all of an organization's contracts (it went dormant or exited)."""
+        self.contract_table.end_for(np.array([org.row]))
 
     # --- levers --------------------------------------------------------------
     def apply_lever_changes(self) -> None:
@@ -302,7 +283,7 @@ class SansheModel(mesa.Model):
         processes.deliver_services(self)
         processes.update_participation(self)
         processes.update_satisfaction_and_trust(self)
-        processes.settle_organizations(self)
+        organizations.settle(self)
         processes.social_worker_turnover(self)
         self.recorder.record(self)
 
@@ -313,15 +294,15 @@ class SansheModel(mesa.Model):
         passed to evaluate, found, examine or creep.
         """
         if not first:
-            yearly.evaluate_contracts(self)
-            yearly.close_organizations(self)
-            yearly.revise_own_revenue(self)
-            yearly.found_organizations(self)
+            purchasing.evaluate_contracts(self)
+            organizations.close(self)
+            organizations.revise_own_revenue(self)
+            organizations.found_organizations(self)
             yearly.certification_exam(self)
             yearly.task_creep(self)
-        yearly.set_budgets(self)
-        yearly.define_projects(self)
-        yearly.tender_projects(self)
+        purchasing.set_budgets(self)
+        purchasing.define_projects(self)
+        purchasing.tender_projects(self)
 
     def run(self, months: int) -> None:
         """Run ``months`` months, each step recorded."""

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model import committees, rules, social_work
-from model.agents import OrgStatus, ProjectKind
+from model import committees, organizations, purchasing, rules, social_work
 from model.contagion import neighbour_counts, ties_of
 from model.parameters import N_CATEGORIES
+from model.purchasing import ProjectKind
 
 if TYPE_CHECKING:
     from model.model import SansheModel
@@ -84,15 +84,7 @@ def allocate_committee_time(model: SansheModel) -> None:
     """Committees split their hours; social workers' leadership hours per community follow."""
     committees.allocate_time(model)
     lead = committees.leadership_hours(model)
-    for org in model.organizations(OrgStatus.ACTIVE):
-        if not org.social_workers:  # only professional organizations employ social workers
-            continue
-        hours = org.leadership_hours()
-        if hours <= 0:
-            continue
-        places = [c.project.community for c in org.contracts] or [org.home]
-        for c in places:
-            lead[c] += hours / len(places)
+    organizations.add_leadership(model, lead)
     model.leadership_hours = lead
     sw = model.params.social_work
     capacity = lead / (sw.hours_month * max(sw.leadership_share, 1e-9)) * sw.volunteers_per_worker
@@ -212,28 +204,10 @@ def deliver_services(model: SansheModel) -> None:
     queue = shuffled[np.argsort(-res.need_age[shuffled], kind="stable")]
 
     # Pools by cell (community × category): contracts and organizations' own work.
-    common_cap, common_q = np.zeros(n_cells), np.zeros(n_cells)
-    cell_cap, cell_q = np.zeros(n_cells), np.zeros(n_cells)
-    contracts = model.government.contracts
-    by_org: dict[int, float] = {}
-    for ct in contracts:
-        by_org[ct.org.unique_id] = by_org.get(ct.org.unique_id, 0.0) + ct.project.value_yuan
-    for ct in contracts:
-        money = ct.target_people / 12.0
-        labour = ct.org.capacity_people * ct.project.value_yuan / by_org[ct.org.unique_id]
-        ct.capacity_people = min(money, labour)
-        j = ct.project.community * K + ct.project.category
-        cap, q = (common_cap, common_q) if ct.project.kind is ProjectKind.COMMON else (cell_cap, cell_q)
-        cap[j] += ct.capacity_people
-        q[j] += ct.capacity_people * ct.org.quality
-    own = [o for o in model.organizations(OrgStatus.ACTIVE) if not o.contracts]
-    if own:
-        o = p.orgs
-        at = np.array([org.home * K + org.category for org in own])
-        amount = (o.free_service_share * o.hours_per_staff_month / o.hours_per_need
-                  * np.array([org.staff for org in own], dtype=float))
-        cell_cap += np.bincount(at, weights=amount, minlength=n_cells)
-        cell_q += np.bincount(at, weights=amount * np.array([org.quality for org in own]), minlength=n_cells)
+    common_cap, common_q, cell_cap, cell_q = purchasing.contract_pools(model)
+    own_cap, own_q = organizations.own_work(model)
+    cell_cap += own_cap
+    cell_q += own_q
 
     # Pools by community: room casework, then committee service and volunteers.
     sw = p.social_work
@@ -281,17 +255,9 @@ def deliver_services(model: SansheModel) -> None:
     serve(np.flatnonzero(waiting), comm, generic, generic_q)
 
     # Attribute delivery to contracts in proportion to their share of the pool.
-    met_by_contracts = 0.0
-    for pool_cap, served, met, kind in ((common_cap, served1, met1, ProjectKind.COMMON),
-                                        (cell_cap, served3, met3, ProjectKind.INDIVIDUAL)):
-        served_cell = np.bincount(cell[served], minlength=n_cells) / model.scale
-        met_cell = np.bincount(cell[met], minlength=n_cells) / model.scale
-        for ct in contracts:
-            j = ct.project.community * K + ct.project.category
-            if ct.project.kind is kind and pool_cap[j] > 0:
-                share = ct.capacity_people / pool_cap[j]
-                ct.delivered_people += served_cell[j] * share
-                met_by_contracts += met_cell[j] * share
+    met_by_contracts = purchasing.attribute_delivery(
+        model, {ProjectKind.COMMON: (common_cap, served1, met1), ProjectKind.INDIVIDUAL: (cell_cap, served3, met3)},
+        cell)
     room_share = np.divide(room_cap, room_cap + left1, out=np.zeros(n_comm), where=room_cap + left1 > 0)
     room_served = np.bincount(comm[served2], minlength=n_comm) / model.scale * room_share
     t = model.social_worker_table
@@ -404,42 +370,7 @@ def update_satisfaction_and_trust(model: SansheModel) -> None:
         voice_bonus=p.consultation.voice_trust_bonus)
 
 
-# 9 -------------------------------------------------------------------------
-def settle_organizations(model: SansheModel) -> None:
-    """Organizations pay staff and overhead and collect revenue, in random order.
-
-    The sector's hires a month are limited by ``orgs.hiring_rate_month``.
-
-    Own revenue comes from a finite pool in each community (fees and
-    donations, ``revenue_pool_yuan_per_capita_month`` a resident): each
-    organization can raise its own-revenue ratio times its costs, and when
-    the community's organizations ask more than the pool holds, every one of
-    them gets the same share less (``model.revenue_share``). So a crowded
-    community's weaker organizations lose money, shrink and go dormant: the
-    sector cannot grow on its own revenue for ever.
-    """
-    rng = model.stream("organizations.settle")
-    orgs = model.organizations()
-    active = [o for o in orgs if o.status is OrgStatus.ACTIVE]
-    model.hiring_pool_month = max(1, int(round(len(active) * model.params.orgs.hiring_rate_month)))
-    model.revenue_share = revenue_share(model, active)
-    for i in rng.permutation(len(orgs)):
-        orgs[i].settle_finances()
-
-
-def revenue_share(model: SansheModel, active: list) -> np.ndarray:
-    """Per community: the share of what its organizations could raise that its residents' pool pays.
-
-    It is 1 while the pool is not exhausted.
-    """
-    pool = model.params.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
-    if not active:
-        return np.ones(model.n_communities)
-    asked = np.bincount([o.home for o in active], weights=[o.monthly_cost * o.own_revenue_ratio for o in active],
-                        minlength=model.n_communities)
-    return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
-
-
+# 10 -------------------------------------------------------------------------
 def social_worker_turnover(model: SansheModel) -> None:
     """Social workers burn out under diversion and caseload and leave.
 

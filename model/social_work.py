@@ -14,85 +14,105 @@ the table is compacted, in order, when most rows are dead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+from mesa import Agent
+from mesa.discrete_space import FixedAgent
 
 from model import committees
+from model.organizations import Organization, capacity_people
+from model.rows import RowTable, column_view
 
 if TYPE_CHECKING:
-    from model.agents import SocialWorker
     from model.model import SansheModel
 
-_COLUMNS = ("alive", "certified", "in_room", "community", "experience_months", "burnout", "caseload")
 
+class SocialWorkerTable(RowTable):
+    """Every social worker's numbers, one row each, in the order they were hired.
 
-@dataclass
-class SocialWorkerTable:
-    """Every social worker's numbers, one row each.
-
-    Attributes:
-        alive: whether the row holds a worker still in post.
-        certified: whether the worker holds the social-work qualification (F10).
-        in_room: whether the worker is in a committee's social-work room (else with an organization).
-        community: the room's community (-1 for a worker of an organization).
-        experience_months: months in post.
-        burnout: in [0, 1]; raises the chance of leaving.
-        caseload: needs served last month (room workers).
-        agents: the agent viewing each row (None once it left).
-        n: rows in use.
+    Columns: ``certified`` (holds the social-work qualification, F10);
+    ``in_room`` (in a committee's social-work room, else with an organization);
+    ``community`` (the room's community, -1 for a worker of an organization);
+    ``org`` (the organization's row of the organization table, -1 for a room
+    worker); ``experience_months`` (months in post); ``burnout`` in [0, 1]
+    (raises the chance of leaving); ``caseload`` (needs served last month, room workers).
     """
 
-    alive: np.ndarray = field(default_factory=lambda: np.zeros(64, bool))
-    certified: np.ndarray = field(default_factory=lambda: np.zeros(64, bool))
-    in_room: np.ndarray = field(default_factory=lambda: np.zeros(64, bool))
-    community: np.ndarray = field(default_factory=lambda: np.full(64, -1, np.int64))
-    experience_months: np.ndarray = field(default_factory=lambda: np.zeros(64, np.int64))
-    burnout: np.ndarray = field(default_factory=lambda: np.zeros(64))
-    caseload: np.ndarray = field(default_factory=lambda: np.zeros(64))
-    agents: list = field(default_factory=list)
-    n: int = 0
-
-    def add(self, agent: SocialWorker, certified: bool, in_room: bool, community: int) -> int:
-        """Append a newly hired worker; return its row."""
-        if self.n == self.alive.size:
-            for name in _COLUMNS:
-                column = getattr(self, name)
-                grown = np.zeros(2 * column.size, column.dtype)
-                grown[: column.size] = column
-                setattr(self, name, grown)
-        row = self.n
-        self.alive[row], self.certified[row], self.in_room[row] = True, certified, in_room
-        self.community[row], self.experience_months[row] = community, 0
-        self.burnout[row] = self.caseload[row] = 0.0
-        self.agents.append(agent)
-        self.n += 1
-        return row
+    COLUMNS = {"certified": (bool, False), "in_room": (bool, False), "community": (np.int64, -1),
+               "org": (np.int64, -1), "experience_months": (np.int64, 0), "burnout": (np.float64, 0.0),
+               "caseload": (np.float64, 0.0)}
 
     def drop(self, row: int) -> None:
         """A worker left: its row is dead; compact when most rows are."""
-        self.alive[row] = False
-        self.agents[row] = None
-        if self.n > 64 and 2 * int(self.alive[: self.n].sum()) < self.n:
+        self.kill(row)
+        if self.mostly_dead():
             self.compact()
 
-    def compact(self) -> None:
-        """Drop the dead rows, keeping the live ones in order, and tell each agent its new row."""
-        live = self.live_rows()
-        for name in _COLUMNS:
-            column = getattr(self, name)
-            kept = np.zeros(max(64, 2 * live.size), column.dtype)
-            kept[: live.size] = column[live]
-            setattr(self, name, kept)
-        self.agents = [self.agents[r] for r in live]
-        for row, agent in enumerate(self.agents):
-            agent.row = row
-        self.n = live.size
+    def rows_of_org(self, org: int) -> np.ndarray:
+        """The live rows of an organization's social workers, in the order they were hired."""
+        rows = self.live_rows()
+        return rows[self.org[rows] == org]
 
-    def live_rows(self) -> np.ndarray:
-        """The rows of the workers in post, in the order they were hired."""
-        return np.flatnonzero(self.alive[: self.n])
+    def renumber_orgs(self, new_row: np.ndarray) -> None:
+        """Follow the organization table's compaction (``new_row``: old row → new row)."""
+        rows = self.live_rows()
+        rows = rows[self.org[rows] >= 0]
+        self.org[rows] = new_row[self.org[rows]]
+
+
+def _column(name: str, doc: str, kind: type | None = None) -> property:
+    return column_view("social_worker_table", "row", name, doc, kind)
+
+
+class SocialWorker(Agent):
+    """A social worker (社会工作者) in a community's social-work room or an organization: a view.
+
+    Its numbers are row ``row`` of the model's :class:`SocialWorkerTable`,
+    where wear and turnover run as array code. State: ``employer`` (a
+    :class:`~model.agents.Committee` or :class:`~model.organizations.Organization`),
+    ``certified``, ``experience_months``, ``burnout`` in [0, 1], ``caseload``
+    (needs served last month). Reads ``social_work.*``.
+
+    Args:
+        model: the district model.
+        employer: the committee (its room) or organization the worker joins.
+        certified: whether the worker holds the social-work qualification.
+    """
+
+    certified = _column("certified", "Whether the worker holds the social-work qualification (F10).", bool)
+    experience_months = _column("experience_months", "Months in post.")
+    burnout = _column("burnout", "Burnout in [0, 1].")
+    caseload = _column("caseload", "Needs served last month (room workers).")
+
+    def __init__(self, model: SansheModel, employer: FixedAgent, certified: bool) -> None:
+        super().__init__(model)
+        self.employer = employer
+        at_org = isinstance(employer, Organization)
+        self.row = model.social_worker_table.add(
+            self, certified=certified, in_room=not at_org, community=-1 if at_org else employer.community,
+            org=employer.row if at_org else -1)
+        if not at_org:
+            employer.room.append(self)
+
+    @property
+    def in_room(self) -> bool:
+        """Whether the worker is in a committee's social-work room (not with an organization)."""
+        return not isinstance(self.employer, Organization)
+
+    def leave(self, stay_in_sector: bool) -> None:
+        """Leave the post; a certified worker who stays in the sector returns to the talent pool.
+
+        The post stays open: a room post is refilled by
+        :func:`~model.processes.social_worker_turnover`, an organization's by
+        :func:`~model.organizations.sync_social_workers`.
+        """
+        if self.in_room:
+            self.employer.room.remove(self)
+        if self.certified and stay_in_sector:
+            self.model.talent_pool += 1
+        self.model.social_worker_table.drop(self.row)
+        self.remove()
 
 
 def wear_and_turnover(model: SansheModel, u: np.ndarray, u_stay: np.ndarray) -> None:
@@ -119,15 +139,14 @@ def wear_and_turnover(model: SansheModel, u: np.ndarray, u_stay: np.ndarray) -> 
                          where=room_hours > 0)
     casework = t.caseload[rows] / nominal_cases if nominal_cases > 0 else np.zeros(rows.size)
     pressure = casework + sw.diversion_pressure * diverted[np.where(in_room, t.community[rows], 0)]
-    # An organization's pressure: its contracts' monthly demand over its staff's capacity, once per organization.
-    load: dict[int, float] = {}
-    for i in np.flatnonzero(~in_room):
-        employer = t.agents[rows[i]].employer
-        key = id(employer)
-        if key not in load:
-            demand = sum(c.target_people for c in employer.contracts) / 12.0
-            load[key] = min(demand / max(employer.capacity_people, 1e-9), sw.org_pressure_cap)
-        pressure[i] = load[key]
+    # An organization's pressure: its contracts' monthly demand over its staff's capacity.
+    orgs = model.organization_table
+    at_org = ~in_room
+    if at_org.any():
+        org = t.org[rows[at_org]]
+        demand = model.contract_table.yearly_targets(orgs.n)[org] / 12.0
+        pressure[at_org] = np.minimum(demand / np.maximum(capacity_people(model.params, orgs.staff[org]), 1e-9),
+                                      sw.org_pressure_cap)
     t.experience_months[rows] += 1
     burnout = np.minimum(np.maximum(t.burnout[rows] + sw.burnout_rate * (pressure - 1.0), 0.0), 1.0)
     t.burnout[rows] = burnout

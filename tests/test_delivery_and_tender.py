@@ -16,9 +16,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Params, SansheModel, processes, yearly
-from model.agents import Contract, OrgStatus, OrgType, Project, ProjectKind
+from model import Params, SansheModel, processes, purchasing
 from model.flows import MonthFlow
+from model.organizations import OrgStatus, OrgType
+from model.purchasing import Contract, LastScores, ProjectKind, score_cell
 
 SCALE = 0.005  # one resident row stands for 200 people
 PEOPLE_PER_ROW = 200.0
@@ -37,8 +38,7 @@ def emptied(**overrides) -> SansheModel:
                                                      np.zeros(0, bool))
     for org in m.organizations():
         org.status = OrgStatus.DORMANT
-        org.contracts.clear()
-    m.government.contracts = []
+    m.contract_table.clear()
     for com in m.committees:
         for worker in list(com.room):
             worker.leave(stay_in_sector=True)
@@ -54,6 +54,20 @@ def give_needs(m: SansheModel, rows: list[int], ages: list[int], detected: list[
     res.need_key = np.array(rows, np.int64) * 8 + CATEGORY
     res.need_age = np.array(ages, np.int16)
     res.need_detected = np.array(detected, bool)
+
+
+def contract(m: SansheModel, org, community: int, value: float, target_people: float,
+             tendered: bool = True) -> Contract:
+    """A common project of CATEGORY in ``community`` awarded to ``org``.
+
+    Not ``tendered``: a contract of an earlier call, whose project is not on this year's list.
+    """
+    project = m.project_table.add(community=community, category=CATEGORY, kind=ProjectKind.COMMON,
+                                  value_yuan=value)
+    row = purchasing.award(m, project, org.row, target_people)
+    if not tendered:
+        m.project_table.kill(project)
+    return Contract(m, row)
 
 
 def rows_of_community_0(m: SansheModel, vulnerable: bool, count: int) -> list[int]:
@@ -106,16 +120,13 @@ def test_a_common_project_serves_vulnerable_residents_before_older_needs_of_othe
     give_needs(m, rows, [ages[x] for x in rows], [True] * 5)
     org = m.organizations()[0]
     org.status, org.staff, org.quality = OrgStatus.ACTIVE, 100, 1.0  # labour never binds
-    project = Project(community=0, category=CATEGORY, kind=ProjectKind.COMMON, value_yuan=1.0)
-    contract = Contract(project, org, target_people=12 * PEOPLE_PER_ROW)  # money for one row a month
-    org.contracts.append(contract)
-    m.government.contracts = [contract]
+    held = contract(m, org, 0, 1.0, target_people=12 * PEOPLE_PER_ROW)  # money for one row a month
     committee_serves(m, 2)
     processes.deliver_services(m)
     # The contract serves the youngest need, the vulnerable one; the committee the two oldest.
     assert sorted(open_rows(m)) == sorted([n[2], n[3]])
-    assert contract.capacity_people == PEOPLE_PER_ROW
-    assert contract.delivered_people == PEOPLE_PER_ROW
+    assert held.capacity_people == PEOPLE_PER_ROW
+    assert held.delivered_people == PEOPLE_PER_ROW
     assert m.flow.met_by_contracts_people == PEOPLE_PER_ROW
 
 
@@ -123,10 +134,8 @@ def test_a_contract_delivers_no_more_than_its_money_or_its_organizations_hands_a
     m = emptied(orgs__hours_per_staff_month=160.0, orgs__hours_per_need=8.0)
     org = m.organizations()[0]
     org.status, org.staff = OrgStatus.ACTIVE, 2  # 2 × 160 / 8 = 40 people a month
-    rich = Contract(Project(0, CATEGORY, ProjectKind.COMMON, 3.0), org, target_people=12 * 100.0)
-    poor = Contract(Project(1, CATEGORY, ProjectKind.COMMON, 1.0), org, target_people=12 * 5.0)
-    org.contracts += [rich, poor]
-    m.government.contracts = [rich, poor]
+    rich = contract(m, org, 0, 3.0, target_people=12 * 100.0)
+    poor = contract(m, org, 1, 1.0, target_people=12 * 5.0)
     processes.deliver_services(m)
     # Hands split by the contracts' money (3 : 1): 30 and 10 people; money pays for 100 and 5.
     assert rich.capacity_people == pytest.approx(30.0)
@@ -154,15 +163,26 @@ def tender_district(third_party: bool = True, **overrides):
             (c, OrgType.CULTURE_SPORTS, 6, 50, 1.0, 0.5)):  # best on paper, not in the category
         org.status, org.org_type, org.category, org.staff = OrgStatus.ACTIVE, kind, category, staff
         org.quality, org.price_factor, org.past_contracts = quality, price, 0
-    m.government.projects = [Project(0, CATEGORY, ProjectKind.COMMON, VALUE)]
-    m.last_scores = {}
+    m.project_table.clear()
+    m.project_table.add(community=0, category=CATEGORY, kind=ProjectKind.COMMON, value_yuan=VALUE)
+    m.last_scores = LastScores()
     return m, (a, b, c)
 
 
+def awarded(m: SansheModel) -> list[Contract]:
+    """The contracts for this year's project (row 0 of the project table)."""
+    return [ct for ct in m.government.contracts if ct.project.row == 0]
+
+
 def winner(m: SansheModel):
-    yearly.tender_projects(m)
-    assert len(m.government.contracts) == 1
-    return m.government.contracts[0].org
+    purchasing.tender_projects(m)
+    assert len(awarded(m)) == 1
+    return awarded(m)[0].org
+
+
+def scored(org, score: float) -> LastScores:
+    """Last year's scores: ``org`` held this year's project (community 0, CATEGORY, common) and scored ``score``."""
+    return LastScores(np.array([score_cell(0, CATEGORY, ProjectKind.COMMON)]), np.array([org.row]), np.array([score]))
 
 
 def test_the_best_score_among_eligible_bidders_wins_and_serves_at_its_own_price():
@@ -171,20 +191,20 @@ def test_the_best_score_among_eligible_bidders_wins_and_serves_at_its_own_price(
     # a: 0.5 × 0.9 + 0.2 × (1 - 1.2) = 0.41; b: 0.5 × 0.6 + 0.2 × (1 - 0.9) + 0.2 = 0.52;
     # c would score 1.0 but neither specialises in the category nor is professional.
     assert winner(m) is b
-    assert m.government.contracts[0].target_people == pytest.approx(VALUE / (420.0 * 0.9))
-    assert b.contracts == m.government.contracts
+    assert awarded(m)[0].target_people == pytest.approx(VALUE / (420.0 * 0.9))
+    assert [ct.row for ct in b.contracts] == [ct.row for ct in m.government.contracts]
 
 
 def test_third_party_evaluation_excludes_a_bidder_without_spare_capacity():
     m, (a, b, c) = tender_district()
     # b has 20 people a month of hands and already 15 under contract: 5 spare < 10 needed.
-    b.contracts.append(Contract(Project(5, CATEGORY, ProjectKind.COMMON, 1.0), b, target_people=12 * 15.0))
+    contract(m, b, 5, 1.0, target_people=12 * 15.0, tendered=False)
     assert winner(m) is a
 
 
 def test_without_third_party_evaluation_size_counts_and_capacity_is_not_checked():
     m, (a, b, c) = tender_district(third_party=False)
-    b.contracts.append(Contract(Project(5, CATEGORY, ProjectKind.COMMON, 1.0), b, target_people=12 * 15.0))
+    contract(m, b, 5, 1.0, target_people=12 * 15.0, tendered=False)
     # a: 0.41 + 0.08 × ln 10 = 0.594 > b: 0.52 + 0.08 × ln 1 = 0.52: the size bonus decides.
     assert winner(m) is a
     m, (a, b, c) = tender_district(third_party=False, purchase__size_bias_without=0.0)
@@ -193,10 +213,10 @@ def test_without_third_party_evaluation_size_counts_and_capacity_is_not_checked(
 
 def test_a_well_scored_incumbent_is_renewed_and_a_poorly_scored_one_faces_a_call():
     m, (a, b, c) = tender_district()
-    m.last_scores = {(0, CATEGORY, ProjectKind.COMMON): [(a, 0.6)]}  # renewal_score 0.6
+    m.last_scores = scored(a, 0.6)  # renewal_score 0.6
     assert winner(m) is a
     m, (a, b, c) = tender_district()
-    m.last_scores = {(0, CATEGORY, ProjectKind.COMMON): [(a, 0.59)]}
+    m.last_scores = scored(a, 0.59)
     assert winner(m) is b
 
 
@@ -204,5 +224,5 @@ def test_a_project_nobody_eligible_can_take_is_not_bought():
     m, (a, b, c) = tender_district()
     for org in (a, b):
         org.staff = 0  # no hands: not active in the tender
-    yearly.tender_projects(m)
+    purchasing.tender_projects(m)
     assert m.government.contracts == []

@@ -15,6 +15,7 @@ from model.agents import OrgStatus
 from model.contagion import neighbour_counts
 from model.indicators import DISTRICT_INDICATORS
 from model.parameters import N_CATEGORIES
+from model.rows import RowTable
 
 SHARES = [k for k, (unit, _, _) in DISTRICT_INDICATORS.items() if unit == "share"]
 
@@ -22,13 +23,13 @@ SHARES = [k for k, (unit, _, _) in DISTRICT_INDICATORS.items() if unit == "share
 # Every floating value of the model's state must be finite every month. The
 # scan finds fields by itself: the numpy arrays and floats among the fields
 # of the residents, the model's own attributes and every agent's attributes,
-# looking inside lists, tuples, dicts and dataclasses (contracts, projects,
-# this month's flows, last year's scores), so a field added later is covered.
+# looking inside lists, tuples, dicts, dataclasses and tables (organizations,
+# contracts, projects, this month's flows, last year's scores), so a field added later is covered.
 # The model's attributes starting with "_" are Mesa's internals. Integers and
 # bools are finite by construction; other objects (agents, enums, graphs,
 # generators) are scanned where they are held, not through references.
 
-_SKIP, _FLOAT, _ARRAY, _SEQUENCE, _MAPPING, _DATACLASS = range(6)
+_SKIP, _FLOAT, _ARRAY, _SEQUENCE, _MAPPING, _DATACLASS, _TABLE = range(7)
 _KINDS: dict[type, int] = {float: _FLOAT}
 _PLAIN: set[type] = {float}  # Python floats (summed in bulk) and _SKIP kinds: no further look
 _FIELDS: dict[type, tuple[str, ...]] = {}
@@ -47,6 +48,8 @@ def _kind(t: type) -> int:
             kind = _SEQUENCE
         elif issubclass(t, dict):
             kind = _MAPPING
+        elif issubclass(t, RowTable):  # organizations, social workers, projects, contracts
+            kind = _TABLE
         elif dataclasses.is_dataclass(t):
             kind = _DATACLASS
             _FIELDS[t] = tuple(f.name for f in dataclasses.fields(t))
@@ -85,6 +88,8 @@ def _finite(values: list) -> bool:
                 inner += v.values()
             elif kind == _DATACLASS:
                 inner += [getattr(v, name) for name in _FIELDS[type(v)]]
+            elif kind == _TABLE:
+                inner += list(vars(v).values())
         values = inner
     return True
 
@@ -254,7 +259,7 @@ BREAKS = {
     "community supervised share": _set_item(lambda m: m.supervised_share, 3, NAN),
     "community leadership hours": _set_item(lambda m: m.leadership_hours, 0, -INF),
     "this month's flow": lambda m: setattr(m.flow, "met_by_contracts_people", INF),
-    "last year's scores": lambda m: next(iter(m.last_scores.values())).append((None, NAN)),
+    "last year's scores": _set_item(lambda m: m.last_scores.score, 0, NAN),
     "model attribute added later": _set(lambda m: m, "pressure", np.float32(NAN)),
     "committee hours": _set(lambda m: m.committees[4], "admin_hours", NAN),
     "committee agenda": _set_item(lambda m: m.committees[2].agenda, 1, INF),
@@ -288,7 +293,7 @@ def test_an_indicator_may_be_nan_where_its_denominator_is_zero():
     m = pickle.loads(_a_year_run())
     empty = np.zeros(0, np.int64)
     m.flow.met, m.flow.abandoned, m.flow.met_by_contracts_people = empty, empty, 0.0
-    m.government.contracts = []
+    m.contract_table.clear()
     for k in ("need_coverage", "coverage_vulnerable", "contract_top10_share", "contract_hhi",
               "cost_per_need_met_yuan"):
         m.recorder.district[-1][k] = NAN

@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from model import Params, SansheModel, processes, yearly
-from model.agents import OrgStatus, OrgType
+from model import Params, SansheModel, organizations, processes, purchasing, yearly
+from model.organizations import OrgStatus, OrgType
 from model.parameters import PARAMETERS
+from model.purchasing import ProjectKind
 from model.scenario import LeverChange, Scenario
 
 
@@ -80,9 +81,8 @@ def test_an_organization_without_revenue_sheds_staff_and_goes_dormant():
     m.end_contracts(org)
     org.own_revenue_ratio, org.reserves_yuan = 0.0, 0.0
     staff = org.staff
-    for _ in range(staff):
-        m.hiring_pool_month = 0
-        org.settle_finances()
+    for _ in range(staff):  # no contract: no demand, no hire
+        organizations.settle(m)
     assert org.staff == 0 and org.status is OrgStatus.DORMANT
 
 
@@ -97,7 +97,7 @@ def test_annual_inspection_revokes_organizations_dormant_long_enough():
     short, long = m.organizations(OrgStatus.ACTIVE)[:2]
     make_dormant(m, short, 23)
     make_dormant(m, long, 24)
-    yearly.close_organizations(m)
+    organizations.close(m)
     assert short in m.organizations() and long not in m.organizations()
     assert m.flow.revoked == 1 and m.flow.cleaned_up == 0
 
@@ -110,21 +110,21 @@ def test_the_clean_up_campaign_runs_once_on_dormant_organizations_and_trade_asso
         make_dormant(m, org, 1)  # far below dormancy_months: only the campaign removes them
     associations = [o for o in m.organizations(OrgStatus.ACTIVE) if o.org_type is OrgType.ECONOMIC]
     before = len(m.organizations())
-    yearly.close_organizations(m)
+    organizations.close(m)
     assert len(m.organizations()) == before - 3 - len(associations)
     assert m.flow.cleaned_up == 3 + len(associations)
     assert m.flow.deregistered == len(associations)
     # Once: a year later the switch is still on and nothing more is cleaned up.
     make_dormant(m, m.organizations(OrgStatus.ACTIVE)[0], 1)
     m.month = 37
-    yearly.close_organizations(m)
+    organizations.close(m)
     assert m.flow.cleaned_up == 0
 
 
 def test_the_campaign_waits_for_month_1_not_the_spin_up():
     m = tiny(orgs__cleanup_campaign=True)
     m.month = -11  # a yearly review of the spin-up
-    yearly.close_organizations(m)
+    organizations.close(m)
     assert m.flow.cleaned_up == 0 and not m.campaign_done
 
 
@@ -136,7 +136,7 @@ def test_the_exit_hazard_doubles_for_young_and_for_small_organizations_and_halve
              (100, 5, True): 0.015, (0, 1, True): 0.06}
     for (age, staff, contract), hazard in cases.items():
         org.age_months, org.staff, org.had_contract = age, staff, contract
-        assert yearly.exit_hazard(org, o) == pytest.approx(hazard)
+        assert organizations.exit_hazard(o, org.age_months, org.staff, org.had_contract) == pytest.approx(hazard)
 
 
 def test_a_crowded_community_pays_its_organizations_the_share_its_pool_holds():
@@ -146,11 +146,11 @@ def test_a_crowded_community_pays_its_organizations_the_share_its_pool_holds():
     assert orgs, "the tiny district has an organization in community 0"
     pool = 10.0 * m.people_per_community[home]
     asked = sum(o.monthly_cost * o.own_revenue_ratio for o in orgs)
-    share = processes.revenue_share(m, m.organizations(OrgStatus.ACTIVE))
+    share = organizations.revenue_share(m)
     assert share[home] == pytest.approx(min(1.0, pool / asked))
     for org in orgs:  # everyone there loses the same share
         org.own_revenue_ratio = 2.0
-    crowded = processes.revenue_share(m, m.organizations(OrgStatus.ACTIVE))
+    crowded = organizations.revenue_share(m)
     assert crowded[home] == pytest.approx(min(1.0, pool / (2 * sum(o.monthly_cost for o in orgs))))
 
 
@@ -158,7 +158,7 @@ def test_founders_need_free_money_and_go_where_the_unmet_need_is():
     kw = dict(orgs__incubator_slots=0, orgs__cluster_birth_prob=0.0, orgs__founding_attempts_per_10k_year=20.0)
     none = tiny(orgs__revenue_pool_yuan_per_capita_month=0.0, purchase__budget_yuan=0.0, **kw)
     none.month = 13
-    yearly.found_organizations(none)
+    organizations.found_organizations(none)
     assert none.flow.births == 0  # no money, no new organization, whatever the need
     rich = tiny(orgs__revenue_pool_yuan_per_capita_month=500.0, **kw)
     rich.month = 13
@@ -166,9 +166,9 @@ def test_founders_need_free_money_and_go_where_the_unmet_need_is():
     res.need_key = np.unique(np.arange(0, res.n, 3, dtype=np.int64) * 8 + 3)  # unmet needs only in category 3
     res.need_age = np.zeros(res.need_key.size, np.int16)
     res.need_detected = np.zeros(res.need_key.size, bool)
-    rich.government.projects = []
+    rich.project_table.clear()
     known = set(rich.organizations())
-    yearly.found_organizations(rich)
+    organizations.found_organizations(rich)
     new = [o for o in rich.organizations() if o not in known]
     attempts = 20.0 * 630_000 / 10_000  # Poisson mean; the free share of the money is close to 1
     assert 0.8 * attempts < len(new) <= 1.2 * attempts
@@ -178,12 +178,12 @@ def test_founders_need_free_money_and_go_where_the_unmet_need_is():
 def test_own_revenue_follows_its_persistence():
     frozen = tiny(orgs__own_revenue_persistence=1.0)
     before = [o.own_revenue_ratio for o in frozen.organizations(OrgStatus.ACTIVE)]
-    yearly.revise_own_revenue(frozen)
+    organizations.revise_own_revenue(frozen)
     assert [o.own_revenue_ratio for o in frozen.organizations(OrgStatus.ACTIVE)] == pytest.approx(before)
     fresh = tiny(orgs__own_revenue_persistence=0.0)
     orgs = fresh.organizations(OrgStatus.ACTIVE)
     before = np.log([o.own_revenue_ratio for o in orgs])
-    yearly.revise_own_revenue(fresh)
+    organizations.revise_own_revenue(fresh)
     after = np.log([o.own_revenue_ratio for o in orgs])
     o = fresh.params.orgs
     assert abs(np.corrcoef(before, after)[0, 1]) < 0.15  # a new draw, not a drift
@@ -212,14 +212,14 @@ def test_task_list_creeps_only_without_admission_control():
 
 def test_budget_stays_within_the_envelope_and_projects_follow_f11():
     m = tiny(purchase__envelope_yuan=40_000_000.0)
-    yearly.set_budgets(m)
-    yearly.define_projects(m)
+    purchasing.set_budgets(m)
+    purchasing.define_projects(m)
     gov = m.government
     posts_cost = 2 * 77 * m.params.social_work.wage_yuan_month * 12
     incubation = m.params.orgs.incubator_slots * m.params.orgs.incubation_grant_yuan
     assert gov.purchase_budget_yuan == pytest.approx(40_000_000.0 - posts_cost - incubation)
-    kinds = [p.kind.value for p in gov.projects]
-    assert kinds.count("common") == 144 and kinds.count("individual") == 36
+    kinds = [p.kind for p in gov.projects]
+    assert kinds.count(ProjectKind.COMMON) == 144 and kinds.count(ProjectKind.INDIVIDUAL) == 36
     assert sum(p.value_yuan for p in gov.projects) == pytest.approx(gov.purchase_budget_yuan)
 
 

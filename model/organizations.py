@@ -1,0 +1,524 @@
+"""Social organizations (社会组织) as arrays: founding, monthly settlement, closure (F3-F9).
+
+Every organization's numbers are a row of the model's
+:class:`OrganizationTable` (``model.organization_table``); each
+:class:`~model.agents.Organization` agent is a view of its row, for the
+dashboard, the notebooks and a researcher's code. The monthly settlement
+(DESIGN §4 step 9) and the yearly closures, revenue revision and founding
+are array code over the table; the loops that remain run over founding
+attempts and communities, never over organizations.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa.discrete_space import FixedAgent
+
+from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES
+from model.rows import RowTable, column_view
+
+if TYPE_CHECKING:
+    from model.model import SansheModel
+    from model.parameters import Params
+
+
+class OrgType(IntEnum):
+    """Organization types (F8 priority types, plus filed community groups and hubs)."""
+
+    ECONOMIC = 0
+    PUBLIC_WELFARE = 1
+    CULTURE_SPORTS = 2
+    CHARITY_RELIEF = 3
+    COMMUNITY_FILED = 4
+    HUB = 5
+
+
+class OrgStatus(IntEnum):
+    """An organization's place on the register: active, dormant (no staff) or exited."""
+
+    ACTIVE = 0
+    DORMANT = 1
+    EXITED = 2
+
+
+TYPE_CATEGORIES: dict[OrgType, tuple[int, ...]] = {
+    OrgType.ECONOMIC: (0,),  # employment training
+    OrgType.PUBLIC_WELFARE: (1, 2, 4, 5),
+    OrgType.CULTURE_SPORTS: (6,),
+    OrgType.CHARITY_RELIEF: (3, 2),
+    OrgType.COMMUNITY_FILED: (6, 7, 1),
+    OrgType.HUB: (7,),
+}
+"""Service categories an organization of each type specialises in (assumption)."""
+
+PROFESSIONAL_TYPES = (OrgType.PUBLIC_WELFARE, OrgType.CHARITY_RELIEF)
+"""Types that employ social workers and may bid outside their own category."""
+
+PRIORITY_TYPES = (OrgType.ECONOMIC, OrgType.PUBLIC_WELFARE, OrgType.CULTURE_SPORTS, OrgType.CHARITY_RELIEF)
+"""F8: the four types that get the development fund and incubation."""
+
+CATEGORY_TYPES: dict[int, tuple[OrgType, ...]] = {
+    k: tuple(kind for kind, cats in TYPE_CATEGORIES.items() if k in cats) for k in range(N_CATEGORIES)}
+"""The organization types that specialise in each service category: a founder in
+a category founds one of them (the inverse of ``TYPE_CATEGORIES``)."""
+
+CULTURE_SPORTS = SERVICE_CATEGORIES.index("culture_sports")
+
+
+class OrganizationTable(RowTable):
+    """Every organization's numbers, one row each, in the order they were founded.
+
+    Columns: ``org_type`` (:class:`OrgType`), ``category`` (its specialty, a
+    service category), ``home`` (its community), ``staff``, ``quality`` in
+    [0, 1], ``price_factor`` (its cost per need relative to the district's
+    reference price), ``own_revenue_ratio`` (fees and donations over costs),
+    ``incubated``, ``age_months``, ``reserves_yuan``, ``past_contracts``,
+    ``evaluated_score``, ``had_contract`` (held a purchase contract in the year
+    just reviewed), ``status`` (:class:`OrgStatus`), ``dormant_months``.
+    """
+
+    COLUMNS = {
+        "org_type": (np.int8, 0), "category": (np.int64, 0), "home": (np.int64, 0),
+        "staff": (np.int64, 0), "quality": (np.float64, 0.0), "price_factor": (np.float64, 1.0),
+        "own_revenue_ratio": (np.float64, 0.0), "incubated": (bool, False), "age_months": (np.int64, 0),
+        "reserves_yuan": (np.float64, 0.0), "past_contracts": (np.int64, 0),
+        "evaluated_score": (np.float64, 0.0), "had_contract": (bool, False),
+        "status": (np.int8, int(OrgStatus.ACTIVE)), "dormant_months": (np.int64, 0),
+    }
+
+    def rows(self, status: OrgStatus | None = None) -> np.ndarray:
+        """The live rows in founding order, or only those with ``status``."""
+        rows = self.live_rows()
+        return rows if status is None else rows[self.status[rows] == status]
+
+    def professional(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` is of a type that employs social workers."""
+        kinds = self.org_type[rows]
+        return (kinds == OrgType.PUBLIC_WELFARE) | (kinds == OrgType.CHARITY_RELIEF)
+
+
+def _column(name: str, doc: str, kind: type | None = None) -> property:
+    return column_view("organization_table", "row", name, doc, kind)
+
+
+class Organization(FixedAgent):
+    """A social organization (社会组织), F3-F9: a view of its row of the organization table.
+
+    Reading or setting an attribute reads or sets the row's element (see
+    :class:`OrganizationTable` for the columns); ``contracts`` and
+    ``social_workers`` are views of the contract and social-worker tables.
+    It sits on its home community's cell.
+
+    Args:
+        model: the district model.
+        row: its row of ``model.organization_table``.
+        home: its community.
+    """
+
+    org_type = _column("org_type", "Its type.", OrgType)
+    category = _column("category", "Its specialty, a service category.")
+    home = _column("home", "Its community (an organization never moves).")
+    staff = _column("staff", "Staff.")
+    quality = _column("quality", "Quality in [0, 1].")
+    price_factor = _column("price_factor", "Cost per need relative to the district's reference price.")
+    own_revenue_ratio = _column("own_revenue_ratio", "Fees and donations over costs.")
+    incubated = _column("incubated", "Whether an incubator founded it (F8).", bool)
+    age_months = _column("age_months", "Months since founding.")
+    reserves_yuan = _column("reserves_yuan", "Reserves, in yuan.")
+    past_contracts = _column("past_contracts", "Purchase contracts held in past years.")
+    evaluated_score = _column("evaluated_score", "Score of its last evaluated contract.")
+    had_contract = _column("had_contract", "Held a purchase contract in the year just reviewed.", bool)
+    status = _column("status", "Active, dormant or exited.", OrgStatus)
+    dormant_months = _column("dormant_months", "Months since it went dormant.")
+
+    def __init__(self, model: SansheModel, row: int, home: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.cell = model.space[home]
+
+    @property
+    def contracts(self) -> list:
+        """Its purchase contracts this year (views)."""
+        return self.model.contracts(org=self.row)
+
+    @property
+    def social_workers(self) -> list:
+        """The social workers on its staff, in the order they were hired."""
+        workers = self.model.social_worker_table
+        return [workers.agents[r] for r in workers.rows_of_org(self.row)]
+
+    @property
+    def monthly_cost(self) -> float:
+        """Staff wages plus overhead, in yuan a month."""
+        return float(monthly_cost(self.model.params, self.staff))
+
+    @property
+    def capacity_people(self) -> float:
+        """Needs the staff can serve in a month."""
+        return float(capacity_people(self.model.params, self.staff))
+
+
+def monthly_cost(p: Params, staff: np.ndarray) -> np.ndarray:
+    """Staff wages plus overhead, in yuan a month."""
+    o = p.orgs
+    return staff * o.wage_yuan_month * (1.0 + o.overhead_share)
+
+
+def capacity_people(p: Params, staff: np.ndarray) -> np.ndarray:
+    """Needs the staff can serve in a month."""
+    o = p.orgs
+    return staff * o.hours_per_staff_month / o.hours_per_need
+
+
+def found(model: SansheModel, rng: np.random.Generator, home: int, org_type: OrgType | None = None,
+          incubated: bool = False, category: int | None = None) -> int:
+    """Register a new organization in community ``home``; return its row.
+
+    Its type (unless given) follows the declared type shares, its specialty
+    (unless given) one of its type's categories; staff are geometric with mean
+    ``staff_mean``, quality normal (incubation raises it), own-revenue ratio and
+    price factor lognormal around the sector's medians. It starts with
+    ``initial_reserve_months`` of costs (and an incubation grant) and hires
+    its first social worker at once.
+    """
+    o = model.params.orgs
+    if org_type is None:
+        shares = np.array([o.type_share_economic, o.type_share_public_welfare, o.type_share_culture_sports,
+                           o.type_share_charity_relief, o.type_share_community_filed, o.type_share_hub])
+        org_type = OrgType(int(rng.choice(len(shares), p=shares)))
+    if category is None:
+        cats = TYPE_CATEGORIES[org_type]
+        category = int(cats[int(rng.integers(len(cats)))])
+    staff = int(rng.geometric(1.0 / o.staff_mean))
+    quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
+                                       o.quality_sd), o.quality_min, o.quality_max))
+    sd = o.own_revenue_sd
+    ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
+    price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+    reserves = o.initial_reserve_months * (staff * o.wage_yuan_month * (1.0 + o.overhead_share))
+    if incubated:
+        reserves += o.incubation_grant_yuan
+    t = model.organization_table
+    row = t.add(org_type=int(org_type), category=category, home=home, staff=staff, quality=quality,
+                price_factor=price, own_revenue_ratio=ratio, incubated=incubated, reserves_yuan=reserves,
+                status=int(OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT))
+    t.agents[row] = Organization(model, row, home)
+    sync_social_workers(model, row)
+    return row
+
+
+# --- the month (DESIGN §4 step 9) ---------------------------------------------------
+def settle(model: SansheModel) -> None:
+    """Organizations pay staff and overhead and collect revenue, in random order.
+
+    Every organization ages a month; a dormant one counts another month of
+    dormancy. An active one collects its contracts' monthly tranches (paid by
+    the government) and its own revenue (its costs times its own-revenue ratio,
+    cut to its community's :func:`revenue_share`), and pays its costs. When its
+    reserves run out it cuts a post (the shortfall is taken as unpaid wages, so
+    reserves restart at zero); when its contracts need more hands than it has
+    and its reserves cover ``hire_reserve_months`` of costs, it hires, while the
+    sector's hires this month last (``orgs.hiring_rate_month`` per active
+    organization, taken in the random order: P4's labour constraint). Without
+    staff it goes dormant and its contracts end. Professional organizations
+    then keep their social workers at ``social_worker_share`` of staff.
+    """
+    rng, o, t = model.stream("organizations.settle"), model.params.orgs, model.organization_table
+    rows = t.live_rows()
+    active_now = rows[t.status[rows] == OrgStatus.ACTIVE]
+    model.hiring_pool_month = max(1, int(round(active_now.size * o.hiring_rate_month)))
+    model.revenue_share = revenue_share(model)
+    order = rows[rng.permutation(rows.size)]
+    t.age_months[rows] += 1
+    is_active = t.status[order] == OrgStatus.ACTIVE
+    t.dormant_months[order[~is_active]] += 1
+    act = order[is_active]
+    cost = monthly_cost(model.params, t.staff[act])
+    contracts = model.contract_table
+    income = contracts.tranches(t.n)[act]
+    demand = contracts.monthly_demand(t.n)[act]
+    model.government.pay(income[contracts.count_by_org(t.n)[act] > 0])
+    own_revenue = cost * t.own_revenue_ratio[act] * model.revenue_share[t.home[act]]
+    reserves = t.reserves_yuan[act] + (income + own_revenue - cost)
+    staff = t.staff[act]
+    cut = (reserves < 0) & (staff > 0)
+    want = (~cut & (demand > 0.0) & (demand > capacity_people(model.params, staff))
+            & (reserves > o.hire_reserve_months * cost))
+    hired = want & (np.cumsum(want) <= model.hiring_pool_month)
+    model.hiring_pool_month -= int(hired.sum())
+    t.staff[act] = staff - cut + hired
+    t.reserves_yuan[act] = np.where(cut, 0.0, reserves)
+    emptied = act[t.staff[act] == 0]
+    t.status[emptied] = OrgStatus.DORMANT
+    t.dormant_months[emptied] = 0
+    contracts.end_for(emptied)
+    professional = act[t.professional(act)]
+    target = np.rint(t.staff[professional] * o.social_worker_share).astype(np.int64)
+    for row in professional[social_worker_counts(model)[professional] != target]:
+        sync_social_workers(model, int(row))
+
+
+def revenue_share(model: SansheModel) -> np.ndarray:
+    """Per community: the share of what its organizations could raise that its residents' pool pays.
+
+    Own revenue comes from a finite pool in each community (fees and
+    donations, ``revenue_pool_yuan_per_capita_month`` a resident): each active
+    organization can raise its own-revenue ratio times its costs, and when the
+    community's organizations ask more than the pool holds, every one of them
+    gets the same share less. So a crowded community's weaker organizations
+    lose money, shrink and go dormant: the sector cannot grow on its own
+    revenue for ever. It is 1 while the pool is not exhausted.
+    """
+    t = model.organization_table
+    pool = model.params.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
+    active = t.rows(OrgStatus.ACTIVE)
+    if not active.size:
+        return np.ones(model.n_communities)
+    asked = np.bincount(t.home[active], weights=monthly_cost(model.params, t.staff[active])
+                        * t.own_revenue_ratio[active], minlength=model.n_communities)
+    return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
+
+
+def sync_social_workers(model: SansheModel, row: int) -> None:
+    """Keep an active professional organization's social workers at ``orgs.social_worker_share`` of staff.
+
+    Those beyond the target leave (the last hired first) and stay in the
+    sector; one is hired from the talent pool when it has fewer.
+    """
+    t = model.organization_table
+    if t.org_type[row] not in PROFESSIONAL_TYPES:
+        return
+    target = int(round(int(t.staff[row]) * model.params.orgs.social_worker_share))
+    workers = model.social_worker_table
+    mine = workers.rows_of_org(row)
+    for agent in [workers.agents[r] for r in mine[target:][::-1]]:  # a leave may compact the rows
+        agent.leave(stay_in_sector=True)
+    if mine.size < target:
+        model.recruit_social_worker(t.agents[row])
+
+
+def social_worker_counts(model: SansheModel) -> np.ndarray:
+    """Social workers on each organization's staff, by row of the organization table."""
+    w = model.social_worker_table
+    rows = w.live_rows()
+    org = w.org[rows]
+    return np.bincount(org[org >= 0], minlength=model.organization_table.n)
+
+
+def own_work(model: SansheModel) -> tuple[np.ndarray, np.ndarray]:
+    """Organizations' own work for their community (active ones without contracts), by cell.
+
+    Returns the capacity (people a month) and its quality sum on the cells
+    ``community × category`` of their homes and specialties: ``free_service_share``
+    of their staff's hours.
+    """
+    t, o, K = model.organization_table, model.params.orgs, N_CATEGORIES
+    n_cells = model.n_communities * K
+    rows = t.rows(OrgStatus.ACTIVE)
+    rows = rows[model.contract_table.count_by_org(t.n)[rows] == 0]
+    if not rows.size:
+        return np.zeros(n_cells), np.zeros(n_cells)
+    at = t.home[rows] * K + t.category[rows]
+    amount = o.free_service_share * o.hours_per_staff_month / o.hours_per_need * t.staff[rows].astype(float)
+    return (np.bincount(at, weights=amount, minlength=n_cells),
+            np.bincount(at, weights=amount * t.quality[rows], minlength=n_cells))
+
+
+def add_leadership(model: SansheModel, lead: np.ndarray) -> None:
+    """Add organizations' social workers' hours of leading volunteers (F13) to ``lead``, by community.
+
+    An organization's hours go to the communities of its contracts (split
+    evenly over them), or to its home without contracts; organizations are
+    taken in founding order, their contracts in the order they were awarded.
+    """
+    t, sw = model.organization_table, model.params.social_work
+    rows = t.rows(OrgStatus.ACTIVE)
+    hours = social_worker_counts(model)[rows] * sw.hours_month * sw.leadership_share
+    rows, hours = rows[hours > 0], hours[hours > 0]
+    if not rows.size:
+        return
+    contracts = model.contract_table
+    c_rows = contracts.live_rows()
+    c_org = contracts.org[c_rows]
+    take = np.isin(c_org, rows)
+    c_org, c_comm = c_org[take], contracts.community[c_rows[take]]
+    homeless = rows[contracts.count_by_org(t.n)[rows] == 0]
+    org = np.concatenate([c_org, homeless])
+    community = np.concatenate([c_comm, t.home[homeless]])
+    order = np.argsort(org, kind="stable")
+    org, community = org[order], community[order]
+    places = np.bincount(org, minlength=t.n)
+    per_place = np.zeros(t.n)
+    per_place[rows] = hours
+    np.add.at(lead, community, per_place[org] / places[org])
+
+
+# --- the year -------------------------------------------------------------------------
+def close(model: SansheModel) -> None:
+    """Organizations leave the register (DESIGN §4, yearly).
+
+    They leave in three ways:
+
+    - a staffed organization closes with the yearly hazard ``exit_hazard_year``
+      (Bielefeld 1994; Hager et al. 2004), multiplied by ``young_small_multiplier``
+      when it is young and again when it is small, and by ``contract_protection``
+      when it held a purchase contract in the year just reviewed;
+    - annual inspection revokes an organization dormant (no staff) for
+      ``dormancy_months`` or more: the insolvent end here, since an organization
+      whose money runs out sheds its staff (see :func:`settle`);
+    - the clean-up campaign of a reform (``cleanup_campaign``, F9) runs once,
+      at the first review after it is switched on and not in the spin-up: every
+      dormant organization is revoked, and each trade association (an economic
+      organization) deregisters with probability ``campaign_association_exit_share``
+      rather than separate from its government sponsor.
+    """
+    p, rng, t = model.params, model.stream("organizations.close"), model.organization_table
+    o = p.orgs
+    campaign = bool(o.cleanup_campaign and not model.campaign_done and model.month >= 1)
+    rows = t.live_rows()
+    u_exit, u_campaign = rng.random(rows.size), rng.random(rows.size)
+    dormant = t.status[rows] == OrgStatus.DORMANT
+    revoked = dormant & (not campaign) & (t.dormant_months[rows] >= o.dormancy_months)
+    association = (~dormant & campaign & (t.org_type[rows] == OrgType.ECONOMIC)
+                   & (u_campaign < o.campaign_association_exit_share))
+    hazard = exit_hazard(o, t.age_months[rows], t.staff[rows], t.had_contract[rows])
+    closed = ~dormant & ~association & (u_exit < hazard)
+    cleaned = (dormant & campaign) | association
+    model.campaign_done |= campaign
+    flow = model.flow
+    flow.closed, flow.revoked = int(closed.sum()), int(revoked.sum())
+    flow.cleaned_up, flow.deregistered = int(cleaned.sum()), int(association.sum())
+    remove(model, rows[closed | revoked | cleaned])
+
+
+def exit_hazard(o, age_months: np.ndarray, staff: np.ndarray, had_contract: np.ndarray) -> np.ndarray:
+    """Yearly probability that a staffed organization closes.
+
+    Liabilities of newness and smallness; a contract protects.
+    """
+    hazard = np.full(np.shape(age_months), o.exit_hazard_year)
+    hazard = np.where(np.asarray(age_months) < o.young_months, hazard * o.young_small_multiplier, hazard)
+    hazard = np.where(np.asarray(staff) <= o.small_staff, hazard * o.young_small_multiplier, hazard)
+    hazard = np.where(had_contract, hazard * o.contract_protection, hazard)
+    return np.minimum(hazard, 1.0)
+
+
+def remove(model: SansheModel, rows: np.ndarray) -> None:
+    """Organizations leave the register, in founding order: their contracts end and their social workers leave.
+
+    When most rows of the table are dead it is compacted, and the tables that
+    point into it (social workers, contracts, last year's scores) follow.
+    """
+    t = model.organization_table
+    t.status[rows] = OrgStatus.EXITED
+    model.contract_table.end_for(rows)
+    workers = model.social_worker_table
+    for row in rows:
+        for agent in [workers.agents[r] for r in workers.rows_of_org(int(row))]:  # a leave may compact the rows
+            agent.leave(stay_in_sector=True)
+        t.agents[int(row)].remove()
+    t.kill(rows)
+    if t.mostly_dead():
+        new_row = t.compact()
+        workers.renumber_orgs(new_row)
+        model.contract_table.renumber_orgs(new_row)
+        model.last_scores.renumber_orgs(new_row)
+
+
+def revise_own_revenue(model: SansheModel) -> None:
+    """An organization's fundraising changes from year to year.
+
+    Its own-revenue ratio follows a lognormal AR(1) around the sector's median,
+    correlated ``own_revenue_persistence`` from one year to the next, with the spread
+    ``own_revenue_sd`` new organizations are drawn with. So a strong year does
+    not make an organization immortal: weak years shrink it and may end it, and
+    the sector's composition settles within a few years, not the 30 that an
+    exit hazard of 3% a year alone would take.
+    """
+    o, rng, t = model.params.orgs, model.stream("organizations.revenue"), model.organization_table
+    rows = t.rows(OrgStatus.ACTIVE)
+    if not rows.size or o.own_revenue_sd <= 0 or o.own_revenue_ratio <= 0:
+        t.own_revenue_ratio[rows] = o.own_revenue_ratio  # no spread, or no own revenue: every ratio is the median
+        return
+    mu = np.log(o.own_revenue_ratio) - o.own_revenue_sd**2 / 2
+    rho = o.own_revenue_persistence
+    now = np.log(np.maximum(t.own_revenue_ratio[rows], 1e-12))
+    new = mu + rho * (now - mu) + o.own_revenue_sd * np.sqrt(1 - rho**2) * rng.standard_normal(rows.size)
+    t.own_revenue_ratio[rows] = np.exp(new)
+
+
+def found_organizations(model: SansheModel) -> None:
+    """New organizations, where there is a niche (DESIGN §4, yearly).
+
+    They come from three sources:
+
+    - founding attempts, ``founding_attempts_per_10k_year`` per 10,000
+      residents times the registration regime's multiplier, arise in
+      communities in proportion to their people; an attempt picks a category
+      in proportion to its community's unmet needs and contract money there,
+      and succeeds with the probability the share of the community's
+      money (its residents' revenue pool and last year's contracts) that its
+      organizations' costs do not take yet. So births follow need and money,
+      not the size of the stock, and stop as the niche fills;
+    - incubated organizations of the priority types (F8), ``incubator_slots`` a year;
+    - grassroots groups that grow out of large volunteer clusters.
+    """
+    p, rng = model.params, model.stream("births")
+    o = p.orgs
+    weights = model.people_per_community / model.people_per_community.sum()
+    money, taken, opportunity = _niche(model)
+    births = 0
+    attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
+                               * o.registration_multiplier))
+    new_cost = o.staff_mean * o.wage_yuan_month * (1.0 + o.overhead_share)
+    for c in rng.choice(model.n_communities, size=attempts, p=weights):
+        free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
+        if rng.random() >= free:
+            continue
+        row = opportunity[c]
+        category = (int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0
+                    else int(rng.integers(N_CATEGORIES)))
+        kinds = CATEGORY_TYPES[category]
+        found(model, rng, home=int(c), org_type=kinds[int(rng.integers(len(kinds)))], category=category)
+        taken[c] += new_cost
+        births += 1
+    for _ in range(o.incubator_slots):
+        kind = PRIORITY_TYPES[int(rng.integers(len(PRIORITY_TYPES)))]
+        found(model, rng, home=int(rng.choice(model.n_communities, p=weights)), org_type=kind, incubated=True)
+        births += 1
+    clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
+    agenda = model.committee_table.agenda
+    for c in range(model.n_communities):
+        for _ in range(int(rng.binomial(int(clusters[c]), o.cluster_birth_prob))):
+            category = int(agenda[c].argmax()) if agenda[c].sum() > 0 else CULTURE_SPORTS
+            found(model, rng, home=c, org_type=OrgType.COMMUNITY_FILED, category=category)
+            births += 1
+    model.flow.births = births
+
+
+def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per community: the money for organizations, what their costs take, and founders' opportunity.
+
+    The money its organizations can live on is in yuan a month: the residents'
+    revenue pool and last year's contract money there. The opportunity a founder
+    sees is per category: people with an unmet need now, and needs last year's
+    contracts paid for a month.
+    """
+    p, res, t = model.params, model.residents, model.organization_table
+    n_comm = model.n_communities
+    money = p.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
+    opportunity = np.bincount(res.community[res.need_resident].astype(np.int64) * N_CATEGORIES
+                              + res.need_category, minlength=n_comm * N_CATEGORIES
+                              ).reshape(n_comm, N_CATEGORIES) / model.scale
+    projects = model.project_table
+    rows = projects.live_rows()
+    monthly = projects.value_yuan[rows] / 12.0
+    np.add.at(money, projects.community[rows], monthly)
+    np.add.at(opportunity.ravel(), projects.community[rows] * N_CATEGORIES + projects.category[rows],
+              monthly / p.purchase.cost_per_need_yuan)
+    active = t.rows(OrgStatus.ACTIVE)
+    taken = np.bincount(t.home[active], weights=monthly_cost(p, t.staff[active]), minlength=n_comm).astype(float)
+    return money, taken, opportunity

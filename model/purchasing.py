@@ -1,0 +1,446 @@
+"""Government purchase of services (政府购买服务) as arrays: budget, projects, tender, contracts (F6-F11, F14).
+
+The year's projects and contracts are rows of the model's
+:class:`ProjectTable` and :class:`ContractTable` (``model.project_table``,
+``model.contract_table``); :class:`~model.agents.Project` and
+:class:`~model.agents.Contract` are views of a row. Evaluation and the
+bidders' field are array code; the tender awards projects one after another
+(each award uses up the winner's capacity and draws the next project's bids),
+so its loop runs over projects, never over organizations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from model.organizations import OrgStatus, capacity_people
+from model.parameters import N_CATEGORIES
+from model.rows import RowTable, column_view
+
+if TYPE_CHECKING:
+    from model.model import SansheModel
+
+
+class ProjectKind(IntEnum):
+    """The two kinds of purchase project (F11): common ones for special groups, individual ones for a community."""
+
+    COMMON = 0  # F11: for special groups
+    INDIVIDUAL = 1  # F11: a community's own needs
+
+
+class ProjectTable(RowTable):
+    """The services the district buys this year (F11), one row each.
+
+    Columns: ``community``, ``category``, ``kind`` (:class:`ProjectKind`), ``value_yuan`` (for the year).
+    """
+
+    COLUMNS = {"community": (np.int64, 0), "category": (np.int64, 0), "kind": (np.int8, 0),
+               "value_yuan": (np.float64, 0.0)}
+
+
+class ContractTable(RowTable):
+    """This year's purchase contracts, one row each, in the order they were awarded.
+
+    Columns: ``project`` (its row of the project table) and that project's
+    ``community``, ``category``, ``kind`` and ``value_yuan``; ``org`` (the
+    holder's row of the organization table); ``target_people`` (needs the money
+    pays for over the year, at the holder's price), ``delivered_people``
+    (needs served so far this year), ``capacity_people`` (this month's, set by
+    service delivery). A contract ends early when its holder goes dormant.
+    """
+
+    COLUMNS = {"project": (np.int64, -1), "community": (np.int64, 0), "category": (np.int64, 0),
+               "kind": (np.int8, 0), "value_yuan": (np.float64, 0.0), "org": (np.int64, -1),
+               "target_people": (np.float64, 0.0), "delivered_people": (np.float64, 0.0),
+               "capacity_people": (np.float64, 0.0)}
+
+    def _by_org(self, n_orgs: int, weights: np.ndarray | None = None) -> np.ndarray:
+        rows = self.live_rows()
+        return np.bincount(self.org[rows], weights=None if weights is None else weights[rows], minlength=n_orgs)
+
+    def count_by_org(self, n_orgs: int) -> np.ndarray:
+        """Contracts each organization holds, by row of the organization table."""
+        return self._by_org(n_orgs)
+
+    def tranches(self, n_orgs: int) -> np.ndarray:
+        """Each organization's monthly contract income (a twelfth of each contract's value), in yuan."""
+        return self._by_org(n_orgs, self.value_yuan[: self.n] / 12.0).astype(float)
+
+    def monthly_demand(self, n_orgs: int) -> np.ndarray:
+        """Needs a month each organization's contracts pay for (a twelfth of their targets), in people."""
+        return self._by_org(n_orgs, self.target_people[: self.n] / 12.0).astype(float)
+
+    def yearly_targets(self, n_orgs: int) -> np.ndarray:
+        """Needs a year each organization's contracts pay for, in people."""
+        return self._by_org(n_orgs, self.target_people[: self.n]).astype(float)
+
+    def end_for(self, org_rows: np.ndarray) -> None:
+        """End every contract of these organizations (they went dormant or left the register)."""
+        rows = self.live_rows()
+        ending = rows[np.isin(self.org[rows], org_rows)]
+        if ending.size:
+            self.kill(ending)
+
+    def renumber_orgs(self, new_row: np.ndarray) -> None:
+        """Follow the organization table's compaction (``new_row``: old row → new row)."""
+        rows = self.live_rows()
+        self.org[rows] = new_row[self.org[rows]]
+
+
+@dataclass
+class LastScores:
+    """Last year's evaluation scores, in the order the contracts were awarded (F9).
+
+    Attributes:
+        cell: each contract's ``(community × categories + category) × 2 + kind``.
+        org: its holder's row of the organization table (-1 once it left the register).
+        score: its score in [0, 1].
+    """
+
+    cell: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    org: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    score: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def renumber_orgs(self, new_row: np.ndarray) -> None:
+        """Follow the organization table's compaction (``new_row``: old row → new row)."""
+        self.org = new_row[self.org]
+
+
+class Project:
+    """A service the district buys for a year (F11): a view of a row of the project table.
+
+    Args:
+        model: the district model.
+        row: the project's row.
+    """
+
+    community = column_view("project_table", "row", "community", "The community it serves.")
+    category = column_view("project_table", "row", "category", "Its service category.")
+    kind = column_view("project_table", "row", "kind", "Common or individual (F11).", ProjectKind)
+    value_yuan = column_view("project_table", "row", "value_yuan", "Its value for the year, in yuan.")
+
+    def __init__(self, model: SansheModel, row: int) -> None:
+        self.model, self.row = model, row
+
+
+class Contract:
+    """A project awarded to an organization: a view of a row of the contract table.
+
+    ``delivered_people`` counts needs served (people, not rows) over the year;
+    ``target_people`` is what the money pays for.
+
+    Args:
+        model: the district model.
+        row: the contract's row.
+    """
+
+    target_people = column_view("contract_table", "row", "target_people", "Needs a year its money pays for.")
+    delivered_people = column_view("contract_table", "row", "delivered_people", "Needs served so far this year.")
+    capacity_people = column_view("contract_table", "row", "capacity_people", "Needs it can serve this month.")
+
+    def __init__(self, model: SansheModel, row: int) -> None:
+        self.model, self.row = model, row
+
+    @property
+    def project(self) -> Project:
+        """The project it delivers."""
+        return Project(self.model, int(self.model.contract_table.project[self.row]))
+
+    @property
+    def org(self):
+        """The organization holding it (its agent)."""
+        return self.model.organization_table.agents[int(self.model.contract_table.org[self.row])]
+
+
+def score_cell(community, category, kind):
+    """The key of last year's scores: ``(community × categories + category) × 2 + kind``."""
+    return (community * N_CATEGORIES + category) * 2 + kind
+
+
+def award(model: SansheModel, project: int, org: int, target_people: float) -> int:
+    """Give project row ``project`` to organization row ``org``; return the contract's row."""
+    p = model.project_table
+    return model.contract_table.add(
+        project=project, community=p.community[project], category=p.category[project], kind=p.kind[project],
+        value_yuan=p.value_yuan[project], org=org, target_people=target_people)
+
+
+# --- the month ---------------------------------------------------------------------
+def contract_pools(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """This month's capacity of the contracts, pooled by cell (community × category), with quality sums.
+
+    A contract can serve what its money pays for in a month (a twelfth of its
+    target) and no more than its holder's hands allow: the holder's capacity
+    is split over its contracts by their value. Returns the capacity and
+    quality sum of common projects, then of individual projects (people a
+    month); each contract's capacity is kept in ``capacity_people``.
+    """
+    c, t, K = model.contract_table, model.organization_table, N_CATEGORIES
+    n_cells = model.n_communities * K
+    rows = c.live_rows()
+    org = c.org[rows]
+    value = c.value_yuan[rows]
+    by_org = np.bincount(org, weights=value, minlength=t.n)
+    labour = capacity_people(model.params, t.staff[org]) * value / by_org[org]
+    capacity = np.minimum(c.target_people[rows] / 12.0, labour)
+    c.capacity_people[rows] = capacity
+    j = c.community[rows] * K + c.category[rows]
+    quality = capacity * t.quality[org]
+    pools = []
+    for kind in (ProjectKind.COMMON, ProjectKind.INDIVIDUAL):
+        mine = c.kind[rows] == kind
+        pools += [np.bincount(j[mine], weights=capacity[mine], minlength=n_cells).astype(float),
+                  np.bincount(j[mine], weights=quality[mine], minlength=n_cells).astype(float)]
+    return pools[0], pools[1], pools[2], pools[3]
+
+
+def attribute_delivery(model: SansheModel, pools: dict[ProjectKind, tuple[np.ndarray, np.ndarray, np.ndarray]],
+                       cell: np.ndarray) -> float:
+    """Credit each contract with its share of what its pool served and met this month.
+
+    ``pools`` gives, for each kind, the pool capacity by cell and the needs
+    (indices into ``cell``) it served and met. A contract's share is its
+    capacity over its pool's. Returns the needs met through contracts, in people.
+    """
+    c, K = model.contract_table, N_CATEGORIES
+    n_cells = model.n_communities * K
+    rows = c.live_rows()
+    j = c.community[rows] * K + c.category[rows]
+    terms = []
+    for kind in (ProjectKind.COMMON, ProjectKind.INDIVIDUAL):
+        pool_cap, served, met = pools[kind]
+        served_cell = np.bincount(cell[served], minlength=n_cells) / model.scale
+        met_cell = np.bincount(cell[met], minlength=n_cells) / model.scale
+        mine = (c.kind[rows] == kind) & (pool_cap[j] > 0)
+        share = c.capacity_people[rows[mine]] / pool_cap[j[mine]]
+        c.delivered_people[rows[mine]] += served_cell[j[mine]] * share
+        terms.append(met_cell[j[mine]] * share)
+    terms = np.concatenate(terms)
+    return float(np.add.accumulate(terms)[-1]) if terms.size else 0.0
+
+
+# --- the year ------------------------------------------------------------------------
+def evaluate_contracts(model: SansheModel) -> None:
+    """Score last year's contracts: delivery against target and quality (F9).
+
+    They are judged with small noise under third-party evaluation and large
+    noise without. An organization learns from each contract it held
+    (``quality_learning_year`` per contract-year), so its second contract is
+    judged on the quality its first one taught it; contracts end.
+    """
+    p, rng = model.params, model.stream("tender.evaluate")
+    pu, c, t = p.purchase, model.contract_table, model.organization_table
+    noise = pu.evaluation_noise_with if pu.third_party_evaluation else pu.evaluation_noise_without
+    rows = c.live_rows()
+    org = c.org[rows]
+    target = c.target_people[rows]
+    achieved = np.minimum(np.divide(c.delivered_people[rows], target, out=np.zeros(rows.size), where=target > 0),
+                          1.0)
+    errors = rng.normal(0, noise, size=rows.size)
+    w = pu.evaluation_delivery_weight
+    scores = np.zeros(rows.size)
+    held = _occurrence(org)  # how many contracts of the same holder come before this one
+    for k in range(int(held.max()) + 1 if rows.size else 0):
+        now = held == k
+        quality = t.quality[org[now]]
+        scores[now] = np.clip(w * achieved[now] + (1 - w) * quality + errors[now], 0, 1)
+        t.evaluated_score[org[now]] = scores[now]
+        t.quality[org[now]] = quality + p.orgs.quality_learning_year * (1.0 - quality)
+    np.add.at(t.past_contracts, org, 1)
+    model.last_scores = LastScores(score_cell(c.community[rows], c.category[rows], c.kind[rows]), org.copy(), scores)
+    live = t.live_rows()
+    t.had_contract[live] = False
+    t.had_contract[org] = True
+    c.clear()
+
+
+def _occurrence(keys: np.ndarray) -> np.ndarray:
+    """For each element, how many earlier elements have the same key."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+    out = np.empty(keys.size, np.int64)
+    out[order] = rank
+    return out
+
+
+def set_budgets(model: SansheModel) -> None:
+    """This year's purchase budget: the lever, within the envelope (F14).
+
+    The envelope is what is left after social-work-room posts and incubation grants.
+    """
+    p = model.params
+    posts = p.social_work.posts_per_community * model.n_communities
+    room_wages = posts * p.social_work.wage_yuan_month * 12.0
+    incubation = p.orgs.incubator_slots * p.orgs.incubation_grant_yuan
+    gov = model.government
+    gov.room_wages_yuan = room_wages
+    gov.purchase_budget_yuan = min(p.purchase.budget_yuan,
+                                   max(p.purchase.envelope_yuan - room_wages - incubation, 0.0))
+    gov.spent_year_yuan = 0.0
+
+
+def define_projects(model: SansheModel) -> None:
+    """Common and individual projects of the year (F11, F17).
+
+    Common projects (F11) go to communities in proportion to their vulnerable
+    residents, in the categories vulnerable residents need; individual projects
+    follow the consultation agendas of the past year (F17), or, without any
+    agenda, the committees' guesses.
+    """
+    p, rng = model.params, model.stream("tender.define")
+    pu, projects = p.purchase, model.project_table
+    gov = model.government
+    n_total = pu.common_projects + pu.individual_projects
+    projects.clear()
+    agenda = model.committee_table.agenda
+    if gov.purchase_budget_yuan <= 0 or n_total == 0:
+        agenda[:] = 0
+        return
+    value = gov.purchase_budget_yuan / n_total
+    vul_need = model.vulnerable_need_rate  # (communities, categories)
+    if vul_need.sum() <= 0:  # no vulnerable residents or no needs: spread evenly
+        vul_need = np.ones_like(vul_need)
+    quota = _largest_remainder(vul_need.sum(axis=1), pu.common_projects)
+    for c in np.flatnonzero(quota):
+        row = vul_need[c] if vul_need[c].sum() > 0 else np.ones(N_CATEGORIES)
+        for k in rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()):
+            projects.add(community=int(c), category=int(k), kind=ProjectKind.COMMON, value_yuan=value)
+    flat = agenda.ravel()
+    probs = flat / flat.sum() if flat.sum() > 0 else np.full(flat.size, 1.0 / flat.size)
+    for cell in rng.choice(flat.size, size=pu.individual_projects, p=probs):
+        c, k = divmod(int(cell), N_CATEGORIES)
+        projects.add(community=c, category=k, kind=ProjectKind.INDIVIDUAL, value_yuan=value)
+    agenda[:] = 0
+
+
+def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
+    if total == 0 or weights.sum() <= 0:
+        return np.zeros(weights.size, dtype=int)
+    raw = weights / weights.sum() * total
+    out = np.floor(raw).astype(int)
+    out[np.argsort(-(raw - out), kind="stable")[: total - out.sum()]] += 1
+    return out
+
+
+def tender_projects(model: SansheModel) -> None:
+    """Award each project (F9).
+
+    A well-scored incumbent is renewed; otherwise eligible organizations bid and
+    the best score wins. Third-party evaluation also checks capacity: an
+    organization is eligible while its contracts fit ``capacity_headroom`` times
+    its staff capacity; a project nobody can take is not bought.
+
+    Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
+    factor) + w_local × (same street) + w_record × track record; the winner
+    serves the project's money at its own price. Without third-party
+    evaluation nobody checks capacity, bidders are the organizations officials
+    know (drawn in proportion to staff × (1 + contracts held before)), the
+    noise is larger, incumbents are renewed without assessment, and larger
+    organizations get a size bonus: the Matthew effect behind P3.
+
+    Projects are awarded in random order; the k-th project of a cell and kind
+    meets the k-th of last year's holders there as its incumbent.
+    """
+    rng, pu, projects = model.stream("tender.award"), model.params.purchase, model.project_table
+    field_ = _Bidders(model)
+    listed = projects.live_rows()
+    order = listed[rng.permutation(listed.size)]
+    incumbent, score = _incumbents(model.last_scores, score_cell(projects.community[order], projects.category[order],
+                                                            projects.kind[order]))
+    for project, org, last in zip(order, incumbent, score, strict=True):
+        value = float(projects.value_yuan[project])
+        need = value / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
+        winner = field_.renewed(int(org), float(last), need)
+        if winner is None:
+            winner = field_.best_bid(int(projects.category[project]), int(projects.community[project]), need, rng)
+        if winner is None:
+            continue  # nobody eligible: the project is not bought
+        unit_cost = pu.cost_per_need_yuan * float(model.organization_table.price_factor[winner])
+        target = value / unit_cost
+        award(model, int(project), winner, target)
+        field_.spare[field_.position[winner]] -= target / 12.0
+
+
+def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For projects (in award order) of ``cells``: last year's holder each meets and its score (-1, NaN: none).
+
+    The k-th project of a cell and kind meets the k-th contract of last year there.
+    """
+    org, score = np.full(cells.size, -1, np.int64), np.full(cells.size, np.nan)
+    if not last.cell.size or not cells.size:
+        return org, score
+    mine, theirs = _occurrence(cells), _occurrence(last.cell)
+    width = max(int(mine.max()), int(theirs.max())) + 1
+    keys, wanted = last.cell * width + theirs, cells * width + mine
+    sorter = np.argsort(keys)
+    index = sorter[np.minimum(np.searchsorted(keys, wanted, sorter=sorter), keys.size - 1)]
+    found = keys[index] == wanted
+    org[found], score[found] = last.org[index[found]], last.score[index[found]]
+    return org, score
+
+
+class _Bidders:
+    """The organizations that can take a contract this year, and what each can still take on.
+
+    Args:
+        model: the district model at its yearly tender.
+    """
+
+    def __init__(self, model: SansheModel) -> None:
+        pu, t = model.params.purchase, model.organization_table
+        self.model, self.pu, self.t = model, pu, t
+        self.third = pu.third_party_evaluation
+        self.noise = pu.evaluation_noise_with if self.third else pu.evaluation_noise_without
+        rows = t.rows(OrgStatus.ACTIVE)
+        self.active = rows[t.staff[rows] > 0]
+        self.position = np.full(t.n, -1, np.int64)
+        self.position[self.active] = np.arange(self.active.size)
+        prof = t.professional(self.active)
+        self.by_category = [np.flatnonzero((t.category[self.active] == k) | prof) for k in range(N_CATEGORIES)]
+        # Monthly people each organization can still take on (third-party evaluation checks it).
+        self.spare = (pu.capacity_headroom * capacity_people(model.params, t.staff[self.active])
+                      - model.contract_table.monthly_demand(t.n)[self.active])
+
+    def renewed(self, org: int, score: float, need: float) -> int | None:
+        """The incumbent's row if it is renewed, else None.
+
+        It must still be active and, under third-party evaluation, well scored with room for the project.
+        """
+        if org < 0 or self.position[org] < 0:
+            return None
+        if self.third and (self.spare[self.position[org]] < need or score < self.pu.renewal_score):
+            return None
+        return org
+
+    def best_bid(self, category: int, community: int, need: float, rng: np.random.Generator) -> int | None:
+        """The winner's row of an open call (third-party evaluation) or an invitation (without); None if nobody bids."""
+        pu, t = self.pu, self.t
+        candidates = self.by_category[category]
+        if self.third:
+            candidates = candidates[self.spare[candidates] >= need]
+        if not candidates.size:
+            return None
+        pool = self.active[candidates]
+        n_bid = min(pu.bidders_max, pool.size)
+        if self.third:  # an open call: any eligible organization may be among the bidders
+            weights = None
+        else:  # officials invite the organizations they know: large ones and past holders
+            known = t.staff[pool] * (1.0 + t.past_contracts[pool])
+            weights = known / known.sum()
+        bidders = pool[rng.choice(pool.size, size=n_bid, replace=False, p=weights)]
+        return int(bidders[int(np.argmax(self.scores(bidders, self.model.street_of[community], rng)))])
+
+    def scores(self, bidders: np.ndarray, street: int, rng: np.random.Generator) -> np.ndarray:
+        """Bids' scores: quality seen through evaluation noise, price, local ties, track record, size bias."""
+        pu, t = self.pu, self.t
+        return (pu.weight_quality * (t.quality[bidders] + rng.normal(0, self.noise, size=bidders.size))
+                + pu.weight_price * (1.0 - t.price_factor[bidders])
+                + pu.weight_local * (self.model.street_of[t.home[bidders]] == street)
+                + pu.weight_record * np.minimum(t.past_contracts[bidders] / pu.record_saturation, 1.0)
+                + (0.0 if self.third else pu.size_bias_without * np.log(t.staff[bidders])))

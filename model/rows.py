@@ -1,0 +1,117 @@
+"""Struct-of-arrays tables of institutions: one row per organization, social worker or contract.
+
+A :class:`RowTable` holds one numpy column per attribute. Rows are appended
+as members arrive and marked dead when they leave; the live rows keep the
+order of arrival (the order Mesa's agent sets have), and compaction keeps it.
+Each row may have a Mesa agent viewing it (``agents``), which is told its new
+row when the table is compacted.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+
+_START_ROWS = 64
+
+
+class RowTable:
+    """A growable table of numpy columns with live and dead rows.
+
+    Subclasses declare ``COLUMNS``: each column's name, dtype and the value of
+    an empty row. Every table also has ``alive`` (whether the row holds a
+    member), ``agents`` (the view of each row, or None) and ``n`` (rows in use).
+    """
+
+    COLUMNS: ClassVar[dict[str, tuple[Any, Any]]] = {}
+
+    def __init__(self) -> None:
+        self.alive = np.zeros(_START_ROWS, bool)
+        for name, (dtype, empty) in self.COLUMNS.items():
+            setattr(self, name, np.full(_START_ROWS, empty, dtype))
+        self.agents: list = []
+        self.n = 0
+
+    def _names(self) -> tuple[str, ...]:
+        return ("alive", *self.COLUMNS)
+
+    def _empty(self, name: str):
+        return False if name == "alive" else self.COLUMNS[name][1]
+
+    def add(self, agent=None, **values) -> int:
+        """Append a live row with ``values`` (other columns take their empty value); return its row."""
+        if self.n == self.alive.size:
+            for name in self._names():
+                column = getattr(self, name)
+                grown = np.full(2 * column.size, self._empty(name), column.dtype)
+                grown[: column.size] = column
+                setattr(self, name, grown)
+        row = self.n
+        self.alive[row] = True
+        for name, (_, empty) in self.COLUMNS.items():
+            getattr(self, name)[row] = values.pop(name, empty)
+        if values:
+            raise TypeError(f"{type(self).__name__} has no column {sorted(values)[0]!r}")
+        self.agents.append(agent)
+        self.n += 1
+        return row
+
+    def kill(self, row: int | np.ndarray) -> None:
+        """Mark rows dead (their members left)."""
+        self.alive[row] = False
+        for r in np.atleast_1d(row):
+            self.agents[int(r)] = None
+
+    def live_rows(self) -> np.ndarray:
+        """The rows in use, in the order their members arrived."""
+        return np.flatnonzero(self.alive[: self.n])
+
+    def mostly_dead(self) -> bool:
+        """Whether more than half of the rows in use are dead (time to compact)."""
+        return self.n > _START_ROWS and 2 * int(np.count_nonzero(self.alive[: self.n])) < self.n
+
+    def compact(self) -> np.ndarray:
+        """Drop the dead rows, keeping the live ones in order, and tell each agent its new row.
+
+        Returns the new row of every old row (-1 for a dead one), for the columns
+        of other tables that point into this one.
+        """
+        live = self.live_rows()
+        new_row = np.full(self.n, -1, np.int64)
+        new_row[live] = np.arange(live.size)
+        for name in self._names():
+            column = getattr(self, name)
+            kept = np.full(max(_START_ROWS, 2 * live.size), self._empty(name), column.dtype)
+            kept[: live.size] = column[live]
+            setattr(self, name, kept)
+        self.agents = [self.agents[r] for r in live]
+        for row, agent in enumerate(self.agents):
+            if agent is not None:
+                agent.row = row
+        self.n = live.size
+        return new_row
+
+    def clear(self) -> None:
+        """Remove every row."""
+        self.alive[:] = False
+        self.agents = []
+        self.n = 0
+
+
+def column_view(table: str, index: str, name: str, doc: str, kind: type | None = None) -> property:
+    """An agent attribute that is element ``agent.<index>`` of ``model.<table>.<name>``.
+
+    Reading gives a Python number (or ``kind`` of it, an enum say; for a row of
+    a 2-D column, a view of the row); setting writes the element.
+    """
+    def get(self):
+        value = getattr(getattr(self.model, table), name)[getattr(self, index)]
+        if value.ndim:
+            return value
+        return kind(value.item()) if kind is not None else value.item()
+
+    def put(self, value) -> None:
+        getattr(getattr(self.model, table), name)[getattr(self, index)] = value
+
+    return property(get, put, doc=doc)
