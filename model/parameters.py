@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from types import SimpleNamespace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool, StrictFloat, StrictInt, TypeAdapter
+from pydantic import ValidationError as _Invalid
 
 SERVICE_CATEGORIES: tuple[str, ...] = (
     "employment_training",  # F6 names it
@@ -92,20 +96,39 @@ class Param:
         kind = "an integer" if self.kind is int else "a number"
         return f"{kind} in [{_fmt(self.low)}, {_fmt(self.high)}]"
 
-    def check(self, value: Any) -> float | int | bool:
-        """Return ``value`` converted to the parameter's type, or raise ValueError."""
+    @property
+    def annotation(self) -> Any:
+        """The type and range of its values, as a pydantic annotation: the one validator.
+
+        Scenario files and table rows (:mod:`model.schema`, which builds its
+        models from these annotations), sweeps, the dashboard and
+        :meth:`Params.set` all check values through it (:meth:`check`). An
+        integer parameter takes a whole number written as a float (``3.0``);
+        a float parameter takes an integer; a switch takes only true or false.
+        """
         if self.kind is bool:
-            if isinstance(value, bool):
-                return value
-            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
-        if self.kind is int and float(value) != int(value):
-            raise ValueError(f"found {value!r}, allowed: {self.allowed()}")
-        value = self.kind(value)
-        if not (self.low <= value <= self.high):
-            raise ValueError(f"found {_fmt(value)}, allowed: {self.allowed()}")
-        return value
+            return StrictBool
+        if self.kind is int:
+            return Annotated[StrictInt, BeforeValidator(_whole), Field(ge=self.low, le=self.high)]
+        return Annotated[StrictInt | StrictFloat, Field(ge=self.low, le=self.high), AfterValidator(float)]
+
+    def check(self, value: Any) -> float | int | bool:
+        """Return ``value`` converted to the parameter's type, or raise ValueError (``found ..., allowed: ...``)."""
+        try:
+            return _adapter(self).validate_python(value)
+        except _Invalid:
+            shown = _fmt(value) if isinstance(value, int | float) and not isinstance(value, bool) else repr(value)
+            raise ValueError(f"found {shown}, allowed: {self.allowed()}") from None
+
+
+@cache
+def _adapter(p: Param) -> TypeAdapter:
+    return TypeAdapter(p.annotation)
+
+
+def _whole(value: Any) -> Any:
+    """A whole number written as a float is that integer; anything else is left for the check."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _fmt(x: float | int | None) -> str:

@@ -2,8 +2,9 @@
 
 :func:`validate_scenario` checks a parsed scenario document (from TOML or a
 table row) against pydantic models generated from
-:data:`model.parameters.PARAMETERS`: one model per parameter group with the
-declared types and ranges, unknown keys forbidden, and for lever changes
+:data:`model.parameters.PARAMETERS`: one model per parameter group whose
+fields are the parameters' own validators (:attr:`~model.parameters.Param.annotation`,
+the one :meth:`~model.parameters.Param.check` uses), unknown keys forbidden, and for lever changes
 only the parameters declared as levers. A failure becomes one line naming
 the file, the key path, what was found and what is allowed, with a "did you
 mean" suggestion for a misspelt key.
@@ -15,9 +16,9 @@ import difflib
 from functools import cache
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, create_model
 
-from model.parameters import GROUPS, MAX_MONTHS, PARAMETERS, Param
+from model.parameters import GROUPS, MAX_MONTHS, PARAMETERS
 
 TOP_KEYS = ("name", "description", "description_zh", "extends", "params", "changes")
 CHANGE_KEYS = ("month", "note")
@@ -27,16 +28,8 @@ class SchemaError(ValueError):
     """A document that does not fit the schema; the message is one line."""
 
 
-def _annotation(p: Param) -> Any:
-    if p.kind is bool:
-        return StrictBool | None
-    if p.kind is int:
-        return Annotated[StrictInt, Field(ge=p.low, le=p.high)] | None
-    return Annotated[StrictInt | StrictFloat, Field(ge=p.low, le=p.high)] | None
-
-
 def _group_model(group: str, levers_only: bool) -> type[BaseModel]:
-    fields = {p.name: (_annotation(p), None) for p in PARAMETERS.values()
+    fields = {p.name: (p.annotation | None, None) for p in PARAMETERS.values()
               if p.group == group and (p.lever or not levers_only)}
     name = f"{group.title()}{'Levers' if levers_only else 'Params'}"
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)
