@@ -43,7 +43,7 @@ from scipy import stats
 
 from experiments.designs import MORRIS_LEVELS
 from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
-from model.indicators import gini  # the model's own Gini, also part of this module's API
+from model.measures import gini  # the model's own Gini, also part of this module's API
 from model.parameters import PARAMETERS
 
 LEVEL = 0.95

@@ -12,9 +12,7 @@ contracts are views of their mechanism's tables and live with it
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-import numpy as np
+import mesa
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
@@ -23,9 +21,6 @@ from model.organizations import PROFESSIONAL_TYPES, TYPE_CATEGORIES, Organizatio
 from model.purchasing import Contract, Project, ProjectKind
 from model.rows import column_view
 from model.social_work import SocialWorker
-
-if TYPE_CHECKING:
-    from model.model import SansheModel
 
 __all__ = ["PROFESSIONAL_TYPES", "TYPE_CATEGORIES", "Committee", "Contract", "DistrictGovernment", "OrgStatus",
            "OrgType", "Organization", "Project", "ProjectKind", "SocialWorker", "StreetCentre"]
@@ -71,7 +66,7 @@ class Committee(FixedAgent):
     agenda = _committee_column("agenda", "Voiced unmet needs by category this year (F17).")
     meetings = _committee_column("meetings", "Consultation meetings held this month.")
 
-    def __init__(self, model: SansheModel, community: int, street: int, workers: int,
+    def __init__(self, model: mesa.Model, community: int, street: int, workers: int,
                  certified: int) -> None:
         super().__init__(model)
         self.community = community
@@ -108,7 +103,7 @@ class StreetCentre(FixedAgent):
         street: the index of the street it serves.
     """
 
-    def __init__(self, model: SansheModel, street: int) -> None:
+    def __init__(self, model: mesa.Model, street: int) -> None:
         super().__init__(model)
         self.street = street
         self.queue = 0.0
@@ -138,7 +133,7 @@ class DistrictGovernment(Agent):
         model: the district model.
     """
 
-    def __init__(self, model: SansheModel) -> None:
+    def __init__(self, model: mesa.Model) -> None:
         super().__init__(model)
         self.purchase_budget_yuan = 0.0
         self.spent_year_yuan = 0.0
@@ -153,11 +148,3 @@ class DistrictGovernment(Agent):
     def contracts(self) -> list[Contract]:
         """This year's contracts still running (views), in the order they were awarded."""
         return self.model.contracts()
-
-    def pay(self, tranches_yuan: np.ndarray) -> None:
-        """Record contract tranches paid this month, one after another."""
-        if tranches_yuan.size:
-            flow = self.model.flow
-            flow.purchase_spent_yuan = float(np.add.accumulate(np.r_[flow.purchase_spent_yuan, tranches_yuan])[-1])
-            self.spent_year_yuan = float(np.add.accumulate(np.r_[self.spent_year_yuan, tranches_yuan])[-1])
-

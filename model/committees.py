@@ -10,14 +10,12 @@ here, so no Python loop over committees runs in it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
+from model import organizations
 from model.parameters import N_CATEGORIES
-
-if TYPE_CHECKING:
-    from model.model import SansheModel
 
 
 @dataclass
@@ -57,22 +55,22 @@ class CommitteeTable:
                    agenda=np.zeros((n, N_CATEGORIES)), meetings=np.zeros(n, np.int64))
 
 
-def room_sizes(model: SansheModel) -> np.ndarray:
+def room_sizes(model: mesa.Model) -> np.ndarray:
     """Social workers in each committee's social-work room (F12)."""
     return np.array([len(com.room) for com in model.committees])
 
 
-def hours_total(model: SansheModel) -> np.ndarray:
+def hours_total(model: mesa.Model) -> np.ndarray:
     """Each committee's working hours this month: its workers times ``committee.hours_per_worker_month``."""
     return model.committee_table.workers * model.params.committee.hours_per_worker_month
 
 
-def room_hours(model: SansheModel) -> np.ndarray:
+def room_hours(model: mesa.Model) -> np.ndarray:
     """Hours of each room's staff this month, before any diversion into administration."""
     return room_sizes(model) * model.params.social_work.hours_month
 
 
-def allocate_time(model: SansheModel) -> None:
+def allocate_time(model: mesa.Model) -> None:
     """Administration first; then consultation, direct service and brokering.
 
     Social-work-room staff are pulled into administration as the load presses
@@ -95,23 +93,38 @@ def allocate_time(model: SansheModel) -> None:
     t.brokering_hours[:] = free - t.consultation_hours - t.service_hours
 
 
-def admin_share(model: SansheModel) -> np.ndarray:
+def admin_share(model: mesa.Model) -> np.ndarray:
     """Share of each committee's and room's hours spent on administration (P1)."""
     t = model.committee_table
     total = hours_total(model) + room_hours(model)
     return np.divide(t.admin_hours + t.diverted_hours, total, out=np.zeros(total.size), where=total > 0)
 
 
-def free_room_hours(model: SansheModel) -> np.ndarray:
+def free_room_hours(model: mesa.Model) -> np.ndarray:
     """Room hours left after diversion into administration."""
     return np.maximum(room_hours(model) - model.committee_table.diverted_hours, 0.0)
 
 
-def casework_hours(model: SansheModel) -> np.ndarray:
+def casework_hours(model: mesa.Model) -> np.ndarray:
     """Room hours left for casework after diversion and volunteer leadership."""
     return free_room_hours(model) * (1.0 - model.params.social_work.leadership_share)
 
 
-def leadership_hours(model: SansheModel) -> np.ndarray:
+def leadership_hours(model: mesa.Model) -> np.ndarray:
     """Room hours after diversion that go to leading volunteers (F13)."""
     return free_room_hours(model) * model.params.social_work.leadership_share
+
+
+def allocate_committee_time(model: mesa.Model) -> None:
+    """Committees split their hours; social workers' leadership hours per community follow."""
+    allocate_time(model)
+    lead = leadership_hours(model)
+    organizations.add_leadership(model, lead)
+    model.leadership_hours = lead
+    sw = model.params.social_work
+    capacity = lead / (sw.hours_month * max(sw.leadership_share, 1e-9)) * sw.volunteers_per_worker
+    res = model.residents
+    volunteers = np.add.reduceat(res.volunteer > 0, res.community_start[:-1],
+                                 dtype=np.float64) * model.people_per_row
+    model.supervised_share = np.where(volunteers > 0, np.minimum(capacity / np.maximum(volunteers, 1e-9), 1.0), 1.0)
+    model.volunteers_people = volunteers

@@ -28,7 +28,9 @@ class MonthFlow:
             read by satisfaction and trust.
         met: keys of needs met (service delivery).
         met_by_contracts_people: needs met through purchase contracts, in people (service delivery).
-        purchase_spent_yuan: contract tranches paid (organizations' settlement).
+        tranches_yuan: contract tranches paid to each organization, by row of the organization
+            table (purchase of services); read by organizations' settlement.
+        purchase_spent_yuan: their total (purchase of services).
         births: organizations founded (yearly cycle; 0 in other months).
         closed: staffed organizations closed by the exit hazard (yearly cycle).
         revoked: dormant organizations revoked by annual inspection (yearly cycle).
@@ -40,6 +42,7 @@ class MonthFlow:
     abandoned: np.ndarray = field(default_factory=_no_keys)
     met: np.ndarray = field(default_factory=_no_keys)
     met_by_contracts_people: float = 0.0
+    tranches_yuan: np.ndarray = field(default_factory=lambda: np.zeros(0))
     purchase_spent_yuan: float = 0.0
     births: int = 0
     closed: int = 0

@@ -10,7 +10,17 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from model import organizations, processes, purchasing, yearly
+from model import (
+    administration,
+    committees,
+    needs,
+    organizations,
+    participation,
+    purchasing,
+    services,
+    social_work,
+    trust,
+)
 from model.agents import Committee, DistrictGovernment, StreetCentre
 from model.committees import CommitteeTable
 from model.contagion import neighbour_counts
@@ -275,16 +285,17 @@ class SansheModel(mesa.Model):
         self.apply_lever_changes()
         if self.month % 12 == 1:
             self.yearly_cycle(first=self.month == self.first_month)
-        processes.needs_arise(self)
-        processes.administrative_load(self)
-        processes.allocate_committee_time(self)
-        processes.detect_needs(self)
-        processes.hold_consultations(self)
-        processes.deliver_services(self)
-        processes.update_participation(self)
-        processes.update_satisfaction_and_trust(self)
+        needs.needs_arise(self)
+        administration.administrative_load(self)
+        committees.allocate_committee_time(self)
+        needs.detect_needs(self)
+        participation.hold_consultations(self)
+        services.deliver_services(self)
+        participation.update_participation(self)
+        trust.update_satisfaction_and_trust(self)
+        purchasing.pay_tranches(self)
         organizations.settle(self)
-        processes.social_worker_turnover(self)
+        social_work.social_worker_turnover(self)
         self.recorder.record(self)
 
     def yearly_cycle(self, first: bool = False) -> None:
@@ -298,8 +309,8 @@ class SansheModel(mesa.Model):
             organizations.close(self)
             organizations.revise_own_revenue(self)
             organizations.found_organizations(self)
-            yearly.certification_exam(self)
-            yearly.task_creep(self)
+            social_work.certification_exam(self)
+            administration.task_creep(self)
         purchasing.set_budgets(self)
         purchasing.define_projects(self)
         purchasing.tender_projects(self)

@@ -12,17 +12,14 @@ attempts and communities, never over organizations.
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES
+from model.measures import Indicator
+from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES, Params
 from model.rows import RowTable, column_view
-
-if TYPE_CHECKING:
-    from model.model import SansheModel
-    from model.parameters import Params
 
 
 class OrgType(IntEnum):
@@ -134,7 +131,7 @@ class Organization(FixedAgent):
     status = _column("status", "Active, dormant or exited.", OrgStatus)
     dormant_months = _column("dormant_months", "Months since it went dormant.")
 
-    def __init__(self, model: SansheModel, row: int, home: int) -> None:
+    def __init__(self, model: mesa.Model, row: int, home: int) -> None:
         super().__init__(model)
         self.row = row
         self.cell = model.space[home]
@@ -173,7 +170,7 @@ def capacity_people(p: Params, staff: np.ndarray) -> np.ndarray:
     return staff * o.hours_per_staff_month / o.hours_per_need
 
 
-def found(model: SansheModel, rng: np.random.Generator, home: int, org_type: OrgType | None = None,
+def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgType | None = None,
           incubated: bool = False, category: int | None = None) -> int:
     """Register a new organization in community ``home``; return its row.
 
@@ -211,13 +208,14 @@ def found(model: SansheModel, rng: np.random.Generator, home: int, org_type: Org
 
 
 # --- the month (DESIGN §4 step 9) ---------------------------------------------------
-def settle(model: SansheModel) -> None:
+def settle(model: mesa.Model) -> None:
     """Organizations pay staff and overhead and collect revenue, in random order.
 
     Every organization ages a month; a dormant one counts another month of
-    dormancy. An active one collects its contracts' monthly tranches (paid by
-    the government) and its own revenue (its costs times its own-revenue ratio,
-    cut to its community's :func:`revenue_share`), and pays its costs. When its
+    dormancy. An active one collects its contracts' monthly tranches (paid
+    just before by :func:`model.purchasing.pay_tranches`: ``model.flow.tranches_yuan``)
+    and its own revenue (its costs times its own-revenue ratio, cut to its
+    community's :func:`revenue_share`), and pays its costs. When its
     reserves run out it cuts a post (the shortfall is taken as unpaid wages, so
     reserves restart at zero); when its contracts need more hands than it has
     and its reserves cover ``hire_reserve_months`` of costs, it hires, while the
@@ -238,9 +236,10 @@ def settle(model: SansheModel) -> None:
     act = order[is_active]
     cost = monthly_cost(model.params, t.staff[act])
     contracts = model.contract_table
-    income = contracts.tranches(t.n)[act]
+    income = np.zeros(t.n)
+    income[: model.flow.tranches_yuan.size] = model.flow.tranches_yuan  # paid by purchasing.pay_tranches
+    income = income[act]
     demand = contracts.monthly_demand(t.n)[act]
-    model.government.pay(income[contracts.count_by_org(t.n)[act] > 0])
     own_revenue = cost * t.own_revenue_ratio[act] * model.revenue_share[t.home[act]]
     reserves = t.reserves_yuan[act] + (income + own_revenue - cost)
     staff = t.staff[act]
@@ -261,7 +260,7 @@ def settle(model: SansheModel) -> None:
         sync_social_workers(model, int(row))
 
 
-def revenue_share(model: SansheModel) -> np.ndarray:
+def revenue_share(model: mesa.Model) -> np.ndarray:
     """Per community: the share of what its organizations could raise that its residents' pool pays.
 
     Own revenue comes from a finite pool in each community (fees and
@@ -282,7 +281,7 @@ def revenue_share(model: SansheModel) -> np.ndarray:
     return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
 
 
-def sync_social_workers(model: SansheModel, row: int) -> None:
+def sync_social_workers(model: mesa.Model, row: int) -> None:
     """Keep an active professional organization's social workers at ``orgs.social_worker_share`` of staff.
 
     Those beyond the target leave (the last hired first) and stay in the
@@ -300,7 +299,7 @@ def sync_social_workers(model: SansheModel, row: int) -> None:
         model.recruit_social_worker(t.agents[row])
 
 
-def social_worker_counts(model: SansheModel) -> np.ndarray:
+def social_worker_counts(model: mesa.Model) -> np.ndarray:
     """Social workers on each organization's staff, by row of the organization table."""
     w = model.social_worker_table
     rows = w.live_rows()
@@ -308,7 +307,7 @@ def social_worker_counts(model: SansheModel) -> np.ndarray:
     return np.bincount(org[org >= 0], minlength=model.organization_table.n)
 
 
-def own_work(model: SansheModel) -> tuple[np.ndarray, np.ndarray]:
+def own_work(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
     """Organizations' own work for their community (active ones without contracts), by cell.
 
     Returns the capacity (people a month) and its quality sum on the cells
@@ -327,7 +326,7 @@ def own_work(model: SansheModel) -> tuple[np.ndarray, np.ndarray]:
             np.bincount(at, weights=amount * t.quality[rows], minlength=n_cells))
 
 
-def add_leadership(model: SansheModel, lead: np.ndarray) -> None:
+def add_leadership(model: mesa.Model, lead: np.ndarray) -> None:
     """Add organizations' social workers' hours of leading volunteers (F13) to ``lead``, by community.
 
     An organization's hours go to the communities of its contracts (split
@@ -357,7 +356,7 @@ def add_leadership(model: SansheModel, lead: np.ndarray) -> None:
 
 
 # --- the year -------------------------------------------------------------------------
-def close(model: SansheModel) -> None:
+def close(model: mesa.Model) -> None:
     """Organizations leave the register (DESIGN §4, yearly).
 
     They leave in three ways:
@@ -406,7 +405,7 @@ def exit_hazard(o, age_months: np.ndarray, staff: np.ndarray, had_contract: np.n
     return np.minimum(hazard, 1.0)
 
 
-def remove(model: SansheModel, rows: np.ndarray) -> None:
+def remove(model: mesa.Model, rows: np.ndarray) -> None:
     """Organizations leave the register, in founding order: their contracts end and their social workers leave.
 
     When most rows of the table are dead it is compacted, and the tables that
@@ -428,7 +427,7 @@ def remove(model: SansheModel, rows: np.ndarray) -> None:
         model.last_scores.renumber_orgs(new_row)
 
 
-def revise_own_revenue(model: SansheModel) -> None:
+def revise_own_revenue(model: mesa.Model) -> None:
     """An organization's fundraising changes from year to year.
 
     Its own-revenue ratio follows a lognormal AR(1) around the sector's median,
@@ -450,7 +449,7 @@ def revise_own_revenue(model: SansheModel) -> None:
     t.own_revenue_ratio[rows] = np.exp(new)
 
 
-def found_organizations(model: SansheModel) -> None:
+def found_organizations(model: mesa.Model) -> None:
     """New organizations, where there is a niche (DESIGN §4, yearly).
 
     They come from three sources:
@@ -499,7 +498,7 @@ def found_organizations(model: SansheModel) -> None:
     model.flow.births = births
 
 
-def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _niche(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per community: the money for organizations, what their costs take, and founders' opportunity.
 
     The money its organizations can live on is in yuan a month: the residents'
@@ -522,3 +521,40 @@ def _niche(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     active = t.rows(OrgStatus.ACTIVE)
     taken = np.bincount(t.home[active], weights=monthly_cost(p, t.staff[active]), minlength=n_comm).astype(float)
     return money, taken, opportunity
+
+
+def _registered(v) -> np.ndarray:
+    """Every registered organization's row."""
+    return v.model.organization_table.live_rows()
+
+
+def _active(v) -> np.ndarray:
+    """The active organizations' rows."""
+    return v.model.organization_table.rows(OrgStatus.ACTIVE)
+
+
+INDICATORS = [
+    Indicator("org_count", "organizations", 0, "registered organizations, active and dormant (F3)",
+              lambda v: len(v.once(_registered)),
+              lambda v: np.bincount(v.model.organization_table.home[v.once(_registered)], minlength=v.n_comm),
+              integer=True),
+    Indicator("org_active", "organizations", 0, "organizations with staff", lambda v: len(v.once(_active))),
+    Indicator("orgs_per_10k", "per 10,000 residents", 0, "registered organizations per 10,000 residents (F5)",
+              lambda v: len(v.once(_registered)) / (v.p.population.residents_total / 10_000)),
+    Indicator("org_staff", "people", 0, "staff of active organizations (F4)",
+              lambda v: int(v.model.organization_table.staff[v.once(_active)].sum())),
+    Indicator("org_births", "organizations", 0, "founded in this month's yearly cycle (0 in other months)",
+              lambda v: v.flow.births),
+    Indicator("org_closures", "organizations", 0,
+              "staffed organizations that closed in this month's yearly cycle (exit hazard)",
+              lambda v: v.flow.closed),
+    Indicator("orgs_revoked", "organizations", 0,
+              "dormant organizations revoked by annual inspection in this month's yearly cycle",
+              lambda v: v.flow.revoked),
+    Indicator("orgs_cleaned_up", "organizations", 0,
+              "removed by the one-off clean-up campaign in this month's yearly cycle (F9)",
+              lambda v: v.flow.cleaned_up),
+    Indicator("orgs_deregistered", "organizations", 0, "of those, trade associations that deregistered (F9)",
+              lambda v: v.flow.deregistered),
+]
+"""The indicators organizations define."""

@@ -100,7 +100,7 @@ class Param:
     def annotation(self) -> Any:
         """The type and range of its values, as a pydantic annotation: the one validator.
 
-        Scenario files and table rows (:mod:`model.schema`, which builds its
+        Scenario files and table rows (the schema of :mod:`model.scenario`, which builds its
         models from these annotations), sweeps, the dashboard and
         :meth:`Params.set` all check values through it (:meth:`check`). An
         integer parameter takes a whole number written as a float (``3.0``);

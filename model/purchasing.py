@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
+import mesa
 import numpy as np
 
+from model.measures import Indicator, ratio
 from model.organizations import OrgStatus, capacity_people
 from model.parameters import N_CATEGORIES
 from model.rows import RowTable, column_view
-
-if TYPE_CHECKING:
-    from model.model import SansheModel
 
 
 class ProjectKind(IntEnum):
@@ -123,7 +121,7 @@ class Project:
     kind = column_view("project_table", "row", "kind", "Common or individual (F11).", ProjectKind)
     value_yuan = column_view("project_table", "row", "value_yuan", "Its value for the year, in yuan.")
 
-    def __init__(self, model: SansheModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         self.model, self.row = model, row
 
 
@@ -142,7 +140,7 @@ class Contract:
     delivered_people = column_view("contract_table", "row", "delivered_people", "Needs served so far this year.")
     capacity_people = column_view("contract_table", "row", "capacity_people", "Needs it can serve this month.")
 
-    def __init__(self, model: SansheModel, row: int) -> None:
+    def __init__(self, model: mesa.Model, row: int) -> None:
         self.model, self.row = model, row
 
     @property
@@ -161,7 +159,7 @@ def score_cell(community, category, kind):
     return (community * N_CATEGORIES + category) * 2 + kind
 
 
-def award(model: SansheModel, project: int, org: int, target_people: float) -> int:
+def award(model: mesa.Model, project: int, org: int, target_people: float) -> int:
     """Give project row ``project`` to organization row ``org``; return the contract's row."""
     p = model.project_table
     return model.contract_table.add(
@@ -170,7 +168,22 @@ def award(model: SansheModel, project: int, org: int, target_people: float) -> i
 
 
 # --- the month ---------------------------------------------------------------------
-def contract_pools(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def pay_tranches(model: mesa.Model) -> None:
+    """The government pays each running contract's monthly tranche, a twelfth of its value, to its holder (F7).
+
+    What each organization receives (``model.flow.tranches_yuan``, by row of
+    the organization table) is income of its settlement this month; the
+    total is this month's purchase spending.
+    """
+    t, gov, flow = model.organization_table, model.government, model.flow
+    flow.tranches_yuan = model.contract_table.tranches(t.n)
+    paid = flow.tranches_yuan[flow.tranches_yuan > 0]  # the holders, in founding order
+    if paid.size:
+        flow.purchase_spent_yuan = float(np.add.accumulate(paid)[-1])
+        gov.spent_year_yuan = float(np.add.accumulate(np.r_[gov.spent_year_yuan, paid])[-1])
+
+
+def contract_pools(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """This month's capacity of the contracts, pooled by cell (community × category), with quality sums.
 
     A contract can serve what its money pays for in a month (a twelfth of its
@@ -198,7 +211,7 @@ def contract_pools(model: SansheModel) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return pools[0], pools[1], pools[2], pools[3]
 
 
-def attribute_delivery(model: SansheModel, pools: dict[ProjectKind, tuple[np.ndarray, np.ndarray, np.ndarray]],
+def attribute_delivery(model: mesa.Model, pools: dict[ProjectKind, tuple[np.ndarray, np.ndarray, np.ndarray]],
                        cell: np.ndarray) -> float:
     """Credit each contract with its share of what its pool served and met this month.
 
@@ -224,7 +237,7 @@ def attribute_delivery(model: SansheModel, pools: dict[ProjectKind, tuple[np.nda
 
 
 # --- the year ------------------------------------------------------------------------
-def evaluate_contracts(model: SansheModel) -> None:
+def evaluate_contracts(model: mesa.Model) -> None:
     """Score last year's contracts: delivery against target and quality (F9).
 
     They are judged with small noise under third-party evaluation and large
@@ -269,7 +282,7 @@ def _occurrence(keys: np.ndarray) -> np.ndarray:
     return out
 
 
-def set_budgets(model: SansheModel) -> None:
+def set_budgets(model: mesa.Model) -> None:
     """This year's purchase budget: the lever, within the envelope (F14).
 
     The envelope is what is left after social-work-room posts and incubation grants.
@@ -285,7 +298,7 @@ def set_budgets(model: SansheModel) -> None:
     gov.spent_year_yuan = 0.0
 
 
-def define_projects(model: SansheModel) -> None:
+def define_projects(model: mesa.Model) -> None:
     """Common and individual projects of the year (F11, F17).
 
     Common projects (F11) go to communities in proportion to their vulnerable
@@ -328,7 +341,7 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
     return out
 
 
-def tender_projects(model: SansheModel) -> None:
+def tender_projects(model: mesa.Model) -> None:
     """Award each project (F9).
 
     A well-scored incumbent is renewed; otherwise eligible organizations bid and
@@ -392,7 +405,7 @@ class _Bidders:
         model: the district model at its yearly tender.
     """
 
-    def __init__(self, model: SansheModel) -> None:
+    def __init__(self, model: mesa.Model) -> None:
         pu, t = model.params.purchase, model.organization_table
         self.model, self.pu, self.t = model, pu, t
         self.third = pu.third_party_evaluation
@@ -444,3 +457,63 @@ class _Bidders:
                 + pu.weight_local * (self.model.street_of[t.home[bidders]] == street)
                 + pu.weight_record * np.minimum(t.past_contracts[bidders] / pu.record_saturation, 1.0)
                 + (0.0 if self.third else pu.size_bias_without * np.log(t.staff[bidders])))
+
+
+def _contract_rows(v) -> np.ndarray:
+    return v.model.contract_table.live_rows()
+
+
+def _money(v) -> np.ndarray:
+    """Contract money of each holder (organizations without a contract left out)."""
+    c, rows = v.model.contract_table, v.once(_contract_rows)
+    money = np.bincount(c.org[rows], weights=c.value_yuan[rows], minlength=v.model.organization_table.n)
+    return money[np.bincount(c.org[rows], minlength=money.size) > 0]
+
+
+def _concentration(v) -> tuple[float, float]:
+    """Share of contract money of the top 10% of holders, and the Herfindahl index (NaN without contracts)."""
+    shares = np.sort(v.once(_money))[::-1]
+    if not shares.size:
+        return np.nan, np.nan
+    shares = shares / shares.sum()
+    top = shares[: max(int(np.ceil(0.1 * shares.size)), 1)].sum()
+    return float(top), float((shares**2).sum())
+
+
+def _project_kinds(v) -> np.ndarray:
+    """This year's projects, by kind (common, individual)."""
+    t = v.model.project_table
+    return np.bincount(t.kind[t.live_rows()], minlength=2)
+
+
+def _contracts_c(v) -> np.ndarray:
+    """Purchase contracts, by the community of their project."""
+    return np.bincount(v.model.contract_table.community[v.once(_contract_rows)], minlength=v.n_comm).astype(float)
+
+
+def _spent_c(v) -> np.ndarray:
+    """Monthly value of the purchase contracts, by the community of their project."""
+    c, rows = v.model.contract_table, v.once(_contract_rows)
+    return np.bincount(c.community[rows], weights=c.value_yuan[rows] / 12.0, minlength=v.n_comm).astype(float)
+
+
+INDICATORS = [
+    Indicator("contract_holders", "organizations", 0, "organizations holding purchase contracts (F6)",
+              lambda v: v.once(_money).size),
+    Indicator("contract_top10_share", "share", -1, "contract money held by the top 10% of holders (P3)",
+              lambda v: v.once(_concentration)[0]),
+    Indicator("contract_hhi", "index in [0, 1]", -1, "Herfindahl index of contract money across holders (P3)",
+              lambda v: v.once(_concentration)[1]),
+    Indicator("projects_common", "projects", 0, "common projects this year (F11)",
+              lambda v: int(v.once(_project_kinds)[ProjectKind.COMMON])),
+    Indicator("projects_individual", "projects", 0, "individual projects this year (F11)",
+              lambda v: int(v.once(_project_kinds)[ProjectKind.INDIVIDUAL])),
+    Indicator("contracts", "contracts", 0, "purchase contracts for the community's projects this year (F6, F11)",
+              None, lambda v: v.once(_contracts_c), integer=True),
+    Indicator("purchase_spent_yuan", "yuan per month", 0,
+              "purchase contract money paid this month (F7; in a community: its contracts' monthly value)",
+              lambda v: v.flow.purchase_spent_yuan, lambda v: v.once(_spent_c)),
+    Indicator("cost_per_need_met_yuan", "yuan", -1, "purchase money per need met through contracts",
+              lambda v: float(ratio(v.flow.purchase_spent_yuan, v.flow.met_by_contracts_people))),
+]
+"""The indicators the purchase of services defines."""

@@ -14,18 +14,15 @@ the table is compacted, in order, when most rows are dead.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import mesa
 import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from model import committees
-from model.organizations import Organization, capacity_people
+from model.measures import Indicator, ratio
+from model.organizations import Organization, OrgStatus, capacity_people, social_worker_counts
 from model.rows import RowTable, column_view
-
-if TYPE_CHECKING:
-    from model.model import SansheModel
 
 
 class SocialWorkerTable(RowTable):
@@ -85,7 +82,7 @@ class SocialWorker(Agent):
     burnout = _column("burnout", "Burnout in [0, 1].")
     caseload = _column("caseload", "Needs served last month (room workers).")
 
-    def __init__(self, model: SansheModel, employer: FixedAgent, certified: bool) -> None:
+    def __init__(self, model: mesa.Model, employer: FixedAgent, certified: bool) -> None:
         super().__init__(model)
         self.employer = employer
         at_org = isinstance(employer, Organization)
@@ -115,7 +112,7 @@ class SocialWorker(Agent):
         self.remove()
 
 
-def wear_and_turnover(model: SansheModel, u: np.ndarray, u_stay: np.ndarray) -> None:
+def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> None:
     """Burnout follows pressure, and some workers leave (DESIGN §4 step 10).
 
     Pressure is casework over a full caseload plus ``diversion_pressure`` times
@@ -156,3 +153,99 @@ def wear_and_turnover(model: SansheModel, u: np.ndarray, u_stay: np.ndarray) -> 
     leavers = [t.agents[rows[i]] for i in leaving]  # before any leaves: a leave may compact the rows
     for agent, i in zip(leavers, leaving, strict=True):
         agent.leave(stay_in_sector=bool(u_stay[i] < sw.stay_in_sector_share))
+
+
+def social_worker_turnover(model: mesa.Model) -> None:
+    """Social workers burn out under diversion and caseload and leave.
+
+    Vacant room posts are filled by conversion, transfer or recruitment (F12).
+    """
+    p, rng = model.params, model.stream("workers")
+    sw = p.social_work
+    in_post = model.social_worker_table.live_rows().size
+    u = rng.random(in_post)
+    u_stay = rng.random(in_post)
+    wear_and_turnover(model, u, u_stay)
+    posts = sw.posts_per_community
+    for com in model.committees:
+        while len(com.room) > posts:
+            com.room[-1].leave(stay_in_sector=True)
+        for _ in range(posts - len(com.room)):
+            if rng.random() < sw.recruit_prob_month:
+                model.fill_room_post(com, rng)
+
+
+def certification_exam(model: mesa.Model) -> None:
+    """Community workers sit the national social-work exam (F10).
+
+    Training support multiplies the pass rate by ``training_pass_multiplier``.
+    Workers turn over during the year and are replaced by uncertified hires.
+    """
+    p, rng = model.params, model.stream("exam")
+    sw, c = p.social_work, p.committee
+    pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
+    for com in model.committees:
+        com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
+        com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
+    t = model.social_worker_table
+    rows = t.live_rows()
+    uncertified = rows[~t.certified[rows]]
+    t.certified[uncertified[rng.random(uncertified.size) < pass_prob]] = True
+
+
+def _room_rows(v) -> np.ndarray:
+    w = v.model.social_worker_table
+    rows = w.live_rows()
+    return rows[w.in_room[rows]]
+
+
+def _filled(v) -> np.ndarray:
+    """Room posts filled, by community."""
+    return committees.room_sizes(v.model)
+
+
+def _certified(v) -> np.ndarray:
+    """Certified community workers and room social workers, by community."""
+    w, rows = v.model.social_worker_table, v.once(_room_rows)
+    return v.model.committee_table.certified + np.bincount(
+        w.community[rows], weights=w.certified[rows], minlength=v.n_comm).astype(np.int64)
+
+
+def _workers(v) -> np.ndarray:
+    """Community workers and room social workers, by community."""
+    return v.model.committee_table.workers + v.once(_filled)
+
+
+def _org_gap(v) -> int:
+    """Social workers the active professional organizations lack for their staff."""
+    t = v.model.organization_table
+    active = t.rows(OrgStatus.ACTIVE)
+    rows = active[t.professional(active)]
+    target = np.rint(t.staff[rows] * v.p.orgs.social_worker_share).astype(np.int64)
+    return int(np.maximum(target - social_worker_counts(v.model)[rows], 0).sum())
+
+
+def _caseloads(v) -> np.ndarray:
+    """Room social workers' caseloads, by committee and, within a room, in the order they joined."""
+    w, rows = v.model.social_worker_table, v.once(_room_rows)
+    return w.caseload[rows[np.argsort(w.community[rows], kind="stable")]]
+
+
+INDICATORS = [
+    Indicator("certified_share", "share", +1,
+              "community workers and room social workers holding the qualification (F10)",
+              lambda v: float(v.once(_certified).sum() / v.once(_workers).sum()),
+              lambda v: ratio(v.once(_certified), v.once(_workers))),
+    Indicator("certified_workers", "people", +1, "certified community workers and room social workers (F10)",
+              lambda v: int(v.once(_certified).sum())),
+    Indicator("room_posts_filled", "posts", +1, "social-work-room posts filled (F12)",
+              lambda v: int(v.once(_filled).sum()), lambda v: v.once(_filled), integer=True),
+    Indicator("social_worker_vacancies", "posts", -1,
+              "vacant room posts plus organizations' social-worker gaps (P4; in a community: its room's)",
+              lambda v: int(max(v.p.social_work.posts_per_community * v.n_comm - v.once(_filled).sum(), 0)
+                            + v.once(_org_gap)),
+              lambda v: np.maximum(v.p.social_work.posts_per_community - v.once(_filled), 0), integer=True),
+    Indicator("social_worker_caseload", "needs per room worker per month", 0, "room casework load (P4)",
+              lambda v: float(np.mean(v.once(_caseloads))) if v.once(_caseloads).size else 0.0),
+]
+"""The indicators social work defines."""

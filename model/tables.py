@@ -11,7 +11,7 @@ An empty cell leaves the parameter at the value of the scenario the row
 extends (or the default). Values follow the one rule for dated levers of
 :mod:`model.scenario`: a value in a plain column for a lever that the
 extended scenario changes at a month goes into that change. A row is
-checked by the same schema as a TOML file (:mod:`model.schema`), and an
+checked by the same schema as a TOML file (:mod:`model.scenario`), and an
 error names the file, the row and the column.
 """
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import Params, SansheModel, processes, purchasing
+from model import Params, SansheModel, purchasing, services
 from model.flows import MonthFlow
 from model.organizations import OrgStatus, OrgType
 from model.purchasing import Contract, LastScores, ProjectKind, score_cell
@@ -93,7 +93,7 @@ def test_a_pool_serves_its_detected_needs_oldest_first_up_to_its_capacity():
     # ages 1, 5, 3, 6, 2, 4; the 6-month-old need is not detected and cannot be served.
     give_needs(m, r, [1, 5, 3, 6, 2, 4], [True, True, True, False, True, True])
     committee_serves(m, 3)
-    processes.deliver_services(m)
+    services.deliver_services(m)
     # Capacity of 3 rows: the detected needs aged 5, 4 and 3 (rows 1, 5, 2), all met (quality 1).
     assert open_rows(m) == [r[0], r[3], r[4]]
     assert m.residents.served_last[r].tolist() == [0, 1, 1, 0, 0, 1]
@@ -105,7 +105,7 @@ def test_a_served_need_the_pool_does_not_meet_stays_open_and_no_other_pool_takes
     r = rows_of_community_0(m, vulnerable=False, count=3)
     give_needs(m, r, [3, 2, 1], [True, True, True])
     committee_serves(m, 2)
-    processes.deliver_services(m)
+    services.deliver_services(m)
     assert open_rows(m) == r  # quality 0: served, not met
     assert m.residents.served_last[r].tolist() == [0, 0, 0]
     assert m.flow.met.size == 0
@@ -122,7 +122,7 @@ def test_a_common_project_serves_vulnerable_residents_before_older_needs_of_othe
     org.status, org.staff, org.quality = OrgStatus.ACTIVE, 100, 1.0  # labour never binds
     held = contract(m, org, 0, 1.0, target_people=12 * PEOPLE_PER_ROW)  # money for one row a month
     committee_serves(m, 2)
-    processes.deliver_services(m)
+    services.deliver_services(m)
     # The contract serves the youngest need, the vulnerable one; the committee the two oldest.
     assert sorted(open_rows(m)) == sorted([n[2], n[3]])
     assert held.capacity_people == PEOPLE_PER_ROW
@@ -136,7 +136,7 @@ def test_a_contract_delivers_no_more_than_its_money_or_its_organizations_hands_a
     org.status, org.staff = OrgStatus.ACTIVE, 2  # 2 × 160 / 8 = 40 people a month
     rich = contract(m, org, 0, 3.0, target_people=12 * 100.0)
     poor = contract(m, org, 1, 1.0, target_people=12 * 5.0)
-    processes.deliver_services(m)
+    services.deliver_services(m)
     # Hands split by the contracts' money (3 : 1): 30 and 10 people; money pays for 100 and 5.
     assert rich.capacity_people == pytest.approx(30.0)
     assert poor.capacity_people == pytest.approx(5.0)

@@ -100,7 +100,8 @@ def test_every_submodel_links_to_its_function():
     """Section 7 of the ODD links each process of the schedule and the yearly cycle."""
     submodels = _section(ODD.read_text(encoding="utf-8"), "7. Submodels")
     linked = {label.strip("`").split(".")[-1] for label, _ in _relative_links(submodels)}
-    functions = set(re.findall(r"(?:processes|yearly|organizations|purchasing)\.(\w+)\(self\)",
+    mechanisms = "needs|administration|committees|participation|services|trust|organizations|purchasing|social_work"
+    functions = set(re.findall(rf"(?:{mechanisms})\.(\w+)\(self\)",
                                (ODD.parent.parent / "model" / "model.py").read_text(encoding="utf-8")))
     assert len(functions) >= 15
     assert not functions - linked, f"submodels not linked in the ODD: {sorted(functions - linked)}"

@@ -124,7 +124,7 @@ def nonfinite_state(m: SansheModel) -> list[str]:
 def undefined_indicators(m: SansheModel) -> set[str]:
     """District indicators that are ratios with a zero denominator this month.
 
-    They are undefined by their definition (model/indicators.py): NaN is right
+    They are undefined by their definition (each mechanism's INDICATORS): NaN is right
     for them and for no other indicator.
     """
     res, flow = m.residents, m.flow

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from model import Params, SansheModel, organizations, processes, purchasing, yearly
+from model import Params, SansheModel, administration, committees, needs, organizations, purchasing, social_work
 from model.organizations import OrgStatus, OrgType
 from model.parameters import PARAMETERS
 from model.purchasing import ProjectKind
@@ -19,8 +19,8 @@ def tiny(**overrides) -> SansheModel:
 
 def admin_load(m: SansheModel) -> float:
     m.month = 1
-    processes.needs_arise(m)
-    processes.administrative_load(m)
+    needs.needs_arise(m)
+    administration.administrative_load(m)
     return float(np.mean([c.admin_load_hours for c in m.committees]))
 
 
@@ -51,7 +51,7 @@ def test_room_social_workers_are_pulled_into_administration_under_load():
     heavy, light = tiny(admin__committee_tasks=400), tiny(admin__committee_tasks=40)
     for m in (heavy, light):
         admin_load(m)
-        processes.allocate_committee_time(m)
+        committees.allocate_committee_time(m)
     diverted_heavy = sum(c.diverted_hours for c in heavy.committees)
     diverted_light = sum(c.diverted_hours for c in light.committees)
     assert diverted_heavy > 3 * diverted_light
@@ -198,7 +198,7 @@ def test_training_support_raises_exam_passes():
             c.certified = 0
         before = 0
         m.month = 13
-        yearly.certification_exam(m)
+        social_work.certification_exam(m)
         passed.append(sum(c.certified for c in m.committees) - before)
     assert passed[0] > passed[1] > 0
 
@@ -206,7 +206,7 @@ def test_training_support_raises_exam_passes():
 def test_task_list_creeps_only_without_admission_control():
     for control, factor in ((True, 1.0), (False, 1.07)):
         m = tiny(admin__admission_control=control)
-        yearly.task_creep(m)
+        administration.task_creep(m)
         assert m.task_creep_factor == pytest.approx(factor)
 
 

@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from model.parameters import PARAMETERS, Params
-from model.schema import SchemaError, validate_scenario
+from model.scenario import ScenarioError as SchemaError
+from model.scenario import validate_scenario
 
 PATHS = st.sampled_from(sorted(PARAMETERS))
 

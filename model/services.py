@@ -1,0 +1,206 @@
+"""Services (DESIGN §4 step 6): committees, rooms, organizations and volunteers serve detected needs.
+
+Contracts' capacity comes from :mod:`model.purchasing`, organizations' own
+work from :mod:`model.organizations`, room casework from :mod:`model.committees`.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model import committees, organizations, purchasing
+from model.measures import Indicator, gini, ratio
+from model.parameters import N_CATEGORIES
+from model.purchasing import ProjectKind
+
+F32 = np.float32
+
+
+def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round to integers, up with probability equal to the fractional part (unbiased)."""
+    x = np.asarray(x, dtype=np.float64)
+    base = np.floor(x)
+    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
+
+
+def deliver_services(model: mesa.Model) -> None:
+    """Committees, social-work rooms, organizations and volunteers serve detected needs.
+
+    The servers are committees, social-work rooms (F12), contracted organizations
+    (F6, F11), organizations' own work and volunteers led by social workers (F13);
+    they serve in four passes:
+
+    1. common projects serve vulnerable residents in their community and category;
+    2. room casework and the common projects' unused capacity serve
+       vulnerable residents of the community, any category (a provider with
+       spare hours takes referrals);
+    3. individual projects and organizations' own work serve anyone in their
+       community and category;
+    4. committees' direct service, volunteers, and capacity left from
+       passes 2 and 3 serve anyone still waiting in the community.
+
+    Within a pool the longest-waiting needs go first; a served need is met
+    with the pool's capacity-weighted quality. Capacity is in people and is
+    rounded to resident rows once per pool (unbiased); what a pool leaves for
+    the next is its unrounded capacity less the people served, so no pool's
+    rounding is passed on (scale stays a weight, not a cause).
+    """
+    res, p = model.residents, model.params
+    rng, rng_cap = model.stream("services"), model.stream("services.capacity")
+    n_comm, K = model.n_communities, N_CATEGORIES
+    n_cells = n_comm * K
+    need_res = res.need_resident
+    comm = res.community[need_res]
+    cell = comm * K + res.need_category
+    vul = res.vulnerable[need_res]
+    n_needs = res.need_key.size
+    u_met = rng.random(n_needs)
+    # Service order: oldest first, ties in random order (a stable sort of a permutation).
+    shuffled = rng.permutation(n_needs)
+    queue = shuffled[np.argsort(-res.need_age[shuffled], kind="stable")]
+
+    # Pools by cell (community × category): contracts and organizations' own work.
+    common_cap, common_q, cell_cap, cell_q = purchasing.contract_pools(model)
+    own_cap, own_q = organizations.own_work(model)
+    cell_cap += own_cap
+    cell_q += own_q
+
+    # Pools by community: room casework, then committee service and volunteers.
+    sw = p.social_work
+    room_cap = committees.casework_hours(model) / sw.hours_per_case
+    room_q = np.full(n_comm, sw.quality_certified)  # room posts are filled only by certified workers (F12)
+    v = p.volunteer
+    volunteer_cap = model.volunteers_people * v.hours_month * (
+        model.supervised_share * v.efficiency
+        + (1 - model.supervised_share) * v.unsupervised_efficiency) / v.hours_per_need
+    committee_cap = model.committee_table.service_hours / p.committee.hours_per_need
+
+    waiting = res.need_detected.copy()
+    met_parts = []
+
+    def serve(candidates, groups, capacity_people, quality_sum):
+        """Serve from one set of pools.
+
+        Return what each pool left unused (people, per community) and its quality sum,
+        with the served and met.
+        """
+        rows = stochastic_round(np.maximum(capacity_people, 0.0) * model.scale, rng_cap)
+        served = _allocate(candidates, groups, queue, rows)
+        # A remainder borrowed by rounding up (negative) can push a pool's mean outside [0, 1].
+        quality = np.clip(np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
+                                    where=capacity_people > 0), 0.0, 1.0)
+        met = served[u_met[served] < quality[groups[served]]]
+        waiting[served] = False
+        met_parts.append(met)
+        # What the next pool gets is the unrounded capacity less the people served, not the
+        # rounded rows: otherwise every pool's rounding noise (±1 row, 1/scale people) is
+        # handed on, and noisier capacity against a few candidates goes unused more often.
+        left = capacity_people - np.bincount(groups[served], minlength=rows.size) / model.scale
+        left_q = left * quality
+        if rows.size == n_cells:  # cell pools: sum what is left by community
+            left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
+        return left, left_q, served, met
+
+    left1, left1_q, served1, met1 = serve(np.flatnonzero(waiting & vul), cell, common_cap, common_q)
+    left2, left2_q, served2, _ = serve(np.flatnonzero(waiting & vul), comm, room_cap + left1,
+                                       room_cap * room_q + left1_q)
+    left3, left3_q, served3, met3 = serve(np.flatnonzero(waiting), cell, cell_cap, cell_q)
+    generic = committee_cap + volunteer_cap + left2 + left3
+    generic_q = (committee_cap * p.committee.service_quality + volunteer_cap * v.service_quality
+                 + left2_q + left3_q)
+    serve(np.flatnonzero(waiting), comm, generic, generic_q)
+
+    # Attribute delivery to contracts in proportion to their share of the pool.
+    met_by_contracts = purchasing.attribute_delivery(
+        model, {ProjectKind.COMMON: (common_cap, served1, met1), ProjectKind.INDIVIDUAL: (cell_cap, served3, met3)},
+        cell)
+    room_share = np.divide(room_cap, room_cap + left1, out=np.zeros(n_comm), where=room_cap + left1 > 0)
+    room_served = np.bincount(comm[served2], minlength=n_comm) / model.scale * room_share
+    t = model.social_worker_table
+    rows = t.live_rows()
+    rows = rows[t.in_room[rows]]
+    room = t.community[rows]
+    t.caseload[rows] = room_served[room] / committees.room_sizes(model)[room]
+
+    met = np.concatenate(met_parts)
+    met_keys = res.need_key[met]
+    keep = np.ones(res.need_key.size, bool)
+    keep[met] = False
+    res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
+    res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
+    model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
+
+
+def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
+              capacity_rows: np.ndarray) -> np.ndarray:
+    """The candidates served: in each group (pool), the first ``capacity_rows`` in ``queue`` order.
+
+    Groups with room for all their candidates serve them all; only the
+    candidates of groups short of capacity are ranked, by a stable radix
+    sort of their group ids over the candidates taken in queue order.
+    """
+    if candidates.size == 0:
+        return candidates
+    cand_groups = groups[candidates]
+    short = np.bincount(cand_groups, minlength=capacity_rows.size) > capacity_rows
+    contested = np.zeros(groups.size, bool)
+    contested[candidates[short[cand_groups]]] = True
+    ranked = queue[contested[queue]]  # contested candidates, oldest first
+    g = groups[ranked]
+    order = np.argsort(g.astype(np.uint16), kind="stable")  # pools < 2**16 (616 cells at most)
+    ranked, g = ranked[order], g[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    rank = np.arange(g.size) - np.repeat(starts, np.diff(np.concatenate([starts, [g.size]])))
+    served = np.concatenate([candidates[~short[cand_groups]], ranked[rank < capacity_rows[g]]])
+    served.sort()
+    return served
+
+
+def _met_v(v) -> np.ndarray:
+    """Needs of vulnerable residents met this month, by community."""
+    res, met = v.res, v.flow.met // N_CATEGORIES
+    return np.bincount(res.community[met], weights=res.vulnerable[met], minlength=v.n_comm)
+
+
+def _abandoned_v(v) -> np.ndarray:
+    """Needs of vulnerable residents abandoned this month, by community."""
+    res, gone = v.res, v.flow.abandoned // N_CATEGORIES
+    return np.bincount(res.community[gone], weights=res.vulnerable[gone], minlength=v.n_comm)
+
+
+def _wait_c(v) -> np.ndarray:
+    """Summed months of wait of the open needs, by community."""
+    res = v.res
+    return np.bincount(res.community[res.need_resident], weights=res.need_age, minlength=v.n_comm)
+
+
+def _open_c(v) -> np.ndarray:
+    """Open needs, by community."""
+    return np.bincount(v.res.community[v.res.need_resident], minlength=v.n_comm)
+
+
+def _coverage(v) -> float:
+    met, ab = v.met_c.sum(), v.ab_c.sum()
+    return float(ratio(met, met + ab))
+
+
+def _coverage_vulnerable(v) -> float:
+    met, ab = v.once(_met_v).sum(), v.once(_abandoned_v).sum()
+    return float(ratio(met, met + ab))
+
+
+INDICATORS = [
+    Indicator("need_coverage", "share", +1, "needs met over needs closed (met or abandoned) this month",
+              _coverage, lambda v: ratio(v.met_c, v.met_c + v.ab_c)),
+    Indicator("coverage_vulnerable", "share", +1, "the same for vulnerable residents",
+              _coverage_vulnerable,
+              lambda v: ratio(v.once(_met_v), v.once(_met_v) + v.once(_abandoned_v))),
+    Indicator("unmet_wait_months", "months", -1, "mean wait of needs still open",
+              lambda v: float(ratio(v.once(_wait_c).sum(), v.once(_open_c).sum(), 0.0)),
+              lambda v: ratio(v.once(_wait_c), v.once(_open_c), 0.0)),
+    Indicator("coverage_gini", "Gini in [0, 1]", -1,
+              "inequality across communities of need coverage over the last 12 months",
+              lambda v: gini(ratio(v.met_12, v.closed_12)[v.closed_12 > 0])),
+]
+"""The indicators services define."""
