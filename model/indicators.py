@@ -38,6 +38,17 @@ COMMUNITY_INDICATORS: tuple[str, ...] = tuple(ind.name for ind in _REGISTRY if i
 class Recorder:
     """Collects one row of district indicators and one row per community each month.
 
+    By default every month from month 1 is recorded. A caller that needs
+    fewer months (an experiment that keeps only the last month, or no
+    community panel) says so with :attr:`district_from` and
+    :attr:`communities_from`, and the indicators of the other months are not
+    computed at all; the 12-month history that some indicators read is kept
+    every month, so a month's values never depend on which months are recorded.
+
+    Attributes:
+        district_from: first month whose district row is recorded.
+        communities_from: first month whose community rows are recorded; None for none.
+
     Args:
         model: the district model; not read until :meth:`record`, which is passed it.
     """
@@ -46,6 +57,9 @@ class Recorder:
         self.district: list[dict[str, float]] = []
         self.community: list[np.ndarray] = []
         self.months: list[int] = []
+        self.community_months: list[int] = []
+        self.district_from = 1
+        self.communities_from: int | None = 1
         self._closed: list[tuple[np.ndarray, np.ndarray]] = []  # (met, abandoned) by community, last 12 months
 
     def record(self, model: mesa.Model) -> None:
@@ -57,17 +71,22 @@ class Recorder:
         met_c = np.bincount(res.community[model.flow.met // N_CATEGORIES], minlength=n_comm)
         ab_c = np.bincount(res.community[model.flow.abandoned // N_CATEGORIES], minlength=n_comm)
         self._closed = (self._closed + [(met_c, ab_c)])[-12:]
-        if model.month < 1:
+        district = model.month >= max(self.district_from, 1)
+        communities = self.communities_from is not None and model.month >= max(self.communities_from, 1)
+        if not (district or communities):
             return
         view = MonthView(model, self._closed)
-        row: dict[str, float] = {"month": model.month}
-        for ind in _REGISTRY:
-            if ind.district is not None:
-                row[ind.name] = ind.district(view)
-        self.district.append(row)
-        self.months.append(model.month)
-        self.community.append(np.column_stack([ind.community(view) for ind in _REGISTRY
-                                               if ind.community is not None]))
+        if district:
+            row: dict[str, float] = {"month": model.month}
+            for ind in _REGISTRY:
+                if ind.district is not None:
+                    row[ind.name] = ind.district(view)
+            self.district.append(row)
+            self.months.append(model.month)
+        if communities:
+            self.community.append(np.column_stack([ind.community(view) for ind in _REGISTRY
+                                                   if ind.community is not None]))
+            self.community_months.append(model.month)
 
     def district_frame(self) -> pd.DataFrame:
         """The district indicators, one row per recorded month."""
@@ -78,9 +97,9 @@ class Recorder:
         n_comm = model.n_communities
         data = np.concatenate(self.community) if self.community else np.zeros((0, len(COMMUNITY_INDICATORS)))
         frame = pd.DataFrame(data, columns=list(COMMUNITY_INDICATORS))
-        frame.insert(0, "street", np.tile(model.street_of, len(self.months)))
-        frame.insert(0, "community", np.tile(np.arange(n_comm), len(self.months)))
-        frame.insert(0, "month", np.repeat(self.months, n_comm))
+        frame.insert(0, "street", np.tile(model.street_of, len(self.community_months)))
+        frame.insert(0, "community", np.tile(np.arange(n_comm), len(self.community_months)))
+        frame.insert(0, "month", np.repeat(self.community_months, n_comm))
         for name in COMMUNITY_INDICATORS:
             if INDICATORS[name].integer:
                 frame[name] = frame[name].astype(np.int64)
