@@ -79,13 +79,8 @@ class SansheModel(mesa.Model):
         self.street_of = np.array([self.district.nodes[c]["street"] for c in range(self.n_communities)])
         self.revenue_share = np.ones(self.n_communities)  # set each month by organizations.settle
 
-        self.residents = build_residents(p, rng)
+        self.residents, self.adjacency = self._population(rng)
         res = self.residents
-        self.adjacency = build_resident_network(
-            res.community_start, res.household, self.district,
-            p.network.lattice_degree, p.network.rewire_prob, p.network.cross_community_share,
-            self.stream("network"),
-        )
         self.degree = np.diff(self.adjacency.indptr)
         self.inverse_degree = (1.0 / np.maximum(self.degree, 1)).astype(np.float32)
         self.participant_nbrs = neighbour_counts(self.adjacency, res.participant)
@@ -143,6 +138,31 @@ class SansheModel(mesa.Model):
         # gives them their ages and brings the stock to the regime's own level.
         for _ in range(p.orgs.initial_count):
             self.found_organization(rng, home=int(rng.integers(self.n_communities)))
+
+    def _population(self, rng: np.random.Generator):
+        """The residents and their network: built, or a copy of the same build kept by this process.
+
+        The build depends only on the seed and the parameters it reads, so
+        design points that share them (most sweeps vary policy, not the
+        population) share it (:data:`BUILDS_BYTES`). Which parameters it read
+        is logged as it runs, not listed by hand; a copy continues the build's
+        random stream where the build left it, so nothing downstream can tell.
+        """
+        for reads, state, blob in _BUILDS.get(self.seed, []):
+            if all(self.params[path] == value for path, value in reads.items()):
+                rng.bit_generator.state = state
+                return pickle.loads(blob)
+        log = _ReadLog(self.params)
+        residents = build_residents(log, rng)
+        state = rng.bit_generator.state
+        adjacency = build_resident_network(
+            residents.community_start, residents.household, build_district_graph(
+                log.population.communities, log.population.streets),
+            log.network.lattice_degree, log.network.rewire_prob, log.network.cross_community_share,
+            self.stream("network"))
+        _remember_build(self.seed, log.read, state,
+                        pickle.dumps((residents, adjacency), protocol=pickle.HIGHEST_PROTOCOL))
+        return residents, adjacency
 
     @classmethod
     def started(cls, scenario: Scenario, seed: int) -> SansheModel:
@@ -335,6 +355,47 @@ def _remember_start(key: tuple, blob: bytes) -> None:
     _STARTS[key] = blob
     while sum(len(b) for b in _STARTS.values()) > STARTS_BYTES:
         _STARTS.popitem(last=False)
+
+
+BUILDS_BYTES = 512 << 20
+"""Most bytes of pickled populations (residents and network) a process keeps for reuse (512 MiB: about
+six builds of the whole district)."""
+
+_BUILDS: OrderedDict[int, list[tuple[dict, dict, bytes]]] = OrderedDict()
+
+
+def _remember_build(seed: int, reads: dict, state: dict, blob: bytes) -> None:
+    """Keep a population build, forgetting the least recently made beyond :data:`BUILDS_BYTES`."""
+    if len(blob) > BUILDS_BYTES:
+        return
+    _BUILDS.setdefault(seed, []).append((reads, state, blob))
+    _BUILDS.move_to_end(seed)
+    while sum(len(b) for builds in _BUILDS.values() for _, _, b in builds) > BUILDS_BYTES:
+        oldest = next(iter(_BUILDS))
+        _BUILDS[oldest].pop(0)
+        if not _BUILDS[oldest]:
+            del _BUILDS[oldest]
+
+
+class _ReadLog:
+    """Parameters seen through a log of the values read (``read``: path → value)."""
+
+    def __init__(self, params: Params) -> None:
+        self._params, self.read = params, {}
+
+    def __getattr__(self, group: str) -> _GroupLog:
+        return _GroupLog(self, group)
+
+
+class _GroupLog:
+    def __init__(self, log: _ReadLog, group: str) -> None:
+        self._log, self._group = log, group
+
+    def __getattr__(self, name: str):
+        path = f"{self._group}.{name}"
+        value = self._log._params[path]
+        self._log.read[path] = value
+        return value
 
 
 def steady_certified_share(p: Params) -> float:

@@ -28,8 +28,10 @@ def scenario(name: str, **params):
 @pytest.fixture(autouse=True)
 def no_starts_kept():
     model_module._STARTS.clear()
+    model_module._BUILDS.clear()
     yield
     model_module._STARTS.clear()
+    model_module._BUILDS.clear()
 
 
 def test_a_reused_start_continues_exactly_as_a_fresh_spin_up():
@@ -80,3 +82,32 @@ def test_a_reused_start_is_a_copy_that_a_run_cannot_change():
     a.run(12)
     b = SansheModel.started(scenario("pre_reform"), seed=4)
     assert b is not a and b.month == 0 and a.month == 12
+
+
+# --- a built population is reused across design points with the same seed and population ------
+def frames(params: dict, seed: int = 4, months: int = 14) -> pd.DataFrame:
+    m = SansheModel(scenario("yuzhong_2016", **params), seed=seed)
+    m.run(months)
+    return m.recorder.district_frame()
+
+
+def test_a_reused_population_gives_what_a_fresh_build_gives():
+    policy = {"admin.committee_tasks": 150, "purchase.third_party_evaluation": False}
+    fresh = frames(policy)
+    model_module._BUILDS.clear()
+    frames({})  # another design point of the same seed and population: builds and keeps it
+    assert sum(len(b) for b in model_module._BUILDS.values()) == 1
+    reused = frames(policy)
+    assert sum(len(b) for b in model_module._BUILDS.values()) == 1  # taken, not built again
+    pd.testing.assert_frame_equal(reused, fresh)
+
+
+def test_a_population_is_built_anew_for_another_seed_or_a_value_the_build_reads():
+    frames({})
+    frames({}, seed=5)
+    frames({"population.household_size_mean": 3.0})
+    frames({"participation.threshold_mean": 0.3})  # read by the build (residents' thresholds)
+    assert sum(len(b) for b in model_module._BUILDS.values()) == 4
+    (reads, _, _), *_ = model_module._BUILDS[4]
+    assert "population.population_scale" in reads and "network.lattice_degree" in reads
+    assert "purchase.budget_yuan" not in reads
