@@ -1,0 +1,138 @@
+"""The compiled kernels (model/kernels.py) give the plain-numpy results bit for bit.
+
+Each test runs the model's function (which calls a kernel) and the numpy
+code it replaced (``tests/numpy_rules.py``) on the same random inputs and
+compares every array bit for bit, float32 values by their bit patterns
+(so a -0.0 for a 0.0 or a last-bit difference fails). Hypothesis picks
+sizes, community layouts and parameters, and salts the inputs with the
+edge values (0, 1, exact ties) that the branches of the rules turn on.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numpy_rules
+from model import contagion, rules
+from model.residents import Residents
+
+F32 = np.float32
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+def bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same dtype, shape and bytes."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def salted(rng: np.random.Generator, n: int, values: tuple[float, ...] = (0.0, 1.0, 0.5)) -> np.ndarray:
+    """Uniform float32 numbers, a tenth replaced by edge values."""
+    x = rng.random(n, dtype=F32)
+    edge = rng.random(n) < 0.1
+    x[edge] = rng.choice(np.array(values, F32), int(edge.sum()))
+    return x
+
+
+def random_residents(rng: np.random.Generator, n_communities: int, n: int) -> Residents:
+    """Residents with random states, stored contiguously by community (some communities empty)."""
+    cuts = np.sort(rng.integers(0, n + 1, n_communities - 1))
+    start = np.concatenate([[0], cuts, [n]]).astype(np.int64)
+    community = np.repeat(np.arange(n_communities, dtype=np.intp), np.diff(start))
+    return Residents(
+        community_start=start, community=community, household=np.arange(n, dtype=np.int32),
+        grid=community.copy(), grid_households=np.ones(n_communities), profile=rng.integers(0, 32, n),
+        vulnerable=rng.random(n) < 0.3, adult=rng.random(n) < 0.85, civic=salted(rng, n),
+        threshold=salted(rng, n), participant=rng.random(n) < 0.3,
+        volunteer=np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int8),
+        last_attended=np.zeros(n, np.int32), satisfaction=salted(rng, n), expectation=salted(rng, n),
+        trust_committee=salted(rng, n), trust_government=salted(rng, n), served_last=np.zeros(n, F32))
+
+
+layouts = st.tuples(st.integers(1, 12), st.integers(0, 3000), st.integers(0, 2**32 - 1))
+
+
+@SETTINGS
+@given(layout=layouts, alpha_s=st.floats(0, 1), alpha_e=st.floats(0, 1), bystander=st.floats(0, 1),
+       gain=st.floats(0, 1), loss_ratio=st.floats(0, 5), bonus=st.floats(0, 0.2))
+def test_satisfaction_and_trust_kernel_equals_numpy(layout, alpha_s, alpha_e, bystander, gain, loss_ratio, bonus):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    met = rng.integers(0, 3, n).astype(F32) * (rng.random(n) < 0.3)
+    exp = rules.Experience(met=met, open_after=rng.integers(0, 3, n).astype(F32) * (rng.random(n) < 0.3),
+                           community_performance=salted(rng, n_comm), government_penalty=salted(rng, n_comm) / 4,
+                           voice=rng.random(n) < 0.1)
+    kw = dict(alpha_s=alpha_s, alpha_e=alpha_e, bystander_weight=bystander, trust_gain=gain,
+              loss_ratio=loss_ratio, voice_bonus=bonus)
+    ref = copy.deepcopy(res)
+    rules.update_satisfaction_trust(res, exp, **kw)
+    numpy_rules.update_satisfaction_trust(ref, exp, **kw)
+    for name in ("satisfaction", "expectation", "trust_committee", "trust_government"):
+        assert bits_equal(getattr(res, name), getattr(ref, name)), name
+
+
+@SETTINGS
+@given(layout=layouts, trust_weight=st.floats(-5, 5), civic_weight=st.floats(-5, 5),
+       sensitivity=st.sampled_from([0.0, 1.0, 8.0, 1e4]), dropout=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
+       logit_scale=st.sampled_from([1.0, 100.0]))
+def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, sensitivity, dropout, logit_scale):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    mob = rules.Mobilisation(participation_logit=rng.uniform(-7, 2, n_comm) * logit_scale,
+                             volunteer_logit=rng.uniform(-5, 2, n_comm), volunteer_dropout=rng.uniform(0, 0.3, n_comm),
+                             grassroots_share=rng.uniform(0, 1, n_comm))
+    u = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
+    u_kind = rng.random(n)
+    kw = dict(trust_weight=trust_weight, civic_weight=civic_weight, sensitivity=sensitivity, dropout=dropout,
+              volunteer_sensitivity=5.0, u_participate=u, u_volunteer=lambda k: u[::-1][:k].copy(),
+              u_kind=lambda k: u_kind[:k])
+    shares = salted(rng, n), salted(rng, n)
+    ref = copy.deepcopy(res)
+    got = rules.update_participation(res, *shares, mob, **kw)
+    want = numpy_rules.update_participation(ref, *shares, mob, **kw)
+    assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
+
+
+def test_participation_on_float64_shares_takes_the_numpy_path():
+    rng = np.random.default_rng(3)
+    res = random_residents(rng, 4, 500)
+    mob = rules.Mobilisation(participation_logit=rng.uniform(-3, 2, 4), volunteer_logit=rng.uniform(-5, 2, 4),
+                             volunteer_dropout=rng.uniform(0, 0.3, 4), grassroots_share=rng.uniform(0, 1, 4))
+    u = rng.random(500, dtype=F32)
+    kw = dict(trust_weight=1.0, civic_weight=2.0, sensitivity=8.0, dropout=0.1, volunteer_sensitivity=5.0,
+              u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: rng.random(k))
+    share = rng.random(500)  # float64: numpy computes the log-odds in float64
+    ref = copy.deepcopy(res)
+    rules.update_participation(res, share, share, mob, **kw)
+    numpy_rules.update_participation(ref, share, share, mob, **kw)
+    assert bits_equal(res.participant, ref.participant)
+
+
+def random_network(rng: np.random.Generator, n: int, density: float) -> sp.csr_array:
+    """A symmetric 0/1 CSR adjacency without self-loops, int32 indices."""
+    adj = sp.random_array((n, n), density=density, rng=rng, format="csr")
+    adj = ((adj + adj.T) > 0).astype(F32)
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    adj.indices, adj.indptr = adj.indices.astype(np.int32), adj.indptr.astype(np.int32)
+    return adj
+
+
+@SETTINGS
+@given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
+    rng = np.random.default_rng(seed)
+    adj = random_network(rng, n, density)
+    state = rng.random(n) < share
+    assert bits_equal(contagion.neighbour_counts(adj, state), numpy_rules.neighbour_counts(adj, state))
+    nodes = np.flatnonzero(state)
+    assert bits_equal(contagion.ties_of(adj, nodes), numpy_rules.ties_of(adj, nodes))
+    assert bits_equal(contagion.ties_of(adj, nodes[::-1]), numpy_rules.ties_of(adj, nodes[::-1]))
