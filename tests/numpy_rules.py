@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from model.contagion import contagion_decisions
+from model.parameters import N_CATEGORIES
 from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
 from model.rules import Experience, Mobilisation
 
@@ -103,3 +104,60 @@ def neighbour_counts(adjacency: sp.csr_array, state: np.ndarray) -> np.ndarray:
     if holders.size > 0.3 * state.size:
         return (adjacency @ state.astype(np.float32)).astype(np.float32)
     return np.bincount(ties_of(adjacency, holders), minlength=state.size).astype(np.float32)
+
+
+def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.ndarray:
+    """``model.rules.age_and_abandon`` in numpy."""
+    gone = u_need < p_abandon
+    abandoned = res.need_key[gone]
+    keep = ~gone
+    res.need_key = res.need_key[keep]
+    res.need_age = res.need_age[keep] + np.int16(1)
+    res.need_detected = res.need_detected[keep]
+    return abandoned
+
+
+def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
+                category_uniforms: np.random.Generator | np.ndarray,
+                resident_rate: np.ndarray | None = None) -> np.ndarray:
+    """``model.rules.arise_needs`` in numpy."""
+    total = rate_table.sum(axis=1)
+    if resident_rate is None:
+        resident_rate = total.astype(np.float32)[res.profile]
+    idx = np.flatnonzero(u_arrive < resident_rate)
+    if isinstance(category_uniforms, np.random.Generator):
+        category_uniforms = category_uniforms.random(idx.size)
+    if idx.size == 0:
+        return idx.astype(np.int64)
+    prof = res.profile[idx]
+    cum = np.cumsum(rate_table, axis=1)[prof]
+    cat = (cum <= (category_uniforms * total[prof])[:, None]).sum(axis=1)
+    cat = np.minimum(cat, N_CATEGORIES - 1)
+    new = idx.astype(np.int64) * N_CATEGORIES + cat
+    pos = np.searchsorted(res.need_key, new)
+    if res.need_key.size:
+        fresh = res.need_key[np.minimum(pos, res.need_key.size - 1)] != new
+        new, pos = new[fresh], pos[fresh]
+    # Merge the sorted new keys into the sorted list without a full sort.
+    at = pos + np.arange(new.size)
+    old = np.ones(res.need_key.size + new.size, bool)
+    old[at] = False
+    keys = np.empty(old.size, np.int64)
+    keys[old], keys[at] = res.need_key, new
+    age = np.zeros(old.size, np.int16)
+    age[old] = res.need_age
+    detected = np.zeros(old.size, bool)
+    detected[old] = res.need_detected
+    res.need_key, res.need_age, res.need_detected = keys, age, detected
+    return new
+
+
+def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
+                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
+    """``model.rules.detect_needs`` in numpy."""
+    rows = res.need_key // N_CATEGORIES
+    p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
+    miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
+    hit = (~res.need_detected) & (u_need < 1.0 - miss)
+    res.need_detected |= hit
+    return int(hit.sum())

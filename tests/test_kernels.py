@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import numpy_rules
 from model import contagion, rules
+from model.parameters import N_CATEGORIES
 from model.residents import Residents
 
 F32 = np.float32
@@ -136,3 +137,53 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
     nodes = np.flatnonzero(state)
     assert bits_equal(contagion.ties_of(adj, nodes), numpy_rules.ties_of(adj, nodes))
     assert bits_equal(contagion.ties_of(adj, nodes[::-1]), numpy_rules.ties_of(adj, nodes[::-1]))
+
+
+def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
+    """Give residents random open needs (sorted keys, ages up to the int16 limit, half detected)."""
+    cells = np.flatnonzero(rng.random(res.n * N_CATEGORIES) < share)
+    res.need_key = cells.astype(np.int64)
+    res.need_age = rng.choice(np.array([0, 1, 5, 32766, 32767], np.int16), cells.size)
+    res.need_detected = rng.random(cells.size) < 0.5
+    return res
+
+
+def same_needs(a: Residents, b: Residents) -> bool:
+    return all(bits_equal(getattr(a, k), getattr(b, k)) for k in ("need_key", "need_age", "need_detected"))
+
+
+@SETTINGS
+@given(layout=layouts, stock=st.floats(0, 0.5), p_abandon=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
+       rate_scale=st.floats(0, 5), generator=st.booleans())
+def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generator):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = with_needs(random_residents(rng, n_comm, n), rng, stock)
+    ref = copy.deepcopy(res)
+    u_need = salted(rng, res.need_key.size, (0.0, 0.05, 0.5))
+    gone = rules.age_and_abandon(res, p_abandon, u_need)
+    assert bits_equal(gone, numpy_rules.age_and_abandon(ref, p_abandon, u_need))
+    assert same_needs(res, ref)
+
+    table = rng.random((32, N_CATEGORIES)) * rng.random((32, 1)) * 0.05 * rate_scale
+    table[rng.random(table.shape) < 0.2] = 0.0  # categories a profile never needs
+    u_arrive = salted(rng, n, (0.0, 0.01))
+    if generator:
+        got = rules.arise_needs(res, table, u_arrive, np.random.default_rng(seed))
+        want = numpy_rules.arise_needs(ref, table, u_arrive, np.random.default_rng(seed))
+    else:
+        rate = table.sum(axis=1).astype(F32)[res.profile]
+        u_cat = rng.random(int((u_arrive < rate).sum()))  # one per arrival
+        u_cat[rng.random(u_cat.size) < 0.1] = 0.0
+        got = rules.arise_needs(res, table, u_arrive, u_cat, rate)
+        want = numpy_rules.arise_needs(ref, table, u_arrive, u_cat, rate)
+    assert bits_equal(got, want) and same_needs(res, ref)
+
+    served_share = salted(rng, n)
+    p_place = rng.random(n_comm)
+    p_place[rng.random(n_comm) < 0.2] = 1.0
+    u_detect = salted(rng, res.need_key.size, (0.0, 0.5))
+    wom, self_referral = float(rng.random()), float(rng.choice([0.0, 0.1, 1.0]))
+    args = (p_place, res.community, self_referral, wom, served_share, u_detect)
+    assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
+    assert same_needs(res, ref)
