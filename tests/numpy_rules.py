@@ -161,3 +161,16 @@ def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_re
     hit = (~res.need_detected) & (u_need < 1.0 - miss)
     res.need_detected |= hit
     return int(hit.sum())
+
+
+def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``model.residents.stratified_uniform`` in numpy, by ``lexsort``."""
+    n = group.size
+    order = np.lexsort((rng.random(n), group))
+    g = group[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    rank = np.arange(n) - np.repeat(starts, lengths)
+    u = np.empty(n)
+    u[order] = (rank + rng.random(n)) / np.repeat(lengths, lengths)
+    return u

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numpy_rules
-from model import contagion, rules
+from model import contagion, kernels, residents, rules
 from model.parameters import N_CATEGORIES
 from model.residents import Residents
 
@@ -187,3 +187,48 @@ def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generat
     args = (p_place, res.community, self_referral, wom, served_share, u_detect)
     assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
     assert same_needs(res, ref)
+
+
+@SETTINGS
+@given(n=st.integers(0, 2000), groups=st.integers(1, 300), sort=st.booleans(), ties=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_stratified_uniform_by_blocks_equals_lexsort(n, groups, sort, ties, seed):
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, n)
+    if sort:
+        group.sort()
+    if ties:  # equal keys keep their row order in both (lexsort is stable)
+        draws = lambda k: np.round(np.random.default_rng(seed).random(k) * 4) / 4  # noqa: E731
+    else:
+        draws = lambda k: np.random.default_rng(seed).random(k)  # noqa: E731
+    key = draws(n)
+    assert bits_equal(residents._order_in_blocks(group, key) if sort else np.lexsort((key, group)),
+                      np.lexsort((key, group)))
+    got = residents.stratified_uniform(group, np.random.default_rng(seed))
+    assert bits_equal(got, numpy_rules.stratified_uniform(group, np.random.default_rng(seed)))
+
+
+@SETTINGS
+@given(n=st.integers(1, 300), ties=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1))
+def test_symmetric_csr_equals_scipy(n, ties, seed):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, ties).astype(np.int32), rng.integers(0, n, ties).astype(np.int32)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    indptr, indices = kernels.symmetric_csr(src, dst, n)
+    want = sp.csr_array((np.ones(2 * src.size, F32), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
+                        shape=(n, n))
+    want.sum_duplicates()
+    assert bits_equal(indptr, want.indptr.astype(np.int32)) and bits_equal(indices, want.indices.astype(np.int32))
+
+
+def test_resident_network_is_boolean_csr_whose_product_counts_neighbours():
+    from model import Params, SansheModel
+
+    adj = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 0}), seed=3).adjacency
+    assert adj.dtype == bool and adj.has_canonical_format and (adj.data == 1).all()
+    state = np.random.default_rng(3).random(adj.shape[0]) < 0.5
+    counts = adj @ state.astype(F32)
+    assert counts.dtype == F32
+    assert bits_equal(counts, numpy_rules.neighbour_counts(adj, state))
+    assert bits_equal(contagion.neighbour_counts(adj, state < 0.1), numpy_rules.neighbour_counts(adj, state < 0.1))
