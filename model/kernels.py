@@ -217,28 +217,26 @@ def merge_needs(key: np.ndarray, age: np.ndarray, detected: np.ndarray,
     Returns the merged keys, ages and detected flags (a new need is 0 months
     old and undetected) and the new keys that were added.
     """
-    size = key.size + new.size
-    keys = np.empty(size, np.int64)
-    ages = np.empty(size, np.int16)
-    flags = np.empty(size, np.bool_)
+    keys = np.empty(key.size + new.size, np.int64)
+    ages = np.zeros(keys.size, np.int16)
+    flags = np.zeros(keys.size, np.bool_)
     added = np.empty(new.size, np.int64)
     i = j = out = n_added = 0
-    while j < new.size:
-        if i < key.size and key[i] <= new[j]:
-            if key[i] == new[j]:
-                j += 1  # a need in a category already open adds nothing
-            keys[out], ages[out], flags[out] = key[i], age[i], detected[i]
+    while i < key.size or j < new.size:
+        take_old = j == new.size or (i < key.size and key[i] <= new[j])
+        if take_old:
+            j += np.int64(j < new.size and key[i] == new[j])  # a need already open adds nothing
+            keys[out] = key[i]
+            ages[out] = age[i]
+            flags[out] = detected[i]
             i += 1
         else:
-            keys[out], ages[out], flags[out] = new[j], 0, False
+            keys[out] = new[j]
             added[n_added] = new[j]
             n_added += 1
             j += 1
         out += 1
-    rest = key.size - i
-    keys[out:out + rest], ages[out:out + rest], flags[out:out + rest] = key[i:], age[i:], detected[i:]
-    out += rest
-    return keys[:out].copy(), ages[:out].copy(), flags[:out].copy(), added[:n_added].copy()
+    return keys[:out], ages[:out], flags[:out], added[:n_added]
 
 
 @_jit
