@@ -1,22 +1,29 @@
 """Compiled kernels of the resident rules and of the network (numba).
 
-Each kernel is one fused pass over resident arrays that does, element by
-element, the float32 operations of the numpy code it replaces, in the same
-order, so its results are bit for bit those of numpy (``tests/test_kernels.py``
-checks each against the plain-numpy version). Three rules keep them so:
+Each kernel is one fused pass over resident (or need, or tie) arrays that
+does, element by element, the operations of the numpy code it replaced, in
+the same order and the same precision, so its results are bit for bit those
+of numpy (``tests/test_kernels.py`` checks each against that code, kept in
+``tests/numpy_rules.py``). Three rules keep them so:
 
-* every float is float32 and so is every constant (:data:`F0`, :data:`F1`):
-  a Python float in a kernel would be float64 and round otherwise;
+* each float has numpy's dtype: float32 where numpy computes in float32,
+  with float32 constants (:data:`F0`, :data:`F1`; a Python float in a kernel
+  is float64), float64 where numpy promotes (the detection chances);
 * no transcendental function is computed here (numpy's ``exp`` is SIMD code
   whose last bit can differ from LLVM's): callers run ``np.exp`` between passes;
 * no fast-math, so LLVM neither reassociates nor contracts a multiply and
   an add into a fused multiply-add.
 
-Per-community values are read once per community block: residents are stored
-contiguously by community (``community_start``), so the inner loops have
-no gather and LLVM vectorises them. Booleans travel as ``uint8`` views and
-combine with bitwise operators. Kernels are compiled on first use and cached
-on disk (``cache=True``, in ``__pycache__``), so later processes load them.
+Per-community values are read once per community block (residents are
+stored contiguously by community, ``community_start``), and the inner loop
+indexes slices of the block from 0: a loop from ``community_start[c]``
+defeats LLVM's vectoriser (measured ten times slower), a slice does not.
+Booleans travel as ``uint8`` views and combine with bitwise operators.
+
+Kernels are compiled on first use and cached on disk (``cache=True``, in
+``model/__pycache__``): a fresh checkout compiles them all in a few seconds
+once; a later process loads them (about 0.3 s for numba's start, then a few
+milliseconds each).
 """
 
 from __future__ import annotations

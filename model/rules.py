@@ -72,7 +72,10 @@ def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_re
     """
     rows = res.need_resident
     f32, f64 = np.float32, np.float64
-    if served_share.dtype == f32 and u_need.dtype == f32 and p_place.dtype == f64:
+    # The kernel computes in numpy's dtypes for the model's inputs: float32 shares and uniforms
+    # (word_of_mouth a Python float, which numpy casts to float32), float64 chances.
+    if (np.result_type(served_share, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
+            and np.result_type(p_place, self_referral) == f64):
         return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, place, p_place,
                               1.0 - self_referral, f32(word_of_mouth), u_need)
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
@@ -154,7 +157,8 @@ def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarra
     around numpy's ``exp``, bit for bit as the numpy expression of the else branch.
     """
     f32 = np.float32
-    if share.dtype == f32 and uniforms.dtype == f32:
+    # numpy compares float32 uniforms with a Python-float dropout in float32, with a float64 one in float64.
+    if share.dtype == f32 and np.result_type(uniforms, dropout) == f32:
         coef = np.array([trust_weight, civic_weight, sensitivity], f32)
         exp_z = kernels.participation_exponent(res.community_start, res.trust_committee, res.civic,
                                                logit.astype(f32), share, res.threshold, coef)

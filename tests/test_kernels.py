@@ -232,3 +232,23 @@ def test_resident_network_is_boolean_csr_whose_product_counts_neighbours():
     assert counts.dtype == F32
     assert bits_equal(counts, numpy_rules.neighbour_counts(adj, state))
     assert bits_equal(contagion.neighbour_counts(adj, state < 0.1), numpy_rules.neighbour_counts(adj, state < 0.1))
+
+
+def test_numpy_float64_scalars_keep_numpy_precision():
+    """A np.float64 dropout or word of mouth makes numpy compute in float64: the rules then take the numpy path."""
+    rng = np.random.default_rng(5)
+    res = with_needs(random_residents(rng, 3, 400), rng, 0.2)
+    ref = copy.deepcopy(res)
+    u = np.full(400, np.float32(0.1))  # float32(0.1) > 0.1: stays at dropout 0.1 in float32, not in float64
+    mob = rules.Mobilisation(participation_logit=np.full(3, -50.0), volunteer_logit=np.zeros(3),
+                             volunteer_dropout=np.zeros(3), grassroots_share=np.ones(3))
+    kw = dict(trust_weight=0.0, civic_weight=0.0, sensitivity=0.0, dropout=np.float64(0.1),
+              volunteer_sensitivity=0.0, u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: u[:k])
+    share = np.zeros(400, F32)
+    rules.update_participation(res, share, share, mob, **kw)
+    numpy_rules.update_participation(ref, share, share, mob, **kw)
+    assert bits_equal(res.participant, ref.participant)
+    u_need = rng.random(res.need_key.size, dtype=F32)
+    args = (rng.random(3), res.community, 0.0, np.float64(1 / 3), salted(rng, 400), u_need)
+    assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
+    assert same_needs(res, ref)
