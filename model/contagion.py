@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from model import kernels
+
 
 def neighbour_counts(adjacency: sp.csr_array | sp.csr_matrix, state: np.ndarray) -> np.ndarray:
     """How many of each node's neighbours have ``state`` (a 1-d bool array).
@@ -36,20 +38,15 @@ def neighbour_counts(adjacency: sp.csr_array | sp.csr_matrix, state: np.ndarray)
     their rows, which costs in proportion to their ties rather than to all
     ties of the network.
     """
-    state = np.asarray(state, dtype=bool)
-    holders = np.flatnonzero(state)
-    if holders.size > 0.3 * state.size:
+    state = np.ascontiguousarray(state, dtype=bool)
+    if np.count_nonzero(state) > 0.3 * state.size:
         return (adjacency @ state.astype(np.float32)).astype(np.float32)
-    return np.bincount(ties_of(adjacency, holders), minlength=state.size).astype(np.float32)
+    return kernels.count_neighbours(adjacency.indptr, adjacency.indices, state.view(np.uint8))
 
 
 def ties_of(adjacency: sp.csr_array | sp.csr_matrix, nodes: np.ndarray) -> np.ndarray:
     """The neighbours of ``nodes``, concatenated (a node appears once per tie)."""
-    indptr = adjacency.indptr
-    starts = indptr[nodes].astype(np.int64)
-    lengths = indptr[nodes + 1] - starts
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return adjacency.indices[offsets + np.arange(offsets.size)]
+    return kernels.gather_ties(adjacency.indptr, adjacency.indices, np.asarray(nodes, dtype=np.int64))
 
 
 def neighbour_share(adjacency: sp.csr_array | sp.csr_matrix, state: np.ndarray,

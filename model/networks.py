@@ -4,7 +4,7 @@
   peninsula, a networkx graph that the model places in a Mesa
   ``discrete_space.Network``.
 * :func:`build_resident_network`: the resident network as an int32 CSR
-  matrix built with vectorised numpy: households as cliques, a
+  matrix built with vectorised numpy and a compiled pass (:mod:`model.kernels`): households as cliques, a
   Watts-Strogatz ring inside each community, a share of rewired ties going
   to adjacent communities. The resident graph never goes into networkx or
   Mesa at district scale (DESIGN §9).
@@ -15,6 +15,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+
+from model import kernels
 
 STREET_NAMES: tuple[str, ...] = (
     "chaotianmen", "jiefangbei", "nanjimen", "qixinggang", "caiyuanba", "lianglukou",
@@ -81,7 +83,8 @@ def build_resident_network(
         rng: the model's generator for the network stream.
 
     Returns:
-        ``scipy.sparse.csr_array`` of float32 ones with int32 indices, no self-loops.
+        ``scipy.sparse.csr_array`` of ones (bool: one byte a tie, and ``adjacency @ x`` is in
+        the dtype of ``x``) with int32 indices, sorted in each row, no self-loops.
     """
     n = int(community_start[-1])
     sizes = np.diff(community_start)
@@ -90,22 +93,24 @@ def build_resident_network(
 
     # Households are cliques: pair each member with the ones after it.
     for d in range(1, 12):
-        i = np.arange(n - d)
-        same = household[i] == household[i + d]
-        if not same.any():
+        same = np.flatnonzero(household[:n - d] == household[d:])
+        if same.size == 0:
             break
-        src_parts.append(i[same])
-        dst_parts.append(i[same] + d)
+        src_parts.append(same)
+        dst_parts.append(same + d)
 
     # Ring lattice on a random order inside each community.
     order = rng.permutation(n)
-    order = order[np.argsort(community[order], kind="stable")]
-    pos = np.arange(n) - community_start[community]  # position in the community block
+    # A stable sort by community (radix sort on small integers: the order is that of any stable sort).
+    key_type = np.uint8 if len(sizes) <= 1 << 8 else np.uint16 if len(sizes) <= 1 << 16 else np.int64
+    order = order[np.argsort(community[order].astype(key_type), kind="stable")]
+    block_start, block_size = community_start[community], sizes[community]
+    pos = np.arange(n) - block_start  # position in the community block
     half = max(lattice_degree // 2, 0)
     for d in range(1, half + 1):
-        ok = sizes[community] > 2 * d  # ring only where the community is large enough
+        ok = block_size > 2 * d  # ring only where the community is large enough
         a = order[ok]
-        b = order[(community_start[community] + (pos + d) % sizes[community])[ok]]
+        b = order[(block_start + (pos + d) % block_size)[ok]]
         rewire = rng.random(a.size) < rewire_prob
         if rewire.any():
             b = b.copy()
@@ -117,16 +122,11 @@ def build_resident_network(
     src = np.concatenate(src_parts).astype(np.int32)
     dst = np.concatenate(dst_parts).astype(np.int32)
     keep = src != dst
-    src, dst = src[keep], dst[keep]
-    rows = np.concatenate([src, dst])
-    cols = np.concatenate([dst, src])
-    adj = sp.csr_array(
-        (np.ones(rows.size, dtype=np.float32), (rows, cols)), shape=(n, n)
-    )
-    adj.sum_duplicates()
-    adj.data[:] = 1.0
+    indptr, indices = kernels.symmetric_csr(src[keep], dst[keep], n)
+    adj = sp.csr_array((np.ones(indices.size, dtype=bool), indices, indptr), shape=(n, n))
     adj.indices = adj.indices.astype(np.int32, copy=False)
     adj.indptr = adj.indptr.astype(np.int32, copy=False)
+    adj.has_canonical_format = True  # rows sorted, no duplicates (kernels.symmetric_csr)
     return adj
 
 

@@ -32,7 +32,11 @@ def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarra
     threshold event is within 1/k of its expectation.
     """
     n = group.size
-    order = np.lexsort((rng.random(n), group))
+    key = rng.random(n)
+    if n and (group[1:] >= group[:-1]).all():  # residents by community: sort each group's block
+        order = _order_in_blocks(group, key)
+    else:
+        order = np.lexsort((key, group))
     g = group[order]
     starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
     lengths = np.diff(np.concatenate([starts, [n]]))
@@ -41,6 +45,22 @@ def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarra
     u[order] = (rank + rng.random(n)) / np.repeat(lengths, lengths)
     return u
 
+
+def _order_in_blocks(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """``np.lexsort((key, group))`` for a non-decreasing ``group``: a stable argsort of ``key`` in each block.
+
+    Sorting the blocks (one per group, a few dozen) one by one is about three
+    times faster than ``lexsort`` over all the rows.
+    """
+    bounds = np.concatenate([[0], np.flatnonzero(np.diff(group)) + 1, [group.size]])
+    order = np.empty(group.size, np.intp)
+    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        order[lo:hi] = np.argsort(key[lo:hi], kind="stable") + lo
+    return order
+
+
+# Keys split by shifts when the number of categories is a power of two (8).
+_CATEGORY_BITS = N_CATEGORIES.bit_length() - 1 if N_CATEGORIES & (N_CATEGORIES - 1) == 0 else None
 
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
@@ -110,12 +130,16 @@ class Residents:
     @property
     def need_resident(self) -> np.ndarray:
         """The row of the resident each open need belongs to."""
-        return self.need_key // N_CATEGORIES
+        if _CATEGORY_BITS is None:
+            return self.need_key // N_CATEGORIES
+        return self.need_key >> _CATEGORY_BITS  # keys are never negative: the same, three times faster
 
     @property
     def need_category(self) -> np.ndarray:
         """The category of each open need."""
-        return self.need_key % N_CATEGORIES
+        if _CATEGORY_BITS is None:
+            return self.need_key % N_CATEGORIES
+        return self.need_key & (N_CATEGORIES - 1)
 
     def community_sizes(self) -> np.ndarray:
         """Resident rows in each community."""
@@ -170,20 +194,21 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
 
     # Households: consecutive blocks of 1 + Poisson(mean - 1) members, cut at community edges.
     hh_sizes = 1 + rng.poisson(max(pop.household_size_mean - 1.0, 0.0), n)
-    hh_bounds = np.concatenate([[0], np.cumsum(hh_sizes)])
-    hh_bounds = np.union1d(hh_bounds[hh_bounds < n], start[:-1])
-    household = (np.searchsorted(hh_bounds, np.arange(n), side="right") - 1).astype(np.int32)
+    hh_bounds = np.cumsum(hh_sizes)
+    first_of_household = np.zeros(n, bool)
+    first_of_household[0] = True
+    first_of_household[hh_bounds[hh_bounds < n]] = True
+    first_of_household[start[:-1]] = True
+    household = (np.cumsum(first_of_household) - 1).astype(np.int32)
 
     # Grids (F15): households_per_grid real households in a row, numbered globally.
     hh_first = household[start[:-1]]
     hh_in_comm = household - hh_first[community]
     rows_per_grid = max(int(round(params.detection.households_per_grid * pop.population_scale)), 1)
     grid_in_comm = hh_in_comm // rows_per_grid
-    grids_per_comm = np.zeros(sizes.size, np.int64)
-    np.maximum.at(grids_per_comm, community, grid_in_comm + 1)
+    grids_per_comm = grid_in_comm[start[1:] - 1] + 1  # households (so grids) rise within a community
     grid_offset = np.concatenate([[0], np.cumsum(grids_per_comm)[:-1]])
     grid = (grid_offset[community] + grid_in_comm).astype(np.intp)
-    first_of_household = np.concatenate([[True], household[1:] != household[:-1]])
     grid_households = np.bincount(grid[first_of_household], minlength=int(grid[-1]) + 1) \
         / pop.population_scale
 
@@ -196,7 +221,7 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
     child = u_age < pop.share_children
     elderly = u_age >= 1.0 - pop.share_elderly
     disabled = stratified_uniform(community, rng) < pop.share_disabled
-    household_community = community[np.concatenate([[0], np.flatnonzero(np.diff(household)) + 1])]
+    household_community = community[first_of_household]
     low_income = (stratified_uniform(household_community, rng) < pop.share_low_income)[household]
     special = stratified_uniform(community, rng) < pop.share_other_special
     profile = (CHILD * child + ELDERLY * elderly + DISABLED * disabled

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model import kernels
 from model.contagion import contagion_decisions
-from model.parameters import N_CATEGORIES
 from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
 
 
@@ -28,11 +28,8 @@ def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.
     Returns the keys of the abandoned needs.
     """
     gone = u_need < p_abandon
-    abandoned = res.need_key[gone]
-    keep = ~gone
-    res.need_key = res.need_key[keep]
-    res.need_age = res.need_age[keep] + np.int16(1)
-    res.need_detected = res.need_detected[keep]
+    abandoned, res.need_key, res.need_age, res.need_detected = kernels.drop_and_age(
+        gone.view(np.uint8), res.need_key, res.need_age, res.need_detected)
     return abandoned
 
 
@@ -57,26 +54,10 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
         category_uniforms = category_uniforms.random(idx.size)
     if idx.size == 0:
         return idx.astype(np.int64)
-    prof = res.profile[idx]
-    cum = np.cumsum(rate_table, axis=1)[prof]
-    cat = (cum <= (category_uniforms * total[prof])[:, None]).sum(axis=1)
-    cat = np.minimum(cat, N_CATEGORIES - 1)
-    new = idx.astype(np.int64) * N_CATEGORIES + cat
-    pos = np.searchsorted(res.need_key, new)
-    if res.need_key.size:
-        fresh = res.need_key[np.minimum(pos, res.need_key.size - 1)] != new
-        new, pos = new[fresh], pos[fresh]
+    new = kernels.need_keys(idx, res.profile, np.cumsum(rate_table, axis=1), total, category_uniforms)
     # Merge the sorted new keys into the sorted list without a full sort.
-    at = pos + np.arange(new.size)
-    old = np.ones(res.need_key.size + new.size, bool)
-    old[at] = False
-    keys = np.empty(old.size, np.int64)
-    keys[old], keys[at] = res.need_key, new
-    age = np.zeros(old.size, np.int16)
-    age[old] = res.need_age
-    detected = np.zeros(old.size, bool)
-    detected[old] = res.need_detected
-    res.need_key, res.need_age, res.need_detected = keys, age, detected
+    res.need_key, res.need_age, res.need_detected, new = kernels.merge_needs(
+        res.need_key, res.need_age, res.need_detected, new)
     return new
 
 
@@ -90,6 +71,13 @@ def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_re
     last month) are independent chances.
     """
     rows = res.need_resident
+    f32, f64 = np.float32, np.float64
+    # The kernel computes in numpy's dtypes for the model's inputs: float32 shares and uniforms
+    # (word_of_mouth a Python float, which numpy casts to float32), float64 chances.
+    if (np.result_type(served_share, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
+            and np.result_type(p_place, self_referral) == f64):
+        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, place, p_place,
+                              1.0 - self_referral, f32(word_of_mouth), u_need)
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
     miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
     hit = (~res.need_detected) & (u_need < 1.0 - miss)
@@ -136,30 +124,53 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     Returns the previous participant and volunteer masks, so the caller can
     update neighbour counts from the residents who changed.
     """
-    f32 = np.float32
-    base = f32(trust_weight) * res.trust_committee
-    base += f32(civic_weight) * res.civic
-    base += mob.participation_logit.astype(f32)[res.community]
     was_participant = res.participant
     was_volunteer = res.volunteer > 0
-    participant = contagion_decisions(was_participant, participant_share, res.threshold, base,
-                                      sensitivity, dropout, u_participate)
-    participant &= res.adult
+    participant = _participation_decisions(res, participant_share, mob.participation_logit, trust_weight,
+                                           civic_weight, sensitivity, dropout, u_participate)
 
+    f32 = np.float32
     idx = np.flatnonzero(participant)
     comm = res.community[idx]
     stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
                                 mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
                                 mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
-    volunteer = np.zeros(res.n, bool)
-    volunteer[idx] = stays
-    joined = np.flatnonzero(volunteer & ~was_volunteer)
+    volunteers = idx[stays]
+    joined = volunteers[~was_volunteer[volunteers]]
     kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
                     GRASSROOTS, STATE_MOBILISED)
-    res.volunteer[~volunteer] = NOT_VOLUNTEER
+    kept = res.volunteer[volunteers]  # a volunteer who stays keeps its kind
+    res.volunteer.fill(NOT_VOLUNTEER)
+    res.volunteer[volunteers] = kept
     res.volunteer[joined] = kind
     res.participant = participant
     return was_participant, was_volunteer
+
+
+def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
+                             civic_weight: float, sensitivity: float, dropout: float,
+                             uniforms: np.ndarray) -> np.ndarray:
+    """Who takes part this month: :func:`~model.contagion.contagion_decisions` on adults.
+
+    The log-odds are ``logit`` (per community) ``+ trust_weight × trust + civic_weight
+    × civic``. On float32 inputs (the model's) two fused kernel passes compute it
+    around numpy's ``exp``, bit for bit as the numpy expression of the else branch.
+    """
+    f32 = np.float32
+    # numpy compares float32 uniforms with a Python-float dropout in float32, with a float64 one in float64.
+    if share.dtype == f32 and np.result_type(uniforms, dropout) == f32:
+        coef = np.array([trust_weight, civic_weight, sensitivity], f32)
+        exp_z = kernels.participation_exponent(res.community_start, res.trust_committee, res.civic,
+                                               logit.astype(f32), share, res.threshold, coef)
+        np.exp(exp_z, out=exp_z)
+        return kernels.contagion_outcome(res.participant.view(np.uint8), exp_z, uniforms, f32(dropout),
+                                         res.adult.view(np.uint8)).view(bool)
+    base = f32(trust_weight) * res.trust_committee
+    base += f32(civic_weight) * res.civic
+    base += logit.astype(f32)[res.community]
+    participant = contagion_decisions(res.participant, share, res.threshold, base, sensitivity, dropout, uniforms)
+    participant &= res.adult
+    return participant
 
 
 @dataclass
@@ -196,42 +207,10 @@ def update_satisfaction_trust(res: Residents, exp: Experience, *, alpha_s: float
     satisfaction less the street-centre backlog penalty.
     """
     f32 = np.float32
-    # Bystanders first (most residents), then residents with needs of their own.
-    perf = exp.community_performance.astype(f32)[res.community]
-    weight = np.full(res.n, f32(bystander_weight))
-    touched = np.flatnonzero((exp.met + exp.open_after) > 0)
-    met, open_ = exp.met[touched], exp.open_after[touched]
-    perf[touched] = met / (met + open_)
-    weight[touched] = 1
-    gap = perf - res.expectation
-    target = gap + f32(0.5)
-    np.clip(target, 0, 1, out=target)
-    target -= res.satisfaction
-    target *= weight
-    target *= f32(alpha_s)
-    res.satisfaction += target
-    gap *= weight
-    gap *= f32(alpha_e)
-    res.expectation += gap
+    coef = np.array([bystander_weight, alpha_s, alpha_e, trust_gain, min(trust_gain * loss_ratio, 1.0),
+                     voice_bonus], f32)
+    kernels.satisfaction_trust(res.community_start, np.asarray(exp.met, f32), np.asarray(exp.open_after, f32),
+                               exp.community_performance.astype(f32), exp.government_penalty.astype(f32),
+                               np.asarray(exp.voice, bool).view(np.uint8), res.satisfaction, res.expectation,
+                               res.trust_committee, res.trust_government, coef)
 
-    _move_asymmetric(res.trust_committee, res.satisfaction, trust_gain, loss_ratio)
-    res.trust_committee[exp.voice] += f32(voice_bonus)
-    np.clip(res.trust_committee, 0, 1, out=res.trust_committee)
-    gov_target = res.satisfaction - exp.government_penalty.astype(f32)[res.community]
-    np.clip(gov_target, 0, 1, out=gov_target)
-    _move_asymmetric(res.trust_government, gov_target, trust_gain, loss_ratio)
-    np.clip(res.trust_government, 0, 1, out=res.trust_government)
-
-
-def _move_asymmetric(trust: np.ndarray, target: np.ndarray, gain: float, loss_ratio: float) -> None:
-    """In place: trust += gain × gap if the gap is positive, else gain × loss_ratio × gap.
-
-    The falling rate is capped at 1, so trust never overshoots its target.
-    """
-    gap = target - trust
-    down = np.minimum(gap, 0)
-    np.maximum(gap, 0, out=gap)
-    gap *= np.float32(gain)
-    down *= np.float32(min(gain * loss_ratio, 1.0))
-    trust += gap
-    trust += down

@@ -1,0 +1,289 @@
+"""Compiled kernels of the resident rules and of the network (numba).
+
+Each kernel is one fused pass over resident (or need, or tie) arrays that
+does, element by element, the operations of the numpy code it replaced, in
+the same order and the same precision, so its results are bit for bit those
+of numpy (``tests/test_kernels.py`` checks each against that code, kept in
+``tests/numpy_rules.py``). Three rules keep them so:
+
+* each float has numpy's dtype: float32 where numpy computes in float32,
+  with float32 constants (:data:`F0`, :data:`F1`; a Python float in a kernel
+  is float64), float64 where numpy promotes (the detection chances);
+* no transcendental function is computed here (numpy's ``exp`` is SIMD code
+  whose last bit can differ from LLVM's): callers run ``np.exp`` between passes;
+* no fast-math, so LLVM neither reassociates nor contracts a multiply and
+  an add into a fused multiply-add.
+
+Per-community values are read once per community block (residents are
+stored contiguously by community, ``community_start``), and the inner loop
+indexes slices of the block from 0: a loop from ``community_start[c]``
+defeats LLVM's vectoriser (measured ten times slower), a slice does not.
+Booleans travel as ``uint8`` views and combine with bitwise operators.
+
+Kernels are compiled on first use and cached on disk (``cache=True``, in
+``model/__pycache__``): a fresh checkout compiles them all in a few seconds
+once; a later process loads them (about 0.3 s for numba's start, then a few
+milliseconds each).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+F0 = np.float32(0.0)
+F1 = np.float32(1.0)
+F60 = np.float32(60.0)
+
+_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+
+# --- the resident network --------------------------------------------------
+@_jit
+def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray) -> np.ndarray:
+    """How many neighbours of each node hold ``state`` (uint8), pushed along the holders' rows (float32)."""
+    n = state.size
+    counts = np.zeros(n, np.float32)
+    for i in range(n):
+        if state[i]:
+            for k in range(indptr[i], indptr[i + 1]):
+                counts[indices[k]] += F1
+    return counts
+
+
+@_jit
+def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """The neighbours of ``nodes``, concatenated in node order (a node appears once per tie)."""
+    total = 0
+    for i in nodes:
+        total += indptr[i + 1] - indptr[i]
+    out = np.empty(total, indices.dtype)
+    at = 0
+    for i in nodes:
+        for k in range(indptr[i], indptr[i + 1]):
+            out[at] = indices[k]
+            at += 1
+    return out
+
+
+@_jit
+def symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR ``(indptr, indices)`` (int32) of the undirected graph of the ties ``src``–``dst``.
+
+    Each row's indices are sorted and unique (duplicate ties collapse into one);
+    self-loops must have been removed.
+    """
+    degree = np.zeros(n + 1, np.int64)
+    for k in range(src.size):
+        degree[src[k] + 1] += 1
+        degree[dst[k] + 1] += 1
+    fill = np.cumsum(degree)
+    indices = np.empty(fill[n], np.int32)
+    at = fill[:n].copy()
+    for k in range(src.size):
+        a, b = src[k], dst[k]
+        indices[at[a]] = b
+        at[a] += 1
+        indices[at[b]] = a
+        at[b] += 1
+    # Sort each (short) row by insertion and drop repeats, compacting in place.
+    indptr = np.zeros(n + 1, np.int32)
+    out = 0
+    for i in range(n):
+        lo, hi = fill[i], fill[i + 1]
+        for k in range(lo + 1, hi):
+            v = indices[k]
+            j = k - 1
+            while j >= lo and indices[j] > v:
+                indices[j + 1] = indices[j]
+                j -= 1
+            indices[j + 1] = v
+        for k in range(lo, hi):
+            if k == lo or indices[k] != indices[k - 1]:
+                indices[out] = indices[k]
+                out += 1
+        indptr[i + 1] = out
+    return indptr, indices[:out].copy()
+
+
+# --- satisfaction and trust ------------------------------------------------
+@_jit
+def _clip01(x: np.float32) -> np.float32:
+    """``np.clip(x, 0, 1)`` of numpy (a -0.0 stays -0.0)."""
+    return F0 if x < F0 else (F1 if x > F1 else x)
+
+
+@_jit
+def _asymmetric(trust: np.float32, target: np.float32, gain: np.float32, down_rate: np.float32) -> np.float32:
+    """One resident of ``rules._move_asymmetric``: ``trust + max(gap, 0) × gain + min(gap, 0) × down_rate``."""
+    gap = target - trust
+    up = (gap if gap > F0 else F0) * gain
+    down = (gap if gap < F0 else F0) * down_rate
+    return (trust + up) + down
+
+
+@_jit
+def satisfaction_trust(start: np.ndarray, met: np.ndarray, open_after: np.ndarray, performance: np.ndarray,
+                       penalty: np.ndarray, voice: np.ndarray, satisfaction: np.ndarray, expectation: np.ndarray,
+                       trust_committee: np.ndarray, trust_government: np.ndarray, coef: np.ndarray) -> None:
+    """In place, the month of :func:`model.rules.update_satisfaction_trust` (see there).
+
+    ``start`` is ``community_start``; ``performance`` and ``penalty`` are per
+    community (float32); ``voice`` is uint8; ``coef`` holds the float32
+    ``(bystander_weight, alpha_s, alpha_e, trust_gain, trust falling rate, voice_bonus)``.
+    """
+    bystander, alpha_s, alpha_e, gain, down_rate, bonus = coef[0], coef[1], coef[2], coef[3], coef[4], coef[5]
+    half = np.float32(0.5)
+    for c in range(start.size - 1):
+        perf_c, pen_c = performance[c], penalty[c]
+        lo, hi = start[c], start[c + 1]
+        m, o, v = met[lo:hi], open_after[lo:hi], voice[lo:hi]
+        sat, expc, tc, tg = satisfaction[lo:hi], expectation[lo:hi], trust_committee[lo:hi], trust_government[lo:hi]
+        for i in range(sat.size):
+            own = (m[i] + o[i]) > F0
+            perf = m[i] / (m[i] + o[i]) if own else perf_c
+            weight = F1 if own else bystander
+            gap = perf - expc[i]
+            s = sat[i] + ((_clip01(gap + half) - sat[i]) * weight) * alpha_s
+            sat[i] = s
+            expc[i] = expc[i] + (gap * weight) * alpha_e
+            t = _asymmetric(tc[i], s, gain, down_rate)
+            t = t + bonus if v[i] else t
+            tc[i] = _clip01(t)
+            tg[i] = _clip01(_asymmetric(tg[i], _clip01(s - pen_c), gain, down_rate))
+
+
+# --- participation -----------------------------------------------------------
+@_jit
+def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarray, logit: np.ndarray,
+                           share: np.ndarray, threshold: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``-clip(trust_weight × trust + civic_weight × civic + logit + sensitivity × (share - threshold), ±60)``.
+
+    The float32 exponent of :func:`model.contagion.contagion_decisions` for the
+    participation of :func:`model.rules.update_participation`; ``logit`` is per
+    community, ``coef`` the float32 ``(trust_weight, civic_weight, sensitivity)``.
+    The caller takes ``np.exp`` of it and passes it to :func:`contagion_outcome`.
+    """
+    tw, cw, sens = coef[0], coef[1], coef[2]
+    out = np.empty(trust.size, np.float32)
+    for c in range(start.size - 1):
+        logit_c = logit[c]
+        lo, hi = start[c], start[c + 1]  # slices: indices from 0 let LLVM vectorise the loop
+        t, cv, sh, th, z = trust[lo:hi], civic[lo:hi], share[lo:hi], threshold[lo:hi], out[lo:hi]
+        for i in range(z.size):
+            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (sh[i] - th[i])
+            x = -F60 if x < -F60 else (F60 if x > F60 else x)
+            z[i] = -x
+    return out
+
+
+@_jit
+def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarray, dropout: np.float32,
+                      eligible: np.ndarray) -> np.ndarray:
+    """The new states (uint8) of :func:`model.contagion.contagion_decisions` given ``exp_z = e^-z``.
+
+    An active node stays when ``u >= dropout``; an inactive one adopts when
+    ``u × (1 + e^-z) < 1``; only ``eligible`` nodes (uint8) end active.
+    """
+    out = np.empty(active.size, np.uint8)
+    for i in range(active.size):
+        u = uniforms[i]
+        stay = np.uint8(u >= dropout) & active[i]
+        adopt = np.uint8((exp_z[i] + F1) * u < F1) & (active[i] ^ np.uint8(1))
+        out[i] = (stay | adopt) & eligible[i]
+    return out
+
+
+# --- needs -------------------------------------------------------------------
+@_jit
+def need_keys(rows: np.ndarray, profile: np.ndarray, cumulative: np.ndarray, total: np.ndarray,
+              uniforms: np.ndarray) -> np.ndarray:
+    """Keys ``row × K + category`` of new needs, the category where ``u × total`` falls in the cumulative rates.
+
+    ``cumulative`` is the (profiles, K) running sum of the rate table and
+    ``total`` its last column as numpy summed it; the category counts the
+    cumulative rates at or below ``u × total`` (at most ``K - 1``).
+    """
+    n_cat = cumulative.shape[1]
+    out = np.empty(rows.size, np.int64)
+    for k in range(rows.size):
+        p = profile[rows[k]]
+        x = uniforms[k] * total[p]
+        cat = 0
+        for j in range(n_cat):
+            cat += cumulative[p, j] <= x
+        out[k] = rows[k] * n_cat + min(cat, n_cat - 1)
+    return out
+
+
+@_jit
+def merge_needs(key: np.ndarray, age: np.ndarray, detected: np.ndarray,
+                new: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the sorted ``new`` keys into the sorted open needs, skipping keys already open.
+
+    Returns the merged keys, ages and detected flags (a new need is 0 months
+    old and undetected) and the new keys that were added.
+    """
+    keys = np.empty(key.size + new.size, np.int64)
+    ages = np.zeros(keys.size, np.int16)
+    flags = np.zeros(keys.size, np.bool_)
+    added = np.empty(new.size, np.int64)
+    i = j = out = n_added = 0
+    while i < key.size or j < new.size:
+        take_old = j == new.size or (i < key.size and key[i] <= new[j])
+        if take_old:
+            j += np.int64(j < new.size and key[i] == new[j])  # a need already open adds nothing
+            keys[out] = key[i]
+            ages[out] = age[i]
+            flags[out] = detected[i]
+            i += 1
+        else:
+            keys[out] = new[j]
+            added[n_added] = new[j]
+            n_added += 1
+            j += 1
+        out += 1
+    return keys[:out], ages[:out], flags[:out], added[:n_added]
+
+
+@_jit
+def drop_and_age(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
+                 detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Split open needs by ``gone`` (uint8): the keys gone, and the rest's keys, ages + 1 and flags."""
+    n_gone = 0
+    for k in range(gone.size):
+        n_gone += gone[k]
+    dropped = np.empty(n_gone, np.int64)
+    keys = np.empty(key.size - n_gone, np.int64)
+    ages = np.empty(key.size - n_gone, np.int16)
+    flags = np.empty(key.size - n_gone, np.bool_)
+    a = b = 0
+    for k in range(key.size):
+        if gone[k]:
+            dropped[a] = key[k]
+            a += 1
+        else:
+            keys[b], ages[b], flags[b] = key[k], age[k] + 1, detected[k]
+            b += 1
+    return dropped, keys, ages, flags
+
+
+@_jit
+def detect(rows: np.ndarray, detected: np.ndarray, served_share: np.ndarray, place: np.ndarray,
+           p_place: np.ndarray, one_minus_self_referral: float, word_of_mouth: np.float32,
+           uniforms: np.ndarray) -> int:
+    """In place, :func:`model.rules.detect_needs` on float32 shares and uniforms, float64 place chances.
+
+    ``rows`` are the needs' residents, ``detected`` their flags (uint8);
+    returns how many needs came to light.
+    """
+    hits = 0
+    for k in range(rows.size):
+        r = rows[k]
+        x = word_of_mouth * served_share[r]
+        p_wom = x if x < F1 else F1
+        miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
+        hit = np.uint8(uniforms[k] < 1.0 - miss) & (detected[k] ^ np.uint8(1))
+        detected[k] |= hit
+        hits += hit
+    return hits

@@ -1,0 +1,176 @@
+"""The plain-numpy versions of the code that compiled kernels replaced (``model/kernels.py``).
+
+They are the model's code as it was before the kernels, kept verbatim as the
+reference of ``tests/test_kernels.py``: each kernel must give their results
+bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from model.contagion import contagion_decisions
+from model.parameters import N_CATEGORIES
+from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
+from model.rules import Experience, Mobilisation
+
+
+def update_participation(res: Residents, participant_share: np.ndarray, volunteer_share: np.ndarray,
+                         mob: Mobilisation, *, trust_weight: float, civic_weight: float, sensitivity: float,
+                         dropout: float, volunteer_sensitivity: float, u_participate: np.ndarray,
+                         u_volunteer, u_kind) -> tuple[np.ndarray, np.ndarray]:
+    """``model.rules.update_participation`` in numpy."""
+    f32 = np.float32
+    base = f32(trust_weight) * res.trust_committee
+    base += f32(civic_weight) * res.civic
+    base += mob.participation_logit.astype(f32)[res.community]
+    was_participant = res.participant
+    was_volunteer = res.volunteer > 0
+    participant = contagion_decisions(was_participant, participant_share, res.threshold, base,
+                                      sensitivity, dropout, u_participate)
+    participant &= res.adult
+
+    idx = np.flatnonzero(participant)
+    comm = res.community[idx]
+    stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
+                                mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
+                                mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
+    volunteer = np.zeros(res.n, bool)
+    volunteer[idx] = stays
+    joined = np.flatnonzero(volunteer & ~was_volunteer)
+    kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
+                    GRASSROOTS, STATE_MOBILISED)
+    res.volunteer[~volunteer] = NOT_VOLUNTEER
+    res.volunteer[joined] = kind
+    res.participant = participant
+    return was_participant, was_volunteer
+
+
+def update_satisfaction_trust(res: Residents, exp: Experience, *, alpha_s: float, alpha_e: float,
+                              bystander_weight: float, trust_gain: float, loss_ratio: float,
+                              voice_bonus: float) -> None:
+    """``model.rules.update_satisfaction_trust`` in numpy."""
+    f32 = np.float32
+    perf = exp.community_performance.astype(f32)[res.community]
+    weight = np.full(res.n, f32(bystander_weight))
+    touched = np.flatnonzero((exp.met + exp.open_after) > 0)
+    met, open_ = exp.met[touched], exp.open_after[touched]
+    perf[touched] = met / (met + open_)
+    weight[touched] = 1
+    gap = perf - res.expectation
+    target = gap + f32(0.5)
+    np.clip(target, 0, 1, out=target)
+    target -= res.satisfaction
+    target *= weight
+    target *= f32(alpha_s)
+    res.satisfaction += target
+    gap *= weight
+    gap *= f32(alpha_e)
+    res.expectation += gap
+
+    _move_asymmetric(res.trust_committee, res.satisfaction, trust_gain, loss_ratio)
+    res.trust_committee[exp.voice] += f32(voice_bonus)
+    np.clip(res.trust_committee, 0, 1, out=res.trust_committee)
+    gov_target = res.satisfaction - exp.government_penalty.astype(f32)[res.community]
+    np.clip(gov_target, 0, 1, out=gov_target)
+    _move_asymmetric(res.trust_government, gov_target, trust_gain, loss_ratio)
+    np.clip(res.trust_government, 0, 1, out=res.trust_government)
+
+
+def _move_asymmetric(trust: np.ndarray, target: np.ndarray, gain: float, loss_ratio: float) -> None:
+    gap = target - trust
+    down = np.minimum(gap, 0)
+    np.maximum(gap, 0, out=gap)
+    gap *= np.float32(gain)
+    down *= np.float32(min(gain * loss_ratio, 1.0))
+    trust += gap
+    trust += down
+
+
+def ties_of(adjacency: sp.csr_array, nodes: np.ndarray) -> np.ndarray:
+    """``model.contagion.ties_of`` in numpy."""
+    indptr = adjacency.indptr
+    starts = indptr[nodes].astype(np.int64)
+    lengths = indptr[nodes + 1] - starts
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return adjacency.indices[offsets + np.arange(offsets.size)]
+
+
+def neighbour_counts(adjacency: sp.csr_array, state: np.ndarray) -> np.ndarray:
+    """``model.contagion.neighbour_counts`` in numpy."""
+    state = np.asarray(state, dtype=bool)
+    holders = np.flatnonzero(state)
+    if holders.size > 0.3 * state.size:
+        return (adjacency @ state.astype(np.float32)).astype(np.float32)
+    return np.bincount(ties_of(adjacency, holders), minlength=state.size).astype(np.float32)
+
+
+def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.ndarray:
+    """``model.rules.age_and_abandon`` in numpy."""
+    gone = u_need < p_abandon
+    abandoned = res.need_key[gone]
+    keep = ~gone
+    res.need_key = res.need_key[keep]
+    res.need_age = res.need_age[keep] + np.int16(1)
+    res.need_detected = res.need_detected[keep]
+    return abandoned
+
+
+def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
+                category_uniforms: np.random.Generator | np.ndarray,
+                resident_rate: np.ndarray | None = None) -> np.ndarray:
+    """``model.rules.arise_needs`` in numpy."""
+    total = rate_table.sum(axis=1)
+    if resident_rate is None:
+        resident_rate = total.astype(np.float32)[res.profile]
+    idx = np.flatnonzero(u_arrive < resident_rate)
+    if isinstance(category_uniforms, np.random.Generator):
+        category_uniforms = category_uniforms.random(idx.size)
+    if idx.size == 0:
+        return idx.astype(np.int64)
+    prof = res.profile[idx]
+    cum = np.cumsum(rate_table, axis=1)[prof]
+    cat = (cum <= (category_uniforms * total[prof])[:, None]).sum(axis=1)
+    cat = np.minimum(cat, N_CATEGORIES - 1)
+    new = idx.astype(np.int64) * N_CATEGORIES + cat
+    pos = np.searchsorted(res.need_key, new)
+    if res.need_key.size:
+        fresh = res.need_key[np.minimum(pos, res.need_key.size - 1)] != new
+        new, pos = new[fresh], pos[fresh]
+    # Merge the sorted new keys into the sorted list without a full sort.
+    at = pos + np.arange(new.size)
+    old = np.ones(res.need_key.size + new.size, bool)
+    old[at] = False
+    keys = np.empty(old.size, np.int64)
+    keys[old], keys[at] = res.need_key, new
+    age = np.zeros(old.size, np.int16)
+    age[old] = res.need_age
+    detected = np.zeros(old.size, bool)
+    detected[old] = res.need_detected
+    res.need_key, res.need_age, res.need_detected = keys, age, detected
+    return new
+
+
+def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
+                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
+    """``model.rules.detect_needs`` in numpy."""
+    rows = res.need_key // N_CATEGORIES
+    p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
+    miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
+    hit = (~res.need_detected) & (u_need < 1.0 - miss)
+    res.need_detected |= hit
+    return int(hit.sum())
+
+
+def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``model.residents.stratified_uniform`` in numpy, by ``lexsort``."""
+    n = group.size
+    order = np.lexsort((rng.random(n), group))
+    g = group[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    lengths = np.diff(np.concatenate([starts, [n]]))
+    rank = np.arange(n) - np.repeat(starts, lengths)
+    u = np.empty(n)
+    u[order] = (rank + rng.random(n)) / np.repeat(lengths, lengths)
+    return u

@@ -1,0 +1,254 @@
+"""The compiled kernels (model/kernels.py) give the plain-numpy results bit for bit.
+
+Each test runs the model's function (which calls a kernel) and the numpy
+code it replaced (``tests/numpy_rules.py``) on the same random inputs and
+compares every array bit for bit, float32 values by their bit patterns
+(so a -0.0 for a 0.0 or a last-bit difference fails). Hypothesis picks
+sizes, community layouts and parameters, and salts the inputs with the
+edge values (0, 1, exact ties) that the branches of the rules turn on.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import numpy_rules
+from model import contagion, kernels, residents, rules
+from model.parameters import N_CATEGORIES
+from model.residents import Residents
+
+F32 = np.float32
+SETTINGS = settings(max_examples=40, deadline=None)
+
+
+def bits_equal(a: np.ndarray, b: np.ndarray) -> bool:
+    """Same dtype, shape and bytes."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def salted(rng: np.random.Generator, n: int, values: tuple[float, ...] = (0.0, 1.0, 0.5)) -> np.ndarray:
+    """Uniform float32 numbers, a tenth replaced by edge values."""
+    x = rng.random(n, dtype=F32)
+    edge = rng.random(n) < 0.1
+    x[edge] = rng.choice(np.array(values, F32), int(edge.sum()))
+    return x
+
+
+def random_residents(rng: np.random.Generator, n_communities: int, n: int) -> Residents:
+    """Residents with random states, stored contiguously by community (some communities empty)."""
+    cuts = np.sort(rng.integers(0, n + 1, n_communities - 1))
+    start = np.concatenate([[0], cuts, [n]]).astype(np.int64)
+    community = np.repeat(np.arange(n_communities, dtype=np.intp), np.diff(start))
+    return Residents(
+        community_start=start, community=community, household=np.arange(n, dtype=np.int32),
+        grid=community.copy(), grid_households=np.ones(n_communities), profile=rng.integers(0, 32, n),
+        vulnerable=rng.random(n) < 0.3, adult=rng.random(n) < 0.85, civic=salted(rng, n),
+        threshold=salted(rng, n), participant=rng.random(n) < 0.3,
+        volunteer=np.where(rng.random(n) < 0.2, rng.integers(1, 3, n), 0).astype(np.int8),
+        last_attended=np.zeros(n, np.int32), satisfaction=salted(rng, n), expectation=salted(rng, n),
+        trust_committee=salted(rng, n), trust_government=salted(rng, n), served_last=np.zeros(n, F32))
+
+
+layouts = st.tuples(st.integers(1, 12), st.integers(0, 3000), st.integers(0, 2**32 - 1))
+
+
+@SETTINGS
+@given(layout=layouts, alpha_s=st.floats(0, 1), alpha_e=st.floats(0, 1), bystander=st.floats(0, 1),
+       gain=st.floats(0, 1), loss_ratio=st.floats(0, 5), bonus=st.floats(0, 0.2))
+def test_satisfaction_and_trust_kernel_equals_numpy(layout, alpha_s, alpha_e, bystander, gain, loss_ratio, bonus):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    met = rng.integers(0, 3, n).astype(F32) * (rng.random(n) < 0.3)
+    exp = rules.Experience(met=met, open_after=rng.integers(0, 3, n).astype(F32) * (rng.random(n) < 0.3),
+                           community_performance=salted(rng, n_comm), government_penalty=salted(rng, n_comm) / 4,
+                           voice=rng.random(n) < 0.1)
+    kw = dict(alpha_s=alpha_s, alpha_e=alpha_e, bystander_weight=bystander, trust_gain=gain,
+              loss_ratio=loss_ratio, voice_bonus=bonus)
+    ref = copy.deepcopy(res)
+    rules.update_satisfaction_trust(res, exp, **kw)
+    numpy_rules.update_satisfaction_trust(ref, exp, **kw)
+    for name in ("satisfaction", "expectation", "trust_committee", "trust_government"):
+        assert bits_equal(getattr(res, name), getattr(ref, name)), name
+
+
+@SETTINGS
+@given(layout=layouts, trust_weight=st.floats(-5, 5), civic_weight=st.floats(-5, 5),
+       sensitivity=st.sampled_from([0.0, 1.0, 8.0, 1e4]), dropout=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
+       logit_scale=st.sampled_from([1.0, 100.0]))
+def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, sensitivity, dropout, logit_scale):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    mob = rules.Mobilisation(participation_logit=rng.uniform(-7, 2, n_comm) * logit_scale,
+                             volunteer_logit=rng.uniform(-5, 2, n_comm), volunteer_dropout=rng.uniform(0, 0.3, n_comm),
+                             grassroots_share=rng.uniform(0, 1, n_comm))
+    u = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
+    u_kind = rng.random(n)
+    kw = dict(trust_weight=trust_weight, civic_weight=civic_weight, sensitivity=sensitivity, dropout=dropout,
+              volunteer_sensitivity=5.0, u_participate=u, u_volunteer=lambda k: u[::-1][:k].copy(),
+              u_kind=lambda k: u_kind[:k])
+    shares = salted(rng, n), salted(rng, n)
+    ref = copy.deepcopy(res)
+    got = rules.update_participation(res, *shares, mob, **kw)
+    want = numpy_rules.update_participation(ref, *shares, mob, **kw)
+    assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
+
+
+def test_participation_on_float64_shares_takes_the_numpy_path():
+    rng = np.random.default_rng(3)
+    res = random_residents(rng, 4, 500)
+    mob = rules.Mobilisation(participation_logit=rng.uniform(-3, 2, 4), volunteer_logit=rng.uniform(-5, 2, 4),
+                             volunteer_dropout=rng.uniform(0, 0.3, 4), grassroots_share=rng.uniform(0, 1, 4))
+    u = rng.random(500, dtype=F32)
+    kw = dict(trust_weight=1.0, civic_weight=2.0, sensitivity=8.0, dropout=0.1, volunteer_sensitivity=5.0,
+              u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: rng.random(k))
+    share = rng.random(500)  # float64: numpy computes the log-odds in float64
+    ref = copy.deepcopy(res)
+    rules.update_participation(res, share, share, mob, **kw)
+    numpy_rules.update_participation(ref, share, share, mob, **kw)
+    assert bits_equal(res.participant, ref.participant)
+
+
+def random_network(rng: np.random.Generator, n: int, density: float) -> sp.csr_array:
+    """A symmetric 0/1 CSR adjacency without self-loops, int32 indices."""
+    adj = sp.random_array((n, n), density=density, rng=rng, format="csr")
+    adj = ((adj + adj.T) > 0).astype(F32)
+    adj.setdiag(0)
+    adj.eliminate_zeros()
+    adj.indices, adj.indptr = adj.indices.astype(np.int32), adj.indptr.astype(np.int32)
+    return adj
+
+
+@SETTINGS
+@given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
+    rng = np.random.default_rng(seed)
+    adj = random_network(rng, n, density)
+    state = rng.random(n) < share
+    assert bits_equal(contagion.neighbour_counts(adj, state), numpy_rules.neighbour_counts(adj, state))
+    nodes = np.flatnonzero(state)
+    assert bits_equal(contagion.ties_of(adj, nodes), numpy_rules.ties_of(adj, nodes))
+    assert bits_equal(contagion.ties_of(adj, nodes[::-1]), numpy_rules.ties_of(adj, nodes[::-1]))
+
+
+def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
+    """Give residents random open needs (sorted keys, ages up to the int16 limit, half detected)."""
+    cells = np.flatnonzero(rng.random(res.n * N_CATEGORIES) < share)
+    res.need_key = cells.astype(np.int64)
+    res.need_age = rng.choice(np.array([0, 1, 5, 32766, 32767], np.int16), cells.size)
+    res.need_detected = rng.random(cells.size) < 0.5
+    return res
+
+
+def same_needs(a: Residents, b: Residents) -> bool:
+    return all(bits_equal(getattr(a, k), getattr(b, k)) for k in ("need_key", "need_age", "need_detected"))
+
+
+@SETTINGS
+@given(layout=layouts, stock=st.floats(0, 0.5), p_abandon=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
+       rate_scale=st.floats(0, 5), generator=st.booleans())
+def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generator):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = with_needs(random_residents(rng, n_comm, n), rng, stock)
+    ref = copy.deepcopy(res)
+    u_need = salted(rng, res.need_key.size, (0.0, 0.05, 0.5))
+    gone = rules.age_and_abandon(res, p_abandon, u_need)
+    assert bits_equal(gone, numpy_rules.age_and_abandon(ref, p_abandon, u_need))
+    assert same_needs(res, ref)
+
+    table = rng.random((32, N_CATEGORIES)) * rng.random((32, 1)) * 0.05 * rate_scale
+    table[rng.random(table.shape) < 0.2] = 0.0  # categories a profile never needs
+    u_arrive = salted(rng, n, (0.0, 0.01))
+    if generator:
+        got = rules.arise_needs(res, table, u_arrive, np.random.default_rng(seed))
+        want = numpy_rules.arise_needs(ref, table, u_arrive, np.random.default_rng(seed))
+    else:
+        rate = table.sum(axis=1).astype(F32)[res.profile]
+        u_cat = rng.random(int((u_arrive < rate).sum()))  # one per arrival
+        u_cat[rng.random(u_cat.size) < 0.1] = 0.0
+        got = rules.arise_needs(res, table, u_arrive, u_cat, rate)
+        want = numpy_rules.arise_needs(ref, table, u_arrive, u_cat, rate)
+    assert bits_equal(got, want) and same_needs(res, ref)
+
+    served_share = salted(rng, n)
+    p_place = rng.random(n_comm)
+    p_place[rng.random(n_comm) < 0.2] = 1.0
+    u_detect = salted(rng, res.need_key.size, (0.0, 0.5))
+    wom, self_referral = float(rng.random()), float(rng.choice([0.0, 0.1, 1.0]))
+    args = (p_place, res.community, self_referral, wom, served_share, u_detect)
+    assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
+    assert same_needs(res, ref)
+
+
+@SETTINGS
+@given(n=st.integers(0, 2000), groups=st.integers(1, 300), sort=st.booleans(), ties=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_stratified_uniform_by_blocks_equals_lexsort(n, groups, sort, ties, seed):
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, groups, n)
+    if sort:
+        group.sort()
+    if ties:  # equal keys keep their row order in both (lexsort is stable)
+        draws = lambda k: np.round(np.random.default_rng(seed).random(k) * 4) / 4  # noqa: E731
+    else:
+        draws = lambda k: np.random.default_rng(seed).random(k)  # noqa: E731
+    key = draws(n)
+    assert bits_equal(residents._order_in_blocks(group, key) if sort else np.lexsort((key, group)),
+                      np.lexsort((key, group)))
+    got = residents.stratified_uniform(group, np.random.default_rng(seed))
+    assert bits_equal(got, numpy_rules.stratified_uniform(group, np.random.default_rng(seed)))
+
+
+@SETTINGS
+@given(n=st.integers(1, 300), ties=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1))
+def test_symmetric_csr_equals_scipy(n, ties, seed):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, ties).astype(np.int32), rng.integers(0, n, ties).astype(np.int32)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    indptr, indices = kernels.symmetric_csr(src, dst, n)
+    want = sp.csr_array((np.ones(2 * src.size, F32), (np.concatenate([src, dst]), np.concatenate([dst, src]))),
+                        shape=(n, n))
+    want.sum_duplicates()
+    assert bits_equal(indptr, want.indptr.astype(np.int32)) and bits_equal(indices, want.indices.astype(np.int32))
+
+
+def test_resident_network_is_boolean_csr_whose_product_counts_neighbours():
+    from model import Params, SansheModel
+
+    adj = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 0}), seed=3).adjacency
+    assert adj.dtype == bool and adj.has_canonical_format and (adj.data == 1).all()
+    state = np.random.default_rng(3).random(adj.shape[0]) < 0.5
+    counts = adj @ state.astype(F32)
+    assert counts.dtype == F32
+    assert bits_equal(counts, numpy_rules.neighbour_counts(adj, state))
+    assert bits_equal(contagion.neighbour_counts(adj, state < 0.1), numpy_rules.neighbour_counts(adj, state < 0.1))
+
+
+def test_numpy_float64_scalars_keep_numpy_precision():
+    """A np.float64 dropout or word of mouth makes numpy compute in float64: the rules then take the numpy path."""
+    rng = np.random.default_rng(5)
+    res = with_needs(random_residents(rng, 3, 400), rng, 0.2)
+    ref = copy.deepcopy(res)
+    u = np.full(400, np.float32(0.1))  # float32(0.1) > 0.1: stays at dropout 0.1 in float32, not in float64
+    mob = rules.Mobilisation(participation_logit=np.full(3, -50.0), volunteer_logit=np.zeros(3),
+                             volunteer_dropout=np.zeros(3), grassroots_share=np.ones(3))
+    kw = dict(trust_weight=0.0, civic_weight=0.0, sensitivity=0.0, dropout=np.float64(0.1),
+              volunteer_sensitivity=0.0, u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: u[:k])
+    share = np.zeros(400, F32)
+    rules.update_participation(res, share, share, mob, **kw)
+    numpy_rules.update_participation(ref, share, share, mob, **kw)
+    assert bits_equal(res.participant, ref.participant)
+    u_need = rng.random(res.need_key.size, dtype=F32)
+    args = (rng.random(3), res.community, 0.0, np.float64(1 / 3), salted(rng, 400), u_need)
+    assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
+    assert same_needs(res, ref)
