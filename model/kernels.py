@@ -52,6 +52,18 @@ def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray)
 
 
 @_jit
+def shift_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, gained: np.ndarray,
+                 lost: np.ndarray) -> None:
+    """Add one to the count (float32, whole numbers) of each neighbour of ``gained``, take one for ``lost``."""
+    for i in gained:
+        for k in range(indptr[i], indptr[i + 1]):
+            counts[indices[k]] += F1
+    for i in lost:
+        for k in range(indptr[i], indptr[i + 1]):
+            counts[indices[k]] -= F1
+
+
+@_jit
 def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The neighbours of ``nodes``, concatenated in node order (a node appears once per tie)."""
     total = 0

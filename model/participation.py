@@ -9,8 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import rules
-from model.contagion import ties_of
+from model import kernels, rules
 from model.measures import Indicator, ratio
 from model.parameters import N_CATEGORIES
 
@@ -99,13 +98,15 @@ def update_participation(model: mesa.Model) -> None:
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
-    """Bring neighbour counts of a trait up to date with the residents who changed."""
-    gained = ties_of(model.adjacency, np.flatnonzero(after & ~before))
-    lost = ties_of(model.adjacency, np.flatnonzero(before & ~after))
-    delta = np.bincount(np.concatenate([gained, lost]),
-                        weights=np.repeat([1.0, -1.0], [gained.size, lost.size]),
-                        minlength=counts.size)
-    counts += delta.astype(np.float32)
+    """Bring neighbour counts of a trait up to date with the residents who changed.
+
+    Only the ties of those who changed are touched (a few thousand a month,
+    not every resident); counts are whole numbers in float32, so the order
+    of the additions cannot change them.
+    """
+    adjacency = model.adjacency
+    kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, np.flatnonzero(after & ~before),
+                         np.flatnonzero(before & ~after))
 
 
 INDICATORS = [
