@@ -64,6 +64,21 @@ def shift_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, ga
 
 
 @_jit
+def first_in_queue(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray,
+                   capacity: np.ndarray) -> np.ndarray:
+    """Which needs are served (uint8): in each group, the first ``capacity`` candidates in ``queue`` order."""
+    left = capacity.copy()
+    served = np.zeros(candidate.size, np.uint8)
+    for i in queue:
+        if candidate[i]:
+            g = groups[i]
+            if left[g] > 0:
+                served[i] = 1
+                left[g] -= 1
+    return served
+
+
+@_jit
 def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The neighbours of ``nodes``, concatenated in node order (a node appears once per tie)."""
     total = 0

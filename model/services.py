@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import committees, organizations, purchasing
+from model import committees, kernels, organizations, purchasing
 from model.measures import Indicator, gini, ratio
 from model.parameters import N_CATEGORIES
 from model.purchasing import ProjectKind
@@ -79,14 +79,14 @@ def deliver_services(model: mesa.Model) -> None:
     waiting = res.need_detected.copy()
     met_parts = []
 
-    def serve(candidates, groups, capacity_people, quality_sum):
+    def serve(candidate, groups, capacity_people, quality_sum):
         """Serve from one set of pools.
 
         Return what each pool left unused (people, per community) and its quality sum,
         with the served and met.
         """
         rows = stochastic_round(np.maximum(capacity_people, 0.0) * model.scale, rng_cap)
-        served = _allocate(candidates, groups, queue, rows)
+        served = _allocate(candidate, groups, queue, rows)
         # A remainder borrowed by rounding up (negative) can push a pool's mean outside [0, 1].
         quality = np.clip(np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
                                     where=capacity_people > 0), 0.0, 1.0)
@@ -102,14 +102,14 @@ def deliver_services(model: mesa.Model) -> None:
             left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
         return left, left_q, served, met
 
-    left1, left1_q, served1, met1 = serve(np.flatnonzero(waiting & vul), cell, common_cap, common_q)
-    left2, left2_q, served2, _ = serve(np.flatnonzero(waiting & vul), comm, room_cap + left1,
+    left1, left1_q, served1, met1 = serve(waiting & vul, cell, common_cap, common_q)
+    left2, left2_q, served2, _ = serve(waiting & vul, comm, room_cap + left1,
                                        room_cap * room_q + left1_q)
-    left3, left3_q, served3, met3 = serve(np.flatnonzero(waiting), cell, cell_cap, cell_q)
+    left3, left3_q, served3, met3 = serve(waiting.copy(), cell, cell_cap, cell_q)
     generic = committee_cap + volunteer_cap + left2 + left3
     generic_q = (committee_cap * p.committee.service_quality + volunteer_cap * v.service_quality
                  + left2_q + left3_q)
-    serve(np.flatnonzero(waiting), comm, generic, generic_q)
+    serve(waiting.copy(), comm, generic, generic_q)
 
     # Attribute delivery to contracts in proportion to their share of the pool.
     met_by_contracts = purchasing.attribute_delivery(
@@ -132,29 +132,14 @@ def deliver_services(model: mesa.Model) -> None:
     model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
 
 
-def _allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray,
+def _allocate(candidate: np.ndarray, groups: np.ndarray, queue: np.ndarray,
               capacity_rows: np.ndarray) -> np.ndarray:
-    """The candidates served: in each group (pool), the first ``capacity_rows`` in ``queue`` order.
+    """The needs served, ascending: in each group (pool), the first ``capacity_rows`` candidates in ``queue`` order.
 
-    Groups with room for all their candidates serve them all; only the
-    candidates of groups short of capacity are ranked, by a stable radix
-    sort of their group ids over the candidates taken in queue order.
+    ``candidate`` says which needs may be served by these pools; one pass
+    over the queue (:func:`model.kernels.first_in_queue`).
     """
-    if candidates.size == 0:
-        return candidates
-    cand_groups = groups[candidates]
-    short = np.bincount(cand_groups, minlength=capacity_rows.size) > capacity_rows
-    contested = np.zeros(groups.size, bool)
-    contested[candidates[short[cand_groups]]] = True
-    ranked = queue[contested[queue]]  # contested candidates, oldest first
-    g = groups[ranked]
-    order = np.argsort(g.astype(np.uint16), kind="stable")  # pools < 2**16 (616 cells at most)
-    ranked, g = ranked[order], g[order]
-    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
-    rank = np.arange(g.size) - np.repeat(starts, np.diff(np.concatenate([starts, [g.size]])))
-    served = np.concatenate([candidates[~short[cand_groups]], ranked[rank < capacity_rows[g]]])
-    served.sort()
-    return served
+    return np.flatnonzero(kernels.first_in_queue(queue, candidate.view(np.uint8), groups, capacity_rows))
 
 
 def _met_v(v) -> np.ndarray:

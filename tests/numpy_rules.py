@@ -174,3 +174,26 @@ def stratified_uniform(group: np.ndarray, rng: np.random.Generator) -> np.ndarra
     u = np.empty(n)
     u[order] = (rank + rng.random(n)) / np.repeat(lengths, lengths)
     return u
+
+
+def allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray, capacity_rows: np.ndarray) -> np.ndarray:
+    """The needs served, ascending: in each group, the first ``capacity_rows`` candidates in ``queue`` order.
+
+    The numpy code of services._allocate before kernels.first_in_queue: only
+    groups short of capacity are ranked, by a stable radix sort of their ids.
+    """
+    if candidates.size == 0:
+        return candidates
+    cand_groups = groups[candidates]
+    short = np.bincount(cand_groups, minlength=capacity_rows.size) > capacity_rows
+    contested = np.zeros(groups.size, bool)
+    contested[candidates[short[cand_groups]]] = True
+    ranked = queue[contested[queue]]
+    g = groups[ranked]
+    order = np.argsort(g.astype(np.uint16), kind="stable")
+    ranked, g = ranked[order], g[order]
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(g)) + 1])
+    rank = np.arange(g.size) - np.repeat(starts, np.diff(np.concatenate([starts, [g.size]])))
+    served = np.concatenate([candidates[~short[cand_groups]], ranked[rank < capacity_rows[g]]])
+    served.sort()
+    return served

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numpy_rules
-from model import contagion, kernels, residents, rules
+from model import contagion, kernels, residents, rules, services
 from model.parameters import N_CATEGORIES
 from model.residents import Residents
 
@@ -252,3 +252,16 @@ def test_numpy_float64_scalars_keep_numpy_precision():
     args = (rng.random(3), res.community, 0.0, np.float64(1 / 3), salted(rng, 400), u_need)
     assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
     assert same_needs(res, ref)
+
+
+@SETTINGS
+@given(st.integers(0, 3000), st.integers(1, 40), st.floats(0.0, 1.0), st.integers(0, 2**32 - 1))
+def test_serving_the_first_in_the_queue_equals_numpy(n, n_groups, share, seed):
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, n_groups, n)
+    queue = rng.permutation(n)
+    candidate = rng.random(n) < share
+    capacity = rng.integers(0, max(n // n_groups, 1) + 3, n_groups)  # some pools short, some not, some empty
+    ours = services._allocate(candidate, groups, queue, capacity)
+    theirs = numpy_rules.allocate(np.flatnonzero(candidate), groups, queue, capacity)
+    assert bits_equal(ours, theirs.astype(ours.dtype)) and ours.dtype == np.int64
