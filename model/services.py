@@ -154,15 +154,20 @@ def _abandoned_v(v) -> np.ndarray:
     return np.bincount(res.community[gone], weights=res.vulnerable[gone], minlength=v.n_comm)
 
 
+def _need_blocks(v) -> np.ndarray:
+    """Where each community's open needs start in the sorted list of needs (and where the last ends)."""
+    return np.searchsorted(v.res.need_key, v.res.community_start * N_CATEGORIES)
+
+
 def _wait_c(v) -> np.ndarray:
     """Summed months of wait of the open needs, by community."""
-    res = v.res
-    return np.bincount(res.community[res.need_resident], weights=res.need_age, minlength=v.n_comm)
+    summed = np.concatenate([[0], np.cumsum(v.res.need_age, dtype=np.int64)])[v.once(_need_blocks)]
+    return np.diff(summed).astype(float)
 
 
 def _open_c(v) -> np.ndarray:
     """Open needs, by community."""
-    return np.bincount(v.res.community[v.res.need_resident], minlength=v.n_comm)
+    return np.diff(v.once(_need_blocks))
 
 
 def _coverage(v) -> float:
