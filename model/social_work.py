@@ -101,7 +101,7 @@ class SocialWorker(Agent):
         """Leave the post; a certified worker who stays in the sector returns to the talent pool.
 
         The post stays open: a room post is refilled by
-        :func:`~model.processes.social_worker_turnover`, an organization's by
+        :func:`social_worker_turnover`, an organization's by
         :func:`~model.organizations.sync_social_workers`.
         """
         if self.in_room:
