@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import cold_copies
+from conftest import cold_copies, saved_run_ids
 from experiments.cli import main
 from experiments.designs import design_points
 from experiments.engine import plan_runs, replicate_seeds, run_experiment
@@ -104,11 +104,11 @@ def test_resume_after_a_hard_kill_loses_and_duplicates_nothing(tmp_path):
            "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "runs").glob("*.parquet"))) < 4:
+    while time.time() < deadline and len(saved_run_ids(out)) < 4:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    written = len(list((out / "runs").glob("*.parquet")))
+    written = len(saved_run_ids(out))
     assert 4 <= written < 16, written  # killed mid-sweep
     assert subprocess.run(cmd, cwd=ROOT).returncode == 0
     resumed = pd.read_parquet(out / "runs.parquet")
