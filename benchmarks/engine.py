@@ -23,9 +23,13 @@ that folder (a rerun: nothing to compute). Every repeat measures:
   (``SweepResult.model_seconds``), for comparison;
 - ``rerun_s``: the rerun's wall time (target: <= 2 s for 8,192 runs).
 
-The figures printed are medians over ``--repeats`` repeats, with the machine's
-load average (``os.getloadavg()``) before and after: on a loaded machine the
-figures are not the engine's.
+Each repeat runs in a fresh Python process, as ``sanshe experiment run``
+does, so it pays for starting the worker processes (the forkserver imports
+the engine and the model once per process); Python's own start and the
+imports of the calling process are not counted. The figures printed are
+medians over ``--repeats`` repeats, with the machine's load average
+(``os.getloadavg()``) before and after: on a loaded machine the figures are
+not the engine's alone.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -123,6 +128,13 @@ def repeat(runs: int, workers: int) -> dict:
             "engine_ms_per_run": 1000 * (wall * workers - model) / runs, "rerun_s": rerun}
 
 
+def in_fresh_process(runs: int, workers: int) -> dict:
+    """One :func:`repeat` in a new Python process (this file with ``--child``)."""
+    child = subprocess.run([sys.executable, __file__, "--child", "--runs", str(runs), "--workers", str(workers)],
+                           check=True, capture_output=True, text=True)
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:  # the engine's worker processes re-import this file: keep the guard
     """Measure, print the medians against the targets, and write them as JSON with ``--json``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -130,9 +142,13 @@ def main() -> None:  # the engine's worker processes re-import this file: keep t
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # one repeat, printed as JSON
     args = parser.parse_args()
+    if args.child:
+        print(json.dumps(repeat(args.runs, args.workers)))
+        return
     load_before = os.getloadavg()
-    repeats = [repeat(args.runs, args.workers) for _ in range(args.repeats)]
+    repeats = [in_fresh_process(args.runs, args.workers) for _ in range(args.repeats)]
     load_after = os.getloadavg()
     median = {k: statistics.median(r[k] for r in repeats) for k in repeats[0]}
     print(f"{args.runs} one-step runs of a trivial model on {args.workers} workers, median of "

@@ -67,18 +67,20 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.designs import DesignPoint, design_points
 from experiments.spec import ExperimentError, ExperimentSpec
 from model.parameters import PARAMETERS, first_effect_month
 from model.scenario import Scenario, ScenarioError, load_scenario
 from sanshe.output import atomic_write, code_version, folder_problem, package_versions
+
+if TYPE_CHECKING:  # the designs (SALib, scipy) are imported when runs are planned, not in every worker process
+    from experiments.designs import DesignPoint
 
 ENGINE_PACKAGES = ("dask", "distributed", "salib", "tqdm")
 MAX_WORKERS = 256  # local processes (--workers) or local Dask workers (--dask local:N)
@@ -176,6 +178,8 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
         ExperimentError: a scenario that does not load, a dated change or a
             factor that would act at no month of the experiment (one line).
     """
+    from experiments.designs import design_points
+
     points = design_points(spec)
     seeds = replicate_seeds(spec.base_seed, spec.replicates)
     version = model_version(spec.model)
@@ -352,23 +356,38 @@ class BatchResult:
 
 
 class _Chunk:
-    """The tidy tables of the runs a worker has finished and not yet written."""
+    """The runs a worker has finished and not yet written, with their tables."""
 
     def __init__(self) -> None:
-        self.ids: list[str] = []
+        self.runs: list[Run] = []
         self.district: list[pa.Table] = []
-        self.panels: list[pa.Table] = []
+        self.panels: list[tuple[Run, pa.Table]] = []
 
-    def add(self, run_id: str, district: pa.Table, panel: pa.Table | None) -> None:
-        """One more finished run."""
-        self.ids.append(run_id)
+    @property
+    def ids(self) -> list[str]:
+        """The ids of its runs, in the order they finished."""
+        return [r.run_id for r in self.runs]
+
+    def add(self, run: Run, district: pa.Table, panel: pa.Table | None) -> None:
+        """One more finished run: its indicators by month and its community panel (or None).
+
+        Raises:
+            ValueError: the model reports a column the engine adds (``run_id``,
+                ``point``, ..., ``factor:NAME``).
+        """
+        for table in (district, panel):
+            clash = [k for k in _head(run) if table is not None and k in table.column_names]
+            if clash:
+                raise ValueError(f"the model reports columns the engine adds: {', '.join(clash)}")
+        self.runs.append(run)
         self.district.append(district)
         if panel is not None:
-            self.panels.append(panel)
+            self.panels.append((run, panel))
 
     def tables(self) -> tuple[pa.Table, pa.Table | None]:
-        """The district table and the panel (None when no run kept one), each one table."""
-        return _concat(self.district), _concat(self.panels) if self.panels else None
+        """The tidy district table and panel (None when no run kept one), each one table."""
+        panel = _tidy([r for r, _ in self.panels], [t for _, t in self.panels]) if self.panels else None
+        return _tidy(self.runs, self.district), panel
 
 
 def execute_batch(runs: list[Run], run_dir: str | None = None, main_pid: int | None = None) -> BatchResult:
@@ -392,7 +411,7 @@ def execute_batch(runs: list[Run], run_dir: str | None = None, main_pid: int | N
         try:
             frame, panel = execute_run(run)
             seconds = time.perf_counter() - t0
-            chunk.add(run.run_id, _tidy(run, frame), None if panel is None else _tidy(run, panel))
+            chunk.add(run, frame, panel)
         except Exception as e:  # a failing run must not stop the sweep
             outcomes.append((run.run_id, time.perf_counter() - t0,
                              {"error": f"{type(e).__name__}: {e}", "traceback": traceback.format_exc()}))
@@ -809,17 +828,25 @@ def _remove_temporary(out: Path) -> None:
 
 
 # --- files --------------------------------------------------------------------
-def _tidy(run: Run, frame: pa.Table) -> pa.Table:
-    """The run's rows with its identity first: run_id, point, replicate, seed, scenario, factor:NAME."""
+def _head(run: Run) -> dict[str, Any]:
+    """The columns that identify a run's rows: run_id, point, replicate, seed, scenario, factor:NAME."""
     head = {"run_id": run.run_id, "point": run.point, "replicate": run.replicate,
             "seed": run.seed, "scenario": run.scenario or ""}
     head.update({f"factor:{k}": v for k, v in run.factors.items()})
-    clash = [k for k in head if k in frame.column_names]
-    if clash:
-        raise ValueError(f"the model reports columns the engine adds: {', '.join(clash)}")
-    n = frame.num_rows
-    columns = [pa.array([v] * n, type=pa.scalar(v).type) for v in head.values()]
-    return pa.Table.from_arrays([*columns, *frame.columns], names=[*head, *frame.column_names])
+    return head
+
+
+def _tidy(runs: list[Run], tables: list[pa.Table]) -> pa.Table:
+    """The runs' tables as one, each row led by its run's :func:`_head`.
+
+    Built a column at a time for all the runs, not a run at a time.
+    """
+    heads = [_head(r) for r in runs]
+    names = list(dict.fromkeys(k for h in heads for k in h))
+    rows = np.repeat(np.arange(len(runs)), [t.num_rows for t in tables])
+    columns = [pa.array([h.get(k) for h in heads]).take(rows) for k in names]
+    body = _concat(tables)
+    return pa.Table.from_arrays([*columns, *body.columns], names=[*names, *body.column_names])
 
 
 def saved_runs(run_dir: Path) -> dict[str, str]:
@@ -1073,11 +1100,21 @@ def _write_manifest(spec: ExperimentSpec, runs: list[Run], out: Path, result: Sw
         "runs_total": result.runs_total, "runs_done": result.runs_done,
         "runs_failed": len(failures), "failures": [f"failures/{f}" for f in failures],
         "timings_s": {"wall": round(result.seconds, 3), "model": round(result.model_seconds, 3)},
-        # A run's "file" is the chunk that holds its result (None for a run not done).
-        "runs": [vars(r) | {"file": f"runs/{held[r.run_id]}" if r.run_id in held else None} for r in runs],
     }
-    atomic_write(out / "manifest.json",
-                 lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str, ensure_ascii=False)))
+    # A run's "file" is the chunk that holds its result (None for a run not done).
+    listed = [vars(r) | {"file": f"runs/{held[r.run_id]}" if r.run_id in held else None} for r in runs]
+    atomic_write(out / "manifest.json", lambda p: Path(p).write_text(_manifest_text(manifest, listed)))
+
+
+def _manifest_text(manifest: dict, runs: list[dict]) -> str:
+    """The manifest as JSON, indented, with its ``runs`` last, one run a line.
+
+    A run a line reads as well and is written by json's C encoder (indenting
+    goes through its Python one, about 0.1 ms a run).
+    """
+    head = json.dumps(manifest, indent=2, default=str, ensure_ascii=False)
+    lines = ",\n".join(f"    {json.dumps(r, default=str, ensure_ascii=False)}" for r in runs)
+    return f'{head[:-2]},\n  "runs": [\n{lines}\n  ]\n}}' if runs else f'{head[:-2]},\n  "runs": []\n}}'
 
 
 def _version(name: str) -> str:
