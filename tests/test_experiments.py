@@ -311,13 +311,18 @@ def test_a_damaged_chunk_is_one_line_exit_2_and_the_other_results_stay(tmp_path,
 def test_batches_of_any_size_give_the_same_results_and_every_run_once(tmp_path, monkeypatch):
     spec = load_experiment(write(tmp_path, TOY))
     run_experiment(spec, tmp_path / "batched", workers=2, progress=False)
-    monkeypatch.setattr(engine, "BATCH_S", 0.0)
+    monkeypatch.setattr(engine, "FLUSH_S", 0.0)  # batches as usual, but a chunk written after every run
+    run_experiment(spec, tmp_path / "flushed", workers=1, progress=False)
+    monkeypatch.setattr(engine, "BATCH_S", 0.0)  # one run a batch
     run_experiment(spec, tmp_path / "single", workers=2, progress=False)
-    batched, single = (pd.read_parquet(tmp_path / name / "runs.parquet") for name in ("batched", "single"))
+    batched, flushed, single = (pd.read_parquet(tmp_path / name / "runs.parquet")
+                                for name in ("batched", "flushed", "single"))
     pd.testing.assert_frame_equal(batched, single)
+    pd.testing.assert_frame_equal(batched, flushed)
     assert len(list((tmp_path / "single" / "runs").glob("chunk-*.parquet"))) == 18
+    assert len(list((tmp_path / "flushed" / "runs").glob("chunk-*.parquet"))) == 18
     assert len(list((tmp_path / "batched" / "runs").glob("chunk-*.parquet"))) < 18
-    for name in ("batched", "single"):
+    for name in ("batched", "flushed", "single"):
         out = tmp_path / name
         ids = [i for p in (out / "runs").glob("chunk-*.parquet")
                for i in pd.read_parquet(p, columns=["run_id"])["run_id"].unique()]
