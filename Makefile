@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run district test test-slow baseline baseline-diff bench bench-sweep clean
+.PHONY: run district test test-slow baseline baseline-diff bench bench-sweep bench-engine clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"sanshe needs Python >= 3.12, found {sys.version.split()[0]}"'
@@ -47,6 +47,11 @@ bench: $(STAMP)
 
 bench-sweep: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
+
+# The engine's own cost per run (a trivial one-step model, 8,192 runs on 2 workers)
+# and the time of a rerun of the finished experiment.
+bench-engine: $(STAMP)
+	$(BIN)/python benchmarks/engine.py
 
 clean:
 	rm -rf $(VENV) results

@@ -61,6 +61,19 @@ def reform_scenario() -> Scenario:
     return load_scenario("yuzhong_2016")
 
 
+def result_files(out) -> list:
+    """The files in ``out/runs`` that hold district results (chunk files; one-run files of older engines)."""
+    return [p for p in (out / "runs").glob("*.parquet") if not p.name.endswith(".communities.parquet")]
+
+
+def saved_run_ids(out) -> set[str]:
+    """The runs whose district results are in ``out/runs``, read from the files' ``run_id`` column."""
+    ids = set()
+    for p in result_files(out):  # written atomically, never removed by a sweep: each read is whole
+        ids.update(pd.read_parquet(p, columns=["run_id"])["run_id"])
+    return ids
+
+
 def run_experiment_file(folder, text: str, name: str, out=None):
     """Write ``text`` as the experiment file ``folder/name.toml`` and run it.
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import cold_copies
+from conftest import cold_copies, saved_run_ids
+from experiments import engine
 from experiments.cli import main
 from experiments.designs import design_points
 from experiments.engine import plan_runs, replicate_seeds, run_experiment
@@ -104,11 +105,11 @@ def test_resume_after_a_hard_kill_loses_and_duplicates_nothing(tmp_path):
            "--workers", "1", "--no-progress"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "runs").glob("*.parquet"))) < 4:
+    while time.time() < deadline and len(saved_run_ids(out)) < 4:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    written = len(list((out / "runs").glob("*.parquet")))
+    written = len(saved_run_ids(out))
     assert 4 <= written < 16, written  # killed mid-sweep
     assert subprocess.run(cmd, cwd=ROOT).returncode == 0
     resumed = pd.read_parquet(out / "runs.parquet")
@@ -265,3 +266,139 @@ def test_missing_experiment_file_and_bad_options(tmp_path, capsys):
     assert len(lines) == 3 and "no such experiment file" in lines[0]
     with pytest.raises(ExperimentError):
         load_experiment(tmp_path / "none.toml")
+
+
+TOY = """
+name = "toy_ok"
+design = "grid"
+model = "toy_model:make"
+replicates = 3
+months = 4
+[factors]
+tax = [0.0, 0.1, 0.3]
+n = [10, 20]
+"""
+
+
+def test_a_damaged_chunk_is_one_line_exit_2_and_the_other_results_stay(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(engine, "BATCH_S", 0.0)  # one run a batch: one chunk file a run
+    path = write(tmp_path, TOY)
+    out = tmp_path / "toy"
+    run_experiment(load_experiment(path), out, workers=1, progress=False)
+    whole = pd.read_parquet(out / "runs.parquet")
+    chunks = sorted(p for p in (out / "runs").glob("chunk-*.parquet"))
+    assert len(chunks) == 18
+    argv = ["experiment", "run", str(path), "--out", str(out), "--workers", "1", "--no-progress"]
+    damages = {"cut short (its footer is gone)": lambda b: b[: len(b) // 2],
+               "a flipped byte in its data (the footer reads)": lambda b: b[:40] + bytes([b[40] ^ 0xFF]) + b[41:]}
+    for damaged, (how, damage) in zip(chunks[:2], damages.items(), strict=True):
+        good = damaged.read_bytes()
+        damaged.write_bytes(damage(good))
+        others = {p: p.read_bytes() for p in (out / "runs").iterdir() if p != damaged}
+        assert main(argv) == 2, how
+        captured = capsys.readouterr()
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in captured.err, (how, captured.err)
+        assert lines[0].startswith(f"error: {damaged}: cannot read (") and lines[0].endswith(
+            "; delete it and run the same command again to redo its runs"), (how, lines[0])
+        assert {p: p.read_bytes() for p in (out / "runs").iterdir() if p != damaged} == others, how
+        damaged.unlink()  # as the line says
+        assert main(argv) == 0, how
+        assert "18 of 18 runs done (1 run now), 0 failed" in capsys.readouterr().out
+        pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), whole)
+
+
+def test_batches_of_any_size_give_the_same_results_and_every_run_once(tmp_path, monkeypatch):
+    spec = load_experiment(write(tmp_path, TOY))
+    run_experiment(spec, tmp_path / "batched", workers=2, progress=False)
+    monkeypatch.setattr(engine, "FLUSH_S", 0.0)  # batches as usual, but a chunk written after every run
+    run_experiment(spec, tmp_path / "flushed", workers=1, progress=False)
+    monkeypatch.setattr(engine, "BATCH_S", 0.0)  # one run a batch
+    run_experiment(spec, tmp_path / "single", workers=2, progress=False)
+    batched, flushed, single = (pd.read_parquet(tmp_path / name / "runs.parquet")
+                                for name in ("batched", "flushed", "single"))
+    pd.testing.assert_frame_equal(batched, single)
+    pd.testing.assert_frame_equal(batched, flushed)
+    assert len(list((tmp_path / "single" / "runs").glob("chunk-*.parquet"))) == 18
+    assert len(list((tmp_path / "flushed" / "runs").glob("chunk-*.parquet"))) == 18
+    assert len(list((tmp_path / "batched" / "runs").glob("chunk-*.parquet"))) < 18
+    for name in ("batched", "flushed", "single"):
+        out = tmp_path / name
+        ids = [i for p in (out / "runs").glob("chunk-*.parquet")
+               for i in pd.read_parquet(p, columns=["run_id"])["run_id"].unique()]
+        assert sorted(ids) == sorted(r.run_id for r in plan_runs(spec))  # each run in exactly one chunk
+        manifest = json.loads((out / "manifest.json").read_text())
+        for run in manifest["runs"]:  # the file the manifest names holds the run
+            assert run["run_id"] in set(pd.read_parquet(out / run["file"], columns=["run_id"])["run_id"])
+
+
+def test_batches_grow_to_about_a_second_of_work_and_shrink_at_the_end():
+    runs = plan_runs(load_experiment(ROOT / "experiments" / "smoke.toml")) * 2000  # 12,000 runs to schedule
+    batcher = engine._Batcher(runs, workers=2)
+    first = [batcher.take() for _ in range(4)]
+    assert [len(b) for b in first] == [1, 1, 1, 1]  # nothing is known of the runs' duration yet
+    ms = 2.0**-10  # a run takes about a millisecond (exactly 1/1024 s)
+    for batch in first:
+        batcher.record(engine.BatchResult([(batch[0].run_id, ms, None)], ms))
+    sizes = []
+    while batch := batcher.take():
+        sizes.append(len(batch))
+        batcher.record(engine.BatchResult([(r.run_id, ms, None) for r in batch], ms * len(batch)))
+    assert sum(sizes) == len(runs) - 4
+    assert sizes[:4] == [4, 16, 64, 256]  # at most fourfold from one batch to the next
+    assert max(sizes) == 1024  # 1 s of work
+    assert sizes[-1] == 1 and sizes[-4:] == sorted(sizes[-4:], reverse=True)  # the last ones spread out
+    slow = engine._Batcher(runs, workers=2)
+    for _ in range(10):  # 25 s a run: every batch is one run, so an interruption loses at most one
+        batch = slow.take()
+        assert len(batch) == 1
+        slow.record(engine.BatchResult([(batch[0].run_id, 25.0, None)], 25.0))
+
+
+def _one_file_a_run(out: Path) -> None:
+    """Rewrite ``out/runs`` as the engine wrote it before chunks: ``<run_id>.parquet`` (and its panel) a run."""
+    runs, panel = pd.read_parquet(out / "runs.parquet"), pd.read_parquet(out / "communities.parquet")
+    for p in (out / "runs").iterdir():
+        p.unlink()
+    for run_id, rows in runs.groupby("run_id"):
+        panel[panel.run_id == run_id].reset_index(drop=True).to_parquet(out / "runs" / f"{run_id}.communities.parquet")
+        rows.reset_index(drop=True).to_parquet(out / "runs" / f"{run_id}.parquet", index=False)
+
+
+def test_a_folder_with_one_file_a_run_is_read_and_resumed(tmp_path):
+    spec = load_experiment(write(tmp_path, SMALL))
+    out = tmp_path / "old"
+    run_experiment(spec, out, workers=1, progress=False)
+    outputs = {name: pd.read_parquet(out / name) for name in ("runs.parquet", "points.parquet", "communities.parquet")}
+    _one_file_a_run(out)
+    again = run_experiment(spec, out, workers=1, progress=False)
+    assert again.runs_run_now == 0 and again.runs_done == 4
+    for name, frame in outputs.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), frame)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [r["file"] for r in manifest["runs"]] == [f"runs/{r['run_id']}.parquet" for r in manifest["runs"]]
+    lost = manifest["runs"][1]["run_id"]
+    (out / "runs" / f"{lost}.parquet").unlink()  # one run to redo: it goes into a chunk beside the old files
+    again = run_experiment(spec, out, workers=1, progress=False)
+    assert again.runs_run_now == 1 and again.runs_done == 4
+    for name, frame in outputs.items():
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), frame)
+    assert json.loads((out / "manifest.json").read_text())["runs"][1]["file"].startswith("runs/chunk-")
+
+
+def test_a_remote_dask_cluster_sends_results_back_and_this_process_writes_them(tmp_path):
+    from distributed import LocalCluster
+
+    spec = load_experiment(write(tmp_path, TOY.replace("0.1, 0.3", "0.13, 0.3")))  # 0.13 fails
+    run_experiment(spec, tmp_path / "local", workers=1, progress=False)
+    # Workers in this process's threads: they import toy_model as the tests do. The engine
+    # treats the address as any remote scheduler's: results come back, it writes them.
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster:
+        result = run_experiment(spec, tmp_path / "remote", dask=cluster.scheduler_address, progress=False)
+    assert cluster.scheduler_address.startswith("inproc://")
+    assert result.runs_done == 12 and len(result.failed) == 6
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "remote" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "local" / "runs.parquet"))
+    failures = sorted(p.name for p in (tmp_path / "remote" / "failures").glob("*.json"))
+    assert failures == sorted(p.name for p in (tmp_path / "local" / "failures").glob("*.json")) and len(failures) == 6
+    assert list((tmp_path / "remote" / "runs").glob("chunk-*.parquet"))

@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import cold_copies
+from conftest import cold_copies, result_files, saved_run_ids
 from experiments.cli import main
 from experiments.engine import LOCK_FILE, run_experiment
 from experiments.spec import load_experiment
@@ -121,8 +121,9 @@ def sweep_command(path: Path, out: Path) -> list[str]:
             "--workers", "2", "--no-progress"]
 
 
-def saved_runs(out: Path) -> list[Path]:
-    return [p for p in (out / "runs").glob("*.parquet") if not p.name.endswith(".communities.parquet")]
+def saved_runs(out: Path) -> set[str]:
+    """The runs saved in ``out`` (their ids, read from the chunk files)."""
+    return saved_run_ids(out)
 
 
 def new_tag(name: str) -> str:
@@ -173,8 +174,10 @@ def test_a_stopped_sweep_leaves_nothing_behind_and_resumes_to_the_same_results(t
     assert 2 <= saved < RUNS
     if sig == signal.SIGKILL:
         assert proc.returncode == -signal.SIGKILL
-        # What a kill can leave half-written: the next run sweeps it up.
-        (out / "runs" / ".0123456789abcdef0123.parquet.x1y2z3.tmp").write_bytes(b"half a file")
+        # What a kill can leave half-written: the next run sweeps it up, and a chunk's
+        # community panel written without its district file (its runs are not done).
+        (out / "runs" / ".chunk-0123456789abcdef0123.parquet.x1y2z3.tmp").write_bytes(b"half a file")
+        (out / "runs" / "chunk-0123456789abcdef0123.communities.parquet").write_bytes(b"a panel")
     else:
         assert proc.returncode == 128 + sig, (proc.returncode, stderr)
         assert took < 10, f"stopping took {took:.1f} s"
@@ -189,6 +192,7 @@ def test_a_stopped_sweep_leaves_nothing_behind_and_resumes_to_the_same_results(t
     assert main(sweep_command(path, out)[3:]) == 0
     assert f"{RUNS} of {RUNS} runs done ({RUNS - saved} run now), 0 failed" in capsys.readouterr().out
     assert not list(out.rglob("*.tmp"))
+    assert not (out / "runs" / "chunk-0123456789abcdef0123.communities.parquet").exists()
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), whole)
 
 
@@ -373,9 +377,9 @@ def test_results_follow_the_umask(tmp_path, monkeypatch, umask, mode):
         run_experiment(load_experiment(spec), tmp_path / "sweep", workers=1, progress=False)
     finally:
         os.umask(old)
+    chunks = result_files(tmp_path / "sweep")
+    assert chunks and saved_runs(tmp_path / "sweep") == set(pd.read_parquet(tmp_path / "sweep" / "runs.parquet").run_id)
     files = [tmp_path / "run" / "district.parquet", tmp_path / "run" / "manifest.json",
-             tmp_path / "sweep" / "runs.parquet", tmp_path / "sweep" / "manifest.json",
-             *saved_runs(tmp_path / "sweep")]
-    assert len(files) == 6
+             tmp_path / "sweep" / "runs.parquet", tmp_path / "sweep" / "manifest.json", *chunks]
     for f in files:
         assert stat.S_IMODE(f.stat().st_mode) == mode, (f, oct(f.stat().st_mode))
