@@ -272,13 +272,13 @@ def _run_sanshe(run: Run) -> tuple[pa.Table, pa.Table | None]:
     scenario = Scenario(name=run.scenario or "defaults", params=dict(run.params),
                         changes=[LeverChange(*c) for c in run.changes])
     model = SansheModel.started(scenario, seed=run.seed)  # shares a spin-up with earlier runs of this worker
+    # Only the months kept are computed: the final one with record = "last", the panel's year or none.
+    model.recorder.district_from = run.months if run.record == "last" else 1
+    model.recorder.communities_from = {"none": None, "last_year": run.months - 11, "all": 1}[run.communities]
     model.run(run.months)
     panel = None
     if run.communities != "none":
-        panel = model.recorder.community_frame(model)
-        if run.communities == "last_year":
-            panel = panel[panel["month"] > run.months - 12].reset_index(drop=True)
-        panel = _arrow(panel)
+        panel = _arrow(model.recorder.community_frame(model))
     return _arrow(model.recorder.district_frame()), panel
 
 

@@ -81,6 +81,20 @@ def test_two_points_with_the_same_parameters_each_get_their_runs(tmp_path):
     assert a["need_coverage"].tolist() == b["need_coverage"].tolist()  # same parameters, same seeds
 
 
+def test_recording_the_last_month_or_no_panel_keeps_the_values_of_a_full_record(tmp_path):
+    # The engine computes only the months a run keeps; the values kept must not change.
+    full = SMALL.replace("months = 6", "months = 14\ncommunities = \"all\"")
+    last = SMALL.replace("months = 6", "months = 14\nrecord = \"last\"\ncommunities = \"last_year\"")
+    for name, text in (("full", full), ("last", last)):
+        run_experiment(load_experiment(write(tmp_path, text, f"{name}.toml")), tmp_path / name, workers=1,
+                       progress=False)
+    points = {name: pd.read_parquet(tmp_path / name / "points.parquet") for name in ("full", "last")}
+    pd.testing.assert_frame_equal(points["last"].drop(columns="run_id"), points["full"].drop(columns="run_id"))
+    panels = {name: pd.read_parquet(tmp_path / name / "communities.parquet") for name in ("full", "last")}
+    year = panels["full"][panels["full"]["month"] > 2].reset_index(drop=True)
+    pd.testing.assert_frame_equal(panels["last"].drop(columns="run_id"), year.drop(columns="run_id"))
+
+
 def test_changed_spec_or_model_never_reuses_stale_runs(tmp_path):
     first = plan_runs(load_experiment(write(tmp_path, SMALL)))
     changed = plan_runs(load_experiment(write(tmp_path, SMALL.replace("months = 6", "months = 7"))))
