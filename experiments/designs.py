@@ -11,9 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
-from scipy.stats import qmc
 
 from experiments.spec import ExperimentSpec
 from model.parameters import PARAMETERS
@@ -48,14 +45,20 @@ def design_points(spec: ExperimentSpec) -> list[DesignPoint]:
     elif spec.design == "factorial":
         rows = list(itertools.product(*((spec.factors[n]["low"], spec.factors[n]["high"]) for n in names)))
     else:
+        # The samplers are imported where they are used: SALib alone takes most of a
+        # second to import, which a rerun of a finished grid should not pay.
         problem = salib_problem(spec)
         if spec.design == "lhs":
+            from scipy.stats import qmc
+
             unit = qmc.LatinHypercube(d=len(names), seed=spec.base_seed).random(spec.samples)
             low, high = np.array(problem["bounds"]).T
             rows = low + unit * (high - low)
         elif spec.design == "sobol":
+            from SALib.sample import sobol as sobol_sample
             rows = sobol_sample.sample(problem, spec.samples, calc_second_order=True, seed=spec.base_seed)
         else:  # morris
+            from SALib.sample import morris as morris_sample
             rows = morris_sample.sample(problem, spec.samples, num_levels=MORRIS_LEVELS, seed=spec.base_seed)
         rows = [tuple(r) for r in np.asarray(rows)]
     points = []

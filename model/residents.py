@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import stats
 
 from model.parameters import N_CATEGORIES, Params
 
@@ -230,6 +229,8 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
 
     m = pop.civic_disposition_mean
     conc = pop.civic_concentration
+    from scipy import stats  # here, not at the top: the build alone needs it, and it takes 0.3 s to import
+
     civic = stats.beta.ppf(stratified_uniform(community, rng), max(m * conc, 1e-3),
                            max((1 - m) * conc, 1e-3)).astype(np.float32)
     threshold = np.clip(stats.norm.ppf(stratified_uniform(community, rng), part.threshold_mean,
