@@ -47,21 +47,37 @@ def peak_rss_mb() -> float:
 def full_run(months: int, scale: float, seed: int) -> dict:
     """Build, spin up and run the full district once: each part's time, seconds per month, peak memory.
 
-    The build is timed on its own (a model without a spin-up); the run with the
-    declared spin-up then gives the spin-up's time as its construction less the build.
+    The build is timed on its own first (a model without a spin-up, in a fresh
+    process: compiled kernels are loaded from their cache then). The run with
+    the declared spin-up builds again (the population kept by the first build
+    is forgotten, so nothing is reused) and its spin-up is timed by itself.
     """
+    from model import model as model_module
+
     t0, c0 = time.perf_counter(), time.process_time()
     SansheModel(params=Params({"population.population_scale": scale, "start.spinup_years": 0}), seed=seed)
     build, build_cpu = time.perf_counter() - t0, time.process_time() - c0
-    t0 = time.perf_counter()
-    model = SansheModel(params=Params({"population.population_scale": scale}), seed=seed)
+    model_module._BUILDS.clear()
+    spin_up, spin = model_module.SansheModel.spin_up, {}
+
+    def timed_spin_up(self) -> None:
+        t = time.perf_counter()
+        spin_up(self)
+        spin["s"] = time.perf_counter() - t
+
+    model_module.SansheModel.spin_up = timed_spin_up
+    try:
+        t0 = time.perf_counter()
+        model = SansheModel(params=Params({"population.population_scale": scale}), seed=seed)
+    finally:
+        model_module.SansheModel.spin_up = spin_up
     t1, c1 = time.perf_counter(), time.process_time()
     model.run(months)
     t2, c2 = time.perf_counter(), time.process_time()
     spinup_months = 12 * model.params.start.spinup_years
     return {
         "months": months, "scale": scale, "resident_rows": model.residents.n, "spinup_months": spinup_months,
-        "build_s": build, "spinup_s": t1 - t0 - build, "run_s": t2 - t1, "total_s": t2 - t0,
+        "build_s": build, "spinup_s": spin["s"], "run_s": t2 - t1, "total_s": t2 - t0,
         "s_per_month": (t2 - t1) / months, "peak_rss_mb": peak_rss_mb(),
         # CPU time of this process: the figures to compare on a loaded machine (wall time counts the waits).
         "build_cpu_s": build_cpu, "run_cpu_s": c2 - c1, "load_average": os.getloadavg(),
@@ -123,7 +139,8 @@ def main() -> None:
     print(f"  build            {run['build_s']:8.2f} s")
     print(f"  spin-up          {run['spinup_s']:8.2f} s   ({run['spinup_months']} months before month 1)")
     print(f"  per month        {run['s_per_month']:8.4f} s")
-    print(f"  months 1-{run['months']:<7d} {run['run_s']:8.2f} s   (target, build included: <= 5 s)")
+    print(f"  months 1-{run['months']:<7d} {run['run_s']:8.2f} s")
+    print(f"  build + months   {run['build_s'] + run['run_s']:8.2f} s   (target: <= 5 s)")
     print(f"  total            {run['total_s']:8.2f} s   (build, spin-up and months)")
     print(f"  peak memory      {run['peak_rss_mb']:8.0f} MB  (target <= 1024 MB; resident set, imports included)")
     print(f"  CPU time         {run['build_cpu_s']:8.2f} s build, {run['run_cpu_s']:.2f} s months 1-{run['months']}"
