@@ -66,6 +66,9 @@ def main() -> None:  # the engine's worker processes need this guard
                         help="seeds of the scale-0.05 sample (runs of one seed share a spin-up); "
                              "--sample-005 1000 --replicates-005 50 measures 1,000 runs as a sweep of 20 points")
     parser.add_argument("--sample-full", type=int, default=2, help="runs sampled at scale 1.0")
+    parser.add_argument("--replicates-full", type=int, default=1,
+                        help="seeds of the full-district sample; --sample-full 40 --replicates-full 2 has the "
+                             "runs per seed (20) of a 1,000-run sweep of 50 seeds")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--only-overhead", action="store_true")
     parser.add_argument("--overhead-months", type=int, default=120)
@@ -89,9 +92,10 @@ def main() -> None:  # the engine's worker processes need this guard
           f"{mid['wall_s']:.1f} s -> 1,000 runs ≈ {est_mid / 60:.1f} min (target <= 5 min)")
     full, est_full = None, None
     if args.sample_full:
-        full = sweep("full", args.sample_full, 1, 120, 1.0, w)
+        full = sweep("full", args.sample_full // args.replicates_full, args.replicates_full, 120, 1.0, w)
         est_full = full["s_per_run_wall"] * 1000
-        print(f"{full['runs']} full-district runs x 120 months on {w} workers: {full['wall_s']:.1f} s "
+        print(f"{full['runs']} full-district runs x 120 months ({args.replicates_full} seeds) on {w} workers: "
+              f"{full['wall_s']:.1f} s "
               f"-> 1,000 runs ≈ {est_full / 3600:.2f} h (target <= 1 h)")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
