@@ -1,17 +1,57 @@
 """Administration (DESIGN §4 step 2 and the yearly creep): the load that reaches committees (F1, F2, F16, P1).
 
-Street public service centres (:class:`~model.agents.StreetCentre`) take the
-stripped matters with a finite capacity; without admission control the task
+Street public service centres (their numbers in :class:`StreetCentreTable`,
+viewed by :class:`~model.agents.StreetCentre`) take the stripped matters with
+a finite capacity; without admission control the task
 list creeps every year.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from model import committees
 from model.measures import Indicator
+
+
+@dataclass
+class StreetCentreTable:
+    """The street public service centres' numbers, one element per street (F2).
+
+    Attributes:
+        queue: matters waiting (request-equivalents).
+        processed: matters processed this month.
+        wait_months: the queue over the monthly capacity.
+    """
+
+    queue: np.ndarray
+    processed: np.ndarray
+    wait_months: np.ndarray
+
+    @classmethod
+    def empty(cls, n: int) -> StreetCentreTable:
+        """``n`` centres with nothing waiting."""
+        return cls(queue=np.zeros(n), processed=np.zeros(n), wait_months=np.zeros(n))
+
+
+def process_matters(model: mesa.Model, incoming: np.ndarray) -> None:
+    """The street centres queue this month's matters and process up to their capacity (FIFO by count).
+
+    Capacity is ``street_centre_requests_month`` a month, raised by the
+    platform (F16); without capacity a queue waits ``no_capacity_wait_months``.
+    """
+    a, t = model.params.admin, model.street_centre_table
+    capacity = a.street_centre_requests_month * (1.0 + a.platform_saving * a.platform_enabled)
+    t.queue += incoming
+    t.processed[:] = np.minimum(t.queue, capacity)
+    t.queue -= t.processed
+    if capacity > 0:
+        t.wait_months[:] = t.queue / capacity
+    else:
+        t.wait_months[:] = np.where(t.queue > 0, a.no_capacity_wait_months, 0.0)
 
 
 def administrative_load(model: mesa.Model) -> None:
@@ -45,8 +85,7 @@ def administrative_load(model: mesa.Model) -> None:
                                                  + item_hours + request_hours + campaigns)
     stripped = removed * routes[1] * a.hours_per_task_month * platform / a.hours_per_request
     incoming = np.bincount(model.street_of, weights=to_street, minlength=len(model.street_centres))
-    for centre in model.street_centres:
-        centre.process(float(incoming[centre.street]) + stripped)
+    process_matters(model, incoming + stripped)
 
 
 def task_creep(model: mesa.Model) -> None:
@@ -70,7 +109,7 @@ INDICATORS = [
               lambda v: float(v.once(_admin_hours).sum() / v.once(_hours).sum()),
               lambda v: committees.admin_share(v.model)),
     Indicator("street_centre_wait_months", "months", -1, "backlog of stripped matters at street centres (F2)",
-              lambda v: float(np.mean([s.wait_months for s in v.model.street_centres]))),
+              lambda v: float(np.mean(v.model.street_centre_table.wait_months))),
     Indicator("committee_tasks", "items", -1, "items on the committees' list, with creep (F1)",
               lambda v: v.p.admin.committee_tasks * v.model.task_creep_factor),
 ]

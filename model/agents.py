@@ -89,36 +89,27 @@ class Committee(FixedAgent):
 
 
 class StreetCentre(FixedAgent):
-    """A street public service centre (F2).
+    """A street public service centre (F2): a view.
 
     It takes the administrative matters stripped from committees, with a finite
-    monthly capacity and a queue.
-
-    State: ``queue`` (matters waiting, people), ``processed`` this month,
-    ``wait_months`` (queue over capacity). Reads ``admin.street_centre_requests_month``,
-    ``admin.platform_*``.
+    monthly capacity and a queue. Its numbers are element ``street`` of the
+    model's :class:`~model.administration.StreetCentreTable`, where the month's
+    matters are processed as array code (:func:`~model.administration.process_matters`):
+    ``queue`` (matters waiting), ``processed`` this month, ``wait_months``
+    (queue over capacity). Reads ``admin.street_centre_requests_month``, ``admin.platform_*``.
 
     Args:
-        model: the district model.
+        model: the district model (its ``street_centre_table`` already made).
         street: the index of the street it serves.
     """
+
+    queue = column_view("street_centre_table", "street", "queue", "Matters waiting.")
+    processed = column_view("street_centre_table", "street", "processed", "Matters processed this month.")
+    wait_months = column_view("street_centre_table", "street", "wait_months", "The queue over the capacity.")
 
     def __init__(self, model: mesa.Model, street: int) -> None:
         super().__init__(model)
         self.street = street
-        self.queue = 0.0
-        self.processed = 0.0
-        self.wait_months = 0.0
-
-    def process(self, incoming: float) -> None:
-        """Queue this month's matters and process up to capacity (FIFO by count)."""
-        a = self.model.params.admin
-        capacity = a.street_centre_requests_month * (1.0 + a.platform_saving * a.platform_enabled)
-        self.queue += incoming
-        self.processed = min(self.queue, capacity)
-        self.queue -= self.processed
-        self.wait_months = (self.queue / capacity if capacity > 0
-                            else (a.no_capacity_wait_months if self.queue > 0 else 0.0))
 
 
 class DistrictGovernment(Agent):

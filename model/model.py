@@ -21,6 +21,7 @@ from model import (
     social_work,
     trust,
 )
+from model.administration import StreetCentreTable
 from model.agents import Committee, DistrictGovernment, StreetCentre
 from model.committees import CommitteeTable
 from model.contagion import neighbour_counts
@@ -122,6 +123,7 @@ class SansheModel(mesa.Model):
             com = Committee(self, c, int(self.street_of[c]), workers, certified)
             com.cell = self.space[c]
             self.committees.append(com)
+        self.street_centre_table = StreetCentreTable.empty(p.population.streets)
         self.street_centres: list[StreetCentre] = []
         for s in range(p.population.streets):
             centre = StreetCentre(self, s)

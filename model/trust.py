@@ -25,7 +25,7 @@ def update_satisfaction_and_trust(model: mesa.Model) -> None:
     ab_c = np.bincount(res.community[model.flow.abandoned // N_CATEGORIES], minlength=n_comm)
     closed = met_c + ab_c
     performance = np.divide(met_c, closed, out=np.full(n_comm, 0.5), where=closed > 0)
-    wait = np.array([model.street_centres[s].wait_months for s in model.street_of])
+    wait = model.street_centre_table.wait_months[model.street_of]
     t = p.trust
     exp = rules.Experience(met=met, open_after=open_after,
                            community_performance=performance.astype(F32),
