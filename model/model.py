@@ -147,22 +147,23 @@ class SansheModel(mesa.Model):
         The build depends only on the seed and the parameters it reads, so
         design points that share them (most sweeps vary policy, not the
         population) share it (:data:`BUILDS_BYTES`). Which parameters it read
-        is logged as it runs, not listed by hand; a copy continues the build's
-        random stream where the build left it, so nothing downstream can tell.
+        is logged as it runs, not listed by hand; with a copy, the build's and
+        the network's random streams are left where the build left them, so
+        nothing downstream can tell.
         """
-        for reads, state, blob in _BUILDS.get(self.seed, []):
+        network_rng = self.stream("network")
+        for reads, states, blob in _BUILDS.get(self.seed, []):
             if all(self.params[path] == value for path, value in reads.items()):
-                rng.bit_generator.state = state
+                rng.bit_generator.state, network_rng.bit_generator.state = states
                 return pickle.loads(blob)
         log = _ReadLog(self.params)
         residents = build_residents(log, rng)
-        state = rng.bit_generator.state
         adjacency = build_resident_network(
             residents.community_start, residents.household, build_district_graph(
                 log.population.communities, log.population.streets),
             log.network.lattice_degree, log.network.rewire_prob, log.network.cross_community_share,
-            self.stream("network"))
-        _remember_build(self.seed, log.read, state,
+            network_rng)
+        _remember_build(self.seed, log.read, (rng.bit_generator.state, network_rng.bit_generator.state),
                         pickle.dumps((residents, adjacency), protocol=pickle.HIGHEST_PROTOCOL))
         return residents, adjacency
 
@@ -363,14 +364,14 @@ BUILDS_BYTES = 512 << 20
 """Most bytes of pickled populations (residents and network) a process keeps for reuse (512 MiB: about
 six builds of the whole district)."""
 
-_BUILDS: OrderedDict[int, list[tuple[dict, dict, bytes]]] = OrderedDict()
+_BUILDS: OrderedDict[int, list[tuple[dict, tuple[dict, dict], bytes]]] = OrderedDict()
 
 
-def _remember_build(seed: int, reads: dict, state: dict, blob: bytes) -> None:
+def _remember_build(seed: int, reads: dict, states: tuple[dict, dict], blob: bytes) -> None:
     """Keep a population build, forgetting the least recently made beyond :data:`BUILDS_BYTES`."""
     if len(blob) > BUILDS_BYTES:
         return
-    _BUILDS.setdefault(seed, []).append((reads, state, blob))
+    _BUILDS.setdefault(seed, []).append((reads, states, blob))
     _BUILDS.move_to_end(seed)
     while sum(len(b) for builds in _BUILDS.values() for _, _, b in builds) > BUILDS_BYTES:
         oldest = next(iter(_BUILDS))
