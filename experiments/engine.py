@@ -457,6 +457,11 @@ def _write_table(table: pa.Table, metadata: dict[bytes, bytes], path: str) -> No
     pq.write_table(table.replace_schema_metadata(metadata), path, write_page_checksum=True)
 
 
+def start_key(run: Run) -> tuple:
+    """What a sanshe run's spin-up depends on: its seed and its month-1 parameters (``SansheModel.started``)."""
+    return run.seed, json.dumps(run.params, sort_keys=True, default=str)
+
+
 class _Batcher:
     """Cuts the pending runs into batches as the sweep goes, sized by how long runs take.
 
@@ -467,12 +472,24 @@ class _Batcher:
     every worker. Short runs thus travel and are written many together, and a
     long run (a full-district run takes about 25 s) is a batch, and a chunk
     file, of its own.
+
+    With ``starts`` (one key per run, runs of a key next to each other) a
+    batch is stretched to the end of the key's runs, while that stays within
+    a ``workers``-th of what is left: runs that share a spun-up district
+    (:func:`start_key`) then go to one worker, which spins up once for all of
+    them, instead of every worker spinning up the same district. A worker
+    writes what it has every ``FLUSH_S`` seconds, so a long batch loses no
+    more on an interruption than a short one.
     """
 
-    def __init__(self, runs: list[Run], workers: int) -> None:
+    def __init__(self, runs: list[Run], workers: int, starts: list | None = None) -> None:
         self.runs, self.workers = runs, max(workers, 1)
         self.taken = self.last = self.timed = 0
         self.seconds = 0.0
+        self.group_end = None
+        if starts is not None:  # one past the last run of each run's group
+            ends = [i + 1 for i in range(len(starts)) if i + 1 == len(starts) or starts[i + 1] != starts[i]]
+            self.group_end = [end for i, end in enumerate(ends) for _ in range(end - (ends[i - 1] if i else 0))]
 
     def take(self) -> list[Run]:
         """The next batch (empty when every run is taken)."""
@@ -484,6 +501,10 @@ class _Batcher:
             per_run = self.seconds / self.timed
             size = min(MAX_BATCH, 4 * self.last, math.ceil(BATCH_S / per_run) if per_run > 0 else MAX_BATCH)
         size = max(1, min(size, math.ceil(left / (2 * self.workers))))
+        if self.group_end is not None:  # the rest of the last run's group, within a worker's share
+            rest = self.group_end[self.taken + size - 1] - self.taken
+            if rest <= math.ceil(left / self.workers):
+                size = max(size, rest)
         batch = self.runs[self.taken:self.taken + size]
         self.taken += size
         self.last = max(self.last, size)
@@ -1011,7 +1032,15 @@ def _sweep(spec: ExperimentSpec, runs: list[Run], out: Path, workers: int, dask:
     held = saved_runs(run_dir)
     pending = [r for r in runs if r.run_id not in held]
     _clear_failures(fail_dir, pending)  # a rerun tries failed runs again
-    batcher = _Batcher(pending, 1 if dask is None and workers <= 1 else workers)
+    starts = None
+    if spec.model is None:  # sanshe runs that share a spin-up go together (results do not depend on order)
+        keys = {r.run_id: start_key(r) for r in pending}
+        first = {}
+        for r in pending:
+            first.setdefault(keys[r.run_id], len(first))
+        pending.sort(key=lambda r: first[keys[r.run_id]])
+        starts = [keys[r.run_id] for r in pending]
+    batcher = _Batcher(pending, 1 if dask is None and workers <= 1 else workers, starts)
     results: Iterator[BatchResult] = (_dask(batcher, dask, str(run_dir), client) if dask
                                       else _local(batcher, workers, str(run_dir)))
     bar = _progress(len(runs), len(runs) - len(pending), progress)

@@ -369,6 +369,55 @@ def test_batches_grow_to_about_a_second_of_work_and_shrink_at_the_end():
         slow.record(engine.BatchResult([(batch[0].run_id, 25.0, None)], 25.0))
 
 
+def test_runs_that_share_a_spin_up_go_to_one_worker_unless_that_starves_the_others():
+    runs = plan_runs(load_experiment(ROOT / "experiments" / "smoke.toml")) * 10  # 60 runs
+    starts = [i // 20 for i in range(len(runs))]  # three spun-up districts, 20 runs each
+    batcher = engine._Batcher(runs, workers=2, starts=starts)
+    sizes, taken = [], 0
+    while batch := batcher.take():
+        groups = {starts[taken + i] for i in range(len(batch))}
+        sizes.append((len(batch), groups))
+        taken += len(batch)
+        batcher.record(engine.BatchResult([(r.run_id, 1.0, None) for r in batch], float(len(batch))))
+    # The first batch is one run (nothing timed yet), stretched to its district's 20; the second district
+    # fits in a worker's share of the 40 left; the last 20 are more than a worker's share: cut as usual.
+    assert sizes[0] == (20, {0}) and sizes[1] == (20, {1})
+    assert all(len(groups) == 1 for _, groups in sizes) and sum(n for n, _ in sizes) == 60
+    assert [n for n, _ in sizes[2:]] != [20]
+
+
+def test_a_sweep_orders_its_runs_by_the_spin_up_they_share(tmp_path, monkeypatch):
+    text = """
+name = "budgets"
+design = "grid"
+base = "yuzhong_2016"
+replicates = 2
+base_seed = 7
+months = 26
+scale = 0.005
+record = "last"
+[factors]
+"purchase.budget_yuan" = [10_000_000.0, 30_000_000.0, 50_000_000.0]
+"""
+    spec = load_experiment(write(tmp_path, text))
+    keys = [engine.start_key(r) for r in plan_runs(spec)]
+    assert len(set(keys)) == 2 and len(keys) == 6  # the budget changes at month 25: a spin-up per seed
+    assert keys[0] != keys[1]  # planned point by point, so the seeds alternate
+    handed = []
+
+    class Watched(engine._Batcher):
+        def __init__(self, runs, workers, starts=None):
+            handed.append([engine.start_key(r) for r in runs])
+            super().__init__(runs, workers, starts)
+
+    monkeypatch.setattr(engine, "_Batcher", Watched)
+    run_experiment(spec, tmp_path / "one", workers=1, progress=False)
+    assert handed[0] == sorted(handed[0], key=handed[0].index)  # each spin-up's runs next to each other
+    run_experiment(spec, tmp_path / "two", workers=2, progress=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "one" / "runs.parquet"),
+                                  pd.read_parquet(tmp_path / "two" / "runs.parquet"))
+
+
 def _one_file_a_run(out: Path) -> None:
     """Rewrite ``out/runs`` as the engine wrote it before chunks: ``<run_id>.parquet`` (and its panel) a run."""
     runs, panel = pd.read_parquet(out / "runs.parquet"), pd.read_parquet(out / "communities.parquet")
