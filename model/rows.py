@@ -32,6 +32,7 @@ class RowTable:
             setattr(self, name, np.full(_START_ROWS, empty, dtype))
         self.agents: list = []
         self.n = 0
+        self._live: np.ndarray | None = None  # live_rows(), kept until a row is added or dies
 
     def _names(self) -> tuple[str, ...]:
         return ("alive", *self.COLUMNS)
@@ -55,6 +56,7 @@ class RowTable:
             raise TypeError(f"{type(self).__name__} has no column {sorted(values)[0]!r}")
         self.agents.append(agent)
         self.n += 1
+        self._live = None
         return row
 
     def kill(self, row: int | np.ndarray) -> None:
@@ -62,10 +64,14 @@ class RowTable:
         self.alive[row] = False
         for r in np.atleast_1d(row):
             self.agents[int(r)] = None
+        self._live = None
 
     def live_rows(self) -> np.ndarray:
-        """The rows in use, in the order their members arrived."""
-        return np.flatnonzero(self.alive[: self.n])
+        """The rows in use, in the order their members arrived (read-only: it is kept between changes)."""
+        if self._live is None:
+            self._live = np.flatnonzero(self.alive[: self.n])
+            self._live.flags.writeable = False
+        return self._live
 
     def mostly_dead(self) -> bool:
         """Whether more than half of the rows in use are dead (time to compact)."""
@@ -90,6 +96,7 @@ class RowTable:
             if agent is not None:
                 agent.row = row
         self.n = live.size
+        self._live = None
         return new_row
 
     def clear(self) -> None:
@@ -97,6 +104,7 @@ class RowTable:
         self.alive[:] = False
         self.agents = []
         self.n = 0
+        self._live = None
 
 
 def column_view(table: str, index: str, name: str, doc: str, kind: type | None = None) -> property:
