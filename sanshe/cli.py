@@ -24,7 +24,7 @@ from pathlib import Path
 
 from model.parameters import MAX_MONTHS, PARAMETERS
 from model.scenario import ScenarioError, load_scenario
-from sanshe import calibration, describe
+from sanshe import describe
 from sanshe.output import folder_problem, print_summary, run_scenario, write_outputs
 
 
@@ -179,6 +179,8 @@ def _calibrate(args: argparse.Namespace) -> int:
         scale = PARAMETERS["population.population_scale"].check(args.scale)
     except ValueError as e:
         raise UsageError(f"--scale: {e}") from None
+    from sanshe import calibration  # loads a scenario at import: only this command needs it
+
     results = calibration.run_calibration(args.seeds, scale)
     print(calibration.report(results, args.seeds, scale))
     return 0 if all(r.inside for r in results) else 1
