@@ -41,19 +41,24 @@ class RowTable:
         return False if name == "alive" else self.COLUMNS[name][1]
 
     def add(self, agent=None, **values) -> int:
-        """Append a live row with ``values`` (other columns take their empty value); return its row."""
+        """Append a live row with ``values`` (other columns take their empty value); return its row.
+
+        Rows beyond ``n`` always hold the empty values (growing, compacting and
+        clearing fill them so), so only the given columns are written.
+        """
         if self.n == self.alive.size:
             for name in self._names():
                 column = getattr(self, name)
                 grown = np.full(2 * column.size, self._empty(name), column.dtype)
                 grown[: column.size] = column
                 setattr(self, name, grown)
+        unknown = values.keys() - self.COLUMNS.keys()
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no column {sorted(unknown)[0]!r}")
         row = self.n
         self.alive[row] = True
-        for name, (_, empty) in self.COLUMNS.items():
-            getattr(self, name)[row] = values.pop(name, empty)
-        if values:
-            raise TypeError(f"{type(self).__name__} has no column {sorted(values)[0]!r}")
+        for name, value in values.items():
+            getattr(self, name)[row] = value
         self.agents.append(agent)
         self.n += 1
         self._live = None
@@ -101,6 +106,8 @@ class RowTable:
 
     def clear(self) -> None:
         """Remove every row."""
+        for name in self.COLUMNS:
+            getattr(self, name)[:] = self._empty(name)
         self.alive[:] = False
         self.agents = []
         self.n = 0
