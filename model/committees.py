@@ -58,8 +58,7 @@ class CommitteeTable:
 def room_sizes(model: mesa.Model) -> np.ndarray:
     """Social workers in each committee's social-work room (F12)."""
     t = model.social_worker_table
-    rows = t.live_rows()
-    return np.bincount(t.community[rows[t.in_room[rows]]], minlength=model.n_communities)
+    return np.bincount(t.community[t.room_rows()], minlength=model.n_communities)
 
 
 def hours_total(model: mesa.Model) -> np.ndarray:

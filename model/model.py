@@ -152,10 +152,12 @@ class SansheModel(mesa.Model):
         nothing downstream can tell.
         """
         network_rng = self.stream("network")
-        for reads, states, blob in _BUILDS.get(self.seed, []):
-            if all(self.params[path] == value for path, value in reads.items()):
+        for key in _BUILDS.keys():
+            seed, reads = key
+            if seed == self.seed and all(self.params[path] == value for path, value in reads):
+                residents, adjacency, states = pickle.loads(_BUILDS.get(key))
                 rng.bit_generator.state, network_rng.bit_generator.state = states
-                return pickle.loads(blob)
+                return residents, adjacency
         log = _ReadLog(self.params)
         residents = build_residents(log, rng)
         adjacency = build_resident_network(
@@ -163,8 +165,9 @@ class SansheModel(mesa.Model):
                 log.population.communities, log.population.streets),
             log.network.lattice_degree, log.network.rewire_prob, log.network.cross_community_share,
             network_rng)
-        _remember_build(self.seed, log.read, (rng.bit_generator.state, network_rng.bit_generator.state),
-                        pickle.dumps((residents, adjacency), protocol=pickle.HIGHEST_PROTOCOL))
+        states = (rng.bit_generator.state, network_rng.bit_generator.state)
+        _BUILDS.put((self.seed, tuple(log.read.items())),
+                    pickle.dumps((residents, adjacency, states), protocol=pickle.HIGHEST_PROTOCOL))
         return residents, adjacency
 
     @classmethod
@@ -185,9 +188,8 @@ class SansheModel(mesa.Model):
         blob = _STARTS.get(key)
         if blob is None:
             model = cls(scenario, seed=seed, params=params)
-            _remember_start(key, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+            _STARTS.put(key, pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
             return model
-        _STARTS.move_to_end(key)
         model = pickle.loads(blob)
         model.sanshe_scenario = scenario
         model.changes = list(scenario.changes)
@@ -344,40 +346,58 @@ class SansheModel(mesa.Model):
             self.step()
 
 
+class _Kept:
+    """Pickled objects this process keeps for reuse, the least recently used forgotten beyond ``max_bytes``.
+
+    Args:
+        max_bytes: most bytes of pickles kept; a larger pickle is not kept at all.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.blobs: OrderedDict[tuple, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    def keys(self) -> list[tuple]:
+        """The keys kept, least recently used first."""
+        return list(self.blobs)
+
+    def put(self, key: tuple, blob: bytes) -> None:
+        """Keep ``blob`` under ``key``, forgetting the least recently used beyond ``max_bytes``."""
+        if len(blob) > self.max_bytes:
+            return
+        self.blobs[key] = blob
+        self.blobs.move_to_end(key)
+        while sum(len(b) for b in self.blobs.values()) > self.max_bytes:
+            self.blobs.popitem(last=False)
+
+    def get(self, key: tuple) -> bytes | None:
+        """The pickle kept under ``key`` (now the most recently used), or None."""
+        blob = self.blobs.get(key)
+        if blob is not None:
+            self.blobs.move_to_end(key)
+        return blob
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self.blobs.clear()
+
+
 STARTS_BYTES = 1 << 30
 """Most bytes of pickled spun-up districts a process keeps for :meth:`SansheModel.started` (1 GiB:
 hundreds at scale 0.02, about ten of the whole district)."""
 
-_STARTS: OrderedDict[tuple, bytes] = OrderedDict()
-
-
-def _remember_start(key: tuple, blob: bytes) -> None:
-    """Keep a spun-up district, forgetting the least recently used beyond :data:`STARTS_BYTES`."""
-    if len(blob) > STARTS_BYTES:
-        return
-    _STARTS[key] = blob
-    while sum(len(b) for b in _STARTS.values()) > STARTS_BYTES:
-        _STARTS.popitem(last=False)
-
+_STARTS = _Kept(STARTS_BYTES)
+"""Spun-up districts, by class, seed and month-1 parameters."""
 
 BUILDS_BYTES = 512 << 20
 """Most bytes of pickled populations (residents and network) a process keeps for reuse (512 MiB: about
 six builds of the whole district)."""
 
-_BUILDS: OrderedDict[int, list[tuple[dict, tuple[dict, dict], bytes]]] = OrderedDict()
-
-
-def _remember_build(seed: int, reads: dict, states: tuple[dict, dict], blob: bytes) -> None:
-    """Keep a population build, forgetting the least recently made beyond :data:`BUILDS_BYTES`."""
-    if len(blob) > BUILDS_BYTES:
-        return
-    _BUILDS.setdefault(seed, []).append((reads, states, blob))
-    _BUILDS.move_to_end(seed)
-    while sum(len(b) for builds in _BUILDS.values() for _, _, b in builds) > BUILDS_BYTES:
-        oldest = next(iter(_BUILDS))
-        _BUILDS[oldest].pop(0)
-        if not _BUILDS[oldest]:
-            del _BUILDS[oldest]
+_BUILDS = _Kept(BUILDS_BYTES)
+"""Populations with the random streams' states after them, by seed and the parameter values the build read."""
 
 
 class _ReadLog:

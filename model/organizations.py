@@ -164,6 +164,11 @@ def monthly_cost(p: Params, staff: np.ndarray) -> np.ndarray:
     return staff * o.wage_yuan_month * (1.0 + o.overhead_share)
 
 
+def social_worker_target(p: Params, staff: np.ndarray) -> np.ndarray:
+    """Social workers a professional organization keeps: ``orgs.social_worker_share`` of its staff, rounded."""
+    return np.rint(staff * p.orgs.social_worker_share).astype(np.int64)
+
+
 def capacity_people(p: Params, staff: np.ndarray) -> np.ndarray:
     """Needs the staff can serve in a month."""
     o = p.orgs
@@ -195,7 +200,7 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     sd = o.own_revenue_sd
     ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
     price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
-    reserves = o.initial_reserve_months * (staff * o.wage_yuan_month * (1.0 + o.overhead_share))
+    reserves = o.initial_reserve_months * monthly_cost(model.params, staff)
     if incubated:
         reserves += o.incubation_grant_yuan
     t = model.organization_table
@@ -255,7 +260,7 @@ def settle(model: mesa.Model) -> None:
     t.dormant_months[emptied] = 0
     contracts.end_for(emptied)
     professional = act[t.professional(act)]
-    target = np.rint(t.staff[professional] * o.social_worker_share).astype(np.int64)
+    target = social_worker_target(model.params, t.staff[professional])
     for row in professional[social_worker_counts(model)[professional] != target]:
         sync_social_workers(model, int(row))
 
@@ -290,7 +295,7 @@ def sync_social_workers(model: mesa.Model, row: int) -> None:
     t = model.organization_table
     if t.org_type[row] not in PROFESSIONAL_TYPES:
         return
-    target = int(round(int(t.staff[row]) * model.params.orgs.social_worker_share))
+    target = int(social_worker_target(model.params, t.staff[row]))
     workers = model.social_worker_table
     mine = workers.rows_of_org(row)
     for agent in [workers.agents[r] for r in mine[target:][::-1]]:  # a leave may compact the rows
@@ -472,7 +477,7 @@ def found_organizations(model: mesa.Model) -> None:
     births = 0
     attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
                                * o.registration_multiplier))
-    new_cost = o.staff_mean * o.wage_yuan_month * (1.0 + o.overhead_share)
+    new_cost = monthly_cost(p, o.staff_mean)
     for c in rng.choice(model.n_communities, size=attempts, p=weights):
         free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
         if rng.random() >= free:

@@ -40,6 +40,14 @@ class RowTable:
     def _empty(self, name: str):
         return False if name == "alive" else self.COLUMNS[name][1]
 
+    def _rebuild(self, keep: slice | np.ndarray, size: int) -> None:
+        """Every column anew with ``size`` rows: the rows ``keep`` first, empty values after them."""
+        for name in self._names():
+            kept = getattr(self, name)[keep]
+            column = np.full(size, self._empty(name), kept.dtype)
+            column[: kept.size] = kept
+            setattr(self, name, column)
+
     def add(self, agent=None, **values) -> int:
         """Append a live row with ``values`` (other columns take their empty value); return its row.
 
@@ -47,11 +55,7 @@ class RowTable:
         clearing fill them so), so only the given columns are written.
         """
         if self.n == self.alive.size:
-            for name in self._names():
-                column = getattr(self, name)
-                grown = np.full(2 * column.size, self._empty(name), column.dtype)
-                grown[: column.size] = column
-                setattr(self, name, grown)
+            self._rebuild(slice(None), 2 * self.alive.size)
         unknown = values.keys() - self.COLUMNS.keys()
         if unknown:
             raise TypeError(f"{type(self).__name__} has no column {sorted(unknown)[0]!r}")
@@ -91,11 +95,7 @@ class RowTable:
         live = self.live_rows()
         new_row = np.full(self.n, -1, np.int64)
         new_row[live] = np.arange(live.size)
-        for name in self._names():
-            column = getattr(self, name)
-            kept = np.full(max(_START_ROWS, 2 * live.size), self._empty(name), column.dtype)
-            kept[: live.size] = column[live]
-            setattr(self, name, kept)
+        self._rebuild(live, max(_START_ROWS, 2 * live.size))
         self.agents = [self.agents[r] for r in live]
         for row, agent in enumerate(self.agents):
             if agent is not None:

@@ -118,8 +118,7 @@ def deliver_services(model: mesa.Model) -> None:
     room_share = np.divide(room_cap, room_cap + left1, out=np.zeros(n_comm), where=room_cap + left1 > 0)
     room_served = np.bincount(comm[served2], minlength=n_comm) / model.scale * room_share
     t = model.social_worker_table
-    rows = t.live_rows()
-    rows = rows[t.in_room[rows]]
+    rows = t.room_rows()
     room = t.community[rows]
     t.caseload[rows] = room_served[room] / committees.room_sizes(model)[room]
 

@@ -21,7 +21,13 @@ from mesa.discrete_space import FixedAgent
 
 from model import committees
 from model.measures import Indicator, ratio
-from model.organizations import Organization, OrgStatus, capacity_people, social_worker_counts
+from model.organizations import (
+    Organization,
+    OrgStatus,
+    capacity_people,
+    social_worker_counts,
+    social_worker_target,
+)
 from model.rows import RowTable, column_view
 
 
@@ -45,6 +51,11 @@ class SocialWorkerTable(RowTable):
         self.kill(row)
         if self.mostly_dead():
             self.compact()
+
+    def room_rows(self) -> np.ndarray:
+        """The live rows of the workers in committees' social-work rooms, in the order they were hired."""
+        rows = self.live_rows()
+        return rows[self.in_room[rows]]
 
     def rows_of_org(self, org: int) -> np.ndarray:
         """The live rows of an organization's social workers, in the order they were hired."""
@@ -193,12 +204,6 @@ def certification_exam(model: mesa.Model) -> None:
     t.certified[uncertified[rng.random(uncertified.size) < pass_prob]] = True
 
 
-def _room_rows(v) -> np.ndarray:
-    w = v.model.social_worker_table
-    rows = w.live_rows()
-    return rows[w.in_room[rows]]
-
-
 def _filled(v) -> np.ndarray:
     """Room posts filled, by community."""
     return committees.room_sizes(v.model)
@@ -206,7 +211,8 @@ def _filled(v) -> np.ndarray:
 
 def _certified(v) -> np.ndarray:
     """Certified community workers and room social workers, by community."""
-    w, rows = v.model.social_worker_table, v.once(_room_rows)
+    w = v.model.social_worker_table
+    rows = w.room_rows()
     return v.model.committee_table.certified + np.bincount(
         w.community[rows], weights=w.certified[rows], minlength=v.n_comm).astype(np.int64)
 
@@ -221,13 +227,14 @@ def _org_gap(v) -> int:
     t = v.model.organization_table
     active = t.rows(OrgStatus.ACTIVE)
     rows = active[t.professional(active)]
-    target = np.rint(t.staff[rows] * v.p.orgs.social_worker_share).astype(np.int64)
+    target = social_worker_target(v.p, t.staff[rows])
     return int(np.maximum(target - social_worker_counts(v.model)[rows], 0).sum())
 
 
 def _caseloads(v) -> np.ndarray:
     """Room social workers' caseloads, by committee and, within a room, in the order they joined."""
-    w, rows = v.model.social_worker_table, v.once(_room_rows)
+    w = v.model.social_worker_table
+    rows = w.room_rows()
     return w.caseload[rows[np.argsort(w.community[rows], kind="stable")]]
 
 
