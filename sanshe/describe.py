@@ -105,6 +105,8 @@ def _number(x: float) -> str:
 
     Millions of yuan in M, thousands separated, no trailing zeros.
     """
+    if x == float("inf"):
+        return "no limit"
     if abs(x) >= 1e6:
         return f"{x / 1e6:g} M"
     return f"{x:,g}"
@@ -118,15 +120,21 @@ def calibration_table() -> str:
     come from ``sanshe calibrate``, so the table can be checked for staleness
     without running the model.
     """
-    from sanshe.calibration import REPORT_MONTH, TARGETS  # imports the model; only the docs need it
+    from sanshe.calibration import NEXT_WINDOW, REPORT_WINDOW, TARGETS  # imports the model; only the docs need it
 
-    out = [f"Each target is read from the district indicators of `yuzhong_2016` at month "
-           f"{REPORT_MONTH} (four reform years).", "",
-           "| fact | figure | target | band | why this band |",
-           "|---|---|---|---|---|"]
+    out = [f"Each target is read from the district indicators of `yuzhong_2016` over the report year, months "
+           f"{REPORT_WINDOW[0]}-{REPORT_WINDOW[1]} (the fourth reform year); a stock must be inside its band "
+           f"in every month of it and still inside it in the year after (months {NEXT_WINDOW[0]}-"
+           f"{NEXT_WINDOW[1]}). Only fitted targets measure the fit; held-out targets were never used to set "
+           "a parameter; inputs reproduced and restatements are consistency checks.", "",
+           "| kind | fact | figure | target | band | why this band | tuned, reproduced or repeated |",
+           "|---|---|---|---|---|---|---|"]
     for t in TARGETS:
         band = _number(t.low) if t.low == t.high else f"{_number(t.low)} – {_number(t.high)}"
-        cells = (t.fact, t.what, _number(t.target), band, t.why)
+        target = "pattern" if t.target != t.target else _number(t.target)
+        lever = f"`{t.lever[0]}`" + (f" × {t.lever[1]:g}" if t.lever and t.lever[1] != 1 else "") if t.lever else ""
+        link = ", ".join(f"`{p}`" for p in t.tuned) or lever or t.repeats
+        cells = (str(t.kind), t.fact, t.what, target, band, t.why, link)
         out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(out)
 
