@@ -1,7 +1,8 @@
 """Design points of an experiment.
 
-Scenario lists, grids, 2^k factorials, Latin hypercubes (scipy.stats.qmc) and
-Sobol and Morris samples (SALib).
+Scenario lists, grids, 2^k factorials, Latin hypercubes (scipy.stats.qmc),
+Sobol and Morris samples (SALib), and tables of points given in Python (the
+proposals of :mod:`experiments.abc`), each with its own seed.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ MORRIS_LEVELS = 4
 
 @dataclass(frozen=True)
 class DesignPoint:
-    """One point of the design: a scenario and the factor values set on it."""
+    """One point of the design: a scenario and the factor values set on it (and, in a table, its own seed)."""
 
     index: int
     scenario: str | None
     factors: dict[str, Any]
+    seed: int | None = None
 
 
 def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
@@ -40,6 +42,9 @@ def design_points(spec: ExperimentSpec) -> list[DesignPoint]:
     if spec.design == "scenarios":
         return [DesignPoint(i, name, {}) for i, name in enumerate(spec.scenarios)]
     names = list(spec.factors)
+    if spec.design == "table":
+        return [DesignPoint(i, spec.base, {n: _typed(spec, n, point[n]) for n in names}, seed)
+                for i, (point, seed) in enumerate(zip(spec.points, spec.point_seeds, strict=True))]
     if spec.design == "grid":
         rows = list(itertools.product(*(spec.factors[n] for n in names)))
     elif spec.design == "factorial":

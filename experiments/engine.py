@@ -188,7 +188,7 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
     runs = []
     for point in points:
         params, changes = _resolve_point(spec, point, scenarios[point.scenario])
-        for rep, seed in enumerate(seeds):
+        for rep, seed in enumerate(seeds if point.seed is None else [point.seed]):
             # The point's number and names are part of the identity, so two points that
             # happen to resolve to the same parameters still get a result each.
             identity = {"point": point.index, "scenario": point.scenario, "factors": point.factors,

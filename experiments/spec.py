@@ -138,6 +138,11 @@ class ExperimentSpec:
     raw: dict[str, Any] = field(default_factory=dict)
     horizons: list[int] = field(default_factory=list)
     """The months the report compares results at, sorted (see the module's "Horizons")."""
+    points: list[dict[str, Any]] = field(default_factory=list)
+    """Design ``table`` only (built in Python, never read from a file: see :mod:`experiments.abc`):
+    each point's factor values, one for every factor, inside the factor's range."""
+    point_seeds: list[int] = field(default_factory=list)
+    """Design ``table`` only: each point's own seed (one run a point), instead of replicates shared by points."""
 
     @property
     def spec_hash(self) -> str:

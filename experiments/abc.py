@@ -1,0 +1,449 @@
+"""Approximate Bayesian computation by sequential Monte Carlo (ABC-SMC), every run through the experiment engine.
+
+The method (Toni et al. 2009, J. R. Soc. Interface 6: 187; Beaumont, Cornuet,
+Marin & Robert 2009, Biometrika 96: 983):
+
+- Each free parameter has a uniform prior over a range (:class:`Prior`); the
+  fit works in the unit cube of those ranges.
+- A particle is one run with its own seed, so the model's noise is part of
+  the likelihood.
+- A run's distance to the data is the largest, over the fitted statistics,
+  of how far the statistic lies from its figure in units of its tolerance
+  band (:func:`scaled_distance`): a distance of 1 or less means every
+  statistic is inside its band. The bands are the observation model: a
+  figure is right to within its band.
+- Generation 0 draws ``particles`` parameter sets from the prior (a Latin
+  hypercube) and keeps them all. Generation t proposes from the last
+  population: a particle chosen by weight, moved by a Gaussian kernel with
+  twice the population's weighted variance of each parameter, truncated to
+  the prior's range (:func:`propose`). It accepts a run whose distance is at
+  most ε_t, the median distance of the last population but never below 1.
+  The weight of an accepted particle is its prior density over the density it
+  was proposed with, truncation included (:func:`importance_weights`). The fit
+  stops after the first generation run at ε = 1, or after ``generations``.
+- Runs go through the engine (:func:`experiments.engine.run_experiment`,
+  local processes or Dask) in batches, one experiment folder per generation.
+  Proposals come from seeded streams and each generation's population is
+  saved when it is complete, so a fit that is stopped resumes where it
+  stopped: finished runs are not run again, finished generations are read back.
+
+The output folder::
+
+    generation-G/           the engine's experiment folder of generation G
+    population-G.parquet    its accepted particles: each parameter, ``weight``,
+                            ``distance``, ``seed``, each statistic (fitted and held out)
+    posterior.parquet       the last population
+    manifest.json           the problem, the ε schedule, acceptance, timings, versions
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.engine import OptionError, run_experiment
+from experiments.spec import ExperimentSpec
+from sanshe.output import atomic_write, code_version, package_versions
+
+ACCEPT_SHARE = 0.5
+"""ε of a generation is this quantile of the last population's distances (the median), never below :data:`IN_BAND`."""
+IN_BAND = 1.0
+"""A distance of at most 1: every fitted statistic inside its band; the fit stops once a generation is run at it."""
+MAX_PROPOSALS = 50
+"""A generation that needs more than this many proposals per particle stops the fit (acceptance below 2%)."""
+HEAD = ("run_id", "point", "replicate", "seed", "scenario")
+"""The engine's columns that identify a run (with ``factor:NAME``), not the run's own numbers."""
+MIN_SCALE = 1e-3
+"""The smallest kernel standard deviation, in units of a prior's range."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A free parameter and the range of its uniform prior (model units)."""
+
+    name: str
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """A number measured on one run, and the band the data put it in.
+
+    ``target`` is the figure (NaN for a pattern, which has only a band);
+    ``measure`` reads the statistic from one run's district frame (a
+    ``month`` column and the indicators).
+    """
+
+    name: str
+    target: float
+    low: float
+    high: float
+    measure: Callable[[pd.DataFrame], float]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What to fit: the priors, the fitted and held-out statistics, and the runs that measure them.
+
+    ``base`` is the sanshe scenario the parameters are set on (``model`` None)
+    or None for another model (``model`` = 'module:factory', whose parameters
+    are the priors' names).
+    """
+
+    name: str
+    priors: tuple[Prior, ...]
+    fitted: tuple[Statistic, ...]
+    held_out: tuple[Statistic, ...] = ()
+    months: int = 84
+    base: str | None = None
+    model: str | None = None
+    scale: float = 0.02
+    indicators: tuple[str, ...] | None = None
+
+
+@dataclass
+class Generation:
+    """What one generation did."""
+
+    generation: int
+    epsilon: float
+    proposed: int
+    accepted: int
+    seconds: float
+
+    @property
+    def acceptance(self) -> float:
+        """Accepted over proposed."""
+        return self.accepted / self.proposed if self.proposed else float("nan")
+
+
+@dataclass
+class FitResult:
+    """A finished (or stopped) fit: its posterior population and the generations that made it."""
+
+    posterior: pd.DataFrame
+    generations: list[Generation] = field(default_factory=list)
+    stopped: str = ""
+    out: Path | None = None
+
+
+# --- distances ----------------------------------------------------------------
+def scaled_distance(value: float, stat: Statistic) -> float:
+    """How far ``value`` is from the statistic's figure, in units of its band on that side.
+
+    1 is the band's edge, 0 the figure (a pattern: 0 anywhere inside its
+    band, 1 plus how far outside in units of the band's width). NaN is
+    infinitely far.
+    """
+    if math.isnan(value):
+        return math.inf
+    low, high, target = stat.low, stat.high, stat.target
+    if math.isnan(target):
+        if low <= value <= high:
+            return 0.0
+        width = high - low if math.isfinite(high - low) and high > low else \
+            max((abs(x) for x in (low, high) if math.isfinite(x)), default=1.0) or 1.0
+        return 1.0 + (low - value if value < low else value - high) / width
+    if value == target:
+        return 0.0
+    side = high - target if value > target else target - low
+    return abs(value - target) / side if side > 0 else math.inf
+
+
+def distances(values: pd.DataFrame, fitted: tuple[Statistic, ...]) -> np.ndarray:
+    """Each run's distance: the largest scaled distance over the fitted statistics (columns of ``values``)."""
+    scaled = np.array([[scaled_distance(float(v), s) for v in values[s.name]] for s in fitted])
+    return scaled.max(axis=0) if len(fitted) else np.zeros(len(values))
+
+
+# --- proposals and weights -------------------------------------------------------
+def kernel_scales(unit: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Per parameter: the kernel's standard deviation, √(2 × the population's weighted variance) (Beaumont et al.)."""
+    mean = weights @ unit
+    var = weights @ (unit - mean) ** 2
+    return np.maximum(np.sqrt(2.0 * var), MIN_SCALE)
+
+
+def propose(unit: np.ndarray, weights: np.ndarray, scales: np.ndarray, n: int,
+            rng: np.random.Generator) -> np.ndarray:
+    """``n`` proposals in the unit cube: an ancestor by weight, moved by the truncated Gaussian kernel.
+
+    The truncation to [0, 1] is drawn exactly, by the inverse of the normal
+    distribution function between the cube's walls.
+    """
+    from scipy.stats import norm
+
+    ancestors = rng.choice(len(unit), size=n, p=weights)
+    centre = unit[ancestors]
+    lo, hi = norm.cdf((0.0 - centre) / scales), norm.cdf((1.0 - centre) / scales)
+    u = lo + rng.random(centre.shape) * (hi - lo)
+    return np.clip(centre + scales * norm.ppf(u), 0.0, 1.0)
+
+
+def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """Normalized weights of accepted particles: the uniform prior over their proposal density.
+
+    The proposal density of θ is Σ_j w_j Π_k φ((θ_k − θ_jk)/σ_k) / (σ_k Z_jk),
+    where Z_jk is the mass of ancestor j's kernel inside [0, 1] in dimension k.
+    """
+    from scipy.stats import norm
+
+    z = norm.cdf((1.0 - unit) / scales) - norm.cdf((0.0 - unit) / scales)  # ancestors × parameters
+    dens = norm.pdf((new[:, None, :] - unit[None, :, :]) / scales) / (scales * z)[None, :, :]
+    q = (dens.prod(axis=2) * weights[None, :]).sum(axis=1)
+    w = np.divide(1.0, q, out=np.zeros_like(q), where=q > 0)
+    return w / w.sum()
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> np.ndarray:
+    """Quantiles of a weighted sample (the weighted distribution function, interpolated at the midpoints)."""
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, float)[order], np.asarray(weights, float)[order]
+    cum = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return np.interp(q, cum, v)
+
+
+# --- the fit ----------------------------------------------------------------
+def _seed(base_seed: int, generation: int, index: int) -> int:
+    """Particle ``index`` of ``generation``'s run seed (32-bit, from the fit's seed)."""
+    ss = np.random.SeedSequence(base_seed, spawn_key=(generation, index))
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
+def _stream(base_seed: int, generation: int, batch: int) -> np.random.Generator:
+    """The proposals' random stream of one batch of one generation."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(base_seed, spawn_key=(1 << 20, generation,
+                                                                                            batch))))
+
+
+def to_model(problem: Problem, unit: np.ndarray) -> list[dict[str, float]]:
+    """Unit-cube points as parameter values in model units."""
+    return [{p.name: p.low + float(u) * (p.high - p.low) for p, u in zip(problem.priors, row, strict=True)}
+            for row in unit]
+
+
+def _spec(problem: Problem, generation: int, points: list[dict[str, float]], seeds: list[int]) -> ExperimentSpec:
+    """The engine's experiment of one generation: a table of every point proposed so far, each with its seed."""
+    factors = {p.name: {"low": p.low, "high": p.high} for p in problem.priors}
+    raw = {"name": f"{problem.name}-generation-{generation}", "design": "table", "base": problem.base,
+           "factors": factors, "months": problem.months, "scale": problem.scale, "model": problem.model,
+           "indicators": list(problem.indicators) if problem.indicators else None,
+           "points": len(points), "abc": problem.name}
+    return ExperimentSpec(
+        name=raw["name"], description=f"ABC-SMC generation {generation} of {problem.name}", design="table",
+        scenarios=[], base=problem.base, factors=factors, samples=len(points), replicates=1, base_seed=0,
+        months=problem.months, scale=problem.scale, indicators=list(problem.indicators) if problem.indicators else None,
+        record="all", model=problem.model, communities="none", source=problem.name, raw=raw,
+        horizons=[problem.months], points=points, point_seeds=seeds)
+
+
+def _measure(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
+    """Every statistic (fitted and held out) of each point's run, in point order (NaN where a run failed)."""
+    stats = problem.fitted + problem.held_out
+    path = folder / "runs.parquet"
+    runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["point"])
+    body = ["month", *(c for c in runs.columns if c not in HEAD and not c.startswith("factor:") and c != "month")]
+    frames = dict(iter(runs.groupby("point", sort=True)))
+    rows = []
+    for point in range(n_points):
+        frame = frames.get(point)
+        rows.append({s.name: float("nan") for s in stats} if frame is None else
+                    {s.name: float(s.measure(frame[body].reset_index(drop=True))) for s in stats})
+    return pd.DataFrame(rows, columns=[s.name for s in stats])
+
+
+def _population_file(out: Path, generation: int) -> Path:
+    return out / f"population-{generation}.parquet"
+
+
+def _unit(problem: Problem, population: pd.DataFrame) -> np.ndarray:
+    return np.column_stack([(population[p.name].to_numpy(float) - p.low) / (p.high - p.low)
+                            for p in problem.priors])
+
+
+def fit(problem: Problem, out: Path, particles: int = 200, generations: int = 8, base_seed: int = 0,
+        workers: int | None = None, dask: str | None = None, progress: bool = True) -> FitResult:
+    """Fit ``problem`` by ABC-SMC into the folder ``out`` (resumable); return the posterior population.
+
+    Raises:
+        OptionError: ``particles`` below 4 or ``generations`` below 1 (one line).
+    """
+    if particles < 4:
+        raise OptionError("--particles", f"found {particles}, allowed: an integer >= 4")
+    if generations < 1:
+        raise OptionError("--generations", f"found {generations}, allowed: an integer >= 1")
+    out.mkdir(parents=True, exist_ok=True)
+    done: list[Generation] = _read_generations(out)
+    population, stopped = None, ""
+    for g in range(generations):
+        if g < len(done) and _population_file(out, g).exists():  # finished before: read it back
+            population, record = pd.read_parquet(_population_file(out, g)), done[g]
+        else:
+            t0 = time.perf_counter()
+            if g == 0:
+                population, record = _prior_generation(problem, out, particles, base_seed, workers, dask, progress)
+            else:
+                eps = max(float(weighted_quantile(population["distance"].to_numpy(),
+                                                  population["weight"].to_numpy(), ACCEPT_SHARE)), IN_BAND)
+                result = _generation(problem, out, g, population, eps, particles, base_seed, workers, dask, progress)
+                if result is None:
+                    stopped = (f"generation {g} accepted too few runs (fewer than 1 in {MAX_PROPOSALS} proposals "
+                               f"at ε {eps:.3g}); the posterior is generation {g - 1}'s population")
+                    break
+                population, record = result
+            record.seconds = time.perf_counter() - t0
+            atomic_write(_population_file(out, g), lambda p, pop=population: pop.to_parquet(p, index=False))
+            done = [*done[:g], record]
+            _write_manifest(problem, out, done, particles, generations, base_seed, stopped)
+        if record.epsilon <= IN_BAND:
+            break
+    if not stopped and done[-1].epsilon > IN_BAND:
+        stopped = (f"the last generation ({len(done) - 1}) ran at ε {done[-1].epsilon:.3g}, above 1: not every "
+                   "fitted statistic is inside its band in the posterior; more generations may get there")
+    atomic_write(out / "posterior.parquet", lambda p: population.to_parquet(p, index=False))
+    _write_manifest(problem, out, done, particles, generations, base_seed, stopped)
+    return FitResult(population, done, stopped, out)
+
+
+def _prior_generation(problem: Problem, out: Path, particles: int, base_seed: int, workers: int | None,
+                      dask: str | None, progress: bool) -> tuple[pd.DataFrame, Generation]:
+    """Generation 0: a Latin hypercube over the priors, every run kept with equal weight."""
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(problem.priors), seed=base_seed).random(particles)
+    seeds = [_seed(base_seed, 0, i) for i in range(particles)]
+    folder = out / "generation-0"
+    run_experiment(_spec(problem, 0, to_model(problem, unit), seeds), folder, workers, dask, progress)
+    values = _measure(problem, folder, particles)
+    population = _population(problem, unit, np.full(particles, 1.0 / particles), seeds, values)
+    return population, Generation(0, math.inf, particles, particles, 0.0)
+
+
+def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: float, particles: int,
+                base_seed: int, workers: int | None, dask: str | None, progress: bool
+                ) -> tuple[pd.DataFrame, Generation] | None:
+    """Generation ``g`` at tolerance ``eps``: batches of proposals until ``particles`` are accepted.
+
+    Each batch is sized from the acceptance so far; the first ``particles``
+    accepted, in order of proposal, form the population. None when more than
+    :data:`MAX_PROPOSALS` per particle were needed.
+    """
+    unit_last, w_last = _unit(problem, last), last["weight"].to_numpy(float)
+    scales = kernel_scales(unit_last, w_last)
+    folder = out / f"generation-{g}"
+    proposed = np.empty((0, len(problem.priors)))
+    values = pd.DataFrame()
+    accepted = np.zeros(0, bool)
+    batch, rate = 0, ACCEPT_SHARE
+    while accepted.sum() < particles:
+        if len(proposed) >= MAX_PROPOSALS * particles:
+            return None
+        need = particles - int(accepted.sum())
+        size = min(int(math.ceil(need / max(rate, 1.0 / MAX_PROPOSALS) * 1.1)) + 1,
+                   MAX_PROPOSALS * particles - len(proposed))
+        proposed = np.vstack([proposed, propose(unit_last, w_last, scales, size, _stream(base_seed, g, batch))])
+        seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
+        run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
+        values = _measure(problem, folder, len(proposed))
+        accepted = distances(values, problem.fitted) <= eps
+        rate = max(accepted.mean(), 1e-9)
+        batch += 1
+    keep = np.flatnonzero(accepted)[:particles]
+    unit = proposed[keep]
+    weights = importance_weights(unit, unit_last, w_last, scales)
+    seeds = [_seed(base_seed, g, int(i)) for i in keep]
+    population = _population(problem, unit, weights, seeds, values.iloc[keep].reset_index(drop=True))
+    used = int(keep[-1]) + 1  # proposals up to the last one kept
+    return population, Generation(g, eps, used, particles, 0.0)
+
+
+def _population(problem: Problem, unit: np.ndarray, weights: np.ndarray, seeds: list[int],
+                values: pd.DataFrame) -> pd.DataFrame:
+    """A population as a table: parameters in model units, weight, distance, seed, then every statistic."""
+    params = pd.DataFrame(to_model(problem, unit), columns=[p.name for p in problem.priors])
+    table = pd.concat([params, values.reset_index(drop=True)], axis=1)
+    table.insert(len(problem.priors), "weight", weights)
+    table.insert(len(problem.priors) + 1, "distance", distances(values, problem.fitted))
+    table.insert(len(problem.priors) + 2, "seed", np.asarray(seeds, dtype=np.int64))
+    return table
+
+
+# --- what the posterior says ------------------------------------------------------
+def parameter_summary(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter: the weighted median and 90% interval, and the share of the prior's range the interval keeps.
+
+    ``constrained`` says whether the data narrowed the parameter: its 90%
+    interval keeps less than half of the prior's range (a flat posterior keeps 0.9).
+    """
+    w = posterior["weight"].to_numpy(float)
+    rows = []
+    for p in problem.priors:
+        lo, med, hi = weighted_quantile(posterior[p.name].to_numpy(float), w, [0.05, 0.5, 0.95])
+        kept = (hi - lo) / (p.high - p.low)
+        rows.append({"parameter": p.name, "prior_low": p.low, "prior_high": p.high, "median": med,
+                     "low_90": lo, "high_90": hi, "range_kept": kept, "constrained": bool(kept < 0.5)})
+    return pd.DataFrame(rows)
+
+
+def predictive_checks(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame:
+    """Per statistic, fitted and held out: the posterior predictive median and 90% interval against its band.
+
+    The posterior's runs are draws of the posterior predictive distribution
+    (each particle's parameters and seed); ``inside_share`` is the weighted
+    share of them inside the band.
+    """
+    w = posterior["weight"].to_numpy(float)
+    rows = []
+    for kind, stats in (("fitted", problem.fitted), ("held out", problem.held_out)):
+        for s in stats:
+            v = posterior[s.name].to_numpy(float)
+            ok = np.isfinite(v)
+            lo, med, hi = (weighted_quantile(v[ok], w[ok], [0.05, 0.5, 0.95]) if ok.any()
+                           else (float("nan"),) * 3)
+            inside = float(w[ok & (v >= s.low) & (v <= s.high)].sum() / w.sum())
+            rows.append({"statistic": s.name, "kind": kind, "target": s.target, "low": s.low, "high": s.high,
+                         "median": med, "low_90": lo, "high_90": hi, "inside_share": inside})
+    return pd.DataFrame(rows)
+
+
+# --- the record ---------------------------------------------------------------------
+def _read_generations(out: Path) -> list[Generation]:
+    """The generations a manifest in ``out`` records as finished (none without one)."""
+    path = out / "manifest.json"
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text())
+        return [Generation(int(g["generation"]), float(g["epsilon"]), int(g["proposed"]), int(g["accepted"]),
+                           float(g["seconds"])) for g in data["generations"]]
+    except (ValueError, KeyError, TypeError):
+        raise OptionError("--fit", f"{path}: not a fit's manifest (damaged?); delete the folder or choose "
+                          "another") from None
+
+
+def _write_manifest(problem: Problem, out: Path, done: list[Generation], particles: int, generations: int,
+                    base_seed: int, stopped: str) -> None:
+    manifest: dict[str, Any] = {
+        "fit": problem.name, "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009), distance: the largest "
+        "band-scaled distance over the fitted statistics; ε the median of the last population's, down to 1",
+        "base": problem.base, "model": problem.model, "months": problem.months, "scale": problem.scale,
+        "particles": particles, "generations_allowed": generations, "base_seed": base_seed,
+        "priors": [vars(p) for p in problem.priors],
+        "fitted": [{"name": s.name, "target": s.target, "low": s.low, "high": s.high} for s in problem.fitted],
+        "held_out": [{"name": s.name, "target": s.target, "low": s.low, "high": s.high} for s in problem.held_out],
+        "generations": [vars(g) | {"acceptance": g.acceptance} for g in done],
+        "stopped": stopped, "posterior": "posterior.parquet" if (out / "posterior.parquet").exists() else None,
+        "code_version": code_version(), "packages": package_versions(), "python": platform.python_version(),
+    }
+    atomic_write(out / "manifest.json",
+                 lambda p: Path(p).write_text(json.dumps(manifest, indent=2, default=str, ensure_ascii=False)))

@@ -1,0 +1,148 @@
+"""ABC-SMC through the engine (experiments/abc.py): its pieces by hand, and a known parameter recovered."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from experiments import abc
+from experiments.abc import Prior, Problem, Statistic, scaled_distance
+from experiments.engine import OptionError
+
+F3 = Statistic("F3", 904, 860, 950, lambda df: 0.0)
+PATTERN = Statistic("P2", float("nan"), 0.01, 0.20, lambda df: 0.0)
+AT_LEAST_ONE = Statistic("P4", float("nan"), 1, float("inf"), lambda df: 0.0)
+
+
+def test_scaled_distance_by_hand():
+    assert scaled_distance(950, F3) == 1.0  # the band's top edge
+    assert scaled_distance(927, F3) == 0.5  # half way up: 23 of 46
+    assert scaled_distance(882, F3) == 0.5  # half way down: 22 of 44
+    assert scaled_distance(904, F3) == 0.0
+    assert scaled_distance(0.1, PATTERN) == 0.0  # anywhere inside a pattern's band
+    assert scaled_distance(0.3, PATTERN) == pytest.approx(1 + 0.1 / 0.19)
+    assert scaled_distance(0.5, AT_LEAST_ONE) == 1.5  # 0.5 below a lower limit of 1
+    assert scaled_distance(float("nan"), F3) == math.inf
+
+
+@given(st.floats(-1e6, 1e6, allow_nan=False))
+def test_a_distance_of_at_most_1_is_inside_the_band(value):
+    for stat in (F3, PATTERN, AT_LEAST_ONE):
+        assert (scaled_distance(value, stat) <= 1) == (stat.low <= value <= stat.high)
+
+
+def test_the_distance_of_a_run_is_its_worst_statistic():
+    values = pd.DataFrame({"F3": [927.0, 904.0], "P2": [0.1, 0.3]})
+    d = abc.distances(values, (F3, PATTERN))
+    assert d[0] == 0.5 and d[1] == pytest.approx(1 + 0.1 / 0.19)
+
+
+def test_importance_weights_by_hand():
+    """One ancestor at 0.5 (kernel σ 0.1): particles at 0.5 and 0.6 are weighted 1/φ(0) and 1/φ(1).
+
+    The truncation's mass is the same for both (one ancestor), so the ratio is
+    φ(0)/φ(1) = e^0.5 = 1.6487, and the normalized weights are 1/2.6487 = 0.3775
+    and 0.6225.
+    """
+    w = abc.importance_weights(np.array([[0.5], [0.6]]), np.array([[0.5]]), np.array([1.0]), np.array([0.1]))
+    assert w == pytest.approx([1 / (1 + math.exp(0.5)), math.exp(0.5) / (1 + math.exp(0.5))])
+
+
+def test_proposals_stay_in_the_cube_and_follow_their_ancestors():
+    rng = np.random.default_rng(1)
+    unit = np.array([[0.02, 0.5], [0.98, 0.5]])
+    new = abc.propose(unit, np.array([1.0, 0.0]), np.array([0.05, 0.05]), 2000, rng)
+    assert new.min() >= 0 and new.max() <= 1
+    assert abs(new[:, 0].mean() - 0.05) < 0.01  # the ancestor at 0.02, its kernel cut at 0: mean 0.02 + 0.05 φ(0.4)/..
+    assert abs(new[:, 1].mean() - 0.5) < 0.005
+
+
+def test_weighted_quantile_matches_the_median_and_follows_weights():
+    v = np.array([3.0, 1.0, 2.0])
+    assert abc.weighted_quantile(v, np.ones(3), 0.5) == 2.0
+    assert abc.weighted_quantile(v, np.array([0.0, 0.0, 1.0]), 0.5) == 2.0
+    # Sorted 1, 2, 3 weigh 0.01, 0.01, 0.98: their midpoints of the distribution function are
+    # 0.005, 0.015 and 0.51, so the median lies 0.485/0.495 of the way from 2 to 3.
+    assert abc.weighted_quantile(v, np.array([0.98, 0.01, 0.01]), 0.5) == pytest.approx(2 + 0.485 / 0.495)
+
+
+# --- a known parameter, recovered through the engine -------------------------------------
+TAX = 0.3
+"""The toy model's tax the data come from; the fit does not know it."""
+
+
+def _window_mean(column):
+    return lambda df: float(df.loc[df.month > 20, column].mean())
+
+
+def _observed(column, seeds=range(100, 106)):
+    """The 'data': the toy model at the known tax, averaged over seeds the fit never uses."""
+    import toy_model
+
+    values = []
+    for seed in seeds:
+        m = toy_model.make({"tax": TAX, "n": 50}, seed)
+        rows = []
+        for _ in range(40):
+            m.step()
+            rows.append(m.indicators()[column])
+        values.append(np.mean(rows[20:]))
+    return float(np.mean(values))
+
+
+@pytest.fixture(scope="module")
+def toy_problem():
+    gini, top = _observed("gini"), _observed("max_wealth")
+    return Problem(
+        name="toy", priors=(Prior("tax", 0.0, 0.8),),
+        fitted=(Statistic("gini", gini, gini - 0.03, gini + 0.03, _window_mean("gini")),),
+        held_out=(Statistic("max_wealth", top, top - 0.25, top + 0.25, _window_mean("max_wealth")),),
+        months=40, model="toy_model:make")
+
+
+@pytest.fixture(scope="module")
+def toy_fit(toy_problem, tmp_path_factory):
+    return abc.fit(toy_problem, tmp_path_factory.mktemp("fit") / "toy", particles=60, generations=4,
+                   base_seed=3, workers=2, progress=False)
+
+
+def test_the_known_parameter_lies_inside_its_posterior_interval(toy_problem, toy_fit):
+    s = abc.parameter_summary(toy_problem, toy_fit.posterior).iloc[0]
+    assert s.low_90 < TAX < s.high_90, s.to_dict()
+    assert s.constrained and s.range_kept < 0.4  # the data narrowed 0-0.8 to well under half of it
+    assert toy_fit.generations[-1].epsilon == 1.0 and not toy_fit.stopped
+
+
+def test_the_held_out_statistic_is_predicted(toy_problem, toy_fit):
+    checks = abc.predictive_checks(toy_problem, toy_fit.posterior).set_index("statistic")
+    held = checks.loc["max_wealth"]
+    assert held.kind == "held out" and held.low_90 < held.target < held.high_90, held.to_dict()
+    assert checks.loc["gini", "inside_share"] == 1.0  # every particle of the last generation is inside its band
+
+
+def test_the_fit_writes_its_posterior_and_manifest(toy_fit):
+    out = toy_fit.out
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert list(posterior.columns[:4]) == ["tax", "weight", "distance", "seed"]
+    assert posterior["weight"].sum() == pytest.approx(1.0) and (posterior["distance"] <= 1).all()
+    manifest = (out / "manifest.json").read_text()
+    assert '"fit": "toy"' in manifest and '"held_out"' in manifest
+    assert [g.generation for g in toy_fit.generations] == list(range(len(toy_fit.generations)))
+
+
+def test_a_stopped_fit_resumes_to_the_same_posterior(toy_problem, toy_fit, tmp_path):
+    """Two generations, then the same command with four: the same posterior as the fit run in one go."""
+    first = abc.fit(toy_problem, tmp_path / "toy", particles=60, generations=2, base_seed=3, workers=2, progress=False)
+    assert first.stopped.startswith("the last generation (1) ran at")
+    again = abc.fit(toy_problem, tmp_path / "toy", particles=60, generations=4, base_seed=3, workers=2, progress=False)
+    pd.testing.assert_frame_equal(again.posterior, toy_fit.posterior)
+
+
+def test_too_few_particles_or_generations_are_refused(toy_problem, tmp_path):
+    with pytest.raises(OptionError, match="--particles: found 3"):
+        abc.fit(toy_problem, tmp_path, particles=3)
+    with pytest.raises(OptionError, match="--generations: found 0"):
+        abc.fit(toy_problem, tmp_path, generations=0)
