@@ -89,6 +89,12 @@ class Results:
                                                  for k, v in run["factors"].items())
         return dict(sorted(labels.items()))
 
+    @property
+    def draw_of_seed(self) -> dict[int, int] | None:
+        """Each seed's parameter draw (``[uncertainty]``: the same at every point), or None without draws."""
+        draws = {run["seed"]: run.get("draw") for run in self.manifest["runs"]}
+        return None if any(d is None for d in draws.values()) else draws
+
     def point_of(self, name: str) -> int:
         """The design point called ``name`` (a scenario name or a point number)."""
         for p, label in self.labels.items():
@@ -409,6 +415,22 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, 
     return mean, mean - half, mean + half
 
 
+def _intervals(res: Results, x: np.ndarray, seeds: Any) -> dict[str, float]:
+    """Mean and seed interval of per-seed values ``x``; with parameter draws, also the total interval.
+
+    Without draws the seed interval is :func:`t_interval` and the total
+    columns are NaN; with draws see :func:`experiments.uncertainty.intervals`.
+    """
+    draws = res.draw_of_seed
+    if draws is None:
+        mean, low, high = t_interval(x)
+        return {"mean": mean, "ci_low": low, "ci_high": high, "total_low": np.nan, "total_high": np.nan,
+                "sign_share": np.nan}
+    from experiments.uncertainty import intervals
+
+    return intervals(x, np.array([draws[int(s)] for s in seeds]))
+
+
 def _p_value(x: np.ndarray) -> float:
     """Two-sided p-value of a one-sample t-test of mean 0 (paired differences)."""
     x = np.asarray(x, dtype=float)
@@ -488,13 +510,16 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
         seeds = g.index.intersection(ref.index)
         for ind in cols:
             d = (g.loc[seeds, ind] - ref.loc[seeds, ind]).to_numpy(dtype=float)
-            mean, low, high = t_interval(d)
+            iv = _intervals(res, d, seeds)
+            mean, low, high = iv["mean"], iv["ci_low"], iv["ci_high"]
             base_mean = float(ref[ind].mean())
             rows.append({"point": p, "label": labels[p], "indicator": ind, "n": int(np.isfinite(d).sum()),
                          "baseline": base_mean, "diff": mean, "ci_low": low, "ci_high": high,
                          "relative": mean / base_mean if base_mean else np.nan,
                          "p_value": _p_value(d),
-                         "verdict": verdict(low, high) if np.isfinite(d).any() else "no data"})
+                         "verdict": verdict(low, high) if np.isfinite(d).any() else "no data",
+                         "total_low": iv["total_low"], "total_high": iv["total_high"],
+                         "sign_share": iv["sign_share"]})
     return pd.DataFrame(rows)
 
 
@@ -575,13 +600,17 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
         label = " × ".join(names[i] for i in term)
         for ind in cols:
             values = blocks[ind].to_numpy(dtype=float)
-            complete = values[np.isfinite(values).all(axis=1)]
+            finite = np.isfinite(values).all(axis=1)
+            complete = values[finite]
             x = (complete[:, contrast > 0].mean(axis=1) - complete[:, contrast < 0].mean(axis=1)
                  if len(complete) else np.array([]))
-            mean, low, high = t_interval(x)
+            iv = _intervals(res, x, blocks[ind].index[finite])
+            mean, low, high = iv["mean"], iv["ci_low"], iv["ci_high"]
             rows.append({"term": label, "order": len(term), "indicator": ind, "n": len(x),
                          "effect": mean, "ci_low": low, "ci_high": high, "p_value": _p_value(x),
-                         "verdict": verdict(low, high) if len(x) else "no data"})
+                         "verdict": verdict(low, high) if len(x) else "no data",
+                         "total_low": iv["total_low"], "total_high": iv["total_high"],
+                         "sign_share": iv["sign_share"]})
     return pd.DataFrame(rows)
 
 
@@ -622,7 +651,8 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
         whole = y[high] - y[low]
         parts = sum(y[s] - y[low] for s in singles)
         syn = whole - parts
-        mean, lo, hi = t_interval(syn)
+        iv = _intervals(res, syn, seeds)
+        mean, lo, hi = iv["mean"], iv["ci_low"], iv["ci_high"]
         better = DISTRICT_INDICATORS.get(ind, ("", 0, ""))[1]
         sign = 1 if better == 0 else better
         if not seeds:
@@ -635,7 +665,8 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
             word = "less than the sum of its parts"
         rows.append({"indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)) if seeds else np.nan,
                      "parts": float(np.mean(parts)) if seeds else np.nan, "synergy": mean, "ci_low": lo, "ci_high": hi,
-                     "p_value": _p_value(syn), "verdict": word, "better": better})
+                     "p_value": _p_value(syn), "verdict": word, "better": better,
+                     "total_low": iv["total_low"], "total_high": iv["total_high"], "sign_share": iv["sign_share"]})
     return pd.DataFrame(rows)
 
 

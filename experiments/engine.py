@@ -145,6 +145,8 @@ class Run:
     record: str
     model: str | None
     communities: str = "last_year"
+    draw: int | None = None
+    """The parameter draw the run uses (``[uncertainty]``), or None."""
 
 
 def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
@@ -179,25 +181,32 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
             factor that would act at no month of the experiment (one line).
     """
     from experiments.designs import design_points
+    from experiments.uncertainty import draw_parameters
 
     points = design_points(spec)
-    seeds = replicate_seeds(spec.base_seed, spec.replicates)
+    draws = draw_parameters(spec) or [None]
+    # With parameter draws, run k = d × replicates + r has draw d and the k-th seed at every point.
+    seeds = replicate_seeds(spec.base_seed, spec.replicates * len(draws))
     version = model_version(spec.model)
     indicators = tuple(spec.indicators) if spec.indicators else None
     scenarios = {name: _base_scenario(spec, name) for name in dict.fromkeys(p.scenario for p in points)}
     runs = []
     for point in points:
-        params, changes = _resolve_point(spec, point, scenarios[point.scenario])
-        for rep, seed in enumerate(seeds if point.seed is None else [point.seed]):
-            # The point's number and names are part of the identity, so two points that
-            # happen to resolve to the same parameters still get a result each.
-            identity = {"point": point.index, "scenario": point.scenario, "factors": point.factors,
-                        "params": params, "changes": changes, "seed": seed, "months": spec.months,
-                        "indicators": indicators, "record": spec.record, "model": spec.model,
-                        "communities": spec.communities, "version": version}
-            run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
-            runs.append(Run(run_id, point.index, rep, seed, point.scenario, point.factors, params,
-                            changes, spec.months, indicators, spec.record, spec.model, spec.communities))
+        for d, draw in enumerate(draws):
+            params, changes = _resolve_point(spec, point, scenarios[point.scenario], draw)
+            first = d * spec.replicates
+            point_seeds = seeds[first:first + spec.replicates] if point.seed is None else [point.seed]
+            for r, seed in enumerate(point_seeds):
+                # The point's number and names are part of the identity, so two points that
+                # happen to resolve to the same parameters still get a result each.
+                identity = {"point": point.index, "scenario": point.scenario, "factors": point.factors,
+                            "params": params, "changes": changes, "seed": seed, "months": spec.months,
+                            "indicators": indicators, "record": spec.record, "model": spec.model,
+                            "communities": spec.communities, "version": version}
+                run_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:20]
+                runs.append(Run(run_id, point.index, first + r, seed, point.scenario, point.factors, params,
+                                changes, spec.months, indicators, spec.record, spec.model, spec.communities,
+                                None if draw is None else d))
     return runs
 
 
@@ -232,12 +241,15 @@ def _base_scenario(spec: ExperimentSpec, name: str | None) -> Scenario | None:
     return scenario
 
 
-def _resolve_point(spec: ExperimentSpec, point: DesignPoint, scenario: Scenario | None) -> tuple[dict[str, Any], tuple]:
+def _resolve_point(spec: ExperimentSpec, point: DesignPoint, scenario: Scenario | None,
+                   draw: dict[str, Any] | None = None) -> tuple[dict[str, Any], tuple]:
     if scenario is None:  # another model: its parameters are the factors
         return dict(point.factors), ()
     # The one rule for dated levers: a factor on a lever that the base scenario changes at
     # a month (the reform at month 25 of yuzhong_2016, say) goes into that change;
-    # otherwise it holds from month 1.
+    # otherwise it holds from month 1. A parameter draw is placed the same way.
+    if draw:
+        scenario = scenario.with_levers(draw, origin="a parameter draw")
     scenario = scenario.with_levers(point.factors, origin=f"factor of {spec.source}")
     params = {**scenario.params, "population.population_scale": spec.scale}
     changes = tuple((c.month, c.path, c.value) for c in scenario.changes)
@@ -1121,7 +1133,8 @@ def _write_manifest(spec: ExperimentSpec, runs: list[Run], out: Path, result: Sw
         "code_version": code_version(), "model_version": model_version(spec.model),
         "packages": {**package_versions(), **{k: _version(k) for k in ENGINE_PACKAGES}},
         "python": platform.python_version(), "host": platform.node(),
-        "seeds": replicate_seeds(spec.base_seed, spec.replicates),
+        "seeds": replicate_seeds(spec.base_seed, spec.replicates * (spec.uncertainty or {}).get("draws", 1)),
+        "uncertainty": _uncertainty_record(spec),
         "start": ("each sanshe run first spins up for its start.spinup_years (in its params) under its "
                   "month-1 parameters, unrecorded: it starts from the steady state of its starting regime")
                  if spec.model is None else "the model's own",
@@ -1133,6 +1146,16 @@ def _write_manifest(spec: ExperimentSpec, runs: list[Run], out: Path, result: Sw
     # A run's "file" is the chunk that holds its result (None for a run not done).
     listed = [vars(r) | {"file": f"runs/{held[r.run_id]}" if r.run_id in held else None} for r in runs]
     atomic_write(out / "manifest.json", lambda p: Path(p).write_text(_manifest_text(manifest, listed)))
+
+
+def _uncertainty_record(spec: ExperimentSpec) -> dict[str, Any] | None:
+    """The ``[uncertainty]`` table and each draw's parameter values, as the runs used them (None without it)."""
+    if not spec.uncertainty:
+        return None
+    from experiments.uncertainty import draw_parameters
+
+    values = draw_parameters(spec)  # the same draws plan_runs placed (they come from the spec's seed)
+    return {**spec.uncertainty, "parameters": sorted({k for d in values for k in d}), "draw_values": values}
 
 
 def _manifest_text(manifest: dict, runs: list[dict]) -> str:

@@ -86,6 +86,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     _outcomes_section(ctx)
     _differences_section(ctx)
     _factorial_section(ctx)
+    _uncertainty_section(ctx)
     _horizons_section(ctx)
     _sensitivity_section(ctx)
     _heatmaps(ctx)
@@ -255,6 +256,65 @@ def _synergy_section(ctx: _Context, names: list[str]) -> None:
     for row in syn.itertuples():
         ctx.doc.p(_synergy_sentence(row, names, ctx.lang))
     ctx.doc.table(_synergy_table(syn, ctx.lang))
+
+
+def _uncertainty_section(ctx: _Context) -> None:
+    """With parameter draws: each difference and effect, its seed and total intervals, its sign's share of draws."""
+    res, lang, doc = ctx.res, ctx.lang, ctx.doc
+    draws = res.draw_of_seed
+    if draws is None:
+        return
+    u = res.manifest.get("uncertainty") or {}
+    n_draws, n_seeds = len(set(draws.values())), res.spec.replicates
+    source = (f"the posterior {u.get('posterior')}" if u.get("posterior") else
+              f"{len(u.get('parameters', []))} assumptions, each within ±{100 * (u.get('spread') or 0.25):.0f}% "
+              "of its default")
+    source_zh = (f"后验分布 {u.get('posterior')}" if u.get("posterior") else
+                 f"{len(u.get('parameters', []))}个假设参数（各在默认值±{100 * (u.get('spread') or 0.25):.0f}%内）")
+    doc.h2("Parameter uncertainty" if lang == "en" else "参数不确定性")
+    doc.p(f"Every scenario ran {n_draws} parameter draws from {source}, each with {n_seeds} seeds; the draws and "
+          "seeds are the same in every scenario, so differences stay paired. The seed interval is the 95% "
+          "interval from the seed noise alone (within draws); the total interval adds the spread of the "
+          "draws' means (1.96 standard deviations, in quadrature), so it covers parameters and seeds."
+          if lang == "en" else
+          f"每个情景运行{n_draws}组参数抽样（来自{source_zh}），每组{n_seeds}个随机种子；各情景使用相同的参数与种子，"
+          "差异保持配对。种子区间只反映随机种子噪声（组内）；总区间再加上各组均值的离散（1.96倍标准差，平方和开方），"
+          "同时涵盖参数与种子。")
+    rows = []
+    baseline = ctx.baseline
+    if baseline is not None:
+        diffs = an.paired_differences(res, baseline, ctx.headline, ctx.window)
+        rows += [(f"{r.label} − {baseline}", r.indicator, r.diff, r) for r in diffs.itertuples()]
+    if _is_factorial(res) and not an.missing_corners(res):
+        eff = an.factorial_effects(res, ctx.headline, ctx.window)
+        rows += [(f"{'effect' if lang == 'en' else '效应'} {r.term}", r.indicator, r.effect, r)
+                 for r in eff.itertuples() if r.order == 1]
+        syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or ctx.headline, ctx.window)
+        rows += [("whole − sum of parts" if lang == "en" else "整体 − 部分之和", r.indicator, r.synergy, r)
+                 for r in syn.itertuples()]
+    table = pd.DataFrame([{
+        ("conclusion" if lang == "en" else "结论"): what,
+        text("indicator", lang): axis_label(ind, lang),
+        ("estimate" if lang == "en" else "估计"): fmt_value(value, ind, True),
+        ("seed interval" if lang == "en" else "种子区间"): fmt_interval(r.ci_low, r.ci_high, ind),
+        ("total interval" if lang == "en" else "总区间"): fmt_interval(r.total_low, r.total_high, ind),
+        ("sign kept in draws" if lang == "en" else "符号一致的抽样比例"):
+            f"{100 * r.sign_share:.0f}%" if np.isfinite(r.sign_share) else "–",
+    } for what, ind, value, r in rows])
+    ctx.rep.tables["uncertainty"] = table
+    fragile = [f"{what}: {indicator_name(ind, lang)}" for what, ind, _, r in rows
+               if np.isfinite(r.total_low) and r.ci_low * r.ci_high > 0 and r.total_low * r.total_high <= 0]
+    firm = sum(1 for _, _, _, r in rows if np.isfinite(r.total_low) and r.total_low * r.total_high > 0)
+    if lang == "en":
+        doc.p(f"{firm} of {len(rows)} conclusions keep their sign across parameters and seeds (the total interval "
+              "excludes zero). " + (f"These are outside seed noise but not outside parameter uncertainty, so they "
+                                    f"depend on the assumptions: {'; '.join(fragile)}." if fragile else
+                                    "No conclusion that is outside seed noise is overturned by the parameters."))
+    else:
+        doc.p(f"{len(rows)}项结论中有{firm}项在参数与种子不确定性下符号不变（总区间不含零）。" +
+              (f"以下结论超出种子噪声，但未超出参数不确定性，取决于假设：{'；'.join(fragile)}。" if fragile
+               else "超出种子噪声的结论均未被参数不确定性推翻。"))
+    doc.table(table)
 
 
 def _horizons_section(ctx: _Context) -> None:

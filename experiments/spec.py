@@ -27,6 +27,12 @@ An experiment file::
     "purchase.budget_yuan" = [0.0, 30e6]
     "admin.committee_tasks" = { low = 40, high = 296 }
 
+    [uncertainty]                        # optional: parameter uncertainty (see experiments.uncertainty)
+    posterior = "posterior.parquet"      # draws from a fit's posterior, or
+    sample = "assumptions"               # draws of the assumptions, within ± spread of their defaults
+    spread = 0.25                        # sample = "assumptions" only
+    draws = 10                           # each draw runs with every replicate's seed, at every point
+
 A mistake is one line naming the file, the key and what is allowed.
 
 Horizons. Conclusions can change with the horizon (an effect positive after
@@ -91,6 +97,16 @@ class Factorial(BaseModel):
     corners: dict[str, list[Literal[0, 1]]]
 
 
+class Uncertainty(BaseModel):
+    """Parameter uncertainty: draws from a posterior file or of the assumptions (:mod:`experiments.uncertainty`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    posterior: str | None = None
+    sample: Literal["assumptions"] | None = None
+    spread: StrictFloat | StrictInt | None = Field(default=None, gt=0, le=1)
+    draws: StrictInt = Field(ge=2, le=1000)
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -111,6 +127,7 @@ class _Spec(BaseModel):
     model: str | None = None
     factorial: Factorial | None = None
     horizons: list[Any] | None = None  # each month is checked in _check_horizons, which names the one at fault
+    uncertainty: Uncertainty | None = None
 
 
 @dataclass
@@ -141,6 +158,8 @@ class ExperimentSpec:
     points: list[dict[str, Any]] = field(default_factory=list)
     """Design ``table`` only (built in Python, never read from a file: see :mod:`experiments.abc`):
     each point's factor values, one for every factor, inside the factor's range."""
+    uncertainty: dict[str, Any] | None = None
+    """The ``[uncertainty]`` table (posterior, sample, spread, draws), or None: no parameter uncertainty."""
     point_seeds: list[int] = field(default_factory=list)
     """Design ``table`` only: each point's own seed (one run a point), instead of replicates shared by points."""
 
@@ -179,7 +198,8 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         record=spec.record, model=spec.model, communities=spec.communities,
         factorial=spec.factorial.model_dump() if spec.factorial else None,
         description_zh=spec.description_zh, source=where, raw=data,
-        horizons=sorted(spec.horizons) if spec.horizons is not None else default_horizons(spec.months, spec.record))
+        horizons=sorted(spec.horizons) if spec.horizons is not None else default_horizons(spec.months, spec.record),
+        uncertainty=spec.uncertainty.model_dump() if spec.uncertainty else None)
 
 
 def default_horizons(months: int, record: str = "all") -> list[int]:
@@ -223,10 +243,35 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
         _check_horizons(where, spec)
     if spec.model is not None:
         _check_factory(where, spec.model)
-    runs = _points(spec) * spec.replicates
+    if spec.uncertainty is not None:
+        _check_uncertainty(where, spec)
+    draws = spec.uncertainty.draws if spec.uncertainty else 1
+    runs = _points(spec) * spec.replicates * draws
     if runs > MAX_RUNS:
-        raise ExperimentError(f"{where}: found {runs:,} runs (design points × replicates), allowed: at most "
-                              f"{MAX_RUNS:,}; fewer samples, values or replicates")
+        what, fewer = ("design points × replicates × draws", "replicates or draws") if spec.uncertainty else \
+            ("design points × replicates", "or replicates")
+        raise ExperimentError(f"{where}: found {runs:,} runs ({what}), allowed: at most {MAX_RUNS:,}; fewer "
+                              f"samples, values {fewer}")
+
+
+def _check_uncertainty(where: str, spec: _Spec) -> None:
+    """``[uncertainty]``: one source of draws, a spread only for the assumptions, and the sanshe model only.
+
+    The posterior file itself is read when the runs are planned (beside the
+    experiment file), before any run.
+    """
+    u = spec.uncertainty
+    if spec.model is not None:
+        raise ExperimentError(f"{where}: uncertainty: only for the sanshe model (another model's parameters "
+                              "have no declaration to draw from); remove it")
+    if (u.posterior is None) == (u.sample is None):
+        raise ExperimentError(f"{where}: uncertainty: found {'both' if u.posterior else 'neither'} posterior and "
+                              "sample, allowed: one of posterior = \"FILE\" or sample = \"assumptions\"")
+    if u.spread is not None and u.sample is None:
+        raise ExperimentError(f"{where}: uncertainty.spread: only with sample = \"assumptions\" (a posterior "
+                              "gives its own spread); remove it")
+    if u.posterior is not None and not u.posterior.strip():
+        raise ExperimentError(f"{where}: uncertainty.posterior: found '', allowed: a posterior.parquet file")
 
 
 def _check_scenario_list(where: str, spec: _Spec) -> None:
@@ -424,11 +469,12 @@ def _one_line(where: str, error: ValidationError, data: dict[str, Any]) -> str:
     err = error.errors()[0]
     loc = [str(x) for x in err["loc"]]
     if err["type"] == "extra_forbidden":
-        allowed = list((Factorial if loc[0] == "factorial" and len(loc) > 1 else _Spec).model_fields)
+        table = {"factorial": Factorial, "uncertainty": Uncertainty}.get(loc[0]) if len(loc) > 1 else None
+        allowed = list((table or _Spec).model_fields)
         hint = difflib.get_close_matches(loc[-1], allowed, n=1)
         tip = f" (did you mean {hint[0]!r}?)" if hint else ""
         return f"{where}: {'.'.join(loc)}: unknown key{tip}; allowed: {', '.join(allowed)}"
-    depth = 2 if loc[0] == "factors" else len(loc) if loc[0] == "factorial" else 1
+    depth = 2 if loc[0] == "factors" else len(loc) if loc[0] in ("factorial", "uncertainty") else 1
     key = ".".join(loc[:depth])
     found: Any = data
     for part in loc[:depth]:
@@ -448,7 +494,9 @@ def _allowed(loc: list[str], err: dict[str, Any]) -> str:
              "factors": "a list of values, or { low = ..., high = ... } with two numbers or two switches",
              "scenarios": "a list of scenario names or files", "indicators": "a list of indicator names",
              "factorial": "a table with factors (names) and corners (name = [0 or 1, ...])",
-             "horizons": "a list of whole months, e.g. [60, 120]"}
+             "horizons": "a list of whole months, e.g. [60, 120]",
+             "uncertainty": "a table with draws (an integer in [2, 1000]) and posterior = \"FILE\" or "
+                            "sample = \"assumptions\" (with spread in (0, 1])"}
     if loc[0] in fixed:
         return fixed[loc[0]]
     field_info = _Spec.model_fields.get(loc[0])
