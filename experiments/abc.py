@@ -104,6 +104,8 @@ class Problem:
     priors: tuple[Prior, ...]
     fitted: tuple[Statistic, ...]
     held_out: tuple[Statistic, ...] = ()
+    checks: tuple[Statistic, ...] = ()
+    """Consistency checks (inputs reproduced): measured and reported, never fitted nor counted as predictions."""
     months: int = 84
     base: str | None = None
     model: str | None = None
@@ -249,7 +251,7 @@ def _spec(problem: Problem, generation: int, points: list[dict[str, float]], see
 
 def _measure(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
     """Every statistic (fitted and held out) of each point's run, in point order (NaN where a run failed)."""
-    stats = problem.fitted + problem.held_out
+    stats = problem.fitted + problem.held_out + problem.checks
     path = folder / "runs.parquet"
     runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["point"])
     body = ["month", *(c for c in runs.columns if c not in HEAD and not c.startswith("factor:") and c != "month")]
@@ -396,7 +398,7 @@ def parameter_summary(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame
 
 
 def predictive_checks(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame:
-    """Per statistic, fitted and held out: the posterior predictive median and 90% interval against its band.
+    """Per statistic (fitted, held out, check): the posterior predictive median and 90% interval against its band.
 
     The posterior's runs are draws of the posterior predictive distribution
     (each particle's parameters and seed); ``inside_share`` is the weighted
@@ -404,7 +406,7 @@ def predictive_checks(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame
     """
     w = posterior["weight"].to_numpy(float)
     rows = []
-    for kind, stats in (("fitted", problem.fitted), ("held out", problem.held_out)):
+    for kind, stats in (("fitted", problem.fitted), ("held out", problem.held_out), ("check", problem.checks)):
         for s in stats:
             v = posterior[s.name].to_numpy(float)
             ok = np.isfinite(v)
@@ -441,6 +443,7 @@ def _write_manifest(problem: Problem, out: Path, done: list[Generation], particl
         "priors": [vars(p) for p in problem.priors],
         "fitted": [{"name": s.name, "target": s.target, "low": s.low, "high": s.high} for s in problem.fitted],
         "held_out": [{"name": s.name, "target": s.target, "low": s.low, "high": s.high} for s in problem.held_out],
+        "checks": [{"name": s.name, "target": s.target, "low": s.low, "high": s.high} for s in problem.checks],
         "generations": [vars(g) | {"acceptance": g.acceptance} for g in done],
         "stopped": stopped, "posterior": "posterior.parquet" if (out / "posterior.parquet").exists() else None,
         "code_version": code_version(), "packages": package_versions(), "python": platform.python_version(),

@@ -62,7 +62,10 @@ def _window(df: pd.DataFrame, window: tuple[int, int]) -> pd.DataFrame:
 
 def _monthly(col: str) -> Callable[[pd.DataFrame], pd.Series]:
     """The indicator in every month of the report year and the year after (a stock, checked month by month)."""
-    return lambda df: _window(df, (REPORT_WINDOW[0], NEXT_WINDOW[1])).set_index("month")[col]
+    def measure(df: pd.DataFrame) -> pd.Series:
+        return _window(df, (REPORT_WINDOW[0], NEXT_WINDOW[1])).set_index("month")[col]
+    measure.stock = True
+    return measure
 
 
 def _year_sum(col: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -117,6 +120,18 @@ class Target:
     tuned: tuple[str, ...] = ()
     lever: tuple[str, float] = ()
     repeats: str = ""
+    key: str = ""
+    """A short unique name (the F-id, with a word where two targets share one)."""
+
+    @property
+    def name(self) -> str:
+        """The target's unique name: its key, or its F- or P-id."""
+        return self.key or self.fact
+
+    @property
+    def stock(self) -> bool:
+        """Whether it is a stock, checked in every month of the report year and in the year after."""
+        return getattr(self.measure, "stock", False)
 
 
 _ORGS = ("orgs.founding_attempts_per_10k_year", "orgs.revenue_pool_yuan_per_capita_month",
@@ -134,11 +149,13 @@ TARGETS: tuple[Target, ...] = (
     Target("F9", "organizations cleaned up in the reform's campaign", 97, 82, 112,
            "±15%: a one-off campaign when the reform started (inactive organizations and trade "
            "associations); NaN if anything was cleaned up in another month",
-           Kind.FITTED, _campaign("orgs_cleaned_up"), tuned=("orgs.dormancy_months in pre_reform",)),
+           Kind.FITTED, _campaign("orgs_cleaned_up"), tuned=("orgs.dormancy_months in pre_reform",),
+           key="F9_cleaned_up"),
     Target("F9", "of them, deregistered", 3, 0, 8, "3, a small count: 0-8",
-           Kind.FITTED, _campaign("orgs_deregistered"), tuned=("orgs.campaign_association_exit_share",)),
+           Kind.FITTED, _campaign("orgs_deregistered"), tuned=("orgs.campaign_association_exit_share",),
+           key="F9_deregistered"),
     Target("F10", "certified community workers", 366, 330, 402, "±10% of 366",
-           Kind.FITTED, _monthly("certified_workers"), tuned=("social_work.exam_pass_prob",)),
+           Kind.FITTED, _monthly("certified_workers"), tuned=("social_work.exam_pass_prob",), key="F10_certified"),
     Target("P1", "administrative share kept: report year over the last pre-reform year", float("nan"),
            0.365, 0.95,
            "committees still lean administrative: deburdening (296 to 72 items, F1) lowers the share, by more "
@@ -160,9 +177,10 @@ TARGETS: tuple[Target, ...] = (
            "'近3000万' is 'nearly 30 M', the reform's budget; contracts that end early leave some money unspent",
            Kind.INPUT, _year_sum("purchase_spent_yuan"), lever=("purchase.budget_yuan", 1)),
     Target("F11", "common projects", 144, 144, 144, "a lever of the purchase programme",
-           Kind.INPUT, _monthly("projects_common"), lever=("purchase.common_projects", 1)),
+           Kind.INPUT, _monthly("projects_common"), lever=("purchase.common_projects", 1), key="F11_common"),
     Target("F11", "individual projects", 36, 36, 36, "a lever of the purchase programme",
-           Kind.INPUT, _monthly("projects_individual"), lever=("purchase.individual_projects", 1)),
+           Kind.INPUT, _monthly("projects_individual"), lever=("purchase.individual_projects", 1),
+           key="F11_individual"),
     Target("F12", "social-work room posts filled", 154, 140, 154,
            "2 posts in each of 77 communities; up to 10% vacant between a departure and a hire",
            Kind.INPUT, _monthly("room_posts_filled"), lever=("social_work.posts_per_community", 77)),
@@ -170,7 +188,7 @@ TARGETS: tuple[Target, ...] = (
            "'15' rounds 14.5-15.5 and the population behind it (603k) differs from the census (630k)",
            Kind.REPEAT, _monthly("orgs_per_10k"), repeats="F3 over the population"),
     Target("F10", "certified share of community workers", 0.32, 0.29, 0.35, "±0.03 around 32%",
-           Kind.REPEAT, _monthly("certified_share"), repeats="F10's count over the 1,144 workers"),
+           Kind.REPEAT, _monthly("certified_share"), repeats="F10's count over the 1,144 workers", key="F10_share"),
 )
 """The calibration targets, fitted first, then held out, then the consistency checks."""
 
@@ -299,3 +317,146 @@ def _n(x: float) -> str:
     if abs(x) >= 100 or float(x).is_integer():
         return f"{x:,.0f}"
     return f"{x:.3f}"
+
+
+# --- inverse modelling: which parameters matter (screening), and their fit (ABC-SMC) -------------
+@dataclass(frozen=True)
+class Free:
+    """A parameter the fit sets, the range of its uniform prior, and why it is free."""
+
+    path: str
+    low: float
+    high: float
+    why: str
+
+
+FREE: tuple[Free, ...] = (
+    Free("orgs.founding_attempts_per_10k_year", 2.0, 6.0, "hand-tuned to F3; the founding rate of 2012-16 is "
+         "not published"),
+    Free("orgs.revenue_pool_yuan_per_capita_month", 35.0, 105.0, "hand-tuned to F3; F4 and F7 imply about 35 if all "
+         "of it were taken"),
+    Free("orgs.staff_mean", 3.5, 5.5, "hand-tuned to F4; F4 over F3 is 4.3 staff an organization"),
+    Free("purchase.weight_record", 0.0, 0.4, "hand-tuned to F6"),
+    Free("social_work.exam_pass_prob", 0.03, 0.12, "hand-tuned to F10; the national pass rate is near 20% of "
+         "candidates, but not every worker sits the exam"),
+    Free("orgs.campaign_association_exit_share", 0.0, 0.15, "hand-tuned to F9's 3 deregistered"),
+)
+"""The free parameters of the fit: those tuned by hand before, which the screening ranks first."""
+
+SCREEN_SPREAD = 0.5
+"""The screening moves each parameter within ± this share of its default (inside its declared range)."""
+
+
+def _statistic(t: Target, after: bool = False):
+    """A target as a statistic of one run: its mean over the report year (or, ``after``, the year after)."""
+    from experiments.abc import Statistic
+
+    def measure(df: pd.DataFrame) -> float:
+        v = t.measure(df)
+        return float(v[v.index >= NEXT_WINDOW[0]].mean() if after else v[v.index <= REPORT_WINDOW[1]].mean())
+
+    return Statistic(f"{t.name} year after" if after else t.name, t.target, t.low, t.high, measure)
+
+
+def statistics(kinds: set[Kind]) -> tuple:
+    """The targets of ``kinds`` as statistics; a stock twice, in the report year and in the year after."""
+    out = []
+    for t in TARGETS:
+        if t.kind in kinds:
+            out.append(_statistic(t))
+            if t.stock:
+                out.append(_statistic(t, after=True))
+    return tuple(out)
+
+
+def fit_problem(scale: float, free: tuple[Free, ...] = FREE):
+    """The calibration as an ABC problem: the free parameters, fitted to the fitted targets, predicting the rest.
+
+    The patterns P1-P4 are never fitted: they are held out, predictions the
+    posterior is checked against; inputs reproduced and restatements are
+    reported as consistency checks.
+    """
+    from experiments.abc import Prior, Problem
+
+    return Problem(name="yuzhong_2016", priors=tuple(Prior(f.path, f.low, f.high) for f in free),
+                   fitted=statistics({Kind.FITTED}), held_out=statistics({Kind.HELD_OUT}),
+                   checks=statistics({Kind.INPUT, Kind.REPEAT}), months=NEXT_WINDOW[1], base="yuzhong_2016",
+                   scale=scale)
+
+
+def fit_report(problem, result) -> str:
+    """The fit in words and tables: generations, each parameter's posterior, and every target's prediction."""
+    from experiments.abc import parameter_summary, predictive_checks
+
+    lines = [f"ABC-SMC fit of yuzhong_2016 at scale {problem.scale}: {len(result.posterior)} particles, "
+             f"{len(result.generations)} generations, {sum(g.proposed for g in result.generations):,} runs"]
+    lines += [f"  generation {g.generation}: ε {g.epsilon:.3g}, {g.accepted} of {g.proposed} accepted, "
+              f"{g.seconds:.0f} s" for g in result.generations]
+    if result.stopped:
+        lines.append(f"stopped: {result.stopped}")
+    lines += ["", "parameters (posterior median and 90% interval; 'kept' is the interval's share of the prior):"]
+    for r in parameter_summary(problem, result.posterior).itertuples():
+        lines.append(f"  {r.parameter:45s} {_n(r.median):>10s} [{_n(r.low_90)}, {_n(r.high_90)}] of "
+                     f"[{_n(r.prior_low)}, {_n(r.prior_high)}]  kept {r.range_kept:.2f}  "
+                     f"{'constrained' if r.constrained else 'not constrained by the data'}")
+    lines += ["", "targets (posterior predictive median and 90% interval; share of particles inside the band):"]
+    for r in predictive_checks(problem, result.posterior).itertuples():
+        lines.append(f"  {r.kind:8s} {r.statistic:28s} {_n(r.median):>10s} [{_n(r.low_90)}, {_n(r.high_90)}]  "
+                     f"band {_range(r.low, r.high):>17s}  inside {100 * r.inside_share:.0f}%")
+    return "\n".join(lines)
+
+
+def screening_spec(trajectories: int, scale: float, spread: float = SCREEN_SPREAD):
+    """A Morris design over every assumption and free parameter, each within ± ``spread`` of its default."""
+    from experiments.spec import spec_from_dict
+    from experiments.uncertainty import assumption_parameters
+    from model.parameters import PARAMETERS
+
+    params = {p.path: p for p in assumption_parameters()} | {f.path: PARAMETERS[f.path] for f in FREE}
+    factors = {}
+    for path, p in params.items():
+        low, high = max(p.low, p.default - spread * abs(p.default)), min(p.high, p.default + spread * abs(p.default))
+        if p.kind is int:
+            low, high = int(np.ceil(low)), int(np.floor(high))
+        if high > low:
+            factors[path] = {"low": low, "high": high}
+    data = {"name": "screening", "design": "morris", "base": "yuzhong_2016", "factors": factors,
+            "samples": trajectories, "months": NEXT_WINDOW[1], "scale": scale, "communities": "none",
+            "description": f"Morris screening of {len(factors)} parameters for the calibration targets"}
+    return spec_from_dict(data, "screening")
+
+
+def screen(out, trajectories: int, scale: float, workers: int | None = None, dask: str | None = None,
+           progress: bool = True) -> pd.DataFrame:
+    """Morris screening through the engine: each parameter's μ* for every target, in units of the target's band.
+
+    μ* is the mean absolute elementary effect over the parameter's range
+    (Campolongo et al. 2007); dividing by the band's half-width (its lower
+    limit where it has no upper one) makes targets comparable. Rows are
+    sorted by the largest scaled μ* over the fitted targets.
+    """
+    from SALib.analyze import morris
+
+    from experiments.analysis import _morris_rescaled
+    from experiments.designs import MORRIS_LEVELS, design_points, salib_problem
+    from experiments.engine import run_experiment
+
+    spec = screening_spec(trajectories, scale)
+    run_experiment(spec, out, workers, dask, progress)
+    problem = salib_problem(spec)
+    x = np.array([[pt.factors[n] for n in problem["names"]] for pt in design_points(spec)], dtype=float)
+    runs = pd.read_parquet(out / "runs.parquet")
+    frames = dict(iter(runs.groupby("point", sort=True)))
+    stats = statistics({Kind.FITTED, Kind.HELD_OUT})
+    table = pd.DataFrame({"parameter": problem["names"]})
+    for s in stats:
+        y = np.array([s.measure(frames[i].reset_index(drop=True)) if i in frames else np.nan for i in range(len(x))])
+        half = (s.high - s.low) / 2 if np.isfinite(s.high) else abs(s.low)
+        if not np.isfinite(y).all() or np.ptp(y) == 0:
+            table[s.name] = 0.0 if np.isfinite(y).all() else np.nan
+            continue
+        si = morris.analyze(problem, x, _morris_rescaled(problem, x, y), num_levels=MORRIS_LEVELS, seed=1)
+        table[s.name] = np.asarray(si["mu_star"]) / half
+    fitted = [s.name for s in statistics({Kind.FITTED})]
+    table.insert(1, "largest_fitted", table[fitted].max(axis=1))
+    return table.sort_values("largest_fitted", ascending=False, kind="stable").reset_index(drop=True)

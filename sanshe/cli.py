@@ -57,9 +57,22 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     sub.add_parser("scenarios", help="list the built-in scenarios")
     params = sub.add_parser("params", help="every parameter with unit, default, range and source")
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
-    cal = sub.add_parser("calibrate", help="the reform scenario against the report's figures")
-    cal.add_argument("--seeds", type=int, default=10, help="seeds to run (default 10)")
-    cal.add_argument("--scale", type=float, default=0.05, help="population_scale (default 0.05)")
+    cal = sub.add_parser("calibrate", help="the reform scenario against the report's figures; its screening and fit")
+    cal.add_argument("--seeds", type=int, default=None, help="the check: seeds to run (default 10)")
+    cal.add_argument("--scale", type=float, default=None,
+                     help="population_scale (default 0.05 for the check, 0.02 for --screen and --fit)")
+    how = cal.add_mutually_exclusive_group()
+    how.add_argument("--screen", metavar="DIR", default=None,
+                     help="Morris screening of the assumptions and free parameters for the targets, into DIR")
+    how.add_argument("--fit", metavar="DIR", default=None,
+                     help="fit the free parameters by ABC-SMC into DIR (resumable); DIR/posterior.parquet")
+    cal.add_argument("--trajectories", type=int, default=None, help="--screen: Morris trajectories (default 4)")
+    cal.add_argument("--particles", type=int, default=None, help="--fit: particles a generation (default 100)")
+    cal.add_argument("--generations", type=int, default=None, help="--fit: generations at most (default 8)")
+    cal.add_argument("--seed", type=int, default=None, help="--fit: the fit's seed (default 0)")
+    cal.add_argument("--workers", type=int, default=None, help="--screen, --fit: local processes (default: all cores)")
+    cal.add_argument("--dask", default=None, metavar="ADDRESS",
+                     help="--screen, --fit: a Dask scheduler address, or local:N")
     show = sub.add_parser("show", help="the resolved values of a scenario that differ from the defaults")
     show.add_argument("scenario", help="a scenario file, a built-in name, or table.xlsx#row")
     return parser, sub
@@ -172,18 +185,68 @@ MAX_CALIBRATION_SEEDS = 1000
 """More seeds than this would take days; the calibration's bands need tens."""
 
 
+CALIBRATE_OPTIONS = {"--seeds": ("seeds", "check"), "--trajectories": ("trajectories", "screen"),
+                     "--particles": ("particles", "fit"), "--generations": ("generations", "fit"),
+                     "--seed": ("seed", "fit"), "--workers": ("workers", "screen fit"),
+                     "--dask": ("dask", "screen fit")}
+"""Each option of ``sanshe calibrate`` and the modes it takes effect in (the check, --screen, --fit)."""
+
+
 def _calibrate(args: argparse.Namespace) -> int:
-    """Print the calibration table; exit code 1 when a target is outside its band."""
-    check_range("--seeds", args.seeds, 1, MAX_CALIBRATION_SEEDS)
+    """The check (exit 1 when a target fails), the screening (--screen) or the fit (--fit)."""
+    mode = "screen" if args.screen is not None else "fit" if args.fit is not None else "check"
+    for option, (name, modes) in CALIBRATE_OPTIONS.items():  # an option that would take no effect is refused
+        if getattr(args, name) is not None and mode not in modes.split():
+            where = {"check": "without --screen or --fit", "screen": "with --screen", "fit": "with --fit"}[mode]
+            raise UsageError(f"{option}: takes no effect {where}; allowed with "
+                             f"{' or '.join('the check' if m == 'check' else '--' + m for m in modes.split())}")
     try:
-        scale = PARAMETERS["population.population_scale"].check(args.scale)
+        scale = PARAMETERS["population.population_scale"].check(
+            args.scale if args.scale is not None else 0.05 if mode == "check" else 0.02)
     except ValueError as e:
         raise UsageError(f"--scale: {e}") from None
     from sanshe import calibration  # loads a scenario at import: only this command needs it
 
-    results = calibration.run_calibration(args.seeds, scale)
-    print(calibration.report(results, args.seeds, scale))
-    return 0 if all(r.inside for r in results) else 1
+    if mode == "check":
+        seeds = check_range("--seeds", args.seeds if args.seeds is not None else 10, 1, MAX_CALIBRATION_SEEDS)
+        results = calibration.run_calibration(seeds, scale)
+        print(calibration.report(results, seeds, scale))
+        return 0 if all(r.inside for r in results) else 1
+    from experiments.spec import ExperimentError
+
+    try:
+        return _screen_or_fit(args, mode, scale, calibration)
+    except ExperimentError as e:  # a bad option or a damaged folder: one line, exit 2
+        raise UsageError(str(e)) from None
+
+
+def _screen_or_fit(args: argparse.Namespace, mode: str, scale: float, calibration) -> int:
+    """``sanshe calibrate --screen DIR`` or ``--fit DIR``: the options checked first, then the runs."""
+    from experiments.engine import check_dask, check_out, check_workers
+
+    check_workers(args.workers)
+    check_dask(args.dask)
+    out = check_out(args.screen or args.fit)
+    if mode == "screen":
+        trajectories = check_range("--trajectories", args.trajectories or 4, 2, 1000)
+        table = calibration.screen(out, trajectories, scale, args.workers, args.dask)
+        table.to_csv(out / "screening.csv", index=False)
+        print(f"Morris screening, {trajectories} trajectories at scale {scale}: largest μ* over the fitted targets "
+              f"in units of each target's band (all in {out / 'screening.csv'})")
+        for r in table.head(20).itertuples():
+            print(f"  {r.parameter:50s} {r.largest_fitted:8.3f}")
+        return 0
+    from experiments import abc
+
+    particles = check_range("--particles", args.particles or 100, 4, 100_000)
+    generations = check_range("--generations", args.generations or 8, 1, 100)
+    seed = check_range("--seed", args.seed or 0, 0, MAX_SEED)
+    problem = calibration.fit_problem(scale)
+    result = abc.fit(problem, out, particles, generations, seed, args.workers, args.dask)
+    text = calibration.fit_report(problem, result)
+    (out / "fit.txt").write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 1 if result.stopped else 0
 
 
 MAX_SEED = 2**32 - 1

@@ -201,3 +201,64 @@ def test_contracts_concentrate_without_third_party_evaluation():
     without = [df["contract_top10_share"].iloc[-1] for df in _runs("no_third_party_evaluation", overrides=SPINUP_10)]
     assert np.mean(without) > np.mean(with_eval) + 0.15, (with_eval, without)
     assert min(without) > max(with_eval)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--particles", "5"], "--particles: takes no effect without --screen or --fit; allowed with --fit"),
+    (["--fit", "DIR", "--seeds", "3"], "--seeds: takes no effect with --fit; allowed with the check"),
+    (["--screen", "DIR", "--generations", "3"], "--generations: takes no effect with --screen; allowed with --fit"),
+    (["--workers", "2"], "--workers: takes no effect without --screen or --fit; allowed with --screen or --fit"),
+    (["--fit", "DIR", "--particles", "3"], "--particles: found 3, allowed: an integer in [4, 100000]"),
+    (["--fit", "DIR", "--workers", "0"], "--workers: found 0"),
+    (["--fit", "DIR", "--screen", "DIR2"], "not allowed with argument --fit"),
+    (["--fit", "DIR", "--scale", "2"], "--scale: found 2"),
+])
+def test_calibrate_options_that_take_no_effect_or_are_out_of_range_are_one_line_exit_2(tmp_path, capsys, argv, message):
+    argv = [str(tmp_path / a) if a.startswith("DIR") else a for a in argv]
+    assert main(["calibrate", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and message in err
+    assert not any(tmp_path.iterdir())  # nothing was run or written
+
+
+def test_the_screening_moves_each_parameter_within_half_its_default_inside_its_declared_range():
+    from model.parameters import PARAMETERS
+    from sanshe.calibration import FREE, screening_spec
+
+    spec = screening_spec(trajectories=2, scale=0.01)
+    assert {f.path for f in FREE} <= set(spec.factors) and len(spec.factors) > 50
+    for path, r in spec.factors.items():
+        p = PARAMETERS[path]
+        assert p.low <= r["low"] < r["high"] <= p.high and (not p.lever or path in {f.path for f in FREE})
+        assert abs(r["high"] - p.default) <= 0.5 * abs(p.default) + 1e-9
+
+
+def test_the_fit_problem_fits_the_fitted_targets_and_holds_out_the_patterns():
+    from sanshe.calibration import FREE, fit_problem
+
+    problem = fit_problem(0.02)
+    assert [p.name for p in problem.priors] == [f.path for f in FREE]
+    assert {s.name for s in problem.fitted} >= {"F3", "F3 year after", "F9_cleaned_up", "F10_certified"}
+    assert {s.name for s in problem.held_out} == {"P1", "P2", "P3", "P4"}
+    assert "F1" in {s.name for s in problem.checks} and "F1" not in {s.name for s in problem.fitted}
+
+
+@pytest.mark.slow
+def test_calibrate_fit_writes_a_posterior_and_stops_above_the_bands_after_one_generation(tmp_path, capsys):
+    out = tmp_path / "fit"
+    code = main(["calibrate", "--fit", str(out), "--particles", "4", "--generations", "1", "--scale", "0.005"])
+    text = capsys.readouterr().out
+    assert code == 1 and "stopped: the last generation (0) ran at ε inf" in text
+    posterior = pd.read_parquet(out / "posterior.parquet")
+    assert len(posterior) == 4 and "orgs.staff_mean" in posterior.columns and "P1" in posterior.columns
+    assert (out / "fit.txt").read_text().startswith("ABC-SMC fit of yuzhong_2016")
+
+
+@pytest.mark.slow
+def test_calibrate_screen_ranks_the_parameters(tmp_path, capsys):
+    out = tmp_path / "screen"
+    assert main(["calibrate", "--screen", str(out), "--trajectories", "2", "--scale", "0.005"]) == 0
+    table = pd.read_csv(out / "screening.csv")
+    assert table["largest_fitted"].is_monotonic_decreasing and table["largest_fitted"].iloc[0] > 0
+    # The founding rate sets the stock of organizations (F3): it must rank among the first parameters.
+    assert "orgs.founding_attempts_per_10k_year" in set(table["parameter"].head(15))
