@@ -32,19 +32,26 @@ ACTS_WORDS = {"month": "at once", "year": "yearly cycle", "review": "yearly revi
 
 
 def parameter_table(markdown: bool = False) -> str:
-    """Every parameter with unit, default, range, whether it is a lever, when it acts, and source."""
+    """Every parameter with unit, default, range, whether it is a lever, when it acts, whether the fit sets it, source.
+
+    "fitted" marks the free parameters of the calibration's fit
+    (:data:`sanshe.calibration.FREE`, ``sanshe calibrate --fit``).
+    """
+    from sanshe.calibration import FREE  # loads a scenario: only the tables need it
+
+    free = {f.path for f in FREE}
     rows = [(path, p.unit, _default(p), _range(p), "lever" if p.lever else "", ACTS_WORDS[p.acts],
-             p.source, p.doc) for path, p in PARAMETERS.items()]
+             "fitted" if path in free else "", p.source, p.doc) for path, p in PARAMETERS.items()]
     if markdown:
-        out = ["| parameter | unit | default | range | lever | acts | source | meaning |",
-               "|---|---|---|---|---|---|---|---|"]
+        out = ["| parameter | unit | default | range | lever | acts | fitted | source | meaning |",
+               "|---|---|---|---|---|---|---|---|---|"]
         out += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
         return "\n".join(out)
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     out = []
     for r in rows:
         out.append(f"{r[0]:{widths[0]}s}  {r[1]:{widths[1]}s}  {r[2]:>{widths[2]}s}  "
-                   f"{r[3]:{widths[3]}s}  {r[4]:5s}  {r[5]:{widths[5]}s}  {r[6]}")
+                   f"{r[3]:{widths[3]}s}  {r[4]:5s}  {r[5]:{widths[5]}s}  {r[6]:6s}  {r[7]}")
     return "\n".join(out)
 
 

@@ -105,3 +105,11 @@ def test_every_submodel_links_to_its_function():
                                (ODD.parent.parent / "model" / "model.py").read_text(encoding="utf-8")))
     assert len(functions) >= 15
     assert not functions - linked, f"submodels not linked in the ODD: {sorted(functions - linked)}"
+
+
+def test_calibration_page_lists_every_free_parameter_with_its_prior():
+    from sanshe.calibration import FREE
+
+    page = (DOCS / "calibration.md").read_text()
+    for f in FREE:
+        assert f"| `{f.path}` | {f.low:g} – {f.high:g} |" in page, f.path
