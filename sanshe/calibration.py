@@ -369,17 +369,22 @@ def statistics(kinds: set[Kind]) -> tuple:
     return tuple(out)
 
 
-def fit_problem(scale: float, free: tuple[Free, ...] = FREE):
+def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[str, ...] = ()):
     """The calibration as an ABC problem: the free parameters, fitted to the fitted targets, predicting the rest.
 
     The patterns P1-P4 are never fitted: they are held out, predictions the
     posterior is checked against; inputs reproduced and restatements are
-    reported as consistency checks.
+    reported as consistency checks. ``leave_out`` names fitted targets to
+    hold out instead (leave-one-target-out: is each fitted target predicted
+    by a fit that never saw it?).
     """
     from experiments.abc import Prior, Problem
 
+    fitted = statistics({Kind.FITTED})
+    left = {s.name for s in fitted if s.name.removesuffix(" year after") in leave_out}
     return Problem(name="yuzhong_2016", priors=tuple(Prior(f.path, f.low, f.high) for f in free),
-                   fitted=statistics({Kind.FITTED}), held_out=statistics({Kind.HELD_OUT}),
+                   fitted=tuple(s for s in fitted if s.name not in left),
+                   held_out=tuple(s for s in fitted if s.name in left) + statistics({Kind.HELD_OUT}),
                    checks=statistics({Kind.INPUT, Kind.REPEAT}), months=NEXT_WINDOW[1], base="yuzhong_2016",
                    scale=scale)
 

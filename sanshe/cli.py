@@ -70,6 +70,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]
     cal.add_argument("--particles", type=int, default=None, help="--fit: particles a generation (default 100)")
     cal.add_argument("--generations", type=int, default=None, help="--fit: generations at most (default 8)")
     cal.add_argument("--seed", type=int, default=None, help="--fit: the fit's seed (default 0)")
+    cal.add_argument("--leave-out", action="append", default=None, metavar="TARGET",
+                     help="--fit: hold out this fitted target (F3, F4, F6, F9_cleaned_up, ...); repeatable")
     cal.add_argument("--workers", type=int, default=None, help="--screen, --fit: local processes (default: all cores)")
     cal.add_argument("--dask", default=None, metavar="ADDRESS",
                      help="--screen, --fit: a Dask scheduler address, or local:N")
@@ -187,7 +189,8 @@ MAX_CALIBRATION_SEEDS = 1000
 
 CALIBRATE_OPTIONS = {"--seeds": ("seeds", "check"), "--trajectories": ("trajectories", "screen"),
                      "--particles": ("particles", "fit"), "--generations": ("generations", "fit"),
-                     "--seed": ("seed", "fit"), "--workers": ("workers", "screen fit"),
+                     "--seed": ("seed", "fit"), "--leave-out": ("leave_out", "fit"),
+                     "--workers": ("workers", "screen fit"),
                      "--dask": ("dask", "screen fit")}
 """Each option of ``sanshe calibrate`` and the modes it takes effect in (the check, --screen, --fit)."""
 
@@ -241,7 +244,13 @@ def _screen_or_fit(args: argparse.Namespace, mode: str, scale: float, calibratio
     particles = check_range("--particles", args.particles or 100, 4, 100_000)
     generations = check_range("--generations", args.generations or 8, 1, 100)
     seed = check_range("--seed", args.seed or 0, 0, MAX_SEED)
-    problem = calibration.fit_problem(scale)
+    fitted = [t.name for t in calibration.TARGETS if t.kind is calibration.Kind.FITTED]
+    for name in args.leave_out or ():
+        if name not in fitted:
+            raise UsageError(f"--leave-out: found {name!r}, allowed: {', '.join(fitted)}")
+    if args.leave_out and len(set(args.leave_out)) == len(fitted):
+        raise UsageError("--leave-out: found every fitted target, allowed: at least one left to fit")
+    problem = calibration.fit_problem(scale, leave_out=tuple(args.leave_out or ()))
     result = abc.fit(problem, out, particles, generations, seed, args.workers, args.dask)
     text = calibration.fit_report(problem, result)
     (out / "fit.txt").write_text(text + "\n", encoding="utf-8")

@@ -212,6 +212,8 @@ def test_contracts_concentrate_without_third_party_evaluation():
     (["--fit", "DIR", "--workers", "0"], "--workers: found 0"),
     (["--fit", "DIR", "--screen", "DIR2"], "not allowed with argument --fit"),
     (["--fit", "DIR", "--scale", "2"], "--scale: found 2"),
+    (["--fit", "DIR", "--leave-out", "F5"], "--leave-out: found 'F5', allowed: F3, F4, F6"),
+    (["--leave-out", "F3"], "--leave-out: takes no effect without --screen or --fit; allowed with --fit"),
 ])
 def test_calibrate_options_that_take_no_effect_or_are_out_of_range_are_one_line_exit_2(tmp_path, capsys, argv, message):
     argv = [str(tmp_path / a) if a.startswith("DIR") else a for a in argv]
@@ -241,6 +243,9 @@ def test_the_fit_problem_fits_the_fitted_targets_and_holds_out_the_patterns():
     assert {s.name for s in problem.fitted} >= {"F3", "F3 year after", "F9_cleaned_up", "F10_certified"}
     assert {s.name for s in problem.held_out} == {"P1", "P2", "P3", "P4"}
     assert "F1" in {s.name for s in problem.checks} and "F1" not in {s.name for s in problem.fitted}
+    left = fit_problem(0.02, leave_out=("F3",))
+    assert {"F3", "F3 year after"} <= {s.name for s in left.held_out}
+    assert not {"F3", "F3 year after"} & {s.name for s in left.fitted}
 
 
 @pytest.mark.slow
