@@ -285,7 +285,7 @@ def fit(problem: Problem, out: Path, particles: int = 200, generations: int = 8,
     if generations < 1:
         raise OptionError("--generations", f"found {generations}, allowed: an integer >= 1")
     out.mkdir(parents=True, exist_ok=True)
-    done: list[Generation] = _read_generations(out)
+    done: list[Generation] = _read_generations(out, _identity(problem, particles, base_seed))
     population, stopped = None, ""
     for g in range(generations):
         if g < len(done) and _population_file(out, g).exists():  # finished before: read it back
@@ -419,23 +419,45 @@ def predictive_checks(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame
 
 
 # --- the record ---------------------------------------------------------------------
-def _read_generations(out: Path) -> list[Generation]:
-    """The generations a manifest in ``out`` records as finished (none without one)."""
+def _identity(problem: Problem, particles: int, base_seed: int) -> dict[str, Any]:
+    """What a fit's saved generations depend on: a folder holding another fit is not resumed from."""
+    from experiments.engine import model_version
+
+    return {"fit": problem.name, "base": problem.base, "model": problem.model, "months": problem.months,
+            "scale": problem.scale, "particles": particles, "base_seed": base_seed,
+            "priors": [[p.name, p.low, p.high] for p in problem.priors],
+            "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model)}
+
+
+def _read_generations(out: Path, identity: dict[str, Any]) -> list[Generation]:
+    """The generations a manifest in ``out`` records as finished (none without one).
+
+    Raises:
+        OptionError: the folder holds another fit (other settings, targets or
+            model version) or a damaged manifest (one line).
+    """
     path = out / "manifest.json"
     if not path.exists():
         return []
     try:
         data = json.loads(path.read_text())
-        return [Generation(int(g["generation"]), float(g["epsilon"]), int(g["proposed"]), int(g["accepted"]),
+        saved = data["identity"]
+        done = [Generation(int(g["generation"]), float(g["epsilon"]), int(g["proposed"]), int(g["accepted"]),
                            float(g["seconds"])) for g in data["generations"]]
     except (ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{path}: not a fit's manifest (damaged?); delete the folder or choose "
                           "another") from None
+    changed = [k for k in identity if saved.get(k) != identity[k]]
+    if changed:
+        raise OptionError("--fit", f"{out} holds another fit (its {', '.join(changed)} differ); allowed: the "
+                          "same settings to resume it, or another folder")
+    return done
 
 
 def _write_manifest(problem: Problem, out: Path, done: list[Generation], particles: int, generations: int,
                     base_seed: int, stopped: str) -> None:
     manifest: dict[str, Any] = {
+        "identity": _identity(problem, particles, base_seed),
         "fit": problem.name, "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009), distance: the largest "
         "band-scaled distance over the fitted statistics; ε the median of the last population's, down to 1",
         "base": problem.base, "model": problem.model, "months": problem.months, "scale": problem.scale,

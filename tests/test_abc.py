@@ -141,6 +141,14 @@ def test_a_stopped_fit_resumes_to_the_same_posterior(toy_problem, toy_fit, tmp_p
     pd.testing.assert_frame_equal(again.posterior, toy_fit.posterior)
 
 
+def test_a_folder_holding_another_fit_is_not_resumed_from(toy_problem, toy_fit):
+    with pytest.raises(OptionError, match="holds another fit \\(its particles, base_seed differ\\)"):
+        abc.fit(toy_problem, toy_fit.out, particles=30, generations=4, base_seed=4, progress=False)
+    (toy_fit.out / "manifest.json").write_text("{")
+    with pytest.raises(OptionError, match="not a fit's manifest"):
+        abc.fit(toy_problem, toy_fit.out, particles=60, generations=4, base_seed=3, progress=False)
+
+
 def test_too_few_particles_or_generations_are_refused(toy_problem, tmp_path):
     with pytest.raises(OptionError, match="--particles: found 3"):
         abc.fit(toy_problem, tmp_path, particles=3)
