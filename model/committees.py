@@ -95,7 +95,7 @@ def staffing(households: np.ndarray, total: int, minimum: int) -> np.ndarray:
     quota = rest * weights
     share = np.floor(quota).astype(np.int64)
     short = rest - int(share.sum())
-    order = np.lexsort((np.arange(n), -households, -(quota - share)))  # largest remainder, then larger community
+    order = np.lexsort((-np.arange(n), -households, -(quota - share)))  # largest remainder, larger community, later
     share[order[:short]] += 1
     return minimum + share
 
