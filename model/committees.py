@@ -4,7 +4,10 @@ The 77 committees' numbers live in a :class:`CommitteeTable` owned by the
 model (``model.committee_table``); each :class:`~model.agents.Committee`
 agent is a view of one element, for the dashboard, the notebooks and a
 researcher's code. The monthly time split (DESIGN §4 step 3) is array code
-here, so no Python loop over committees runs in it.
+here, so no Python loop over committees runs in it: administration first,
+under assessment (考核), with room social workers pulled in as the pressure
+grows (P1). Staffing follows households (:func:`staffing`): F10's 1,144
+community workers, less the room posts, shared out by community size.
 """
 
 from __future__ import annotations
