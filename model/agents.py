@@ -43,7 +43,12 @@ class Committee(FixedAgent):
     ``consultation_hours``, ``service_hours``, ``brokering_hours``; ``room``
     (social workers in the social-work room, F12) and ``diverted_hours``
     (their hours pulled into administration); ``agenda`` (voiced unmet needs
-    by category this year, F17); ``meetings`` held this month.
+    by category this year, F17); ``meetings`` held this month; the task flow
+    of :mod:`model.administration`: ``listed_tasks`` and ``unlisted_tasks``
+    that arrived this month, ``unlisted_rate`` (unlisted tasks a month the
+    departments send, the back door of P1), ``returned_hours`` (overdue
+    street-centre matters sent back), ``backlog_hours`` (unfinished work
+    carried) and ``completion`` (share of last year's work finished).
 
     Reads: ``committee.*``, ``admin.*``, ``consultation.*``, ``social_work.*``.
 
@@ -65,6 +70,12 @@ class Committee(FixedAgent):
     brokering_hours = _committee_column("brokering_hours", "Hours of brokering.")
     agenda = _committee_column("agenda", "Voiced unmet needs by category this year (F17).")
     meetings = _committee_column("meetings", "Consultation meetings held this month.")
+    listed_tasks = _committee_column("listed_tasks", "Tasks from listed items that arrived this month (F1).")
+    unlisted_tasks = _committee_column("unlisted_tasks", "Unlisted tasks that arrived this month (P1).")
+    unlisted_rate = _committee_column("unlisted_rate", "Unlisted tasks a month the departments send (P1).")
+    returned_hours = _committee_column("returned_hours", "Overdue street-centre hours sent back, due this month.")
+    backlog_hours = _committee_column("backlog_hours", "Unfinished administrative hours carried over.")
+    completion = _committee_column("completion", "Share of the last reviewed year's work finished.")
 
     def __init__(self, model: mesa.Model, community: int, street: int, workers: int,
                  certified: int) -> None:
@@ -82,6 +93,8 @@ class Committee(FixedAgent):
                           doc="Hours of the room's staff this month, before any diversion into administration.")
     admin_share = property(lambda self: committees.admin_share(self.model)[self.community].item(),
                            doc="Share of all committee and room hours spent on administration (P1).")
+    pressure = property(lambda self: committees.pressure(self.model)[self.community].item(),
+                        doc="Administrative hours due over the committee's own hours (P1).")
     casework_hours = property(lambda self: committees.casework_hours(self.model)[self.community].item(),
                               doc="Room hours left for casework after diversion and volunteer leadership.")
     leadership_hours = property(lambda self: committees.leadership_hours(self.model)[self.community].item(),
@@ -92,19 +105,25 @@ class StreetCentre(FixedAgent):
     """A street public service centre (F2): a view.
 
     It takes the administrative matters stripped from committees, with a finite
-    monthly capacity and a queue. Its numbers are element ``street`` of the
-    model's :class:`~model.administration.StreetCentreTable`, where the month's
-    matters are processed as array code (:func:`~model.administration.process_matters`):
-    ``queue`` (matters waiting), ``processed`` this month, ``wait_months``
-    (queue over capacity). Reads ``admin.street_centre_requests_month``, ``admin.platform_*``.
+    monthly capacity in staff hours and a first-in, first-out queue. Its numbers
+    are element ``street`` of the model's
+    :class:`~model.administration.StreetCentreTable`, where the month's matters
+    are processed as array code (:func:`~model.administration.process_matters`):
+    ``queue`` (hours waiting), ``processed`` this month, ``returned`` (overdue
+    hours sent back to committees) and ``abandoned`` (overdue hours residents
+    gave up), ``wait_months`` (queue over capacity). Reads
+    ``admin.street_centre_staff``, ``admin.street_*``, ``admin.assessment_weight``,
+    ``admin.platform_*``, ``committee.hours_per_worker_month``.
 
     Args:
         model: the district model (its ``street_centre_table`` already made).
         street: the index of the street it serves.
     """
 
-    queue = column_view("street_centre_table", "street", "queue", "Matters waiting.")
-    processed = column_view("street_centre_table", "street", "processed", "Matters processed this month.")
+    queue = column_view("street_centre_table", "street", "queue", "Hours of matters waiting.")
+    processed = column_view("street_centre_table", "street", "processed", "Hours of matters processed this month.")
+    returned = column_view("street_centre_table", "street", "returned", "Overdue hours sent back to committees.")
+    abandoned = column_view("street_centre_table", "street", "abandoned", "Overdue hours residents gave up.")
     wait_months = column_view("street_centre_table", "street", "wait_months", "The queue over the capacity.")
 
     def __init__(self, model: mesa.Model, street: int) -> None:

@@ -4,7 +4,10 @@ The 77 committees' numbers live in a :class:`CommitteeTable` owned by the
 model (``model.committee_table``); each :class:`~model.agents.Committee`
 agent is a view of one element, for the dashboard, the notebooks and a
 researcher's code. The monthly time split (DESIGN §4 step 3) is array code
-here, so no Python loop over committees runs in it.
+here, so no Python loop over committees runs in it: administration first,
+under assessment (考核), with room social workers pulled in as the pressure
+grows (P1). Staffing follows households (:func:`staffing`): F10's 1,144
+community workers, less the room posts, shared out by community size.
 """
 
 from __future__ import annotations
@@ -33,6 +36,15 @@ class CommitteeTable:
         brokering_hours: hours left for brokering (finding needs and providers).
         agenda: voiced unmet needs by category this year (communities × categories, F17).
         meetings: consultation meetings held this month.
+        listed_tasks: tasks from listed items that arrived this month (F1).
+        unlisted_tasks: unlisted tasks that arrived this month (the back door, P1).
+        unlisted_rate: unlisted tasks a month departments send the committee (a stock moved yearly).
+        returned_hours: hours of overdue matters the street centre sent back, due this month (F2).
+        backlog_hours: unfinished administrative hours carried into next month.
+        arrived_hours_year: administrative hours that arrived since the last yearly review.
+        done_hours_year: administrative hours finished since the last yearly review.
+        completion: share of the arriving work finished in the last reviewed year (the record
+            departments read).
     """
 
     workers: np.ndarray
@@ -45,6 +57,14 @@ class CommitteeTable:
     brokering_hours: np.ndarray
     agenda: np.ndarray
     meetings: np.ndarray
+    listed_tasks: np.ndarray
+    unlisted_tasks: np.ndarray
+    unlisted_rate: np.ndarray
+    returned_hours: np.ndarray
+    backlog_hours: np.ndarray
+    arrived_hours_year: np.ndarray
+    done_hours_year: np.ndarray
+    completion: np.ndarray
 
     @classmethod
     def empty(cls, n: int) -> CommitteeTable:
@@ -52,7 +72,42 @@ class CommitteeTable:
         return cls(workers=np.zeros(n, np.int64), certified=np.zeros(n, np.int64),
                    admin_load_hours=np.zeros(n), admin_hours=np.zeros(n), diverted_hours=np.zeros(n),
                    consultation_hours=np.zeros(n), service_hours=np.zeros(n), brokering_hours=np.zeros(n),
-                   agenda=np.zeros((n, N_CATEGORIES)), meetings=np.zeros(n, np.int64))
+                   agenda=np.zeros((n, N_CATEGORIES)), meetings=np.zeros(n, np.int64),
+                   listed_tasks=np.zeros(n), unlisted_tasks=np.zeros(n), unlisted_rate=np.zeros(n),
+                   returned_hours=np.zeros(n), backlog_hours=np.zeros(n), arrived_hours_year=np.zeros(n),
+                   done_hours_year=np.zeros(n), completion=np.ones(n))
+
+
+def staffing(households: np.ndarray, total: int, minimum: int) -> np.ndarray:
+    """Community workers of each committee from its households, summing to ``total`` (P2, F10).
+
+    Each committee has ``minimum`` workers; the rest of ``total`` is shared in
+    proportion to households by largest remainders, so the counts sum to
+    ``total`` exactly and never fall as households rise. When ``total`` is
+    below ``minimum`` for every committee, every committee has ``minimum``.
+
+    Args:
+        households: households of each community (any positive scale; only proportions count).
+        total: community workers of all committees together.
+        minimum: fewest workers of one committee.
+    """
+    households = np.asarray(households, dtype=float)
+    n = households.size
+    rest = max(total - minimum * n, 0)
+    weights = households / households.sum() if households.sum() > 0 else np.full(n, 1.0 / n)
+    quota = rest * weights
+    share = np.floor(quota).astype(np.int64)
+    short = rest - int(share.sum())
+    order = np.lexsort((-np.arange(n), -households, -(quota - share)))  # largest remainder, larger community, later
+    share[order[:short]] += 1
+    return minimum + share
+
+
+def households_per_community(model: mesa.Model) -> np.ndarray:
+    """Households of each community (resident rows' households; proportional to the real ones)."""
+    res = model.residents
+    start = res.community_start
+    return (res.household[start[1:] - 1] - res.household[start[:-1]] + 1).astype(np.int64)
 
 
 def room_sizes(model: mesa.Model) -> np.ndarray:
@@ -71,23 +126,46 @@ def room_hours(model: mesa.Model) -> np.ndarray:
     return room_sizes(model) * model.params.social_work.hours_month
 
 
-def allocate_time(model: mesa.Model) -> None:
-    """Administration first; then consultation, direct service and brokering.
+def pressure(model: mesa.Model) -> np.ndarray:
+    """Administrative pressure of each committee: the hours due over its own hours (P1)."""
+    t = model.committee_table
+    hours = hours_total(model)
+    return np.divide(t.admin_load_hours, hours, out=np.zeros(hours.size), where=hours > 0)
 
-    Social-work-room staff are pulled into administration as the load presses
-    (DESIGN §4 step 3): from a load of ``diversion_onset`` times the
-    committee's hours, up to ``diversion_max`` of their hours at twice that load.
+
+def diversion_share(pressure: np.ndarray, most: float, half: float) -> np.ndarray:
+    """Share of room hours pulled into administration at a pressure: ``most × p² / (p² + half²)``.
+
+    It rises with the pressure from 0, slowly at first, half of ``most`` at
+    ``half`` and approaching ``most``: the room is drawn on more the more the
+    committee falls behind.
+    """
+    sq = np.square(pressure)
+    return most * sq / (sq + half * half)
+
+
+def allocate_time(model: mesa.Model) -> None:
+    """Administration first, under assessment; then consultation, direct service and brokering.
+
+    Social-work-room staff are pulled into administration as the pressure
+    grows (DESIGN §4 step 3; :func:`diversion_share`); the committee does the
+    rest of the work due up to its hours less a reserve for residents. The
+    reserve is ``service_reserve_share`` of its hours, less the share
+    assessment takes (``admin.assessment_weight``): a committee assessed on
+    tasks finished gives them priority over residents when hours are short.
+    Unfinished work carries over, less the lapsing share ``admin.task_lapse_month``.
     """
     p, t = model.params, model.committee_table
     c = p.committee
     hours = hours_total(model)
     load = t.admin_load_hours
-    pressure = np.divide(load, hours, out=np.ones_like(load), where=hours > 0)
-    onset = c.diversion_onset
-    share = c.diversion_max * np.minimum(np.maximum((pressure - onset) / max(onset, 1e-9), 0.0), 1.0)
+    share = diversion_share(pressure(model), c.diversion_max, c.diversion_half_pressure)
     t.diverted_hours[:] = np.minimum(room_hours(model) * share, load)
-    load_left = np.maximum(load - t.diverted_hours, 0.0)
-    t.admin_hours[:] = np.minimum(load_left, hours)
+    reserve = hours * c.service_reserve_share * (1.0 - p.admin.assessment_weight)
+    t.admin_hours[:] = np.minimum(load - t.diverted_hours, hours - reserve)
+    done = t.admin_hours + t.diverted_hours
+    t.done_hours_year += done
+    t.backlog_hours[:] = np.maximum(load - done, 0.0) * (1.0 - p.admin.task_lapse_month)
     free = hours - t.admin_hours
     t.consultation_hours[:] = free * c.consultation_share if p.consultation.enabled else 0.0
     t.service_hours[:] = np.minimum(free * c.service_share, free - t.consultation_hours)

@@ -58,7 +58,6 @@ class SansheModel(mesa.Model):
         self.params = params if params is not None else self.sanshe_scenario.resolved_params()
         self.changes: list[LeverChange] = list(self.sanshe_scenario.changes)
         self.month = 0
-        self.task_creep_factor = 1.0
         self.talent_pool = self.params.social_work.talent_pool
         self.hiring_pool_month = 0
         self.last_scores = LastScores()
@@ -117,8 +116,10 @@ class SansheModel(mesa.Model):
         self.committees: list[Committee] = []
         posts = p.social_work.posts_per_community
         certified_share = steady_certified_share(p)
+        staff = committees.staffing(committees.households_per_community(self), p.committee.workers_total,
+                                    p.committee.workers_min)
         for c in range(self.n_communities):
-            workers = p.committee.workers
+            workers = int(staff[c])
             certified = int(rng.binomial(workers + posts, certified_share))
             com = Committee(self, c, int(self.street_of[c]), workers, certified)
             com.cell = self.space[c]
@@ -129,6 +130,7 @@ class SansheModel(mesa.Model):
             centre = StreetCentre(self, s)
             centre.cell = self.space[int(np.flatnonzero(self.street_of == s)[0])]
             self.street_centres.append(centre)
+        administration.start_unlisted_tasks(self)
         self.government = DistrictGovernment(self)
 
         # Social-work rooms (F12): posts filled by converting certified workers.
@@ -300,7 +302,7 @@ class SansheModel(mesa.Model):
             if ch.month == self.month:
                 self.params.set(ch.path, ch.value)
                 if ch.path == "admin.committee_tasks":
-                    self.task_creep_factor = 1.0
+                    administration.reissue_list(self)
 
     # --- the schedule ----------------------------------------------------------
     def step(self) -> None:

@@ -275,15 +275,42 @@ _p("admin.merge_hours_retained", 0.5, "share", 0.0, 1.0, "assumption",
    "Share of a merged item's hours the committee still spends.")
 _p("admin.optimise_hours_retained", 0.4, "share", 0.0, 1.0, "assumption",
    "Share of an optimised item's hours the committee still spends.")
-_p("admin.hours_per_task_month", 2.4, "hours per item per month", 1.0, 12.0,
-   "calibrated by hand: 296 items without platform ⇒ administrative share ≈ 0.7, "
-   "72 items with it ≈ 0.38; both targets are assumptions (the second: P1, committees still lean "
-   "administrative)",
-   "Committee hours one item of the list costs each month.")
-_p("admin.residual_admin_share", 0.33, "share of committee hours", 0.0, 0.5,
-   "assumption within 10-40%: stamps, evaluations and plaques no list shows (a Chinese survey of "
-   "communities counted on average 322 work items, 26 evaluations, 17 plaques, 32 stamp certificates)",
-   "Back-door administrative work that no list shows.")
+_p("admin.tasks_per_item_month", 1.0, "tasks per item per month", 0.1, 5.0,
+   "assumption: an item of the list (a ledger, a statistic, a check) sends each committee about one task "
+   "a month; the report gives no count of tasks",
+   "Tasks one item on the list sends each committee a month, from the district's departments and the "
+   "street (Poisson arrivals).")
+_p("admin.hours_per_task", 3.0, "hours per task", 0.5, 12.0,
+   "assumption: half a working day for a form, a report or a check with its ledger (台账); no time-use "
+   "study of the district's committees",
+   "Committee hours one administrative task takes without the platform.")
+_p("admin.department_pool_tasks_month", 400.0, "tasks per committee per month", 0.0, 1000.0,
+   "assumption, of the order of the whole pre-reform list: a Chinese survey of communities counted on "
+   "average 322 work items, 26 evaluations, 17 plaques and 32 stamp certificates (≈400 kinds of work), "
+   "much of it on no list (P1)",
+   "Unlisted tasks the district's departments would send each committee a month if nothing stopped "
+   "them: the pool the back door fills from.")
+_p("admin.admission_filter_share", 0.5, "share", 0.0, 1.0,
+   "assumption: admission control (准入) refuses part of the unlisted work; the report admits that "
+   "committees still lean administrative after it (P1), so it is far from complete",
+   "Share of the departments' unlisted tasks that admission control keeps out.", acts="review",
+   shapes_start=True)
+_p("admin.backdoor_push_year", 0.5, "share per year", 0.0, 1.0,
+   "assumption: departments close half the gap a year, so burdens rebound within two or three years of a "
+   "deburdening campaign (P1)",
+   "Share of the gap between the unlisted tasks a committee gets and what its completion record "
+   "invites (the admitted pool times the share of its work it finished) that departments close each "
+   "year.", acts="review")
+_p("admin.assessment_weight", 0.8, "share", 0.0, 1.0,
+   "assumption: assessment (考核) of committees and streets is dominated by the tasks they finish; no "
+   "published weighting for the district",
+   "Share of a committee's and a street's yearly assessment that rests on finishing assigned tasks: it "
+   "eats the hours a committee keeps for residents when hours are short, and makes a street send "
+   "overdue matters back to its committees rather than drop them.", lever=True)
+_p("admin.task_lapse_month", 0.5, "share per month", 0.0, 1.0,
+   "assumption: an unfinished task is overdue after a month or two and is then dropped (and counts "
+   "against the committee's completion)",
+   "Share of the unfinished administrative hours of a month that lapse instead of carrying over.")
 _p("admin.campaign_prob_month", 0.25, "share per month", 0.0, 1.0, "assumption",
    "Monthly probability that a committee gets a campaign or inspection.")
 _p("admin.campaign_hours", 150.0, "hours", 0.0, 1000.0, "assumption",
@@ -295,10 +322,19 @@ _p("admin.hours_per_request", 0.5, "hours", 0.05, 5.0, "assumption",
 _p("admin.approvals_to_street_share", 1.0, "share", 0.0, 1.0, "F2",
    "Share of residents' administrative matters handled by the street public service "
    "centre instead of the committee.", lever=True)
-_p("admin.street_centre_requests_month", 1800.0, "requests per street per month",
-   0.0, 20_000.0, "assumption", "Monthly processing capacity of one street public service centre (F2), in residents' "
-   "matters; stripped items count as request-equivalents.",
-   lever=True)
+_p("admin.street_centre_staff", 6, "people per street centre", 0, 60,
+   "assumption: a street public service centre (F2) of about six window staff for about 57,000 "
+   "residents; the report gives no staffing",
+   "Staff of one street public service centre (F2); its monthly capacity is their hours "
+   "(``committee.hours_per_worker_month`` each).", lever=True)
+_p("admin.street_pooling_share", 0.5, "share", 0.0, 1.0,
+   "assumption: one centre handling an item for all its communities saves about half the hours the "
+   "committees spent on it",
+   "Share of the committees' hours on a stripped item that the street centre still needs.")
+_p("admin.street_max_wait_months", 1.0, "months", 0.25, 6.0,
+   "assumption: a service promise of about a month (办结时限) for a matter at the centre",
+   "Wait after which a matter at the street centre is overdue: the street sends it back to its "
+   "committees (a share ``assessment_weight``) or residents give it up.")
 _p("admin.no_capacity_wait_months", 12.0, "months", 12.0, 12.0,
    "design: a queue with no capacity never clears; the indicator reports a year rather than infinity (fixed)",
    "Wait a street centre reports when matters queue and it has no capacity.")
@@ -306,20 +342,24 @@ _p("admin.platform_enabled", True, "bool", None, None, "F16",
    "One-door, one-window information platform.", lever=True)
 _p("admin.platform_saving", 0.2, "share", 0.0, 0.6, "assumption (F16 gives no figure for "
    "the platform's saving)",
-   "Share of per-item and per-request hours the platform saves; also raises street "
-   "centre capacity by the same share.")
+   "Share of the hours per task and per residents' matter the platform saves, at committees and at "
+   "street centres alike.")
 _p("admin.admission_control", True, "bool", None, None,
    "MCA & CPC Organisation Dept. notice 民发〔2015〕136号 on community deburdening (task lists and "
    "admission system, 准入制度)",
-   "Task admission control (准入); without it the list creeps each year.", lever=True, acts="review")
-_p("admin.creep_rate_year", 0.07, "share per year", 0.0, 0.3,
-   "assumption: no published rate; lets the list creep back (P1: committees still lean administrative)",
-   "Yearly growth of the task list when admission control is off.", acts="review")
+   "Task admission control (准入): departments may send only listed items, and unlisted tasks are "
+   "cut to the admitted pool at each yearly review; without it the back door fills from the whole pool.",
+   lever=True, acts="review", shapes_start=True)
 
 # --- committees -------------------------------------------------------------
-_p("committee.workers", 13, "people per committee", 3, 40,
-   "derivation: F10 ⇒ ≈1,144 community workers, ≈15 per community, less 2 room posts (F12)",
-   "Community workers of a committee outside the social-work room.")
+_p("committee.workers_total", 990, "people", 385, 3000,
+   "derivation: F10 (366 certified = 32%) ⇒ ≈1,144 community workers in all, less the 154 room posts "
+   "of F12 (2 × 77)",
+   "Community workers of all 77 committees outside the social-work rooms, shared out by households.")
+_p("committee.workers_min", 5, "people per committee", 1, 15,
+   "Organic Law of Urban Residents' Committees (城市居民委员会组织法), art. 8: a committee has five to "
+   "nine members",
+   "Fewest community workers a committee has, however small its community.")
 _p("committee.hours_per_worker_month", 173.0, "hours per month", 100.0, 250.0,
    "China's statutory 40-hour week: 40 h × 52 / 12 ≈ 173", "Working hours of one community worker.")
 _p("committee.consultation_share", 0.25, "share of free hours", 0.0, 1.0, "assumption",
@@ -330,12 +370,17 @@ _p("committee.hours_per_need", 10.0, "hours per need", 0.5, 40.0, "assumption",
    "Committee hours to serve one need for a month.")
 _p("committee.service_quality", 0.6, "share", 0.0, 1.0, "assumption",
    "Probability that a committee service meets the need.")
-_p("committee.diversion_max", 0.3, "share", 0.0, 1.0,
+_p("committee.diversion_max", 0.5, "share", 0.0, 1.0,
    "assumption: room social workers are partly absorbed by administration (P1); no measured share",
-   "Largest share of social-work-room hours pulled into administration.")
-_p("committee.diversion_onset", 0.4, "administrative load / committee hours", 0.0, 2.0, "assumption",
-   "Load at which room social workers start to be pulled into administration; all of "
-   "``diversion_max`` is reached at twice this load.")
+   "Largest share of social-work-room hours pulled into administration, approached as the pressure grows.")
+_p("committee.diversion_half_pressure", 0.5, "administrative hours due / committee hours", 0.05, 3.0,
+   "assumption: half of ``diversion_max`` when the work due is half the committee's hours",
+   "Administrative pressure at which half of ``diversion_max`` of room hours is pulled into administration.")
+_p("committee.service_reserve_share", 0.3, "share of committee hours", 0.0, 1.0,
+   "assumption: without assessment pressure a committee would keep about a third of its hours for "
+   "residents whatever the administrative load",
+   "Share of its hours a committee keeps for residents when hours are short, less what assessment "
+   "(``admin.assessment_weight``) takes of it.")
 _p("committee.worker_turnover_year", 0.08, "share per year", 0.0, 0.5,
    "assumption (range 3-15%): no published turnover of community workers; below the ≈20% a year of "
    "social workers in Chinese cities (曾守锤 et al. 2020)",

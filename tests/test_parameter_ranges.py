@@ -219,7 +219,6 @@ def test_parameter_at_each_end_of_its_range_runs_a_year_with_finite_state(outcom
 # Parameters that only a branch the defaults do not take reads: their ends leave
 # the default run as it is, so they also run with the switch that reads them.
 SWITCHES = {
-    "admin.creep_rate_year": {"admin.admission_control": False},
     "purchase.evaluation_noise_without": {"purchase.third_party_evaluation": False},
     "purchase.size_bias_without": {"purchase.third_party_evaluation": False},
     "social_work.training_pass_multiplier": {"social_work.training_support": False},
@@ -266,8 +265,16 @@ FIXED = {path for path, p in PARAMETERS.items() if p.kind is not bool and p.low 
 such as the clip bounds of a draw): declared so every number is in one place, with
 nothing to move. Their values are checked by the regression baseline."""
 
+HEAVY_LOAD = {"admin.committee_tasks": 400, "admin.admission_control": False}
+"""The longest list and the whole departmental pool: small committees run short of hours."""
+
 CONDITIONS: dict[str, tuple[dict, str]] = {
-    "admin.creep_rate_year": ({"admin.admission_control": False}, "tasks creep only without admission control"),
+    "admin.task_lapse_month": (HEAVY_LOAD, "unfinished work carries over only where hours run short"),
+    "committee.service_reserve_share": (HEAVY_LOAD, "the reserve for residents binds only where hours run short"),
+    "admin.assessment_weight": (HEAVY_LOAD, "assessment eats the reserve only where hours run short (and sends "
+                                            "back overdue street matters, which a cold start has few of)"),
+    "admin.backdoor_push_year": (HEAVY_LOAD, "departments move unlisted tasks only where a committee gets other "
+                                             "than its record invites: the build gives every committee the pool"),
     "purchase.evaluation_noise_without": ({"purchase.third_party_evaluation": False},
                                           "the noise of evaluation without a third party"),
     "purchase.size_bias_without": ({"purchase.third_party_evaluation": False},
@@ -285,7 +292,7 @@ CONDITIONS: dict[str, tuple[dict, str]] = {
     "orgs.dormancy_months": ({"orgs.initial_count": 904},
                              "revocation needs organizations dormant since the build: the report's stock has some "
                              "by the first inspection, a third of it not"),
-    "trust.street_wait_penalty": ({"admin.street_centre_requests_month": 5.0},
+    "trust.street_wait_penalty": ({"admin.street_centre_staff": 1},
                                   "a penalty on waiting at street centres, which queue only when short of capacity"),
     "network.cross_community_share": ({"population.population_scale": 0.02},
                                       "a few ties across communities change contagion only among enough residents"),

@@ -27,22 +27,24 @@ def admin_load(m: SansheModel) -> float:
 def test_admin_load_falls_with_the_task_list_but_keeps_merged_and_optimised_items():
     full, cut = tiny(admin__committee_tasks=296), tiny(admin__committee_tasks=72)
     p = cut.params.admin
-    per_item = p.hours_per_task_month * (1 - p.platform_saving)
-    drop = admin_load(full) - admin_load(cut)
     removed = 296 - 72
     retained = removed * (p.route_merge_share * p.merge_hours_retained
                           + p.route_optimise_share * p.optimise_hours_retained)
-    # Same seed, same campaigns and requests: the difference is the items' hours.
-    assert drop == pytest.approx((removed - retained) * per_item, rel=1e-9)
+    assert administration.listed_items(p) == pytest.approx(72 + retained, rel=1e-12)
+    per_task = p.hours_per_task * (1 - p.platform_saving)
+    drop = admin_load(full) - admin_load(cut)
+    # Same seed, same campaigns and requests; the listed tasks are Poisson draws, so the drop of the
+    # mean over 77 committees is the items' hours within 5% (the draws' sd is about 1%).
+    assert drop == pytest.approx((removed - retained) * p.tasks_per_item_month * per_task, rel=0.05)
 
 
 def test_stripped_items_and_matters_queue_at_the_street_centre():
-    m = tiny(admin__street_centre_requests_month=10.0)
+    m = tiny(admin__street_centre_staff=1)
     for _ in range(3):
         admin_load(m)
     assert all(c.queue > 0 and c.wait_months > 0 for c in m.street_centres)
     none = tiny(admin__approvals_to_street_share=0.0, admin__route_strip_share=0.0,
-                admin__street_centre_requests_month=10.0)
+                admin__street_centre_staff=1)
     admin_load(none)
     assert all(c.queue == 0 for c in none.street_centres)
 
@@ -54,7 +56,7 @@ def test_room_social_workers_are_pulled_into_administration_under_load():
         committees.allocate_committee_time(m)
     diverted_heavy = sum(c.diverted_hours for c in heavy.committees)
     diverted_light = sum(c.diverted_hours for c in light.committees)
-    assert diverted_heavy > 3 * diverted_light
+    assert diverted_heavy > 2 * diverted_light > 0
     for c in heavy.committees:
         assert c.diverted_hours <= c.room_hours * heavy.params.committee.diversion_max + 1e-9
 
@@ -203,11 +205,17 @@ def test_training_support_raises_exam_passes():
     assert passed[0] > passed[1] > 0
 
 
-def test_task_list_creeps_only_without_admission_control():
-    for control, factor in ((True, 1.0), (False, 1.07)):
+def test_unlisted_tasks_fill_the_whole_pool_only_without_admission_control():
+    pool = PARAMETERS["admin.department_pool_tasks_month"].default
+    admitted = pool * (1 - PARAMETERS["admin.admission_filter_share"].default)
+    push = PARAMETERS["admin.backdoor_push_year"].default
+    for control, target in ((True, admitted), (False, pool)):
         m = tiny(admin__admission_control=control)
+        t = m.committee_table
+        t.unlisted_rate[:] = admitted
+        t.arrived_hours_year[:], t.done_hours_year[:] = 100.0, 100.0  # every task finished
         administration.task_creep(m)
-        assert m.task_creep_factor == pytest.approx(factor)
+        assert t.unlisted_rate == pytest.approx(admitted + push * (target - admitted))
 
 
 def test_budget_stays_within_the_envelope_and_projects_follow_f11():
