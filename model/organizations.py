@@ -215,13 +215,18 @@ def social_worker_target(p: Params, staff: np.ndarray, professional: np.ndarray,
 def bid_record(model: mesa.Model, rows: np.ndarray) -> np.ndarray:
     """Track record each of ``rows`` bids with: its past contracts, or a share of its hub's if more (joint bids, F9).
 
-    A hub lends its members ``orgs.hub_record_share`` of its own record: the
-    route by which small organizations reach contracts through their hub.
+    A hub's record is its own past contracts and its members'; it lends each
+    member ``orgs.hub_record_share`` of it: the route by which small
+    organizations reach contracts through their hub.
     """
     t = model.organization_table
+    live = t.live_rows()
+    member = live[t.hub[live] >= 0]
+    pooled = t.past_contracts[: t.n] + np.bincount(t.hub[member], weights=t.past_contracts[member],
+                                                   minlength=t.n)[: t.n]
     own = t.past_contracts[rows].astype(float)
     hub = t.hub[rows]
-    lent = np.where(hub >= 0, t.past_contracts[np.maximum(hub, 0)] * model.params.orgs.hub_record_share, 0.0)
+    lent = np.where(hub >= 0, pooled[np.maximum(hub, 0)] * model.params.orgs.hub_record_share, 0.0)
     return np.maximum(own, lent)
 
 
@@ -647,13 +652,13 @@ def manage_hubs(model: mesa.Model) -> None:
 
     - evaluation: a member that is no longer active, whose hub is no longer
       active, or whose quality is below ``hub_member_min_quality`` leaves its hub;
-    - support: each remaining member gains ``hub_support_quality_year`` of its
-      gap to full quality (its exit hazard is lower too, see :func:`exit_hazard`,
-      and it bids with part of its hub's record, see :func:`bid_record`);
     - admission: each active non-hub organization outside every hub applies
       with probability ``hub_join_prob_year``; applicants of at least
       ``hub_member_min_quality`` take, in random order, the free places
-      (``hub_members_max`` a hub) of the active hubs of their street.
+      (``hub_members_max`` a hub) of the active hubs of their street;
+    - support: each member, old or new, gains ``hub_support_quality_year`` of its
+      gap to full quality (its exit hazard is lower too, see :func:`exit_hazard`,
+      and it bids with part of its hub's record, see :func:`bid_record`).
 
     So membership stops growing when the hubs of a street are full.
     """
@@ -668,10 +673,17 @@ def manage_hubs(model: mesa.Model) -> None:
     expelled = member & (~active | ~hub_active[np.maximum(hub, 0)] | (t.quality[rows] < o.hub_member_min_quality))
     t.hub[rows[expelled]] = -1
     kept = rows[member & ~expelled]
-    t.quality[kept] += o.hub_support_quality_year * (1.0 - t.quality[kept])
     hubs = np.flatnonzero(hub_active[: t.n])
-    if not hubs.size:
-        return
+    if hubs.size:
+        _admit(model, rng, rows, u, active, kept, hubs)
+    members = rows[t.hub[rows] >= 0]
+    t.quality[members] += o.hub_support_quality_year * (1.0 - t.quality[members])
+
+
+def _admit(model: mesa.Model, rng: np.random.Generator, rows: np.ndarray, u: np.ndarray, active: np.ndarray,
+           kept: np.ndarray, hubs: np.ndarray) -> None:
+    """Applicants (one uniform ``u`` per live row) take the free places of their street's hubs."""
+    o, t = model.params.orgs, model.organization_table
     room = np.maximum(o.hub_members_max - np.bincount(t.hub[kept], minlength=t.n)[hubs], 0)
     applies = (active & (t.hub[rows] < 0) & (t.org_type[rows] != OrgType.HUB) & (u < o.hub_join_prob_year)
                & (t.quality[rows] >= o.hub_member_min_quality))

@@ -206,7 +206,7 @@ def wage_turnover_factor(sw, wage_yuan_month: np.ndarray | float) -> np.ndarray:
 def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> None:
     """Burnout follows pressure, and some workers leave (DESIGN §4 step 10).
 
-    Pressure is casework over a full caseload plus ``diversion_pressure`` times
+    Pressure is casework over the worker's full caseload (:func:`cases_per_month`) plus ``diversion_pressure`` times
     the share of room hours pulled into administration for a room worker, and
     contract demand over staff capacity (at most ``org_pressure_cap``) for a
     worker of an organization (its capacity: staff, and social workers to lead
@@ -222,13 +222,14 @@ def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> N
     sw, t = model.params.social_work, model.social_worker_table
     rows = t.live_rows()
     in_room = t.in_room[rows]
-    # Cases a room worker carries at full casework; none when leading volunteers takes
-    # all their hours (leadership_share = 1), and then casework puts no pressure on them.
-    nominal_cases = sw.hours_month * (1 - sw.leadership_share) / sw.hours_per_case
+    # Cases each worker carries at full casework (experience and certification count);
+    # none when leading volunteers takes all their hours (leadership_share = 1), and then
+    # casework puts no pressure on them.
+    full_cases = cases_per_month(sw, t.experience_months[rows], t.certified[rows])
     room_hours = committees.room_hours(model)
     diverted = np.divide(model.committee_table.diverted_hours, room_hours, out=np.zeros(room_hours.size),
                          where=room_hours > 0)
-    casework = t.caseload[rows] / nominal_cases if nominal_cases > 0 else np.zeros(rows.size)
+    casework = np.divide(t.caseload[rows], full_cases, out=np.zeros(rows.size), where=full_cases > 0)
     pressure = casework + sw.diversion_pressure * diverted[np.where(in_room, t.community[rows], 0)]
     # An organization's pressure: its contracts' monthly demand over its staff's capacity.
     orgs = model.organization_table
