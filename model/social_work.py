@@ -87,7 +87,8 @@ class SocialWorker(Agent):
     where wear and turnover run as array code. State: ``employer`` (a
     :class:`~model.agents.Committee` or :class:`~model.organizations.Organization`),
     ``certified``, ``experience_months``, ``burnout`` in [0, 1], ``caseload``
-    (needs served last month). Reads ``social_work.*``.
+    (needs served last month); what experience makes of it: ``cases_per_month``
+    and ``casework_quality``. Reads ``social_work.*``.
 
     Args:
         model: the district model.
@@ -109,6 +110,16 @@ class SocialWorker(Agent):
             org=employer.row if at_org else -1)
         if not at_org:
             employer.room.append(self)
+
+    @property
+    def cases_per_month(self) -> float:
+        """Cases the worker can carry in a month at full casework (experience and certification count)."""
+        return float(cases_per_month(self.model.params.social_work, self.experience_months, self.certified))
+
+    @property
+    def casework_quality(self) -> float:
+        """Probability that the worker's casework meets a need."""
+        return float(casework_quality(self.model.params.social_work, self.experience_months, self.certified))
 
     @property
     def in_room(self) -> bool:

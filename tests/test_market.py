@@ -47,6 +47,8 @@ def test_an_organizations_contract_hands_and_quality_follow_its_social_workers()
     org.status, org.staff, org.quality = OrgStatus.ACTIVE, 10, 0.8  # 10 × 160 / 6 ≈ 267 people a month of staff
     lead(m, org, workers=1, months=0, certified=True)  # 14 cases, quality 0.8
     lead(m, org, workers=1, months=36, certified=False)  # 14.7 cases, quality 0.7
+    assert [w.cases_per_month for w in org.social_workers] == pytest.approx([14.0, 14.7])  # the views agree
+    assert [w.casework_quality for w in org.social_workers] == pytest.approx([0.8, 0.7])
     cases, quality_sum = social_work.org_casework(m)
     assert cases[org.row] == pytest.approx(28.7)
     assert quality_sum[org.row] == pytest.approx(14 * 0.8 + 14.7 * 0.7)
@@ -292,14 +294,17 @@ def test_the_type_mix_moves_toward_registered_service_types_where_the_budget_buy
     100 M yuan than at 0 in every seed, by ≥ 0.01 on average (measured: ≈0.74 at 0, ≈0.76 at 100 M).
     """
     none = runs([(None, (*SPINUP_10, ("purchase.budget_yuan", 0.0)), seed, 36, 0.02) for seed in SEEDS])
-    rich = runs([(None, (*SPINUP_10, ("purchase.budget_yuan", 100e6)), seed, 36, 0.02) for seed in SEEDS])
+    rich = runs([(None, (*SPINUP_10, ("purchase.budget_yuan", 100e6), ("purchase.envelope_yuan", 200e6)), seed,
+                  36, 0.02) for seed in SEEDS])
     assert _registered_share(rich).min() > _registered_share(none).max()
     assert _registered_share(rich).mean() > _registered_share(none).mean() + 0.01
 
 
 def _talent_runs(budget):
-    return [runs([(None, (*SPINUP_10, ("purchase.budget_yuan", budget), ("social_work.talent_pool", pool)),
-                   seed, 24, 0.02) for seed in SEEDS]) for pool in (300, 5000)]
+    """Runs at ``budget`` (the envelope raised to 200 M yuan so that it fits) with talent pools of 300 and 5,000."""
+    return [runs([(None, (*SPINUP_10, ("purchase.budget_yuan", budget), ("purchase.envelope_yuan", 200e6),
+                          ("social_work.talent_pool", pool)), seed, 24, 0.02) for seed in SEEDS])
+            for pool in (300, 5000)]
 
 
 def test_talent_binds_at_a_high_budget():
