@@ -289,17 +289,31 @@ def certification_exam(model: mesa.Model) -> None:
 
     Training support multiplies the pass rate by ``training_pass_multiplier``.
     Workers turn over during the year and are replaced by uncertified hires.
+    Uncertified social workers sit it too, with the same pass rate.
+
+    Each committee draws two uniforms for every one of its workers, whoever is
+    certified (one for leaving, one for the exam), so how many are certified
+    (which room conversions, and so the contract market, move) does not move
+    the committees' draws.
     """
     p, rng = model.params, model.stream("exam")
     sw, c = p.social_work, p.committee
     pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
-    for com in model.committees:
-        com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
-        com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
-    t = model.social_worker_table
+    ct = model.committee_table
+    workers = np.asarray(ct.workers, np.int64)
+    width = int(workers.max()) if workers.size else 0
+    u_leave, u_pass = rng.random((workers.size, width)), rng.random((workers.size, width))
+    seat = np.arange(width)
+    certified = np.asarray(ct.certified, np.int64)
+    certified = certified - ((seat < certified[:, None]) & (u_leave < c.worker_turnover_year)).sum(axis=1)
+    certified = certified + ((seat < (workers - certified)[:, None]) & (u_pass < pass_prob)).sum(axis=1)
+    ct.certified[:] = certified
+    # Social workers sit it with draws of their own: how many there are, and how many
+    # uncertified, follows the contract market, which must not reach the committees' draws.
+    t, rng_workers = model.social_worker_table, model.stream("exam.social_workers")
     rows = t.live_rows()
     uncertified = rows[~t.certified[rows]]
-    t.certified[uncertified[rng.random(uncertified.size) < pass_prob]] = True
+    t.certified[uncertified[rng_workers.random(uncertified.size) < pass_prob]] = True
 
 
 def renew_talent_pool(model: mesa.Model) -> None:
