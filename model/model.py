@@ -269,12 +269,12 @@ class SansheModel(mesa.Model):
             return True
         return False
 
-    def recruit_social_worker(self, org: Organization) -> None:
-        """An organization hires a social worker from the talent pool.
+    def recruit_social_worker(self, org: Organization, certified_wanted: bool = True) -> None:
+        """An organization hires a social worker, from the talent pool when it wants a certified one.
 
-        When the pool is empty it hires an uncertified one (P4: talent caps quality).
+        When the pool is empty, or it does not want one, it hires an uncertified one (P4: talent caps quality).
         """
-        certified = self.talent_pool > 0
+        certified = certified_wanted and self.talent_pool > 0
         if certified:
             self.talent_pool -= 1
         SocialWorker(self, org, certified=certified)
@@ -333,10 +333,12 @@ class SansheModel(mesa.Model):
         """
         if not first:
             purchasing.evaluate_contracts(self)
+            organizations.manage_hubs(self)
             organizations.close(self)
             organizations.revise_own_revenue(self)
             organizations.found_organizations(self)
             social_work.certification_exam(self)
+            social_work.renew_talent_pool(self)
             administration.task_creep(self)
         purchasing.set_budgets(self)
         purchasing.define_projects(self)

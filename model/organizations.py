@@ -74,7 +74,8 @@ class OrganizationTable(RowTable):
     reference price), ``own_revenue_ratio`` (fees and donations over costs),
     ``incubated``, ``age_months``, ``reserves_yuan``, ``past_contracts``,
     ``evaluated_score``, ``had_contract`` (held a purchase contract in the year
-    just reviewed), ``status`` (:class:`OrgStatus`), ``dormant_months``.
+    just reviewed), ``status`` (:class:`OrgStatus`), ``dormant_months``, ``hub``
+    (the row of the hub organization it is a member of, -1 for none; F9).
     """
 
     COLUMNS = {
@@ -84,12 +85,24 @@ class OrganizationTable(RowTable):
         "reserves_yuan": (np.float64, 0.0), "past_contracts": (np.int64, 0),
         "evaluated_score": (np.float64, 0.0), "had_contract": (bool, False),
         "status": (np.int8, int(OrgStatus.ACTIVE)), "dormant_months": (np.int64, 0),
+        "hub": (np.int64, -1),
     }
 
     def rows(self, status: OrgStatus | None = None) -> np.ndarray:
         """The live rows in founding order, or only those with ``status``."""
         rows = self.live_rows()
         return rows if status is None else rows[self.status[rows] == status]
+
+    def members_of(self, hub: int) -> np.ndarray:
+        """The live rows of a hub's member organizations, in founding order."""
+        rows = self.live_rows()
+        return rows[self.hub[rows] == hub]
+
+    def renumber_hubs(self, new_row: np.ndarray) -> None:
+        """Follow this table's own compaction (``new_row``: old row → new row) in the ``hub`` column."""
+        rows = self.live_rows()
+        rows = rows[self.hub[rows] >= 0]
+        self.hub[rows] = new_row[self.hub[rows]]
 
     def professional(self, rows: np.ndarray) -> np.ndarray:
         """Whether each of ``rows`` is of a type that employs social workers."""
@@ -130,6 +143,7 @@ class Organization(FixedAgent):
     had_contract = _column("had_contract", "Held a purchase contract in the year just reviewed.", bool)
     status = _column("status", "Active, dormant or exited.", OrgStatus)
     dormant_months = _column("dormant_months", "Months since it went dormant.")
+    hub = _column("hub", "Row of the hub organization it is a member of, -1 for none (F9).")
 
     def __init__(self, model: mesa.Model, row: int, home: int) -> None:
         super().__init__(model)
@@ -148,6 +162,12 @@ class Organization(FixedAgent):
         return [workers.agents[r] for r in workers.rows_of_org(self.row)]
 
     @property
+    def members(self) -> list:
+        """A hub's member organizations (views), in founding order; empty for any other organization."""
+        t = self.model.organization_table
+        return [t.agents[r] for r in t.members_of(self.row)]
+
+    @property
     def monthly_cost(self) -> float:
         """Staff wages plus overhead, in yuan a month."""
         return float(monthly_cost(self.model.params, self.staff))
@@ -164,9 +184,50 @@ def monthly_cost(p: Params, staff: np.ndarray) -> np.ndarray:
     return staff * o.wage_yuan_month * (1.0 + o.overhead_share)
 
 
-def social_worker_target(p: Params, staff: np.ndarray) -> np.ndarray:
-    """Social workers a professional organization keeps: ``orgs.social_worker_share`` of its staff, rounded."""
-    return np.rint(staff * p.orgs.social_worker_share).astype(np.int64)
+def contract_social_workers(p: Params, contract_demand: np.ndarray) -> np.ndarray:
+    """Social workers, at a certified newcomer's caseload, that contracts' monthly demand (people) needs to lead.
+
+    One per ``social_work.contract_needs_per_case`` × a newcomer's cases a
+    month of demand, rounded up (F11: social-work projects; F13: social
+    workers lead staff and volunteers).
+    """
+    sw = p.social_work
+    per_worker = sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case * sw.contract_needs_per_case
+    demand = np.asarray(contract_demand, float)
+    return np.ceil(demand / per_worker - 1e-9) if per_worker > 0 else np.zeros_like(demand)
+
+
+def social_worker_target(p: Params, staff: np.ndarray, professional: np.ndarray,
+                         contract_demand: np.ndarray) -> np.ndarray:
+    """Social workers an organization keeps, at most its staff.
+
+    A professional organization keeps ``orgs.social_worker_share`` of its
+    staff, rounded; any contract holder keeps enough certified newcomers to
+    lead its contracts' monthly demand (``social_work.contract_needs_per_case``
+    needs per case, F11, F13): so money that outruns the talent pool leaves
+    contracts led by uncertified or too few workers (P4).
+    """
+    share = np.where(professional, np.rint(staff * p.orgs.social_worker_share), 0.0)
+    needed = contract_social_workers(p, contract_demand)
+    return np.minimum(np.maximum(share, needed), staff).astype(np.int64)
+
+
+def bid_record(model: mesa.Model, rows: np.ndarray) -> np.ndarray:
+    """Track record each of ``rows`` bids with: its past contracts, or a share of its hub's if more (joint bids, F9).
+
+    A hub's record is its own past contracts and its members'; it lends each
+    member ``orgs.hub_record_share`` of it: the route by which small
+    organizations reach contracts through their hub.
+    """
+    t = model.organization_table
+    live = t.live_rows()
+    member = live[t.hub[live] >= 0]
+    pooled = t.past_contracts[: t.n] + np.bincount(t.hub[member], weights=t.past_contracts[member],
+                                                   minlength=t.n)[: t.n]
+    own = t.past_contracts[rows].astype(float)
+    hub = t.hub[rows]
+    lent = np.where(hub >= 0, pooled[np.maximum(hub, 0)] * model.params.orgs.hub_record_share, 0.0)
+    return np.maximum(own, lent)
 
 
 def capacity_people(p: Params, staff: np.ndarray) -> np.ndarray:
@@ -223,11 +284,12 @@ def settle(model: mesa.Model) -> None:
     community's :func:`revenue_share`), and pays its costs. When its
     reserves run out it cuts a post (the shortfall is taken as unpaid wages, so
     reserves restart at zero); when its contracts need more hands than it has
-    and its reserves cover ``hire_reserve_months`` of costs, it hires, while the
+    (staff capacity, or posts for the social workers who lead them:
+    :func:`contract_social_workers`) and its reserves cover ``hire_reserve_months`` of costs, it hires, while the
     sector's hires this month last (``orgs.hiring_rate_month`` per active
     organization, taken in the random order: P4's labour constraint). Without
-    staff it goes dormant and its contracts end. Professional organizations
-    then keep their social workers at ``social_worker_share`` of staff.
+    staff it goes dormant and its contracts end. Active organizations then
+    move their social workers a step toward :func:`social_worker_target`.
     """
     rng, o, t = model.stream("organizations.settle"), model.params.orgs, model.organization_table
     rows = t.live_rows()
@@ -249,7 +311,8 @@ def settle(model: mesa.Model) -> None:
     reserves = t.reserves_yuan[act] + (income + own_revenue - cost)
     staff = t.staff[act]
     cut = (reserves < 0) & (staff > 0)
-    want = (~cut & (demand > 0.0) & (demand > capacity_people(model.params, staff))
+    short = (demand > capacity_people(model.params, staff)) | (contract_social_workers(model.params, demand) > staff)
+    want = (~cut & (demand > 0.0) & short
             & (reserves > o.hire_reserve_months * cost))
     hired = want & (np.cumsum(want) <= model.hiring_pool_month)
     model.hiring_pool_month -= int(hired.sum())
@@ -259,9 +322,10 @@ def settle(model: mesa.Model) -> None:
     t.status[emptied] = OrgStatus.DORMANT
     t.dormant_months[emptied] = 0
     contracts.end_for(emptied)
-    professional = act[t.professional(act)]
-    target = social_worker_target(model.params, t.staff[professional])
-    for row in professional[social_worker_counts(model)[professional] != target]:
+    act = act[t.status[act] == OrgStatus.ACTIVE]
+    target = social_worker_target(model.params, t.staff[act], t.professional(act),
+                                  contracts.monthly_demand(t.n)[act])
+    for row in act[social_worker_counts(model)[act] != target]:
         sync_social_workers(model, int(row))
 
 
@@ -287,21 +351,25 @@ def revenue_share(model: mesa.Model) -> np.ndarray:
 
 
 def sync_social_workers(model: mesa.Model, row: int) -> None:
-    """Keep an active professional organization's social workers at ``orgs.social_worker_share`` of staff.
+    """Move an organization's social workers toward :func:`social_worker_target`.
 
     Those beyond the target leave (the last hired first) and stay in the
-    sector; one is hired from the talent pool when it has fewer.
+    sector; one is hired when it has fewer. A certified worker asks the market's
+    wage, which only contract money pays: the hire comes from the talent pool
+    while the organization has fewer certified workers than its contracts need
+    (:func:`contract_social_workers`) and the pool is not empty; otherwise it
+    is uncertified (P4).
     """
     t = model.organization_table
-    if t.org_type[row] not in PROFESSIONAL_TYPES:
-        return
-    target = int(social_worker_target(model.params, t.staff[row]))
+    demand = model.contract_table.monthly_demand(t.n)[row]
+    target = int(social_worker_target(model.params, t.staff[row], t.professional(np.array([row]))[0], demand))
     workers = model.social_worker_table
     mine = workers.rows_of_org(row)
     for agent in [workers.agents[r] for r in mine[target:][::-1]]:  # a leave may compact the rows
         agent.leave(stay_in_sector=True)
     if mine.size < target:
-        model.recruit_social_worker(t.agents[row])
+        wanted = int(contract_social_workers(model.params, demand)) > int(workers.certified[mine].sum())
+        model.recruit_social_worker(t.agents[row], certified_wanted=wanted)
 
 
 def social_worker_counts(model: mesa.Model) -> np.ndarray:
@@ -378,6 +446,8 @@ def close(model: mesa.Model) -> None:
       dormant organization is revoked, and each trade association (an economic
       organization) deregisters with probability ``campaign_association_exit_share``
       rather than separate from its government sponsor.
+
+    A hub's members stay on the register when it leaves, outside every hub.
     """
     p, rng, t = model.params, model.stream("organizations.close"), model.organization_table
     o = p.orgs
@@ -388,7 +458,7 @@ def close(model: mesa.Model) -> None:
     revoked = dormant & (not campaign) & (t.dormant_months[rows] >= o.dormancy_months)
     association = (~dormant & campaign & (t.org_type[rows] == OrgType.ECONOMIC)
                    & (u_campaign < o.campaign_association_exit_share))
-    hazard = exit_hazard(o, t.age_months[rows], t.staff[rows], t.had_contract[rows])
+    hazard = exit_hazard(o, t.age_months[rows], t.staff[rows], t.had_contract[rows], t.hub[rows] >= 0)
     closed = ~dormant & ~association & (u_exit < hazard)
     cleaned = (dormant & campaign) | association
     model.campaign_done |= campaign
@@ -398,15 +468,18 @@ def close(model: mesa.Model) -> None:
     remove(model, rows[closed | revoked | cleaned])
 
 
-def exit_hazard(o, age_months: np.ndarray, staff: np.ndarray, had_contract: np.ndarray) -> np.ndarray:
+def exit_hazard(o, age_months: np.ndarray, staff: np.ndarray, had_contract: np.ndarray,
+                member: np.ndarray | bool = False) -> np.ndarray:
     """Yearly probability that a staffed organization closes.
 
-    Liabilities of newness and smallness; a contract protects.
+    Liabilities of newness and smallness; a contract protects, and so does a
+    hub's support (``hub_member_protection`` for a member, F9).
     """
     hazard = np.full(np.shape(age_months), o.exit_hazard_year)
     hazard = np.where(np.asarray(age_months) < o.young_months, hazard * o.young_small_multiplier, hazard)
     hazard = np.where(np.asarray(staff) <= o.small_staff, hazard * o.young_small_multiplier, hazard)
     hazard = np.where(had_contract, hazard * o.contract_protection, hazard)
+    hazard = np.where(member, hazard * o.hub_member_protection, hazard)
     return np.minimum(hazard, 1.0)
 
 
@@ -418,6 +491,8 @@ def remove(model: mesa.Model, rows: np.ndarray) -> None:
     """
     t = model.organization_table
     t.status[rows] = OrgStatus.EXITED
+    live = t.live_rows()
+    t.hub[live[np.isin(t.hub[live], rows)]] = -1  # members of a hub that leaves
     model.contract_table.end_for(rows)
     workers = model.social_worker_table
     for row in rows:
@@ -427,6 +502,7 @@ def remove(model: mesa.Model, rows: np.ndarray) -> None:
     t.kill(rows)
     if t.mostly_dead():
         new_row = t.compact()
+        t.renumber_hubs(new_row)
         workers.renumber_orgs(new_row)
         model.contract_table.renumber_orgs(new_row)
         model.last_scores.renumber_orgs(new_row)
@@ -463,17 +539,22 @@ def found_organizations(model: mesa.Model) -> None:
       residents times the registration regime's multiplier, arise in
       communities in proportion to their people; an attempt picks a category
       in proportion to its community's unmet needs and contract money there,
-      and succeeds with the probability the share of the community's
-      money (its residents' revenue pool and last year's contracts) that its
-      organizations' costs do not take yet. So births follow need and money,
-      not the size of the stock, and stop as the niche fills;
-    - incubated organizations of the priority types (F8), ``incubator_slots`` a year;
+      then a type (:func:`founding_type_weights`: where the contract money is,
+      a registered type that bids for it), and succeeds with the probability
+      the share of the community's money (its residents' revenue pool and
+      last year's contracts) that its organizations' costs do not take yet.
+      So births, and the mix of types (F8, P3), follow need and money, not
+      the size of the stock or a fixed mix, and stop as the niche fills;
+    - incubated organizations of the priority types (F8), ``incubator_slots``
+      a year, matched to projects: a type and category in proportion to the
+      year's contract money in its categories (:func:`incubation_weights`);
     - grassroots groups that grow out of large volunteer clusters.
     """
     p, rng = model.params, model.stream("births")
     o = p.orgs
     weights = model.people_per_community / model.people_per_community.sum()
-    money, taken, opportunity = _niche(model)
+    money, taken, need, bought = _niche(model)
+    opportunity = need + o.founder_contract_weight * bought
     births = 0
     attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
                                * o.registration_multiplier))
@@ -486,12 +567,17 @@ def found_organizations(model: mesa.Model) -> None:
         category = (int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0
                     else int(rng.integers(N_CATEGORIES)))
         kinds = CATEGORY_TYPES[category]
-        found(model, rng, home=int(c), org_type=kinds[int(rng.integers(len(kinds)))], category=category)
+        odds = founding_type_weights(o, kinds, need[c, category], bought[c, category])
+        found(model, rng, home=int(c), org_type=kinds[int(rng.choice(len(kinds), p=odds))], category=category)
         taken[c] += new_cost
         births += 1
+    type_weights, category_weights = incubation_weights(bought.sum(axis=0))
     for _ in range(o.incubator_slots):
-        kind = PRIORITY_TYPES[int(rng.integers(len(PRIORITY_TYPES)))]
-        found(model, rng, home=int(rng.choice(model.n_communities, p=weights)), org_type=kind, incubated=True)
+        kind = PRIORITY_TYPES[int(rng.choice(len(PRIORITY_TYPES), p=type_weights))]
+        cats = TYPE_CATEGORIES[kind]
+        category = int(cats[int(rng.choice(len(cats), p=category_weights[kind]))])
+        found(model, rng, home=int(rng.choice(model.n_communities, p=weights)), org_type=kind, incubated=True,
+              category=category)
         births += 1
     clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
     agenda = model.committee_table.agenda
@@ -503,29 +589,113 @@ def found_organizations(model: mesa.Model) -> None:
     model.flow.births = births
 
 
-def _niche(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def founding_type_weights(o, kinds: tuple[OrgType, ...], need: float, bought: float) -> np.ndarray:
+    """Probabilities of the types a founder in a category may found (``kinds``), summing to 1.
+
+    Every type can live on the category's unmet need (``need``, people); a
+    registered type of F8's four (:data:`PRIORITY_TYPES`) can also bid for
+    the contracts bought there (``bought``, needs a month, each counting
+    ``founder_contract_weight`` unmet needs: it comes with money). So where the
+    budget buys, registered service organizations are founded; where only
+    need is, filed community groups as often. Equal when there is neither.
+    """
+    bought = bought * o.founder_contract_weight
+    w = np.array([need + (bought if kind in PRIORITY_TYPES else 0.0) for kind in kinds], float)
+    return w / w.sum() if w.sum() > 0 else np.full(len(kinds), 1.0 / len(kinds))
+
+
+def incubation_weights(bought: np.ndarray) -> tuple[np.ndarray, dict[OrgType, np.ndarray]]:
+    """Probabilities of the priority types an incubator founds, and of each type's categories (F8).
+
+    The incubation base matches organizations to projects: a type in
+    proportion to the contract money (needs a month, by category: ``bought``)
+    in its categories, and a category of it likewise; equal without contracts.
+    """
+    def spread(w: np.ndarray) -> np.ndarray:
+        return w / w.sum() if w.sum() > 0 else np.full(w.size, 1.0 / w.size)
+
+    by_kind = {kind: np.array([bought[k] for k in TYPE_CATEGORIES[kind]], float) for kind in PRIORITY_TYPES}
+    return (spread(np.array([by_kind[kind].sum() for kind in PRIORITY_TYPES])),
+            {kind: spread(w) for kind, w in by_kind.items()})
+
+
+def _niche(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per community: the money for organizations, what their costs take, and founders' opportunity.
 
     The money its organizations can live on is in yuan a month: the residents'
     revenue pool and last year's contract money there. The opportunity a founder
-    sees is per category: people with an unmet need now, and needs last year's
-    contracts paid for a month.
+    sees is per category, in two parts: people with an unmet need now, and
+    needs this year's contracts pay for a month.
     """
     p, res, t = model.params, model.residents, model.organization_table
     n_comm = model.n_communities
     money = p.orgs.revenue_pool_yuan_per_capita_month * model.people_per_community
-    opportunity = np.bincount(res.community[res.need_resident].astype(np.int64) * N_CATEGORIES
-                              + res.need_category, minlength=n_comm * N_CATEGORIES
-                              ).reshape(n_comm, N_CATEGORIES) / model.scale
+    need = np.bincount(res.community[res.need_resident].astype(np.int64) * N_CATEGORIES
+                       + res.need_category, minlength=n_comm * N_CATEGORIES
+                       ).reshape(n_comm, N_CATEGORIES) / model.scale
+    bought = np.zeros((n_comm, N_CATEGORIES))
     projects = model.project_table
     rows = projects.live_rows()
     monthly = projects.value_yuan[rows] / 12.0
     np.add.at(money, projects.community[rows], monthly)
-    np.add.at(opportunity.ravel(), projects.community[rows] * N_CATEGORIES + projects.category[rows],
+    np.add.at(bought.ravel(), projects.community[rows] * N_CATEGORIES + projects.category[rows],
               monthly / p.purchase.cost_per_need_yuan)
     active = t.rows(OrgStatus.ACTIVE)
     taken = np.bincount(t.home[active], weights=monthly_cost(p, t.staff[active]), minlength=n_comm).astype(float)
-    return money, taken, opportunity
+    return money, taken, need, bought
+
+
+def manage_hubs(model: mesa.Model) -> None:
+    """Hub organizations (枢纽型, F9) evaluate, support and admit their members (yearly).
+
+    Membership is the ``hub`` column of the organization table. Each year:
+
+    - evaluation: a member that is no longer active, whose hub is no longer
+      active, or whose quality is below ``hub_member_min_quality`` leaves its hub;
+    - admission: each active non-hub organization outside every hub applies
+      with probability ``hub_join_prob_year``; applicants of at least
+      ``hub_member_min_quality`` take, in random order, the free places
+      (``hub_members_max`` a hub) of the active hubs of their street;
+    - support: each member, old or new, gains ``hub_support_quality_year`` of its
+      gap to full quality (its exit hazard is lower too, see :func:`exit_hazard`,
+      and it bids with part of its hub's record, see :func:`bid_record`).
+
+    So membership stops growing when the hubs of a street are full.
+    """
+    o, rng, t = model.params.orgs, model.stream("hubs"), model.organization_table
+    rows = t.live_rows()
+    u = rng.random(rows.size)
+    hub = t.hub[rows]
+    member = hub >= 0
+    active = t.status[rows] == OrgStatus.ACTIVE
+    hub_active = np.zeros(t.n, bool)
+    hub_active[rows[active & (t.org_type[rows] == OrgType.HUB)]] = True
+    expelled = member & (~active | ~hub_active[np.maximum(hub, 0)] | (t.quality[rows] < o.hub_member_min_quality))
+    t.hub[rows[expelled]] = -1
+    kept = rows[member & ~expelled]
+    hubs = np.flatnonzero(hub_active[: t.n])
+    if hubs.size:
+        _admit(model, rng, rows, u, active, kept, hubs)
+    members = rows[t.hub[rows] >= 0]
+    t.quality[members] += o.hub_support_quality_year * (1.0 - t.quality[members])
+
+
+def _admit(model: mesa.Model, rng: np.random.Generator, rows: np.ndarray, u: np.ndarray, active: np.ndarray,
+           kept: np.ndarray, hubs: np.ndarray) -> None:
+    """Applicants (one uniform ``u`` per live row) take the free places of their street's hubs."""
+    o, t = model.params.orgs, model.organization_table
+    room = np.maximum(o.hub_members_max - np.bincount(t.hub[kept], minlength=t.n)[hubs], 0)
+    applies = (active & (t.hub[rows] < 0) & (t.org_type[rows] != OrgType.HUB) & (u < o.hub_join_prob_year)
+               & (t.quality[rows] >= o.hub_member_min_quality))
+    applicants = rows[applies]
+    applicants = applicants[rng.permutation(applicants.size)]
+    hub_street = model.street_of[t.home[hubs]]
+    applicant_street = model.street_of[t.home[applicants]]
+    for street in range(model.street_of.max() + 1):
+        places = np.repeat(hubs[hub_street == street], room[hub_street == street])
+        places = places[rng.permutation(places.size)]
+        mine = applicants[applicant_street == street][: places.size]
+        t.hub[mine] = places[: mine.size]
 
 
 def _registered(v) -> np.ndarray:
@@ -561,5 +731,12 @@ INDICATORS = [
               lambda v: v.flow.cleaned_up),
     Indicator("orgs_deregistered", "organizations", 0, "of those, trade associations that deregistered (F9)",
               lambda v: v.flow.deregistered),
+    *[Indicator(f"orgs_{kind.name.lower()}", "organizations", 0,
+                f"active {kind.name.lower().replace('_', '-')} organizations (F8; P3: the mix of types)",
+                lambda v, kind=kind: int(np.count_nonzero(
+                    v.model.organization_table.org_type[v.once(_active)] == kind)))
+      for kind in OrgType],
+    Indicator("hub_members", "organizations", 0, "organizations that are members of a hub (F9)",
+              lambda v: int(np.count_nonzero(v.model.organization_table.hub[v.once(_registered)] >= 0))),
 ]
 """The indicators organizations define."""

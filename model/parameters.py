@@ -441,10 +441,21 @@ _p("purchase.evaluation_noise_with", 0.05, "score units (sd)", 0.0, 1.0,
 _p("purchase.evaluation_noise_without", 0.25, "score units (sd)", 0.0, 1.0,
    "assumption: without third-party evaluation judgements are five times noisier; no measured value",
    "Noise of quality judgements without third-party evaluation.", acts="year")
-_p("purchase.size_bias_without", 0.08, "score per log staff", 0.0, 1.0,
-   "assumption (Matthew effect: without third-party evaluation larger organizations are judged "
-   "better; P3: unbalanced development)",
-   "Advantage of larger organizations in bids judged without third-party evaluation.", acts="year")
+_p("purchase.invitation_weight_with", 0.0, "reach per past contract", 0.0, 5.0,
+   "assumption: with third-party evaluation (F9) a call is open, so it reaches every eligible organization alike",
+   "How much more likely a call is to reach an organization for each contract it held before (the "
+   "officials' acquaintance), with third-party evaluation.", acts="year")
+_p("purchase.invitation_weight_without", 1.0, "reach per past contract", 0.0, 5.0,
+   "assumption: without third-party evaluation projects go by invitation to organizations officials know "
+   "(relationships, Qu, Howell & Enjuto Martinez 2022); no measured size",
+   "The same without third-party evaluation.", acts="year")
+_p("purchase.reputation_weight_with", 0.0, "share", 0.0, 1.0,
+   "assumption: a third-party evaluator scores the quality it observes (F9)",
+   "Share of judged quality taken from reputation (track record) instead of observed quality, in bids and "
+   "contract evaluations, with third-party evaluation.", acts="year")
+_p("purchase.reputation_weight_without", 0.6, "share", 0.0, 1.0,
+   "assumption: officials judging by themselves lean on reputation and relationships; no measured share",
+   "The same without third-party evaluation.", acts="year")
 _p("purchase.weight_quality", 0.5, "score weight", 0.0, 1.0, "assumption",
    "Bid score weight of judged quality.", acts="year")
 _p("purchase.weight_price", 0.2, "score weight", 0.0, 1.0, "assumption",
@@ -459,8 +470,12 @@ _p("purchase.record_saturation", 5, "contracts", 1, 50, "assumption",
    "Contracts held before after which the track record counts fully in a bid.", acts="review")
 _p("purchase.capacity_headroom", 1.0, "multiplier", 1.0, 10.0,
    "calibrated by hand to F6 (116 holders; 1.5 gave ≈90)",
-   "An organization bids only while its contracts' monthly targets stay within this "
-   "multiple of its staff capacity (it expects to hire the rest).", acts="year")
+   "With third-party evaluation, which checks capacity: an organization bids (and is renewed) only while "
+   "its contracts' monthly targets stay within this multiple of its staff capacity.", acts="year")
+_p("purchase.capacity_headroom_without", 4.0, "multiplier", 1.0, 10.0,
+   "assumption: without third-party evaluation nobody checks capacity, so an organization takes what it "
+   "claims it can hire for; no measured value",
+   "The same multiple without third-party evaluation (the organization's own claim).", acts="year")
 _p("purchase.renewal_score", 0.6, "share", 0.0, 1.0, "assumption",
    "Evaluated delivery above which a contract is renewed without a new tender.", acts="review")
 
@@ -471,9 +486,41 @@ _p("social_work.hours_month", 160.0, "hours", 80.0, 220.0, "assumption",
    "Working hours of one social worker.")
 _p("social_work.hours_per_case", 8.0, "hours per need", 1.0, 40.0, "assumption",
    "Casework hours to serve one need for a month.")
-_p("social_work.quality_certified", 0.85, "share", 0.0, 1.0, "assumption",
-   "Probability that casework in a social-work room meets the need (room posts are filled only by "
-   "certified workers, F12).")
+_p("social_work.quality_certified", 0.8, "share", 0.0, 1.0, "assumption",
+   "Probability that casework of a certified social worker new in post meets the need.")
+_p("social_work.quality_uncertified", 0.6, "share", 0.0, 1.0,
+   "assumption: between committee service (0.6) and certified casework; no measured value",
+   "Probability that casework of an uncertified social worker new in post meets the need.")
+_p("social_work.experience_full_months", 36, "months", 1, 240,
+   "assumption: three years in post to full practice (no Chinese measurement of the learning curve)",
+   "Months in post after which experience counts fully (it grows linearly until then).")
+_p("social_work.experience_quality_gain", 0.1, "share", 0.0, 0.5, "assumption",
+   "Probability of meeting a need that full experience adds to a social worker's casework.")
+_p("social_work.experience_caseload_gain", 0.5, "share of a new worker's caseload", 0.0, 2.0,
+   "assumption: an experienced worker carries half as many cases again as a new one",
+   "Extra cases a month that full experience lets a social worker carry, over a new worker's.")
+_p("social_work.uncertified_caseload_factor", 0.7, "multiplier", 0.1, 1.0, "assumption",
+   "Cases an uncertified social worker carries relative to a certified one with the same experience.")
+_p("social_work.contract_needs_per_case", 1.0, "needs per case", 0.5, 20.0,
+   "assumption (F11: purchased projects are social-work projects; F13: social workers lead staff and "
+   "volunteers): no measured ratio",
+   "Contract needs one case of a social worker's casework carries in a month (it assesses and "
+   "supervises; staff and volunteers do the rest): an organization's contract capacity is at most its "
+   "social workers' cases times this.")
+_p("social_work.contract_quality_weight", 0.5, "share", 0.0, 1.0, "assumption",
+   "Weight of the organization's social workers' casework quality in the quality of its contract "
+   "service (the rest is the organization's own quality).")
+_p("social_work.market_wage_yuan_month", 5500.0, "yuan per month", 2000.0, 20000.0,
+   "Chongqing Municipal Bureau of Statistics: 2016 average wage of non-private units 65,545 yuan a year "
+   "≈ 5,460 a month: what a certified worker can earn outside the sector",
+   "Wage a social worker could earn elsewhere; turnover rises where posts pay less.")
+_p("social_work.wage_turnover_elasticity", 1.0, "elasticity", 0.0, 5.0, "assumption",
+   "Turnover multiplies by (market wage / the post's wage) to this power.")
+_p("social_work.talent_renewal_year", 0.1, "share per year", 0.0, 1.0,
+   "assumption: certified graduates and arrivals join the district's market, others leave it for other "
+   "work or other cities",
+   "Yearly share of the talent pool's level (``talent_pool``) renewed: this share of the level joins, "
+   "and this share of the workers in the pool leaves.", acts="review")
 _p("social_work.leadership_share", 0.3, "share of hours", 0.0, 1.0, "F13 (社工引领志愿者); assumption",
    "Share of a social worker's hours spent recruiting and leading volunteers.")
 _p("social_work.volunteers_per_worker", 20, "volunteers", 1, 100,
@@ -484,7 +531,9 @@ _p("social_work.turnover_room_year", 0.08, "share per year", 0.0, 0.6,
    "organizations in Chinese cities (曾守锤 et al. 2020)",
    "Yearly turnover of social workers in community rooms.")
 _p("social_work.turnover_org_year", 0.18, "share per year", 0.0, 0.6,
-   "曾守锤 et al. 2020 (≈20%/yr)", "Yearly turnover of social workers in organizations.")
+   "曾守锤 et al. 2020 (≈20%/yr in large Chinese cities; with the defaults' wages, 5,000 against a market "
+   "5,500, it becomes ≈0.20)",
+   "Yearly turnover of social workers in organizations whose wage matches the market.")
 _p("social_work.burnout_turnover_multiplier", 2.0, "multiplier at full burnout", 1.0, 10.0,
    "assumption", "How much full burnout multiplies the turnover hazard.")
 _p("social_work.turnover_cap_year", 0.99, "share per year", 0.99, 0.99,
@@ -502,13 +551,15 @@ _p("social_work.recruit_prob_month", 0.25, "share per month", 0.0, 1.0, "assumpt
    "Monthly probability that a vacant post is filled from the labour market "
    "(transfer or open recruitment), before the talent constraint.")
 _p("social_work.talent_pool", 300, "certified people", 0, 5000, "assumption (P4)",
-   "Certified social workers in the district's labour market outside the committees.")
+   "Certified social workers in the district's labour market outside the committees at the start, and "
+   "the level graduates and departures bring the pool back to when nobody hires from it.")
 _p("social_work.conversion_share", 0.5, "share", 0.0, 1.0, "F12 (conversion, transfer, open recruitment); assumption",
    "Share of room vacancies filled by converting a certified community worker when one is available.")
 _p("social_work.stay_in_sector_share", 0.5, "share", 0.0, 1.0, "assumption",
    "Share of social workers who leave a post but stay in the district's talent pool.")
-_p("social_work.exam_pass_prob", 0.065, "share per year", 0.0, 1.0,
-   "calibrated by hand to F10 (366 = 32% four years into the reform; 0.06 gave 30%); no published "
+_p("social_work.exam_pass_prob", 0.06, "share per year", 0.0, 1.0,
+   "calibrated by hand to F10 (366 = 32% four years into the reform; 0.065 gave 36% once room workers' "
+   "pressure counted their own caseload, 0.06 gives 33%); no published "
    "pass rate for the district",
    "Yearly probability that an uncertified community worker passes the national exam, with "
    "the district's training support.", lever=True, acts="review", shapes_start=True)
@@ -637,7 +688,8 @@ _p("orgs.quality_max", 0.99, "share", 0.99, 0.99,
    "design: a new organization's quality is a normal draw clipped into (0, 1) (fixed)",
    "Highest quality a new organization is founded with.")
 _p("orgs.type_share_economic", 0.12, "share", 0.12, 0.12, _TYPE_MIX_SOURCE,
-   "Share of economic (employment) organizations in the initial and type-free founding mix (F8).")
+   "Share of economic (employment) organizations in the initial stock (F8); later founders pick types where "
+   "the needs and the money are.")
 _p("orgs.type_share_public_welfare", 0.22, "share", 0.22, 0.22, _TYPE_MIX_SOURCE,
    "Share of public-welfare service organizations in that mix (F8).")
 _p("orgs.type_share_culture_sports", 0.26, "share", 0.26, 0.26, _TYPE_MIX_SOURCE,
@@ -653,12 +705,17 @@ _p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
 _p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
 _p("orgs.quality_learning_year", 0.05, "share per year", 0.0, 1.0, "assumption (η_exp)",
    "Yearly gain in quality from contract experience.", acts="review")
-_p("orgs.founding_attempts_per_10k_year", 3.8, "attempts per 10,000 residents per year", 0.0, 50.0,
-   "calibrated with the revenue pool to F3/F5 (904 in 2016) and the ≈520 of 2012; gives births of "
+_p("orgs.founding_attempts_per_10k_year", 3.4, "attempts per 10,000 residents per year", 0.0, 50.0,
+   "calibrated with the revenue pool to F3/F5 (904 in 2016) and the ≈520 of 2012 (retuned from 3.8 when hubs "
+   "began to protect their members and contract holders to hire social workers to lead them); gives births of "
    "5-20% of the stock a year (China's registered organizations grew by about that a year in 2011-17)",
    "People setting out to found an organization, a year, under direct registration; an attempt "
    "succeeds in the share of its community's money (own-revenue pool and contracts) not yet taken "
    "by its organizations' costs, in the category with the most unmet need and money.", acts="review")
+_p("orgs.founder_contract_weight", 4.0, "unmet needs per contract need", 0.0, 50.0,
+   "assumption: a need the budget pays for comes with money, an unmet one only with fees and donations",
+   "How many unmet needs one need a month bought by contracts counts as, when a founder picks a category "
+   "and a type.", acts="review")
 _p("orgs.registration_multiplier", 1.0, "multiplier", 0.1, 3.0,
    "assumption: 1.0 under direct registration and filing (F3), ≈0.4 under dual management (the "
    "pre_reform scenario is calibrated at 0.25)",
@@ -701,6 +758,23 @@ _p("orgs.campaign_association_exit_share", 0.05, "share", 0.0, 1.0,
    "their government sponsors in the clean-up campaign.", acts="review")
 _p("orgs.social_worker_share", 0.15, "share of staff", 0.0, 1.0, "assumption",
    "Share of a service organization's staff who are social workers.")
+_p("orgs.hub_members_max", 30, "organizations per hub", 0, 200,
+   "assumption (F9: hub organizations manage organizations by class; no published size)",
+   "Member organizations one hub can manage.", acts="review")
+_p("orgs.hub_join_prob_year", 0.3, "share per year", 0.0, 1.0, "assumption",
+   "Yearly probability that an active organization outside every hub applies to a hub of its street.",
+   acts="review")
+_p("orgs.hub_member_min_quality", 0.5, "share", 0.0, 1.0, "assumption (F9: hubs evaluate their members)",
+   "Quality below which a hub refuses an applicant and expels a member at its yearly evaluation.",
+   acts="review")
+_p("orgs.hub_support_quality_year", 0.05, "share of the gap to 1 per year", 0.0, 1.0, "assumption",
+   "Yearly quality gain of a member from its hub's training and guidance.", acts="review")
+_p("orgs.hub_member_protection", 0.7, "multiplier", 0.0, 1.0, "assumption",
+   "Factor on a member's exit hazard (its hub's support).", acts="review")
+_p("orgs.hub_record_share", 0.5, "share", 0.0, 1.0,
+   "assumption: joint bids with the hub lend a member part of the hub's track record",
+   "Share of its hub's past contracts a member's bid counts as its own track record, when that is more.",
+   acts="year")
 _p("orgs.hire_reserve_months", 3.0, "months of cost", 0.0, 24.0, "assumption",
    "Reserves above which an organization with unmet contract demand hires.")
 

@@ -17,8 +17,9 @@ from enum import IntEnum
 import mesa
 import numpy as np
 
+from model import social_work
 from model.measures import Indicator, ratio
-from model.organizations import OrgStatus, capacity_people
+from model.organizations import OrgStatus, bid_record, capacity_people
 from model.parameters import N_CATEGORIES
 from model.rows import RowTable, column_view
 
@@ -167,6 +168,78 @@ def award(model: mesa.Model, project: int, org: int, target_people: float) -> in
         value_yuan=p.value_yuan[project], org=org, target_people=target_people)
 
 
+# --- how the district judges (F9) -------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class TenderRegime:
+    """How the district judges bids, renewals and contracts in a year (F9).
+
+    Every rule of the tender and the evaluation is the same code in both
+    regimes; third-party evaluation changes only these numbers.
+
+    Attributes:
+        noise: sd of the error in judging quality (score units).
+        invitation_weight: how much more likely a call reaches an organization per
+            contract it held before (0: an open call reaches all eligible alike).
+        reputation_weight: share of judged quality taken from reputation (track record)
+            instead of observed quality.
+        capacity_headroom: multiple of its staff capacity an organization's contracts may
+            reach and still bid or be renewed (1: checked; more: taken on its word).
+    """
+
+    noise: float
+    invitation_weight: float
+    reputation_weight: float
+    capacity_headroom: float
+
+
+def tender_regime(pu) -> TenderRegime:
+    """The year's regime: the one place that reads ``purchase.third_party_evaluation``.
+
+    With third-party evaluation: an open call, a capacity check and quality
+    scored by the evaluator with small noise; without: invitations to the
+    organizations officials know, capacity taken on the organization's word,
+    and quality judged partly by reputation with large noise. No rule exists
+    in one regime only.
+    """
+    if pu.third_party_evaluation:
+        return TenderRegime(pu.evaluation_noise_with, pu.invitation_weight_with, pu.reputation_weight_with,
+                            pu.capacity_headroom)
+    return TenderRegime(pu.evaluation_noise_without, pu.invitation_weight_without, pu.reputation_weight_without,
+                        pu.capacity_headroom_without)
+
+
+def reputation(pu, record: np.ndarray) -> np.ndarray:
+    """Reputation in [0, 1] from a track record (contracts held before): full at ``record_saturation``."""
+    return np.minimum(np.asarray(record, float) / pu.record_saturation, 1.0)
+
+
+def judged_quality(regime: TenderRegime, quality: np.ndarray, reputation_: np.ndarray) -> np.ndarray:
+    """Quality as the judges see it, before noise: observed quality and reputation weighted by the regime."""
+    return (1.0 - regime.reputation_weight) * quality + regime.reputation_weight * reputation_
+
+
+def contract_capacity(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
+    """Each organization's hands for contract work (people a month) and the quality it serves with.
+
+    Purchased projects are social-work projects (F11) delivered by social
+    workers leading staff and volunteers (F13): an organization can serve
+    no more than its staff capacity nor than its social workers' cases
+    times ``social_work.contract_needs_per_case``, so a holder short of
+    social workers, or whose workers are new or uncertified, serves less
+    (P4). Its service quality mixes its own quality with its social workers'
+    casework quality (``social_work.contract_quality_weight``; without any
+    social worker, an uncertified newcomer's).
+    """
+    p, t = model.params, model.organization_table
+    sw = p.social_work
+    cases, quality_sum = social_work.org_casework(model)
+    staff_hands = capacity_people(p, t.staff[: t.n])
+    hands = np.minimum(staff_hands, cases * sw.contract_needs_per_case)
+    casework_q = np.divide(quality_sum, cases, out=np.full(t.n, sw.quality_uncertified), where=cases > 0)
+    w = sw.contract_quality_weight
+    return hands, (1.0 - w) * t.quality[: t.n] + w * casework_q
+
+
 # --- the month ---------------------------------------------------------------------
 def pay_tranches(model: mesa.Model) -> None:
     """The government pays each running contract's monthly tranche, a twelfth of its value, to its holder (F7).
@@ -187,8 +260,10 @@ def contract_pools(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """This month's capacity of the contracts, pooled by cell (community × category), with quality sums.
 
     A contract can serve what its money pays for in a month (a twelfth of its
-    target) and no more than its holder's hands allow: the holder's capacity
-    is split over its contracts by their value. Returns the capacity and
+    target) and no more than its holder's hands allow (:func:`contract_capacity`:
+    staff, and social workers to lead them, P4): the holder's capacity
+    is split over its contracts by their value, and it serves with its
+    :func:`contract_capacity` quality. Returns the capacity and
     quality sum of common projects, then of individual projects (people a
     month); each contract's capacity is kept in ``capacity_people``.
     """
@@ -198,11 +273,12 @@ def contract_pools(model: mesa.Model) -> tuple[np.ndarray, np.ndarray, np.ndarra
     org = c.org[rows]
     value = c.value_yuan[rows]
     by_org = np.bincount(org, weights=value, minlength=t.n)
-    labour = capacity_people(model.params, t.staff[org]) * value / by_org[org]
+    hands, service_quality = contract_capacity(model)
+    labour = hands[org] * value / by_org[org]
     capacity = np.minimum(c.target_people[rows] / 12.0, labour)
     c.capacity_people[rows] = capacity
     j = c.community[rows] * K + c.category[rows]
-    quality = capacity * t.quality[org]
+    quality = capacity * service_quality[org]
     pools = []
     for kind in (ProjectKind.COMMON, ProjectKind.INDIVIDUAL):
         mine = c.kind[rows] == kind
@@ -238,29 +314,36 @@ def attribute_delivery(model: mesa.Model, pools: dict[ProjectKind, tuple[np.ndar
 
 # --- the year ------------------------------------------------------------------------
 def evaluate_contracts(model: mesa.Model) -> None:
-    """Score last year's contracts: delivery against target and quality (F9).
+    """Score last year's contracts: delivery against target and judged quality (F9).
 
-    They are judged with small noise under third-party evaluation and large
-    noise without. An organization learns from each contract it held
-    (``quality_learning_year`` per contract-year), so its second contract is
-    judged on the quality its first one taught it; contracts end.
+    The judged quality is the quality the holder served with
+    (:func:`contract_capacity`) weighted against its reputation by the
+    year's :class:`TenderRegime`, with the regime's noise. An organization
+    learns from each contract it held (``quality_learning_year`` per
+    contract-year), so its second contract is judged on the quality its first
+    one taught it; contracts end.
     """
     p, rng = model.params, model.stream("tender.evaluate")
     pu, c, t = p.purchase, model.contract_table, model.organization_table
-    noise = pu.evaluation_noise_with if pu.third_party_evaluation else pu.evaluation_noise_without
+    regime = tender_regime(pu)
     rows = c.live_rows()
     org = c.org[rows]
     target = c.target_people[rows]
     achieved = np.minimum(np.divide(c.delivered_people[rows], target, out=np.zeros(rows.size), where=target > 0),
                           1.0)
-    errors = rng.normal(0, noise, size=rows.size)
-    w = pu.evaluation_delivery_weight
+    errors = rng.normal(0, regime.noise, size=rows.size)
+    w, ws = pu.evaluation_delivery_weight, p.social_work.contract_quality_weight
+    _, served_q = contract_capacity(model)
+    casework_part = served_q - (1.0 - ws) * t.quality[: t.n]  # what the social workers add
+    known = reputation(pu, bid_record(model, org))
     scores = np.zeros(rows.size)
     held = _occurrence(org)  # how many contracts of the same holder come before this one
     for k in range(int(held.max()) + 1 if rows.size else 0):
         now = held == k
         quality = t.quality[org[now]]
-        scores[now] = np.clip(w * achieved[now] + (1 - w) * quality + errors[now], 0, 1)
+        served = (1.0 - ws) * quality + casework_part[org[now]]
+        scores[now] = np.clip(w * achieved[now] + (1 - w) * judged_quality(regime, served, known[now])
+                              + errors[now], 0, 1)
         t.evaluated_score[org[now]] = scores[now]
         t.quality[org[now]] = quality + p.orgs.quality_learning_year * (1.0 - quality)
     np.add.at(t.past_contracts, org, 1)
@@ -342,20 +425,21 @@ def _largest_remainder(weights: np.ndarray, total: int) -> np.ndarray:
 
 
 def tender_projects(model: mesa.Model) -> None:
-    """Award each project (F9).
+    """Award each project (F9), by the same rules in every regime (:class:`TenderRegime`).
 
-    A well-scored incumbent is renewed; otherwise eligible organizations bid and
-    the best score wins. Third-party evaluation also checks capacity: an
-    organization is eligible while its contracts fit ``capacity_headroom`` times
-    its staff capacity; a project nobody can take is not bought.
+    An incumbent is renewed when its last score reaches ``renewal_score`` and
+    its contracts still fit the regime's capacity headroom; otherwise the call
+    reaches up to ``bidders_max`` eligible organizations (those of the
+    project's category, or professional, whose contracts fit the headroom),
+    drawn in proportion to 1 + the regime's invitation weight × their past
+    contracts, and the best score wins; a project nobody can take is not bought.
 
-    Score = w_quality × (quality + evaluation noise) + w_price × (1 - price
-    factor) + w_local × (same street) + w_record × track record; the winner
-    serves the project's money at its own price. Without third-party
-    evaluation nobody checks capacity, bidders are the organizations officials
-    know (drawn in proportion to staff × (1 + contracts held before)), the
-    noise is larger, incumbents are renewed without assessment, and larger
-    organizations get a size bonus: the Matthew effect behind P3.
+    Score = w_quality × (judged quality + noise) + w_price × (1 - price
+    factor) + w_local × (same street) + w_record × track record (a hub
+    member's counts part of its hub's: joint bids). Incumbency, track record
+    and capacity concentrate contracts in every regime; the regime sets how
+    open the call is, how capacity is checked and how quality is judged. The
+    winner serves the project's money at its own price.
 
     Projects are awarded in random order; the k-th project of a cell and kind
     meets the k-th of last year's holders there as its incumbent.
@@ -408,55 +492,48 @@ class _Bidders:
     def __init__(self, model: mesa.Model) -> None:
         pu, t = model.params.purchase, model.organization_table
         self.model, self.pu, self.t = model, pu, t
-        self.third = pu.third_party_evaluation
-        self.noise = pu.evaluation_noise_with if self.third else pu.evaluation_noise_without
+        self.regime = tender_regime(pu)
         rows = t.rows(OrgStatus.ACTIVE)
         self.active = rows[t.staff[rows] > 0]
         self.position = np.full(t.n, -1, np.int64)
         self.position[self.active] = np.arange(self.active.size)
         prof = t.professional(self.active)
         self.by_category = [np.flatnonzero((t.category[self.active] == k) | prof) for k in range(N_CATEGORIES)]
-        # Monthly people each organization can still take on (third-party evaluation checks it).
-        self.spare = (pu.capacity_headroom * capacity_people(model.params, t.staff[self.active])
+        self.record = bid_record(model, self.active)
+        # Monthly people each organization can still take on, within the regime's headroom.
+        self.spare = (self.regime.capacity_headroom * capacity_people(model.params, t.staff[self.active])
                       - model.contract_table.monthly_demand(t.n)[self.active])
 
     def renewed(self, org: int, score: float, need: float) -> int | None:
-        """The incumbent's row if it is renewed, else None.
-
-        It must still be active and, under third-party evaluation, well scored with room for the project.
-        """
+        """The incumbent's row if it is renewed (active, scored at least ``renewal_score``, with room), else None."""
         if org < 0 or self.position[org] < 0:
             return None
-        if self.third and (self.spare[self.position[org]] < need or score < self.pu.renewal_score):
+        if self.spare[self.position[org]] < need or score < self.pu.renewal_score:
             return None
         return org
 
     def best_bid(self, category: int, community: int, need: float, rng: np.random.Generator) -> int | None:
-        """The winner's row of an open call (third-party evaluation) or an invitation (without); None if nobody bids."""
-        pu, t = self.pu, self.t
+        """The winner's row among the organizations the call reaches; None if nobody eligible bids."""
         candidates = self.by_category[category]
-        if self.third:
-            candidates = candidates[self.spare[candidates] >= need]
+        candidates = candidates[self.spare[candidates] >= need]
         if not candidates.size:
             return None
-        pool = self.active[candidates]
-        n_bid = min(pu.bidders_max, pool.size)
-        if self.third:  # an open call: any eligible organization may be among the bidders
-            weights = None
-        else:  # officials invite the organizations they know: large ones and past holders
-            known = t.staff[pool] * (1.0 + t.past_contracts[pool])
-            weights = known / known.sum()
-        bidders = pool[rng.choice(pool.size, size=n_bid, replace=False, p=weights)]
-        return int(bidders[int(np.argmax(self.scores(bidders, self.model.street_of[community], rng)))])
+        n_bid = min(self.pu.bidders_max, candidates.size)
+        reach = 1.0 + self.regime.invitation_weight * self.t.past_contracts[self.active[candidates]]
+        chosen = candidates[rng.choice(candidates.size, size=n_bid, replace=False, p=reach / reach.sum())]
+        best = chosen[int(np.argmax(self.scores(chosen, self.model.street_of[community], rng)))]
+        return int(self.active[best])
 
-    def scores(self, bidders: np.ndarray, street: int, rng: np.random.Generator) -> np.ndarray:
-        """Bids' scores: quality seen through evaluation noise, price, local ties, track record, size bias."""
+    def scores(self, positions: np.ndarray, street: int, rng: np.random.Generator) -> np.ndarray:
+        """Bids' scores (``positions`` among the active): judged quality with noise, price, local ties, record."""
         pu, t = self.pu, self.t
-        return (pu.weight_quality * (t.quality[bidders] + rng.normal(0, self.noise, size=bidders.size))
+        bidders = self.active[positions]
+        known = reputation(pu, self.record[positions])
+        judged = judged_quality(self.regime, t.quality[bidders], known)
+        return (pu.weight_quality * (judged + rng.normal(0, self.regime.noise, size=bidders.size))
                 + pu.weight_price * (1.0 - t.price_factor[bidders])
                 + pu.weight_local * (self.model.street_of[t.home[bidders]] == street)
-                + pu.weight_record * np.minimum(t.past_contracts[bidders] / pu.record_saturation, 1.0)
-                + (0.0 if self.third else pu.size_bias_without * np.log(t.staff[bidders])))
+                + pu.weight_record * known)
 
 
 def _contract_rows(v) -> np.ndarray:
@@ -478,6 +555,14 @@ def _concentration(v) -> tuple[float, float]:
     shares = shares / shares.sum()
     top = shares[: max(int(np.ceil(0.1 * shares.size)), 1)].sum()
     return float(top), float((shares**2).sum())
+
+
+def _service_quality(v) -> float:
+    """Capacity-weighted quality the running contracts serve with this month (NaN without capacity)."""
+    c, rows = v.model.contract_table, v.once(_contract_rows)
+    capacity = c.capacity_people[rows]
+    _, quality = contract_capacity(v.model)
+    return float(ratio((capacity * quality[c.org[rows]]).sum(), capacity.sum()))
 
 
 def _project_kinds(v) -> np.ndarray:
@@ -504,6 +589,12 @@ INDICATORS = [
               lambda v: v.once(_concentration)[0]),
     Indicator("contract_hhi", "index in [0, 1]", -1, "Herfindahl index of contract money across holders (P3)",
               lambda v: v.once(_concentration)[1]),
+    Indicator("contract_service_quality", "share", +1,
+              "probability that contract service meets a need, capacity-weighted over running contracts (P4)",
+              lambda v: v.once(_service_quality)),
+    Indicator("contract_capacity_people", "people per month", +1,
+              "needs the running contracts can serve this month (money, staff and social workers; P4)",
+              lambda v: float(v.model.contract_table.capacity_people[v.once(_contract_rows)].sum())),
     Indicator("projects_common", "projects", 0, "common projects this year (F11)",
               lambda v: int(v.once(_project_kinds)[ProjectKind.COMMON])),
     Indicator("projects_individual", "projects", 0, "individual projects this year (F11)",

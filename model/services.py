@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import committees, kernels, organizations, purchasing
+from model import committees, kernels, organizations, purchasing, social_work
 from model.measures import Indicator, gini, ratio
 from model.parameters import N_CATEGORIES
 from model.purchasing import ProjectKind
@@ -68,8 +68,8 @@ def deliver_services(model: mesa.Model) -> None:
 
     # Pools by community: room casework, then committee service and volunteers.
     sw = p.social_work
-    room_cap = committees.casework_hours(model) / sw.hours_per_case
-    room_q = np.full(n_comm, sw.quality_certified)  # room posts are filled only by certified workers (F12)
+    room_cap, room_q_sum = social_work.room_casework(model)  # experience raises caseload and quality
+    room_q = np.divide(room_q_sum, room_cap, out=np.full(n_comm, sw.quality_certified), where=room_cap > 0)
     v = p.volunteer
     volunteer_cap = model.volunteers_people * v.hours_month * (
         model.supervised_share * v.efficiency

@@ -40,6 +40,8 @@ class SocialWorkerTable(RowTable):
     ``org`` (the organization's row of the organization table, -1 for a room
     worker); ``experience_months`` (months in post); ``burnout`` in [0, 1]
     (raises the chance of leaving); ``caseload`` (needs served last month, room workers).
+    Experience and certification set how many cases a worker carries
+    (:func:`cases_per_month`) and how well (:func:`casework_quality`).
     """
 
     COLUMNS = {"certified": (bool, False), "in_room": (bool, False), "community": (np.int64, -1),
@@ -56,6 +58,11 @@ class SocialWorkerTable(RowTable):
         """The live rows of the workers in committees' social-work rooms, in the order they were hired."""
         rows = self.live_rows()
         return rows[self.in_room[rows]]
+
+    def org_rows(self) -> np.ndarray:
+        """The live rows of the workers of organizations, in the order they were hired."""
+        rows = self.live_rows()
+        return rows[~self.in_room[rows]]
 
     def rows_of_org(self, org: int) -> np.ndarray:
         """The live rows of an organization's social workers, in the order they were hired."""
@@ -80,7 +87,8 @@ class SocialWorker(Agent):
     where wear and turnover run as array code. State: ``employer`` (a
     :class:`~model.agents.Committee` or :class:`~model.organizations.Organization`),
     ``certified``, ``experience_months``, ``burnout`` in [0, 1], ``caseload``
-    (needs served last month). Reads ``social_work.*``.
+    (needs served last month); what experience makes of it: ``cases_per_month``
+    and ``casework_quality``. Reads ``social_work.*``.
 
     Args:
         model: the district model.
@@ -104,6 +112,16 @@ class SocialWorker(Agent):
             employer.room.append(self)
 
     @property
+    def cases_per_month(self) -> float:
+        """Cases the worker can carry in a month at full casework (experience and certification count)."""
+        return float(cases_per_month(self.model.params.social_work, self.experience_months, self.certified))
+
+    @property
+    def casework_quality(self) -> float:
+        """Probability that the worker's casework meets a need."""
+        return float(casework_quality(self.model.params.social_work, self.experience_months, self.certified))
+
+    @property
     def in_room(self) -> bool:
         """Whether the worker is in a committee's social-work room (not with an organization)."""
         return not isinstance(self.employer, Organization)
@@ -123,14 +141,90 @@ class SocialWorker(Agent):
         self.remove()
 
 
+def experience_level(sw, experience_months: np.ndarray) -> np.ndarray:
+    """How far a worker is along the learning curve, in [0, 1]: months in post over ``experience_full_months``."""
+    return np.minimum(np.asarray(experience_months, float) / sw.experience_full_months, 1.0)
+
+
+def cases_per_month(sw, experience_months: np.ndarray, certified: np.ndarray) -> np.ndarray:
+    """Cases a social worker carries in a month at full casework.
+
+    A certified newcomer carries the hours left after leading volunteers over
+    ``hours_per_case``; experience adds up to ``experience_caseload_gain`` of
+    that, and an uncertified worker carries ``uncertified_caseload_factor`` of it.
+    """
+    nominal = sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case
+    return (nominal * (1.0 + sw.experience_caseload_gain * experience_level(sw, experience_months))
+            * np.where(certified, 1.0, sw.uncertified_caseload_factor))
+
+
+def casework_quality(sw, experience_months: np.ndarray, certified: np.ndarray) -> np.ndarray:
+    """Probability that a social worker's casework meets a need.
+
+    ``quality_certified`` or ``quality_uncertified`` for a newcomer, plus up
+    to ``experience_quality_gain`` with experience, at most 1.
+    """
+    base = np.where(certified, sw.quality_certified, sw.quality_uncertified)
+    return np.minimum(base + sw.experience_quality_gain * experience_level(sw, experience_months), 1.0)
+
+
+def _productivity(sw, rows: np.ndarray, t: SocialWorkerTable) -> tuple[np.ndarray, np.ndarray]:
+    """Cases each worker of ``rows`` carries relative to a certified newcomer, and its casework quality."""
+    nominal = sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case
+    exp, cert = t.experience_months[rows], t.certified[rows]
+    cases = cases_per_month(sw, exp, cert)
+    relative = cases / nominal if nominal > 0 else np.zeros(rows.size)
+    return relative, casework_quality(sw, exp, cert)
+
+
+def room_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
+    """Per community: people a month the room's casework can serve, and its capacity-weighted quality sum.
+
+    The room's casework hours (:func:`model.committees.casework_hours`) over
+    ``hours_per_case``, times its workers' mean caseload relative to a
+    certified newcomer (:func:`cases_per_month`); quality is their
+    caseload-weighted :func:`casework_quality`.
+    """
+    sw, t, n = model.params.social_work, model.social_worker_table, model.n_communities
+    rows = t.room_rows()
+    relative, quality = _productivity(sw, rows, t)
+    where = t.community[rows]
+    size = np.bincount(where, minlength=n)
+    weight = np.bincount(where, weights=relative, minlength=n)
+    mean_relative = np.divide(weight, size, out=np.zeros(n), where=size > 0)
+    mean_quality = np.divide(np.bincount(where, weights=relative * quality, minlength=n), weight,
+                             out=np.full(n, sw.quality_certified), where=weight > 0)
+    capacity = committees.casework_hours(model) / sw.hours_per_case * mean_relative
+    return capacity, capacity * mean_quality
+
+
+def org_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
+    """Per organization row: its social workers' cases a month (:func:`cases_per_month`), and cases × quality."""
+    sw, t, n = model.params.social_work, model.social_worker_table, model.organization_table.n
+    rows = t.org_rows()
+    cases = cases_per_month(sw, t.experience_months[rows], t.certified[rows])
+    quality = casework_quality(sw, t.experience_months[rows], t.certified[rows])
+    org = t.org[rows]
+    return (np.bincount(org, weights=cases, minlength=n).astype(float)[:n],
+            np.bincount(org, weights=cases * quality, minlength=n).astype(float)[:n])
+
+
+def wage_turnover_factor(sw, wage_yuan_month: np.ndarray | float) -> np.ndarray:
+    """Factor on the yearly turnover of a post paying ``wage_yuan_month``: (market wage / wage) ^ elasticity."""
+    return (sw.market_wage_yuan_month / np.asarray(wage_yuan_month, float)) ** sw.wage_turnover_elasticity
+
+
 def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> None:
     """Burnout follows pressure, and some workers leave (DESIGN §4 step 10).
 
-    Pressure is casework over a full caseload plus ``diversion_pressure`` times
+    Pressure is casework over the worker's full caseload (:func:`cases_per_month`) plus ``diversion_pressure`` times
     the share of room hours pulled into administration for a room worker, and
     contract demand over staff capacity (at most ``org_pressure_cap``) for a
-    worker of an organization. Burnout moves by ``burnout_rate`` × (pressure - 1)
-    within [0, 1]; the yearly turnover of a room or an organization, raised by
+    worker of an organization (its capacity: staff, and social workers to lead
+    them, as contracts are delivered). Burnout moves by ``burnout_rate`` × (pressure - 1)
+    within [0, 1]; the yearly turnover of a room or an organization, times
+    :func:`wage_turnover_factor` of the post's wage (a room post's
+    ``wage_yuan_month``, an organization's ``orgs.wage_yuan_month``) and raised by
     burnout up to ``turnover_cap_year``, becomes a monthly chance of leaving.
     A leaver who stays in the sector (``stay_in_sector_share``) returns a
     certified worker to the talent pool. ``u`` and ``u_stay`` are one uniform
@@ -139,13 +233,14 @@ def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> N
     sw, t = model.params.social_work, model.social_worker_table
     rows = t.live_rows()
     in_room = t.in_room[rows]
-    # Cases a room worker carries at full casework; none when leading volunteers takes
-    # all their hours (leadership_share = 1), and then casework puts no pressure on them.
-    nominal_cases = sw.hours_month * (1 - sw.leadership_share) / sw.hours_per_case
+    # Cases each worker carries at full casework (experience and certification count);
+    # none when leading volunteers takes all their hours (leadership_share = 1), and then
+    # casework puts no pressure on them.
+    full_cases = cases_per_month(sw, t.experience_months[rows], t.certified[rows])
     room_hours = committees.room_hours(model)
     diverted = np.divide(model.committee_table.diverted_hours, room_hours, out=np.zeros(room_hours.size),
                          where=room_hours > 0)
-    casework = t.caseload[rows] / nominal_cases if nominal_cases > 0 else np.zeros(rows.size)
+    casework = np.divide(t.caseload[rows], full_cases, out=np.zeros(rows.size), where=full_cases > 0)
     pressure = casework + sw.diversion_pressure * diverted[np.where(in_room, t.community[rows], 0)]
     # An organization's pressure: its contracts' monthly demand over its staff's capacity.
     orgs = model.organization_table
@@ -153,12 +248,15 @@ def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> N
     if at_org.any():
         org = t.org[rows[at_org]]
         demand = model.contract_table.yearly_targets(orgs.n)[org] / 12.0
-        pressure[at_org] = np.minimum(demand / np.maximum(capacity_people(model.params, orgs.staff[org]), 1e-9),
-                                      sw.org_pressure_cap)
+        cases, _ = org_casework(model)
+        hands = np.minimum(capacity_people(model.params, orgs.staff[org]), cases[org] * sw.contract_needs_per_case)
+        pressure[at_org] = np.where(demand > 0, np.minimum(demand / np.maximum(hands, 1e-9), sw.org_pressure_cap),
+                                    0.0)
     t.experience_months[rows] += 1
     burnout = np.minimum(np.maximum(t.burnout[rows] + sw.burnout_rate * (pressure - 1.0), 0.0), 1.0)
     t.burnout[rows] = burnout
-    yearly = np.where(in_room, sw.turnover_room_year, sw.turnover_org_year)
+    yearly = np.where(in_room, sw.turnover_room_year * wage_turnover_factor(sw, sw.wage_yuan_month),
+                      sw.turnover_org_year * wage_turnover_factor(sw, model.params.orgs.wage_yuan_month))
     yearly = np.minimum(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * burnout), sw.turnover_cap_year)
     leaving = np.flatnonzero(u < 1.0 - (1.0 - yearly) ** (1.0 / 12.0))
     leavers = [t.agents[rows[i]] for i in leaving]  # before any leaves: a leave may compact the rows
@@ -191,17 +289,45 @@ def certification_exam(model: mesa.Model) -> None:
 
     Training support multiplies the pass rate by ``training_pass_multiplier``.
     Workers turn over during the year and are replaced by uncertified hires.
+    Uncertified social workers sit it too, with the same pass rate.
+
+    Each committee draws two uniforms for every one of its workers, whoever is
+    certified (one for leaving, one for the exam), so how many are certified
+    (which room conversions, and so the contract market, move) does not move
+    the committees' draws.
     """
     p, rng = model.params, model.stream("exam")
     sw, c = p.social_work, p.committee
     pass_prob = sw.exam_pass_prob if sw.training_support else sw.exam_pass_prob / sw.training_pass_multiplier
-    for com in model.committees:
-        com.certified -= int(rng.binomial(com.certified, c.worker_turnover_year))
-        com.certified += int(rng.binomial(com.workers - com.certified, pass_prob))
-    t = model.social_worker_table
+    ct = model.committee_table
+    workers = np.asarray(ct.workers, np.int64)
+    width = int(workers.max()) if workers.size else 0
+    u_leave, u_pass = rng.random((workers.size, width)), rng.random((workers.size, width))
+    seat = np.arange(width)
+    certified = np.asarray(ct.certified, np.int64)
+    certified = certified - ((seat < certified[:, None]) & (u_leave < c.worker_turnover_year)).sum(axis=1)
+    certified = certified + ((seat < (workers - certified)[:, None]) & (u_pass < pass_prob)).sum(axis=1)
+    ct.certified[:] = certified
+    # Social workers sit it with draws of their own: how many there are, and how many
+    # uncertified, follows the contract market, which must not reach the committees' draws.
+    t, rng_workers = model.social_worker_table, model.stream("exam.social_workers")
     rows = t.live_rows()
     uncertified = rows[~t.certified[rows]]
-    t.certified[uncertified[rng.random(uncertified.size) < pass_prob]] = True
+    t.certified[uncertified[rng_workers.random(uncertified.size) < pass_prob]] = True
+
+
+def renew_talent_pool(model: mesa.Model) -> None:
+    """Certified graduates and arrivals join the district's talent pool and others leave it (yearly).
+
+    Each year ``talent_renewal_year`` × ``talent_pool`` join (Poisson) and
+    each worker in the pool leaves with probability ``talent_renewal_year``,
+    so the pool returns to ``talent_pool`` when nobody hires from it, and
+    hiring faster than it renews empties it (P4).
+    """
+    sw, rng = model.params.social_work, model.stream("talent")
+    joined = int(rng.poisson(sw.talent_renewal_year * sw.talent_pool))
+    left = int(rng.binomial(model.talent_pool, sw.talent_renewal_year))
+    model.talent_pool += joined - left
 
 
 def _filled(v) -> np.ndarray:
@@ -223,12 +349,17 @@ def _workers(v) -> np.ndarray:
 
 
 def _org_gap(v) -> int:
-    """Social workers the active professional organizations lack for their staff."""
+    """Social workers the active organizations lack for their staff and contracts."""
     t = v.model.organization_table
-    active = t.rows(OrgStatus.ACTIVE)
-    rows = active[t.professional(active)]
-    target = social_worker_target(v.p, t.staff[rows])
+    rows = t.rows(OrgStatus.ACTIVE)
+    target = social_worker_target(v.p, t.staff[rows], t.professional(rows),
+                                  v.model.contract_table.monthly_demand(t.n)[rows])
     return int(np.maximum(target - social_worker_counts(v.model)[rows], 0).sum())
+
+
+def _org_workers(v) -> np.ndarray:
+    """The live rows of organizations' social workers."""
+    return v.model.social_worker_table.org_rows()
 
 
 def _caseloads(v) -> np.ndarray:
@@ -254,5 +385,13 @@ INDICATORS = [
               lambda v: np.maximum(v.p.social_work.posts_per_community - v.once(_filled), 0), integer=True),
     Indicator("social_worker_caseload", "needs per room worker per month", 0, "room casework load (P4)",
               lambda v: float(np.mean(v.once(_caseloads))) if v.once(_caseloads).size else 0.0),
+    Indicator("org_social_workers", "people", +1, "social workers in organizations (P4)",
+              lambda v: int(v.once(_org_workers).size)),
+    Indicator("org_social_workers_certified", "share", +1,
+              "share of organizations' social workers holding the qualification (P4; NaN without any)",
+              lambda v: float(ratio(v.model.social_worker_table.certified[v.once(_org_workers)].sum(),
+                                    v.once(_org_workers).size))),
+    Indicator("talent_pool", "people", +1, "certified social workers in the district's market, not in post (P4)",
+              lambda v: int(v.model.talent_pool)),
 ]
 """The indicators social work defines."""

@@ -20,6 +20,7 @@ from model import Params, SansheModel, purchasing, services
 from model.flows import MonthFlow
 from model.organizations import OrgStatus, OrgType
 from model.purchasing import Contract, LastScores, ProjectKind, score_cell
+from model.social_work import SocialWorker
 
 SCALE = 0.005  # one resident row stands for 200 people
 PEOPLE_PER_ROW = 200.0
@@ -70,6 +71,14 @@ def contract(m: SansheModel, org, community: int, value: float, target_people: f
     return Contract(m, row)
 
 
+def lead(m: SansheModel, org, workers: int = 1, months: int = 36, certified: bool = True) -> list[SocialWorker]:
+    """Give ``org`` social workers to lead its contracts, ``months`` in post."""
+    hired = [SocialWorker(m, org, certified=certified) for _ in range(workers)]
+    for worker in hired:
+        worker.experience_months = months
+    return hired
+
+
 def rows_of_community_0(m: SansheModel, vulnerable: bool, count: int) -> list[int]:
     res = m.residents
     rows = np.flatnonzero((res.community == 0) & (res.vulnerable == vulnerable))
@@ -112,7 +121,8 @@ def test_a_served_need_the_pool_does_not_meet_stays_open_and_no_other_pool_takes
 
 
 def test_a_common_project_serves_vulnerable_residents_before_older_needs_of_others():
-    m = emptied(committee__service_quality=1.0)
+    m = emptied(committee__service_quality=1.0, social_work__contract_quality_weight=0.0,
+                social_work__contract_needs_per_case=20.0)
     v = rows_of_community_0(m, vulnerable=True, count=1)
     n = rows_of_community_0(m, vulnerable=False, count=4)
     rows = sorted(v + n)
@@ -120,6 +130,7 @@ def test_a_common_project_serves_vulnerable_residents_before_older_needs_of_othe
     give_needs(m, rows, [ages[x] for x in rows], [True] * 5)
     org = m.organizations()[0]
     org.status, org.staff, org.quality = OrgStatus.ACTIVE, 100, 1.0  # labour never binds
+    lead(m, org)  # 21 cases × 20 = 420 people a month: nor does leadership
     held = contract(m, org, 0, 1.0, target_people=12 * PEOPLE_PER_ROW)  # money for one row a month
     committee_serves(m, 2)
     services.deliver_services(m)
@@ -131,9 +142,11 @@ def test_a_common_project_serves_vulnerable_residents_before_older_needs_of_othe
 
 
 def test_a_contract_delivers_no_more_than_its_money_or_its_organizations_hands_allow():
-    m = emptied(orgs__hours_per_staff_month=160.0, orgs__hours_per_need=8.0)
+    m = emptied(orgs__hours_per_staff_month=160.0, orgs__hours_per_need=8.0,
+                social_work__contract_needs_per_case=20.0)
     org = m.organizations()[0]
     org.status, org.staff = OrgStatus.ACTIVE, 2  # 2 × 160 / 8 = 40 people a month
+    lead(m, org, workers=2)  # 2 × 21 cases × 20 = 840 people a month: staff bind
     rich = contract(m, org, 0, 3.0, target_people=12 * 100.0)
     poor = contract(m, org, 1, 1.0, target_people=12 * 5.0)
     services.deliver_services(m)
@@ -202,20 +215,45 @@ def test_third_party_evaluation_excludes_a_bidder_without_spare_capacity():
     assert winner(m) is a
 
 
-def test_without_third_party_evaluation_size_counts_and_capacity_is_not_checked():
+def test_without_third_party_evaluation_capacity_is_taken_on_the_organizations_word():
     m, (a, b, c) = tender_district(third_party=False)
     contract(m, b, 5, 1.0, target_people=12 * 15.0, tendered=False)
-    # a: 0.41 + 0.08 × ln 10 = 0.594 > b: 0.52 + 0.08 × ln 1 = 0.52: the size bonus decides.
-    assert winner(m) is a
-    m, (a, b, c) = tender_district(third_party=False, purchase__size_bias_without=0.0)
-    assert winner(m) is b  # overloaded, but nobody checks
+    # Headroom 4 without a check: b may hold 4 × 20 = 80 a month, 65 spare >= 10.
+    # Judged quality is 0.4 × quality + 0.6 × reputation (no record: 0):
+    # a: 0.5 × 0.36 - 0.04 = 0.14; b: 0.5 × 0.24 + 0.02 + 0.2 = 0.34.
+    assert winner(m) is b
+    m, (a, b, c) = tender_district(third_party=False, purchase__capacity_headroom_without=1.0)
+    contract(m, b, 5, 1.0, target_people=12 * 15.0, tendered=False)
+    assert winner(m) is a  # the same rule with a strict headroom excludes b, as evaluation does
 
 
-def test_a_well_scored_incumbent_is_renewed_and_a_poorly_scored_one_faces_a_call():
+@pytest.mark.parametrize("third_party,expected", [(True, "b"), (False, "a")])
+def test_evaluation_scores_observed_quality_and_officials_score_reputation(third_party, expected):
+    m, (a, b, c) = tender_district(third_party=third_party)
+    a.quality, a.price_factor, a.past_contracts = 0.5, 1.0, 5  # well known, mediocre
+    # With evaluation: a = 0.5 × 0.5 + 0 + 0.15 × 1 = 0.40 < b = 0.5 × 0.6 + 0.02 + 0.2 = 0.52.
+    # Without: a = 0.5 × (0.4 × 0.5 + 0.6 × 1) + 0.15 = 0.55 > b = 0.5 × 0.24 + 0.22 = 0.34.
+    assert winner(m) is {"a": a, "b": b}[expected]
+
+
+def test_a_hub_member_bids_with_part_of_its_hubs_record():
     m, (a, b, c) = tender_district()
-    m.last_scores = scored(a, 0.6)  # renewal_score 0.6
+    c.org_type, c.past_contracts = OrgType.HUB, 10
+    b.hub = c.row  # joint bids: b counts 0.5 × 10 = 5 contracts, a full record
+    a.quality, a.price_factor, a.past_contracts = 1.0, 0.5, 0
+    # a: 0.5 × 1.0 + 0.2 × 0.5 = 0.60; b: 0.52 + 0.15 × 1 = 0.67 (0.52 alone).
+    assert winner(m) is b
+    m, (a, b, c) = tender_district()
+    a.quality, a.price_factor = 1.0, 0.5
     assert winner(m) is a
-    m, (a, b, c) = tender_district()
+
+
+@pytest.mark.parametrize("third_party", [True, False])
+def test_a_well_scored_incumbent_is_renewed_and_a_poorly_scored_one_faces_a_call(third_party):
+    m, (a, b, c) = tender_district(third_party=third_party)
+    m.last_scores = scored(a, 0.6)  # renewal_score 0.6, in either regime
+    assert winner(m) is a
+    m, (a, b, c) = tender_district(third_party=third_party)
     m.last_scores = scored(a, 0.59)
     assert winner(m) is b
 

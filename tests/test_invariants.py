@@ -138,6 +138,11 @@ def undefined_indicators(m: SansheModel) -> set[str]:
         out |= {"contract_top10_share", "contract_hhi"}
     if not flow.met_by_contracts_people > 0:  # money / needs met through contracts
         out.add("cost_per_need_met_yuan")
+    c = m.contract_table
+    if not c.capacity_people[c.live_rows()].sum() > 0:  # quality weighted by contract capacity
+        out.add("contract_service_quality")
+    if not m.social_worker_table.org_rows().size:  # certified / organizations' social workers
+        out.add("org_social_workers_certified")
     return out
 
 

@@ -220,7 +220,9 @@ def test_parameter_at_each_end_of_its_range_runs_a_year_with_finite_state(outcom
 # the default run as it is, so they also run with the switch that reads them.
 SWITCHES = {
     "purchase.evaluation_noise_without": {"purchase.third_party_evaluation": False},
-    "purchase.size_bias_without": {"purchase.third_party_evaluation": False},
+    "purchase.invitation_weight_without": {"purchase.third_party_evaluation": False},
+    "purchase.reputation_weight_without": {"purchase.third_party_evaluation": False},
+    "purchase.capacity_headroom_without": {"purchase.third_party_evaluation": False},
     "social_work.training_pass_multiplier": {"social_work.training_support": False},
     "orgs.campaign_association_exit_share": {"orgs.cleanup_campaign": True},
 }
@@ -277,8 +279,12 @@ CONDITIONS: dict[str, tuple[dict, str]] = {
                                              "than its record invites: the build gives every committee the pool"),
     "purchase.evaluation_noise_without": ({"purchase.third_party_evaluation": False},
                                           "the noise of evaluation without a third party"),
-    "purchase.size_bias_without": ({"purchase.third_party_evaluation": False},
-                                   "the size bias of evaluation without a third party"),
+    "purchase.invitation_weight_without": ({"purchase.third_party_evaluation": False},
+                                           "invitations by acquaintance, without a third party"),
+    "purchase.reputation_weight_without": ({"purchase.third_party_evaluation": False},
+                                           "quality judged by reputation, without a third party"),
+    "purchase.capacity_headroom_without": ({"purchase.third_party_evaluation": False},
+                                           "capacity taken on the organization's word, without a third party"),
     "social_work.training_pass_multiplier": ({"social_work.training_support": False},
                                              "the exam pass rate without training support"),
     "orgs.campaign_association_exit_share": ({"orgs.cleanup_campaign": True}, "only in the clean-up campaign"),
@@ -292,6 +298,9 @@ CONDITIONS: dict[str, tuple[dict, str]] = {
     "orgs.dormancy_months": ({"orgs.initial_count": 904},
                              "revocation needs organizations dormant since the build: the report's stock has some "
                              "by the first inspection, a third of it not"),
+    "orgs.hub_member_protection": ({"orgs.exit_hazard_year": 0.2},
+                                   "a hub's protection of its members shows where closures are frequent enough to "
+                                   "hit a few dozen members in the first review"),
     "trust.street_wait_penalty": ({"admin.street_centre_staff": 1},
                                   "a penalty on waiting at street centres, which queue only when short of capacity"),
     "network.cross_community_share": ({"population.population_scale": 0.02},
