@@ -665,9 +665,10 @@ _p("orgs.own_revenue_persistence", 0.7, "correlation from one year to the next",
    "assumption (nonprofit revenues are volatile; Tuckman & Chang 1991)",
    "How much of an organization's own-revenue ratio (in logs) carries over to the next year.",
    acts="review")
-_p("orgs.revenue_pool_yuan_per_capita_month", 70.0, "yuan per resident per month", 0.0, 500.0,
+_p("orgs.revenue_pool_yuan_per_capita_month", 42.0, "yuan per resident per month", 0.0, 500.0,
    "calibrated with orgs.founding_attempts_per_10k_year to the growth from ≈520 organizations (2012) "
-   "to F3's 904 (2016); its lower bound is what F4's 3,850 staff cost less F7's contracts "
+   "to F3's 904 (2016), in its band in the report year and the year after (70 until then gave a stock still "
+   "growing 8% a year through it); its lower bound is what F4's 3,850 staff cost less F7's contracts "
    "(≈20.6 M yuan a month, ≈33 a resident), all of it taken",
    "Fees and donations the residents of a community can give its organizations in a month: a "
    "finite pool they compete for.")
@@ -705,10 +706,11 @@ _p("orgs.incubation_quality_gain", 0.05, "share", 0.0, 0.5, "assumption (F8)",
 _p("orgs.quality_mean", 0.7, "share", 0.0, 1.0, "assumption", "Mean service quality of a new organization.")
 _p("orgs.quality_learning_year", 0.05, "share per year", 0.0, 1.0, "assumption (η_exp)",
    "Yearly gain in quality from contract experience.", acts="review")
-_p("orgs.founding_attempts_per_10k_year", 3.4, "attempts per 10,000 residents per year", 0.0, 50.0,
-   "calibrated with the revenue pool to F3/F5 (904 in 2016) and the ≈520 of 2012 (retuned from 3.8 when hubs "
-   "began to protect their members and contract holders to hire social workers to lead them); gives births of "
-   "5-20% of the stock a year (China's registered organizations grew by about that a year in 2011-17)",
+_p("orgs.founding_attempts_per_10k_year", 5.0, "attempts per 10,000 residents per year", 0.0, 50.0,
+   "calibrated with the revenue pool to F3/F5 (904 in 2016, in its band in the report year and the year after) "
+   "and the ≈520 of 2012 (3.8, then 3.4 when hubs began to protect their members, with a pool of 70 gave a stock "
+   "passing through 904 at 8% a year); gives births of 5-20% of the stock a year (China's registered "
+   "organizations grew by about that a year in 2011-17)",
    "People setting out to found an organization, a year, under direct registration; an attempt "
    "succeeds in the share of its community's money (own-revenue pool and contracts) not yet taken "
    "by its organizations' costs, in the category with the most unmet need and money.", acts="review")

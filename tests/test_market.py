@@ -291,13 +291,17 @@ def test_the_type_mix_moves_toward_registered_service_types_where_the_budget_buy
     """P3: founders follow the budget's categories.
 
     Tolerance: the share of F8's four registered types among active organizations is higher at
-    100 M yuan than at 0 in every seed, by ≥ 0.01 on average (measured: ≈0.74 at 0, ≈0.76 at 100 M).
+    100 M yuan than at 0 in every seed, paired by seed (the same seed at both budgets: common random
+    numbers), by ≥ 0.01 on average (measured with founding 5.0 and a pool of 42: 0.75 at 0 and 0.77 at
+    100 M; the paired differences 0.026, 0.018, 0.013). Levels differ more between seeds than the
+    budget moves them, so comparing one budget's lowest seed with the other's highest would test the seeds.
     """
     none = runs([(None, (*SPINUP_10, ("purchase.budget_yuan", 0.0)), seed, 36, 0.02) for seed in SEEDS])
     rich = runs([(None, (*SPINUP_10, ("purchase.budget_yuan", 100e6), ("purchase.envelope_yuan", 200e6)), seed,
                   36, 0.02) for seed in SEEDS])
-    assert _registered_share(rich).min() > _registered_share(none).max()
-    assert _registered_share(rich).mean() > _registered_share(none).mean() + 0.01
+    paired = _registered_share(rich) - _registered_share(none)
+    assert paired.min() > 0, paired
+    assert paired.mean() > 0.01, paired
 
 
 def _talent_runs(budget):
