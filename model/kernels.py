@@ -314,3 +314,43 @@ def detect(rows: np.ndarray, detected: np.ndarray, served_share: np.ndarray, pla
         detected[k] |= hit
         hits += hit
     return hits
+
+
+# --- the build ---------------------------------------------------------------
+@_jit
+def order_in_blocks(bounds: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A stable argsort of ``key`` (floats in [0, 1)) inside each block ``bounds[b]:bounds[b + 1]``.
+
+    The order of ``np.argsort(key[lo:hi], kind="stable") + lo`` block by block,
+    made by a bucket sort: a block of ``m`` keys goes into ``m`` buckets by
+    ``floor(key × m)`` (which never decreases as the key grows), in row order,
+    then each bucket (about one key) is sorted by insertion, moving a key only
+    past strictly larger ones; so equal keys keep their row order.
+    """
+    order = np.empty(key.size, np.intp)
+    for b in range(bounds.size - 1):
+        lo, hi = bounds[b], bounds[b + 1]
+        m = hi - lo
+        fill = np.zeros(m + 1, np.intp)
+        bucket = np.empty(m, np.intp)
+        for i in range(m):
+            j = min(np.intp(key[lo + i] * m), m - 1)
+            bucket[i] = j
+            fill[j + 1] += 1
+        for j in range(m):
+            fill[j + 1] += fill[j]
+        at = fill[:m].copy()
+        out = order[lo:hi]
+        for i in range(m):
+            out[at[bucket[i]]] = lo + i
+            at[bucket[i]] += 1
+        for j in range(m):
+            for k in range(fill[j] + 1, fill[j + 1]):
+                v = out[k]
+                x = key[v]
+                t = k - 1
+                while t >= fill[j] and key[out[t]] > x:
+                    out[t + 1] = out[t]
+                    t -= 1
+                out[t + 1] = v
+    return order

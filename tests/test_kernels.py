@@ -265,3 +265,16 @@ def test_serving_the_first_in_the_queue_equals_numpy(n, n_groups, share, seed):
     ours = services._allocate(candidate, groups, queue, capacity)
     theirs = numpy_rules.allocate(np.flatnonzero(candidate), groups, queue, capacity)
     assert bits_equal(ours, theirs.astype(ours.dtype)) and ours.dtype == np.int64
+
+
+@SETTINGS
+@given(st.floats(1e-3, 50.0), st.floats(1e-3, 50.0), st.floats(-2.0, 2.0), st.floats(1e-12, 3.0),
+       st.integers(0, 2**32 - 1))
+def test_quantile_functions_equal_scipy_stats(a, b, loc, scale, seed):
+    """The build's beta and normal quantiles are scipy.stats's, bit for bit, on [0, 1) (0 included)."""
+    from scipy import stats
+
+    q = np.random.default_rng(seed).random(500)
+    q[:3] = 0.0, 1e-300, 0.5
+    assert bits_equal(residents._beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
+    assert bits_equal(residents._norm_ppf(q, loc, scale), stats.norm.ppf(q, loc, scale))
