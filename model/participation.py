@@ -94,19 +94,18 @@ def update_participation(model: mesa.Model) -> None:
         u_participate=rng.random(res.n, dtype=F32),
         u_volunteer=lambda k: rng.random(k, dtype=F32), u_kind=lambda k: rng.random(k))
     _update_counts(model, model.participant_nbrs, was_participant, res.participant)
-    _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer > 0)
+    _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer)
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
-    """Bring neighbour counts of a trait up to date with the residents who changed.
+    """Bring neighbour counts of a trait up to date with the residents who changed (nonzero: holds it).
 
     Only the ties of those who changed are touched (a few thousand a month,
-    not every resident); counts are whole numbers in float32, so the order
-    of the additions cannot change them.
+    not every resident), found in one pass over the two states
+    (:func:`model.kernels.shift_changed`).
     """
     adjacency = model.adjacency
-    kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, np.flatnonzero(after & ~before),
-                         np.flatnonzero(before & ~after))
+    kernels.shift_changed(counts, adjacency.indptr, adjacency.indices, before.view(np.uint8), after.view(np.uint8))
 
 
 INDICATORS = [
