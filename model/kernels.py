@@ -52,22 +52,15 @@ def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray)
 
 
 @_jit
-def shift_changed(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, before: np.ndarray,
-                  after: np.ndarray) -> None:
-    """Bring neighbour counts (float32, whole numbers) up to date with the nodes whose state changed.
-
-    ``before`` and ``after`` are a trait's states (uint8 or int8, nonzero
-    for holding it); each neighbour of a node that gained it gets one more,
-    of one that lost it one less. One pass over the states finds the few
-    that changed; the counts are whole numbers, so the order of the
-    additions cannot change them.
-    """
-    for i in range(before.size):
-        gained = np.int8(after[i] != 0) - np.int8(before[i] != 0)
-        if gained != 0:
-            step = F1 if gained > 0 else -F1
-            for k in range(indptr[i], indptr[i + 1]):
-                counts[indices[k]] += step
+def shift_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, gained: np.ndarray,
+                 lost: np.ndarray) -> None:
+    """Add one to the count (float32, whole numbers) of each neighbour of ``gained``, take one for ``lost``."""
+    for i in gained:
+        for k in range(indptr[i], indptr[i + 1]):
+            counts[indices[k]] += F1
+    for i in lost:
+        for k in range(indptr[i], indptr[i + 1]):
+            counts[indices[k]] -= F1
 
 
 @_jit

@@ -94,18 +94,19 @@ def update_participation(model: mesa.Model) -> None:
         u_participate=rng.random(res.n, dtype=F32),
         u_volunteer=lambda k: rng.random(k, dtype=F32), u_kind=lambda k: rng.random(k))
     _update_counts(model, model.participant_nbrs, was_participant, res.participant)
-    _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer)
+    _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer > 0)
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
-    """Bring neighbour counts of a trait up to date with the residents who changed (nonzero: holds it).
+    """Bring neighbour counts of a trait up to date with the residents who changed.
 
     Only the ties of those who changed are touched (a few thousand a month,
-    not every resident), found in one pass over the two states
-    (:func:`model.kernels.shift_changed`).
+    not every resident); counts are whole numbers in float32, so the order
+    of the additions cannot change them.
     """
     adjacency = model.adjacency
-    kernels.shift_changed(counts, adjacency.indptr, adjacency.indices, before.view(np.uint8), after.view(np.uint8))
+    kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, np.flatnonzero(after & ~before),
+                         np.flatnonzero(before & ~after))
 
 
 INDICATORS = [

@@ -106,12 +106,6 @@ def neighbour_counts(adjacency: sp.csr_array, state: np.ndarray) -> np.ndarray:
     return np.bincount(ties_of(adjacency, holders), minlength=state.size).astype(np.float32)
 
 
-def shift_changed(adjacency: sp.csr_array, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
-    """``model.kernels.shift_changed`` in numpy (the participation's neighbour counts as they were updated)."""
-    before, after = np.asarray(before) != 0, np.asarray(after) != 0
-    return counts + neighbour_counts(adjacency, after & ~before) - neighbour_counts(adjacency, before & ~after)
-
-
 def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.ndarray:
     """``model.rules.age_and_abandon`` in numpy."""
     gone = u_need < p_abandon

@@ -190,22 +190,6 @@ def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generat
 
 
 @SETTINGS
-@given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), change=st.floats(0, 1),
-       seed=st.integers(0, 2**32 - 1))
-def test_shifting_counts_of_changed_nodes_equals_numpy(n, density, share, change, seed):
-    rng = np.random.default_rng(seed)
-    adj = random_network(rng, n, density)
-    before = np.where(rng.random(n) < share, rng.integers(1, 3, n), 0).astype(np.int8)
-    after = np.where(rng.random(n) < change, np.where(rng.random(n) < share, rng.integers(1, 3, n), 0),
-                     before).astype(np.int8)
-    counts = numpy_rules.neighbour_counts(adj, before != 0)
-    want = numpy_rules.shift_changed(adj, counts, before, after)
-    kernels.shift_changed(counts, adj.indptr, adj.indices, before.view(np.uint8), after.view(np.uint8))
-    assert bits_equal(counts, want)
-    assert bits_equal(counts, numpy_rules.neighbour_counts(adj, after != 0))
-
-
-@SETTINGS
 @given(n=st.integers(0, 2000), groups=st.integers(1, 300), sort=st.booleans(), ties=st.booleans(),
        seed=st.integers(0, 2**32 - 1))
 def test_stratified_uniform_by_blocks_equals_lexsort(n, groups, sort, ties, seed):
