@@ -49,6 +49,22 @@ class MonthFlow:
     revoked: int = 0
     cleaned_up: int = 0
     deregistered: int = 0
+    _closed_c: tuple | None = None
+
+    def closed_by_community(self, community: np.ndarray, n_communities: int,
+                            n_categories: int) -> tuple[np.ndarray, np.ndarray]:
+        """Needs met and needs abandoned this month, by community (counts).
+
+        Satisfaction and the recorder both read them; they are counted once,
+        on the first call after service delivery (and again if ``met`` or
+        ``abandoned`` is replaced).
+        """
+        kept = self._closed_c
+        if kept is None or kept[0] is not self.met or kept[1] is not self.abandoned:
+            met_c = np.bincount(community[self.met // n_categories], minlength=n_communities)
+            ab_c = np.bincount(community[self.abandoned // n_categories], minlength=n_communities)
+            kept = self._closed_c = (self.met, self.abandoned, met_c, ab_c)
+        return kept[2], kept[3]
 
     @classmethod
     def start(cls, residents: int) -> MonthFlow:

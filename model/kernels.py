@@ -223,6 +223,19 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
 
 # --- needs -------------------------------------------------------------------
 @_jit
+def count_per_row(keys: np.ndarray, n_categories: int, n: int) -> np.ndarray:
+    """How many of ``keys`` (``row × n_categories + category``, not negative) each of ``n`` rows has (float32).
+
+    ``np.bincount(keys // n_categories, minlength=n).astype(np.float32)``
+    without the full-length int64 count and its conversion: one write per key.
+    """
+    out = np.zeros(n, np.float32)
+    for k in keys:
+        out[k // n_categories] += F1
+    return out
+
+
+@_jit
 def need_keys(rows: np.ndarray, profile: np.ndarray, cumulative: np.ndarray, total: np.ndarray,
               uniforms: np.ndarray) -> np.ndarray:
     """Keys ``row × K + category`` of new needs, the category where ``u × total`` falls in the cumulative rates.

@@ -127,7 +127,7 @@ def deliver_services(model: mesa.Model) -> None:
     keep = np.ones(res.need_key.size, bool)
     keep[met] = False
     res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
-    res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
+    res.served_last = kernels.count_per_row(met_keys, K, res.n)
     model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
 
 

@@ -278,3 +278,11 @@ def test_quantile_functions_equal_scipy_stats(a, b, loc, scale, seed):
     q[:3] = 0.0, 1e-300, 0.5
     assert bits_equal(residents._beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
     assert bits_equal(residents._norm_ppf(q, loc, scale), stats.norm.ppf(q, loc, scale))
+
+
+@SETTINGS
+@given(n=st.integers(1, 3000), k=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1))
+def test_counting_keys_per_row_equals_bincount(n, k, seed):
+    keys = np.sort(np.random.default_rng(seed).integers(0, n * N_CATEGORIES, k))
+    assert bits_equal(kernels.count_per_row(keys, N_CATEGORIES, n),
+                      np.bincount(keys // N_CATEGORIES, minlength=n).astype(F32))
