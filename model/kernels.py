@@ -183,22 +183,26 @@ def satisfaction_trust(start: np.ndarray, met: np.ndarray, open_after: np.ndarra
 # --- participation -----------------------------------------------------------
 @_jit
 def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarray, logit: np.ndarray,
-                           share: np.ndarray, threshold: np.ndarray, coef: np.ndarray) -> np.ndarray:
+                           count: np.ndarray, scale: np.ndarray, threshold: np.ndarray,
+                           coef: np.ndarray) -> np.ndarray:
     """``-clip(trust_weight × trust + civic_weight × civic + logit + sensitivity × (share - threshold), ±60)``.
 
     The float32 exponent of :func:`model.contagion.contagion_decisions` for the
-    participation of :func:`model.rules.update_participation`; ``logit`` is per
-    community, ``coef`` the float32 ``(trust_weight, civic_weight, sensitivity)``.
-    The caller takes ``np.exp`` of it and passes it to :func:`contagion_outcome`.
+    participation of :func:`model.rules.update_participation`, with the share
+    ``count × scale`` (neighbour counts times one over the degree, or shares
+    times one); ``logit`` is per community, ``coef`` the float32
+    ``(trust_weight, civic_weight, sensitivity)``. The caller takes
+    ``np.exp`` of it and passes it to :func:`contagion_outcome`.
     """
     tw, cw, sens = coef[0], coef[1], coef[2]
     out = np.empty(trust.size, np.float32)
     for c in range(start.size - 1):
         logit_c = logit[c]
         lo, hi = start[c], start[c + 1]  # slices: indices from 0 let LLVM vectorise the loop
-        t, cv, sh, th, z = trust[lo:hi], civic[lo:hi], share[lo:hi], threshold[lo:hi], out[lo:hi]
+        t, cv, th, z = trust[lo:hi], civic[lo:hi], threshold[lo:hi], out[lo:hi]
+        n, k = count[lo:hi], scale[lo:hi]
         for i in range(z.size):
-            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (sh[i] - th[i])
+            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (n[i] * k[i] - th[i])
             x = -F60 if x < -F60 else (F60 if x > F60 else x)
             z[i] = -x
     return out

@@ -87,8 +87,8 @@ def update_participation(model: mesa.Model) -> None:
         grassroots_share=lead / np.maximum(lead + consult, 1e-9),
     )
     was_participant, was_volunteer = rules.update_participation(
-        res, model.participant_nbrs * model.inverse_degree, model.volunteer_nbrs * model.inverse_degree,
-        mob, trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
+        res, model.participant_nbrs, model.volunteer_nbrs, mob, inverse_degree=model.inverse_degree,
+        trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
         sensitivity=pa.neighbour_sensitivity, dropout=pa.dropout_month,
         volunteer_sensitivity=v.neighbour_sensitivity,
         u_participate=rng.random(res.n, dtype=F32),

@@ -110,7 +110,8 @@ def update_participation(res: Residents, participant_share: np.ndarray,
                          trust_weight: float, civic_weight: float, sensitivity: float,
                          dropout: float, volunteer_sensitivity: float,
                          u_participate: np.ndarray, u_volunteer: Callable[[int], np.ndarray],
-                         u_kind: Callable[[int], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                         u_kind: Callable[[int], np.ndarray],
+                         inverse_degree: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Participation, then volunteering among participants (threshold contagion).
 
     Adults take part with the log-odds ``participation_logit + trust_weight ×
@@ -120,6 +121,10 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     per resident; ``u_volunteer(k)`` and ``u_kind(k)`` return ``k`` uniforms,
     one per participant and one per new volunteer, used in resident order.
     Both contagions read the neighbour shares of the start of the step.
+    With ``inverse_degree`` (float32, one over each resident's degree) the
+    two shares are given as neighbour counts instead, and each share is
+    ``count × inverse_degree`` in float32, computed only where it is read
+    (every resident's participation, participants' volunteering).
 
     Returns the previous participant and volunteer masks, so the caller can
     update neighbour counts from the residents who changed.
@@ -127,12 +132,13 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     was_participant = res.participant
     was_volunteer = res.volunteer > 0
     participant = _participation_decisions(res, participant_share, mob.participation_logit, trust_weight,
-                                           civic_weight, sensitivity, dropout, u_participate)
+                                           civic_weight, sensitivity, dropout, u_participate, inverse_degree)
 
     f32 = np.float32
     idx = np.flatnonzero(participant)
     comm = res.community[idx]
-    stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
+    share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
+    stays = contagion_decisions(was_volunteer[idx], share, res.threshold[idx],
                                 mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
                                 mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
     volunteers = idx[stays]
@@ -149,22 +155,27 @@ def update_participation(res: Residents, participant_share: np.ndarray,
 
 def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
                              civic_weight: float, sensitivity: float, dropout: float,
-                             uniforms: np.ndarray) -> np.ndarray:
+                             uniforms: np.ndarray, inverse_degree: np.ndarray | None = None) -> np.ndarray:
     """Who takes part this month: :func:`~model.contagion.contagion_decisions` on adults.
 
     The log-odds are ``logit`` (per community) ``+ trust_weight × trust + civic_weight
     × civic``. On float32 inputs (the model's) two fused kernel passes compute it
     around numpy's ``exp``, bit for bit as the numpy expression of the else branch.
+    With ``inverse_degree``, ``share`` holds neighbour counts (see :func:`update_participation`).
     """
     f32 = np.float32
     # numpy compares float32 uniforms with a Python-float dropout in float32, with a float64 one in float64.
-    if share.dtype == f32 and np.result_type(uniforms, dropout) == f32:
+    if (share.dtype == f32 and np.result_type(uniforms, dropout) == f32
+            and (inverse_degree is None or inverse_degree.dtype == f32)):
         coef = np.array([trust_weight, civic_weight, sensitivity], f32)
+        scale = np.ones(share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
         exp_z = kernels.participation_exponent(res.community_start, res.trust_committee, res.civic,
-                                               logit.astype(f32), share, res.threshold, coef)
+                                               logit.astype(f32), share, scale, res.threshold, coef)
         np.exp(exp_z, out=exp_z)
         return kernels.contagion_outcome(res.participant.view(np.uint8), exp_z, uniforms, f32(dropout),
                                          res.adult.view(np.uint8)).view(bool)
+    if inverse_degree is not None:
+        share = share * inverse_degree
     base = f32(trust_weight) * res.trust_committee
     base += f32(civic_weight) * res.civic
     base += logit.astype(f32)[res.community]

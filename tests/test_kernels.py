@@ -100,6 +100,13 @@ def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, s
     want = numpy_rules.update_participation(ref, *shares, mob, **kw)
     assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
     assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
+    # The model's call: neighbour counts and one over the degree, the shares taken where they are read.
+    counts = rng.integers(0, 12, (2, n)).astype(F32)
+    inverse_degree = (1.0 / rng.integers(1, 20, n)).astype(F32)
+    got = rules.update_participation(res, *counts, mob, inverse_degree=inverse_degree, **kw)
+    want = numpy_rules.update_participation(ref, *(counts * inverse_degree), mob, **kw)
+    assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
 
 
 def test_participation_on_float64_shares_takes_the_numpy_path():
