@@ -225,6 +225,30 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
     return out
 
 
+@_jit
+def participation_tallies(start: np.ndarray, last_attended: np.ndarray, since: int, adult: np.ndarray,
+                          volunteer: np.ndarray) -> np.ndarray:
+    """Per community (int64, shape (3, communities)): consultations, volunteers and grassroots volunteers.
+
+    Counts adults who attended a consultation after month ``since``,
+    volunteers (``volunteer > 0``) and grassroots volunteers (``volunteer == 2``)
+    in one pass over the three arrays (``adult`` as uint8) instead of a
+    temporary and a reduction for each; the counts are whole numbers, so the
+    order of the additions cannot change them.
+    """
+    out = np.zeros((3, start.size - 1), np.int64)
+    for c in range(start.size - 1):
+        lo, hi = start[c], start[c + 1]
+        la, ad, vo = last_attended[lo:hi], adult[lo:hi], volunteer[lo:hi]
+        consulted = volunteers = grassroots = 0
+        for i in range(la.size):
+            consulted += np.int64(la[i] > since) & np.int64(ad[i])
+            volunteers += np.int64(vo[i] > 0)
+            grassroots += np.int64(vo[i] == 2)
+        out[0, c], out[1, c], out[2, c] = consulted, volunteers, grassroots
+    return out
+
+
 # --- needs -------------------------------------------------------------------
 @_jit
 def count_per_row(keys: np.ndarray, n_categories: int, n: int) -> np.ndarray:

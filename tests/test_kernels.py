@@ -293,3 +293,18 @@ def test_counting_keys_per_row_equals_bincount(n, k, seed):
     keys = np.sort(np.random.default_rng(seed).integers(0, n * N_CATEGORIES, k))
     assert bits_equal(kernels.count_per_row(keys, N_CATEGORIES, n),
                       np.bincount(keys // N_CATEGORIES, minlength=n).astype(F32))
+
+
+@SETTINGS
+@given(layout=layouts, since=st.integers(-20, 20))
+def test_participation_tallies_equal_numpy(layout, since):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    res.last_attended = rng.integers(-30, 30, n).astype(np.int32)
+    got = kernels.participation_tallies(res.community_start, res.last_attended, since, res.adult.view(np.uint8),
+                                        res.volunteer)
+    start = res.community_start
+    for row, trait in enumerate([(res.last_attended > since) & res.adult, res.volunteer > 0, res.volunteer == 2]):
+        want = np.array([trait[lo:hi].sum() for lo, hi in zip(start[:-1], start[1:], strict=True)], np.int64)
+        assert bits_equal(got[row], want)
