@@ -264,6 +264,25 @@ def count_per_row(keys: np.ndarray, n_categories: int, n: int) -> np.ndarray:
 
 
 @_jit
+def tally_keys(keys: np.ndarray, n_categories: int, community: np.ndarray, vulnerable: np.ndarray,
+               n_communities: int) -> tuple[np.ndarray, np.ndarray]:
+    """Needs (keys ``row × n_categories + category``) by their resident's community: all, and vulnerable residents'.
+
+    ``np.bincount(community[rows], minlength=n_communities)`` (int64) and the
+    same weighted by ``vulnerable`` (uint8; float64, as bincount's weights
+    give it) in one pass; sums of ones, so their order cannot change them.
+    """
+    count = np.zeros(n_communities, np.int64)
+    weighted = np.zeros(n_communities, np.float64)
+    for k in keys:
+        r = k // n_categories
+        c = community[r]
+        count[c] += 1
+        weighted[c] += np.float64(vulnerable[r])
+    return count, weighted
+
+
+@_jit
 def need_keys(rows: np.ndarray, profile: np.ndarray, cumulative: np.ndarray, total: np.ndarray,
               uniforms: np.ndarray) -> np.ndarray:
     """Keys ``row × K + category`` of new needs, the category where ``u × total`` falls in the cumulative rates.

@@ -143,14 +143,12 @@ def _allocate(candidate: np.ndarray, groups: np.ndarray, queue: np.ndarray,
 
 def _met_v(v) -> np.ndarray:
     """Needs of vulnerable residents met this month, by community."""
-    res, met = v.res, v.flow.met // N_CATEGORIES
-    return np.bincount(res.community[met], weights=res.vulnerable[met], minlength=v.n_comm)
+    return v.flow.closed_by_community(v.res.community, v.res.vulnerable, v.n_comm, N_CATEGORIES)[2]
 
 
 def _abandoned_v(v) -> np.ndarray:
     """Needs of vulnerable residents abandoned this month, by community."""
-    res, gone = v.res, v.flow.abandoned // N_CATEGORIES
-    return np.bincount(res.community[gone], weights=res.vulnerable[gone], minlength=v.n_comm)
+    return v.flow.closed_by_community(v.res.community, v.res.vulnerable, v.n_comm, N_CATEGORIES)[3]
 
 
 def _need_blocks(v) -> np.ndarray:

@@ -21,7 +21,7 @@ def update_satisfaction_and_trust(model: mesa.Model) -> None:
     n_comm = model.n_communities
     met = res.served_last
     open_after = kernels.count_per_row(res.need_key, N_CATEGORIES, res.n)
-    met_c, ab_c = model.flow.closed_by_community(res.community, n_comm, N_CATEGORIES)
+    met_c, ab_c, _, _ = model.flow.closed_by_community(res.community, res.vulnerable, n_comm, N_CATEGORIES)
     closed = met_c + ab_c
     performance = np.divide(met_c, closed, out=np.full(n_comm, 0.5), where=closed > 0)
     wait = model.street_centre_table.wait_months[model.street_of]

@@ -308,3 +308,18 @@ def test_participation_tallies_equal_numpy(layout, since):
     for row, trait in enumerate([(res.last_attended > since) & res.adult, res.volunteer > 0, res.volunteer == 2]):
         want = np.array([trait[lo:hi].sum() for lo, hi in zip(start[:-1], start[1:], strict=True)], np.int64)
         assert bits_equal(got[row], want)
+
+
+@SETTINGS
+@given(layout=layouts, k=st.integers(0, 4000))
+def test_tallying_keys_by_community_equals_bincount(layout, k):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, max(n, 1))
+    keys = rng.integers(0, res.n * N_CATEGORIES, k)
+    rows = keys // N_CATEGORIES
+    count, vulnerable = kernels.tally_keys(keys, N_CATEGORIES, res.community, res.vulnerable.view(np.uint8), n_comm)
+    assert bits_equal(count, np.bincount(res.community[rows], minlength=n_comm))
+    # bincount's weighted counts are float64, except with no keys at all (int64 zeros): the same values.
+    want = np.bincount(res.community[rows], weights=res.vulnerable[rows], minlength=n_comm).astype(np.float64)
+    assert bits_equal(vulnerable, want)
