@@ -79,6 +79,46 @@ def first_in_queue(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray,
 
 
 @_jit
+def oldest_first(shuffled: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """``shuffled[np.argsort(-age[shuffled], kind="stable")]`` for ages that are small integers not below 0.
+
+    A counting sort by age, oldest first, which keeps the shuffled order
+    within an age: the order of any stable sort.
+    """
+    oldest = 0
+    for i in range(age.size):
+        oldest = max(oldest, np.int64(age[i]))
+    start = np.zeros(oldest + 2, np.int64)
+    for j in range(shuffled.size):
+        start[oldest - age[shuffled[j]] + 1] += 1
+    for a in range(oldest + 1):
+        start[a + 1] += start[a]
+    out = np.empty(shuffled.size, shuffled.dtype)
+    for j in range(shuffled.size):
+        s = shuffled[j]
+        k = oldest - age[s]
+        out[start[k]] = s
+        start[k] += 1
+    return out
+
+
+@_jit
+def drop_needs(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
+               detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The open needs' keys, ages and flags without the needs at the (ascending, distinct) positions ``gone``."""
+    n = key.size - gone.size
+    keys, ages, flags = np.empty(n, key.dtype), np.empty(n, age.dtype), np.empty(n, detected.dtype)
+    out = at = 0
+    for g in range(gone.size + 1):
+        end = gone[g] if g < gone.size else key.size
+        m = end - at
+        keys[out:out + m], ages[out:out + m], flags[out:out + m] = key[at:end], age[at:end], detected[at:end]
+        out += m
+        at = end + 1
+    return keys, ages, flags
+
+
+@_jit
 def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The neighbours of ``nodes``, concatenated in node order (a node appears once per tie)."""
     total = 0

@@ -323,3 +323,18 @@ def test_tallying_keys_by_community_equals_bincount(layout, k):
     # bincount's weighted counts are float64, except with no keys at all (int64 zeros): the same values.
     want = np.bincount(res.community[rows], weights=res.vulnerable[rows], minlength=n_comm).astype(np.float64)
     assert bits_equal(vulnerable, want)
+
+
+@SETTINGS
+@given(n=st.integers(0, 3000), oldest=st.integers(0, 40), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_service_queue_and_dropping_needs_equal_numpy(n, oldest, share, seed):
+    rng = np.random.default_rng(seed)
+    age = rng.integers(0, oldest + 1, n).astype(np.int16)
+    shuffled = rng.permutation(n)
+    assert bits_equal(kernels.oldest_first(shuffled, age), shuffled[np.argsort(-age[shuffled], kind="stable")])
+    key, detected = np.sort(rng.integers(0, 10 * n + 1, n)), rng.random(n) < 0.5
+    gone = np.flatnonzero(rng.random(n) < share)
+    keep = np.ones(n, bool)
+    keep[gone] = False
+    got = kernels.drop_needs(gone, key, age, detected)
+    assert all(bits_equal(g, w) for g, w in zip(got, (key[keep], age[keep], detected[keep]), strict=True))
