@@ -396,18 +396,20 @@ def drop_and_age(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
 
 
 @_jit
-def detect(rows: np.ndarray, detected: np.ndarray, served_share: np.ndarray, place: np.ndarray,
+def detect(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, scale: np.ndarray, place: np.ndarray,
            p_place: np.ndarray, one_minus_self_referral: float, word_of_mouth: np.float32,
            uniforms: np.ndarray) -> int:
     """In place, :func:`model.rules.detect_needs` on float32 shares and uniforms, float64 place chances.
 
-    ``rows`` are the needs' residents, ``detected`` their flags (uint8);
-    returns how many needs came to light.
+    ``rows`` are the needs' residents, ``detected`` their flags (uint8); the
+    share of a resident's neighbours served is ``served × scale`` (neighbour
+    counts times one over the degree, or shares times one); returns how many
+    needs came to light.
     """
     hits = 0
     for k in range(rows.size):
         r = rows[k]
-        x = word_of_mouth * served_share[r]
+        x = word_of_mouth * (served[r] * scale[r])
         p_wom = x if x < F1 else F1
         miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
         hit = np.uint8(uniforms[k] < 1.0 - miss) & (detected[k] ^ np.uint8(1))

@@ -62,22 +62,29 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
 
 
 def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
-                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
+                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray,
+                 inverse_degree: np.ndarray | None = None) -> int:
     """Undetected needs come to light; returns how many.
 
     The grid and the committee (``p_place``, per place: grid or community,
     with ``place`` the place of each resident), self-referral, and word of
     mouth (``word_of_mouth`` × the share of the resident's neighbours served
-    last month) are independent chances.
+    last month) are independent chances. With ``inverse_degree`` (float32),
+    ``served_share`` holds neighbour counts and the share is ``count ×
+    inverse_degree`` in float32, taken only at the needs' residents.
     """
     rows = res.need_resident
     f32, f64 = np.float32, np.float64
     # The kernel computes in numpy's dtypes for the model's inputs: float32 shares and uniforms
     # (word_of_mouth a Python float, which numpy casts to float32), float64 chances.
     if (np.result_type(served_share, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
-            and np.result_type(p_place, self_referral) == f64):
-        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, place, p_place,
+            and np.result_type(p_place, self_referral) == f64
+            and (inverse_degree is None or inverse_degree.dtype == f32)):
+        scale = np.ones(served_share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
+        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, scale, place, p_place,
                               1.0 - self_referral, f32(word_of_mouth), u_need)
+    if inverse_degree is not None:
+        served_share = served_share * inverse_degree
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
     miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
     hit = (~res.need_detected) & (u_need < 1.0 - miss)

@@ -194,6 +194,13 @@ def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generat
     args = (p_place, res.community, self_referral, wom, served_share, u_detect)
     assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
     assert same_needs(res, ref)
+    # The model's call: neighbour counts and one over the degree.
+    res.need_detected[:], ref.need_detected[:] = False, False
+    counts, inverse_degree = rng.integers(0, 9, n).astype(F32), (1.0 / rng.integers(1, 12, n)).astype(F32)
+    args = (p_place, res.community, self_referral, wom)
+    assert (rules.detect_needs(res, *args, counts, u_detect, inverse_degree=inverse_degree)
+            == numpy_rules.detect_needs(ref, *args, counts * inverse_degree, u_detect))
+    assert same_needs(res, ref)
 
 
 @SETTINGS
