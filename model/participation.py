@@ -37,11 +37,13 @@ def hold_consultations(model: mesa.Model) -> None:
     # a few rows would lose seats at small scales.
     participants = np.flatnonzero(res.participant)
     u = rng.random(participants.size)
-    participant_rows = np.bincount(res.community[participants], minlength=n_comm).astype(float)
+    # Rows are stored by community, so the participants of a community are a run of this sorted list.
+    per_community = np.diff(np.searchsorted(participants, res.community_start))
+    participant_rows = per_community.astype(float)
     seat_rows = meetings * c.seats_per_meeting * model.scale
     chance = np.minimum(p.participation.attend_prob, np.divide(
         seat_rows, participant_rows, out=np.zeros(n_comm), where=participant_rows > 0))
-    attend = participants[u < chance[res.community[participants]]]
+    attend = participants[u < np.repeat(chance, per_community)]
     res.last_attended[attend] = model.month
 
     is_attendee = np.zeros(res.n, bool)

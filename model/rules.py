@@ -143,11 +143,11 @@ def update_participation(res: Residents, participant_share: np.ndarray,
 
     f32 = np.float32
     idx = np.flatnonzero(participant)
-    comm = res.community[idx]
+    per_community = np.diff(np.searchsorted(idx, res.community_start))  # rows are stored by community
     share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
     stays = contagion_decisions(was_volunteer[idx], share, res.threshold[idx],
-                                mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
-                                mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
+                                np.repeat(mob.volunteer_logit.astype(f32), per_community), volunteer_sensitivity,
+                                np.repeat(mob.volunteer_dropout.astype(f32), per_community), u_volunteer(idx.size))
     volunteers = idx[stays]
     joined = volunteers[~was_volunteer[volunteers]]
     kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
