@@ -456,3 +456,55 @@ def order_in_blocks(bounds: np.ndarray, key: np.ndarray) -> np.ndarray:
                     t -= 1
                 out[t + 1] = v
     return order
+
+
+# --- random streams ------------------------------------------------------------
+_M32 = np.uint64(0xFFFFFFFF)
+
+
+@_jit
+def _hashmix(value: np.uint64, hash_const: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """One hash of numpy's SeedSequence (O'Neill's seed_seq): the hashed 32-bit word and the next constant."""
+    value = value ^ hash_const
+    hash_const = (hash_const * np.uint64(0x931E8875)) & _M32
+    value = (value * hash_const) & _M32
+    return value ^ (value >> np.uint64(16)), hash_const
+
+
+@_jit
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    r = (((np.uint64(0xCA01F9DD) * x) & _M32) - ((np.uint64(0x4973F715) * y) & _M32)) & _M32
+    return r ^ (r >> np.uint64(16))
+
+
+@_jit
+def seed_sequence_state(entropy: np.ndarray) -> np.ndarray:
+    """``np.random.SeedSequence``'s ``generate_state(4, np.uint64)`` for the assembled entropy words (uint32).
+
+    The algorithm of numpy's SeedSequence (a pool of four 32-bit words:
+    the first four entropy words hashed in, every word mixed into every
+    other, the rest of the entropy mixed in, then eight words hashed out of
+    the pool and paired little-endian), in 64-bit integers masked to 32 bits.
+    ``tests/test_streams.py`` checks it against numpy on thousands of keys.
+    """
+    h = np.uint64(0x43B0D7E5)
+    pool = np.zeros(4, np.uint64)
+    for i in range(4):
+        pool[i], h = _hashmix(np.uint64(entropy[i]) if i < entropy.size else np.uint64(0), h)
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                x, h = _hashmix(pool[src], h)
+                pool[dst] = _mix(pool[dst], x)
+    for src in range(4, entropy.size):
+        for dst in range(4):
+            x, h = _hashmix(np.uint64(entropy[src]), h)
+            pool[dst] = _mix(pool[dst], x)
+    h = np.uint64(0x8B51F9DD)
+    out = np.zeros(4, np.uint64)
+    for i in range(8):
+        v = pool[i % 4] ^ h
+        h = (h * np.uint64(0x58F38DED)) & _M32
+        v = (v * h) & _M32
+        out[i // 2] |= (v ^ (v >> np.uint64(16))) << np.uint64(32 * (i % 2))
+    return out
