@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -281,6 +282,7 @@ def test_serving_the_first_in_the_queue_equals_numpy(n, n_groups, share, seed):
     assert bits_equal(ours, theirs.astype(ours.dtype)) and ours.dtype == np.int64
 
 
+@pytest.mark.filterwarnings("ignore:Error in function boost")  # both give up alike at extreme shapes
 @SETTINGS
 @given(st.floats(1e-3, 50.0), st.floats(1e-3, 50.0), st.floats(-2.0, 2.0), st.floats(1e-12, 3.0),
        st.integers(0, 2**32 - 1))
