@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from model import kernels
+
 
 def _no_keys() -> np.ndarray:
     return np.zeros(0, np.int64)
@@ -49,6 +51,23 @@ class MonthFlow:
     revoked: int = 0
     cleaned_up: int = 0
     deregistered: int = 0
+    _closed_c: tuple | None = None
+
+    def closed_by_community(self, community: np.ndarray, vulnerable: np.ndarray, n_communities: int,
+                            n_categories: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Needs met and needs abandoned this month by community: all (int64) and vulnerable residents' (float).
+
+        Satisfaction, the recorder and the indicators read them; they are
+        counted once, on the first call after service delivery (and again if
+        ``met`` or ``abandoned`` is replaced), by :func:`model.kernels.tally_keys`.
+        """
+        kept = self._closed_c
+        if kept is None or kept[0] is not self.met or kept[1] is not self.abandoned:
+            vul = vulnerable.view(np.uint8)
+            met_c, met_v = kernels.tally_keys(self.met, n_categories, community, vul, n_communities)
+            ab_c, ab_v = kernels.tally_keys(self.abandoned, n_categories, community, vul, n_communities)
+            kept = self._closed_c = (self.met, self.abandoned, met_c, ab_c, met_v, ab_v)
+        return kept[2], kept[3], kept[4], kept[5]
 
     @classmethod
     def start(cls, residents: int) -> MonthFlow:

@@ -68,8 +68,7 @@ class Recorder:
         In the spin-up only the 12-month history that month 1's indicators need is kept.
         """
         res, n_comm = model.residents, model.n_communities
-        met_c = np.bincount(res.community[model.flow.met // N_CATEGORIES], minlength=n_comm)
-        ab_c = np.bincount(res.community[model.flow.abandoned // N_CATEGORIES], minlength=n_comm)
+        met_c, ab_c, _, _ = model.flow.closed_by_community(res.community, res.vulnerable, n_comm, N_CATEGORIES)
         self._closed = (self._closed + [(met_c, ab_c)])[-12:]
         district = model.month >= max(self.district_from, 1)
         communities = self.communities_from is not None and model.month >= max(self.communities_from, 1)

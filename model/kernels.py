@@ -79,6 +79,46 @@ def first_in_queue(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray,
 
 
 @_jit
+def oldest_first(shuffled: np.ndarray, age: np.ndarray) -> np.ndarray:
+    """``shuffled[np.argsort(-age[shuffled], kind="stable")]`` for ages that are small integers not below 0.
+
+    A counting sort by age, oldest first, which keeps the shuffled order
+    within an age: the order of any stable sort.
+    """
+    oldest = 0
+    for i in range(age.size):
+        oldest = max(oldest, np.int64(age[i]))
+    start = np.zeros(oldest + 2, np.int64)
+    for j in range(shuffled.size):
+        start[oldest - age[shuffled[j]] + 1] += 1
+    for a in range(oldest + 1):
+        start[a + 1] += start[a]
+    out = np.empty(shuffled.size, shuffled.dtype)
+    for j in range(shuffled.size):
+        s = shuffled[j]
+        k = oldest - age[s]
+        out[start[k]] = s
+        start[k] += 1
+    return out
+
+
+@_jit
+def drop_needs(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
+               detected: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The open needs' keys, ages and flags without the needs at the (ascending, distinct) positions ``gone``."""
+    n = key.size - gone.size
+    keys, ages, flags = np.empty(n, key.dtype), np.empty(n, age.dtype), np.empty(n, detected.dtype)
+    out = at = 0
+    for g in range(gone.size + 1):
+        end = gone[g] if g < gone.size else key.size
+        m = end - at
+        keys[out:out + m], ages[out:out + m], flags[out:out + m] = key[at:end], age[at:end], detected[at:end]
+        out += m
+        at = end + 1
+    return keys, ages, flags
+
+
+@_jit
 def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The neighbours of ``nodes``, concatenated in node order (a node appears once per tie)."""
     total = 0
@@ -183,22 +223,26 @@ def satisfaction_trust(start: np.ndarray, met: np.ndarray, open_after: np.ndarra
 # --- participation -----------------------------------------------------------
 @_jit
 def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarray, logit: np.ndarray,
-                           share: np.ndarray, threshold: np.ndarray, coef: np.ndarray) -> np.ndarray:
+                           count: np.ndarray, scale: np.ndarray, threshold: np.ndarray,
+                           coef: np.ndarray) -> np.ndarray:
     """``-clip(trust_weight × trust + civic_weight × civic + logit + sensitivity × (share - threshold), ±60)``.
 
     The float32 exponent of :func:`model.contagion.contagion_decisions` for the
-    participation of :func:`model.rules.update_participation`; ``logit`` is per
-    community, ``coef`` the float32 ``(trust_weight, civic_weight, sensitivity)``.
-    The caller takes ``np.exp`` of it and passes it to :func:`contagion_outcome`.
+    participation of :func:`model.rules.update_participation`, with the share
+    ``count × scale`` (neighbour counts times one over the degree, or shares
+    times one); ``logit`` is per community, ``coef`` the float32
+    ``(trust_weight, civic_weight, sensitivity)``. The caller takes
+    ``np.exp`` of it and passes it to :func:`contagion_outcome`.
     """
     tw, cw, sens = coef[0], coef[1], coef[2]
     out = np.empty(trust.size, np.float32)
     for c in range(start.size - 1):
         logit_c = logit[c]
         lo, hi = start[c], start[c + 1]  # slices: indices from 0 let LLVM vectorise the loop
-        t, cv, sh, th, z = trust[lo:hi], civic[lo:hi], share[lo:hi], threshold[lo:hi], out[lo:hi]
+        t, cv, th, z = trust[lo:hi], civic[lo:hi], threshold[lo:hi], out[lo:hi]
+        n, k = count[lo:hi], scale[lo:hi]
         for i in range(z.size):
-            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (sh[i] - th[i])
+            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (n[i] * k[i] - th[i])
             x = -F60 if x < -F60 else (F60 if x > F60 else x)
             z[i] = -x
     return out
@@ -221,7 +265,63 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
     return out
 
 
+@_jit
+def participation_tallies(start: np.ndarray, last_attended: np.ndarray, since: int, adult: np.ndarray,
+                          volunteer: np.ndarray) -> np.ndarray:
+    """Per community (int64, shape (3, communities)): consultations, volunteers and grassroots volunteers.
+
+    Counts adults who attended a consultation after month ``since``,
+    volunteers (``volunteer > 0``) and grassroots volunteers (``volunteer == 2``)
+    in one pass over the three arrays (``adult`` as uint8) instead of a
+    temporary and a reduction for each; the counts are whole numbers, so the
+    order of the additions cannot change them.
+    """
+    out = np.zeros((3, start.size - 1), np.int64)
+    for c in range(start.size - 1):
+        lo, hi = start[c], start[c + 1]
+        la, ad, vo = last_attended[lo:hi], adult[lo:hi], volunteer[lo:hi]
+        consulted = volunteers = grassroots = 0
+        for i in range(la.size):
+            consulted += np.int64(la[i] > since) & np.int64(ad[i])
+            volunteers += np.int64(vo[i] > 0)
+            grassroots += np.int64(vo[i] == 2)
+        out[0, c], out[1, c], out[2, c] = consulted, volunteers, grassroots
+    return out
+
+
 # --- needs -------------------------------------------------------------------
+@_jit
+def count_per_row(keys: np.ndarray, n_categories: int, n: int) -> np.ndarray:
+    """How many of ``keys`` (``row × n_categories + category``, not negative) each of ``n`` rows has (float32).
+
+    ``np.bincount(keys // n_categories, minlength=n).astype(np.float32)``
+    without the full-length int64 count and its conversion: one write per key.
+    """
+    out = np.zeros(n, np.float32)
+    for k in keys:
+        out[k // n_categories] += F1
+    return out
+
+
+@_jit
+def tally_keys(keys: np.ndarray, n_categories: int, community: np.ndarray, vulnerable: np.ndarray,
+               n_communities: int) -> tuple[np.ndarray, np.ndarray]:
+    """Needs (keys ``row × n_categories + category``) by their resident's community: all, and vulnerable residents'.
+
+    ``np.bincount(community[rows], minlength=n_communities)`` (int64) and the
+    same weighted by ``vulnerable`` (uint8; float64, as bincount's weights
+    give it) in one pass; sums of ones, so their order cannot change them.
+    """
+    count = np.zeros(n_communities, np.int64)
+    weighted = np.zeros(n_communities, np.float64)
+    for k in keys:
+        r = k // n_categories
+        c = community[r]
+        count[c] += 1
+        weighted[c] += np.float64(vulnerable[r])
+    return count, weighted
+
+
 @_jit
 def need_keys(rows: np.ndarray, profile: np.ndarray, cumulative: np.ndarray, total: np.ndarray,
               uniforms: np.ndarray) -> np.ndarray:
@@ -296,21 +396,115 @@ def drop_and_age(gone: np.ndarray, key: np.ndarray, age: np.ndarray,
 
 
 @_jit
-def detect(rows: np.ndarray, detected: np.ndarray, served_share: np.ndarray, place: np.ndarray,
+def detect(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, scale: np.ndarray, place: np.ndarray,
            p_place: np.ndarray, one_minus_self_referral: float, word_of_mouth: np.float32,
            uniforms: np.ndarray) -> int:
     """In place, :func:`model.rules.detect_needs` on float32 shares and uniforms, float64 place chances.
 
-    ``rows`` are the needs' residents, ``detected`` their flags (uint8);
-    returns how many needs came to light.
+    ``rows`` are the needs' residents, ``detected`` their flags (uint8); the
+    share of a resident's neighbours served is ``served × scale`` (neighbour
+    counts times one over the degree, or shares times one); returns how many
+    needs came to light.
     """
     hits = 0
     for k in range(rows.size):
         r = rows[k]
-        x = word_of_mouth * served_share[r]
+        x = word_of_mouth * (served[r] * scale[r])
         p_wom = x if x < F1 else F1
         miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
         hit = np.uint8(uniforms[k] < 1.0 - miss) & (detected[k] ^ np.uint8(1))
         detected[k] |= hit
         hits += hit
     return hits
+
+
+# --- the build ---------------------------------------------------------------
+@_jit
+def order_in_blocks(bounds: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """A stable argsort of ``key`` (floats in [0, 1)) inside each block ``bounds[b]:bounds[b + 1]``.
+
+    The order of ``np.argsort(key[lo:hi], kind="stable") + lo`` block by block,
+    made by a bucket sort: a block of ``m`` keys goes into ``m`` buckets by
+    ``floor(key × m)`` (which never decreases as the key grows), in row order,
+    then each bucket (about one key) is sorted by insertion, moving a key only
+    past strictly larger ones; so equal keys keep their row order.
+    """
+    order = np.empty(key.size, np.intp)
+    for b in range(bounds.size - 1):
+        lo, hi = bounds[b], bounds[b + 1]
+        m = hi - lo
+        fill = np.zeros(m + 1, np.intp)
+        bucket = np.empty(m, np.intp)
+        for i in range(m):
+            j = min(np.intp(key[lo + i] * m), m - 1)
+            bucket[i] = j
+            fill[j + 1] += 1
+        for j in range(m):
+            fill[j + 1] += fill[j]
+        at = fill[:m].copy()
+        out = order[lo:hi]
+        for i in range(m):
+            out[at[bucket[i]]] = lo + i
+            at[bucket[i]] += 1
+        for j in range(m):
+            for k in range(fill[j] + 1, fill[j + 1]):
+                v = out[k]
+                x = key[v]
+                t = k - 1
+                while t >= fill[j] and key[out[t]] > x:
+                    out[t + 1] = out[t]
+                    t -= 1
+                out[t + 1] = v
+    return order
+
+
+# --- random streams ------------------------------------------------------------
+_M32 = np.uint64(0xFFFFFFFF)
+
+
+@_jit
+def _hashmix(value: np.uint64, hash_const: np.uint64) -> tuple[np.uint64, np.uint64]:
+    """One hash of numpy's SeedSequence (O'Neill's seed_seq): the hashed 32-bit word and the next constant."""
+    value = value ^ hash_const
+    hash_const = (hash_const * np.uint64(0x931E8875)) & _M32
+    value = (value * hash_const) & _M32
+    return value ^ (value >> np.uint64(16)), hash_const
+
+
+@_jit
+def _mix(x: np.uint64, y: np.uint64) -> np.uint64:
+    r = (((np.uint64(0xCA01F9DD) * x) & _M32) - ((np.uint64(0x4973F715) * y) & _M32)) & _M32
+    return r ^ (r >> np.uint64(16))
+
+
+@_jit
+def seed_sequence_state(entropy: np.ndarray) -> np.ndarray:
+    """``np.random.SeedSequence``'s ``generate_state(4, np.uint64)`` for the assembled entropy words (uint32).
+
+    The algorithm of numpy's SeedSequence (a pool of four 32-bit words:
+    the first four entropy words hashed in, every word mixed into every
+    other, the rest of the entropy mixed in, then eight words hashed out of
+    the pool and paired little-endian), in 64-bit integers masked to 32 bits.
+    ``tests/test_streams.py`` checks it against numpy on thousands of keys.
+    """
+    h = np.uint64(0x43B0D7E5)
+    pool = np.zeros(4, np.uint64)
+    for i in range(4):
+        pool[i], h = _hashmix(np.uint64(entropy[i]) if i < entropy.size else np.uint64(0), h)
+    for src in range(4):
+        for dst in range(4):
+            if src != dst:
+                x, h = _hashmix(pool[src], h)
+                pool[dst] = _mix(pool[dst], x)
+    for src in range(4, entropy.size):
+        for dst in range(4):
+            x, h = _hashmix(np.uint64(entropy[src]), h)
+            pool[dst] = _mix(pool[dst], x)
+    h = np.uint64(0x8B51F9DD)
+    out = np.zeros(4, np.uint64)
+    for i in range(8):
+        v = pool[i % 4] ^ h
+        h = (h * np.uint64(0x58F38DED)) & _M32
+        v = (v * h) & _M32
+        out[i // 2] |= (v ^ (v >> np.uint64(16))) << np.uint64(32 * (i % 2))
+    return out

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import mesa
@@ -62,27 +61,6 @@ class MonthView:
         except KeyError:
             value = self._kept[total] = total(self)
             return value
-
-    @cached_property
-    def consult_c(self) -> np.ndarray:
-        """Adults who attended a consultation in the last 12 months, by community."""
-        res = self.res
-        return self.per_comm((res.last_attended > self.model.month - 12) & res.adult)
-
-    @cached_property
-    def volunteers(self) -> np.ndarray:
-        """Whether each resident volunteers this month."""
-        return self.res.volunteer > 0
-
-    @cached_property
-    def vol_c(self) -> np.ndarray:
-        """Volunteers, by community."""
-        return self.per_comm(self.volunteers)
-
-    @cached_property
-    def n_adults(self) -> float:
-        """Adults in the district (resident rows)."""
-        return self.model.adults_per_community.sum()
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,12 @@ from collections import OrderedDict
 import mesa
 import numpy as np
 from mesa.discrete_space import Network
+from numpy.random.bit_generator import ISeedSequence
 
 from model import (
     administration,
     committees,
+    kernels,
     needs,
     organizations,
     participation,
@@ -222,7 +224,7 @@ class SansheModel(mesa.Model):
         # Spin-up months (up to 0) get keys of their own: (name, 0, months before month 1).
         key = (zlib.crc32(name.encode()), self.month) if self.month >= 0 else \
             (zlib.crc32(name.encode()), 0, -self.month)
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+        return np.random.Generator(np.random.PCG64(_SeedState(self.seed, key)))
 
     # --- helpers used by agents and processes --------------------------------
     def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
@@ -348,6 +350,44 @@ class SansheModel(mesa.Model):
         """Run ``months`` months, each step recorded."""
         for _ in range(months):
             self.step()
+
+
+def _uint32_words(n: int) -> list[int]:
+    """A non-negative integer as numpy's SeedSequence splits it: 32-bit words, lowest first ([0] for 0)."""
+    words = [n & 0xFFFFFFFF]
+    n >>= 32
+    while n:
+        words.append(n & 0xFFFFFFFF)
+        n >>= 32
+    return words
+
+
+class _SeedState:
+    """What ``np.random.SeedSequence(seed, spawn_key=key)`` hands a PCG64, computed in a compiled kernel.
+
+    A bit generator takes any :class:`numpy.random.bit_generator.ISeedSequence`
+    and seeds itself from ``generate_state(4, np.uint64)``; this one gives the
+    same four words as numpy's SeedSequence (:func:`model.kernels.seed_sequence_state`)
+    at a third of the cost of building one, which a run pays about a dozen
+    times a month. Any other request goes to a real SeedSequence.
+    """
+
+    __slots__ = ("seed", "key")
+
+    def __init__(self, seed: int, key: tuple[int, ...]) -> None:
+        self.seed, self.key = seed, key
+
+    def generate_state(self, n_words: int, dtype=np.uint32) -> np.ndarray:
+        """The seeding words; the kernel's for a PCG64's request (4 × uint64), numpy's for any other."""
+        if (n_words == 4 and np.dtype(dtype) == np.uint64 and isinstance(self.seed, int | np.integer)
+                and self.seed >= 0):
+            run = _uint32_words(int(self.seed))
+            entropy = run + [0] * (4 - len(run)) + [w for k in self.key for w in _uint32_words(k)]
+            return kernels.seed_sequence_state(np.array(entropy, np.uint32))
+        return np.random.SeedSequence(self.seed, spawn_key=self.key).generate_state(n_words, dtype)
+
+
+ISeedSequence.register(_SeedState)
 
 
 class _Kept:

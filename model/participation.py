@@ -37,11 +37,13 @@ def hold_consultations(model: mesa.Model) -> None:
     # a few rows would lose seats at small scales.
     participants = np.flatnonzero(res.participant)
     u = rng.random(participants.size)
-    participant_rows = np.bincount(res.community[participants], minlength=n_comm).astype(float)
+    # Rows are stored by community, so the participants of a community are a run of this sorted list.
+    per_community = np.diff(np.searchsorted(participants, res.community_start))
+    participant_rows = per_community.astype(float)
     seat_rows = meetings * c.seats_per_meeting * model.scale
     chance = np.minimum(p.participation.attend_prob, np.divide(
         seat_rows, participant_rows, out=np.zeros(n_comm), where=participant_rows > 0))
-    attend = participants[u < chance[res.community[participants]]]
+    attend = participants[u < np.repeat(chance, per_community)]
     res.last_attended[attend] = model.month
 
     is_attendee = np.zeros(res.n, bool)
@@ -87,8 +89,8 @@ def update_participation(model: mesa.Model) -> None:
         grassroots_share=lead / np.maximum(lead + consult, 1e-9),
     )
     was_participant, was_volunteer = rules.update_participation(
-        res, model.participant_nbrs * model.inverse_degree, model.volunteer_nbrs * model.inverse_degree,
-        mob, trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
+        res, model.participant_nbrs, model.volunteer_nbrs, mob, inverse_degree=model.inverse_degree,
+        trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
         sensitivity=pa.neighbour_sensitivity, dropout=pa.dropout_month,
         volunteer_sensitivity=v.neighbour_sensitivity,
         u_participate=rng.random(res.n, dtype=F32),
@@ -109,18 +111,37 @@ def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, af
                          np.flatnonzero(before & ~after))
 
 
+def _tallies(v) -> np.ndarray:
+    """By community: adults who attended a consultation in the last 12 months, volunteers, grassroots volunteers."""
+    res = v.res
+    return kernels.participation_tallies(res.community_start, res.last_attended, v.model.month - 12,
+                                         res.adult.view(np.uint8), res.volunteer)
+
+
+def _consulted_c(v) -> np.ndarray:
+    return v.once(_tallies)[0].astype(float)
+
+
+def _volunteers_c(v) -> np.ndarray:
+    return v.once(_tallies)[1].astype(float)
+
+
+def _n_adults(v) -> float:
+    return v.model.adults_per_community.sum()
+
+
 INDICATORS = [
     Indicator("consultation_rate", "share", +1, "adults who attended a consultation in the last 12 months (P2)",
-              lambda v: float(v.consult_c.sum() / v.n_adults),
-              lambda v: v.consult_c / np.maximum(v.model.adults_per_community, 1)),
+              lambda v: float(v.once(_consulted_c).sum() / v.once(_n_adults)),
+              lambda v: v.once(_consulted_c) / np.maximum(v.model.adults_per_community, 1)),
     Indicator("volunteer_rate", "share", +1, "adults volunteering this month (P2)",
-              lambda v: float(v.vol_c.sum() / v.n_adults),
-              lambda v: v.vol_c / np.maximum(v.model.adults_per_community, 1)),
+              lambda v: float(v.once(_volunteers_c).sum() / v.once(_n_adults)),
+              lambda v: v.once(_volunteers_c) / np.maximum(v.model.adults_per_community, 1)),
     Indicator("grassroots_volunteer_share", "share", 0,
               "volunteers recruited by social workers rather than the committee",
-              lambda v: float(ratio((v.res.volunteer == 2).sum(), v.volunteers.sum(), 0.0))),
+              lambda v: float(ratio(v.once(_tallies)[2].sum(), v.once(_tallies)[1].sum(), 0.0))),
     Indicator("volunteer_hours_per_capita", "hours per resident per month", +1, "volunteer hours",
-              lambda v: float(v.volunteers.sum() * v.p.volunteer.hours_month / v.res.n)),
+              lambda v: float(v.once(_tallies)[1].sum() * v.p.volunteer.hours_month / v.res.n)),
     Indicator("meetings", "meetings", +1, "consultation meetings the committee held this month (F17)",
               None, lambda v: v.model.committee_table.meetings.copy()),
 ]

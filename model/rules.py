@@ -62,22 +62,29 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
 
 
 def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
-                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray) -> int:
+                 word_of_mouth: float, served_share: np.ndarray, u_need: np.ndarray,
+                 inverse_degree: np.ndarray | None = None) -> int:
     """Undetected needs come to light; returns how many.
 
     The grid and the committee (``p_place``, per place: grid or community,
     with ``place`` the place of each resident), self-referral, and word of
     mouth (``word_of_mouth`` × the share of the resident's neighbours served
-    last month) are independent chances.
+    last month) are independent chances. With ``inverse_degree`` (float32),
+    ``served_share`` holds neighbour counts and the share is ``count ×
+    inverse_degree`` in float32, taken only at the needs' residents.
     """
     rows = res.need_resident
     f32, f64 = np.float32, np.float64
     # The kernel computes in numpy's dtypes for the model's inputs: float32 shares and uniforms
     # (word_of_mouth a Python float, which numpy casts to float32), float64 chances.
     if (np.result_type(served_share, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
-            and np.result_type(p_place, self_referral) == f64):
-        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, place, p_place,
+            and np.result_type(p_place, self_referral) == f64
+            and (inverse_degree is None or inverse_degree.dtype == f32)):
+        scale = np.ones(served_share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
+        return kernels.detect(rows, res.need_detected.view(np.uint8), served_share, scale, place, p_place,
                               1.0 - self_referral, f32(word_of_mouth), u_need)
+    if inverse_degree is not None:
+        served_share = served_share * inverse_degree
     p_wom = np.minimum(word_of_mouth * served_share[rows], 1.0)
     miss = (1.0 - p_place[place[rows]]) * (1.0 - self_referral) * (1.0 - p_wom)
     hit = (~res.need_detected) & (u_need < 1.0 - miss)
@@ -110,7 +117,8 @@ def update_participation(res: Residents, participant_share: np.ndarray,
                          trust_weight: float, civic_weight: float, sensitivity: float,
                          dropout: float, volunteer_sensitivity: float,
                          u_participate: np.ndarray, u_volunteer: Callable[[int], np.ndarray],
-                         u_kind: Callable[[int], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+                         u_kind: Callable[[int], np.ndarray],
+                         inverse_degree: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Participation, then volunteering among participants (threshold contagion).
 
     Adults take part with the log-odds ``participation_logit + trust_weight ×
@@ -120,6 +128,10 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     per resident; ``u_volunteer(k)`` and ``u_kind(k)`` return ``k`` uniforms,
     one per participant and one per new volunteer, used in resident order.
     Both contagions read the neighbour shares of the start of the step.
+    With ``inverse_degree`` (float32, one over each resident's degree) the
+    two shares are given as neighbour counts instead, and each share is
+    ``count × inverse_degree`` in float32, computed only where it is read
+    (every resident's participation, participants' volunteering).
 
     Returns the previous participant and volunteer masks, so the caller can
     update neighbour counts from the residents who changed.
@@ -127,14 +139,15 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     was_participant = res.participant
     was_volunteer = res.volunteer > 0
     participant = _participation_decisions(res, participant_share, mob.participation_logit, trust_weight,
-                                           civic_weight, sensitivity, dropout, u_participate)
+                                           civic_weight, sensitivity, dropout, u_participate, inverse_degree)
 
     f32 = np.float32
     idx = np.flatnonzero(participant)
-    comm = res.community[idx]
-    stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
-                                mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
-                                mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
+    per_community = np.diff(np.searchsorted(idx, res.community_start))  # rows are stored by community
+    share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
+    stays = contagion_decisions(was_volunteer[idx], share, res.threshold[idx],
+                                np.repeat(mob.volunteer_logit.astype(f32), per_community), volunteer_sensitivity,
+                                np.repeat(mob.volunteer_dropout.astype(f32), per_community), u_volunteer(idx.size))
     volunteers = idx[stays]
     joined = volunteers[~was_volunteer[volunteers]]
     kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
@@ -149,22 +162,27 @@ def update_participation(res: Residents, participant_share: np.ndarray,
 
 def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
                              civic_weight: float, sensitivity: float, dropout: float,
-                             uniforms: np.ndarray) -> np.ndarray:
+                             uniforms: np.ndarray, inverse_degree: np.ndarray | None = None) -> np.ndarray:
     """Who takes part this month: :func:`~model.contagion.contagion_decisions` on adults.
 
     The log-odds are ``logit`` (per community) ``+ trust_weight × trust + civic_weight
     × civic``. On float32 inputs (the model's) two fused kernel passes compute it
     around numpy's ``exp``, bit for bit as the numpy expression of the else branch.
+    With ``inverse_degree``, ``share`` holds neighbour counts (see :func:`update_participation`).
     """
     f32 = np.float32
     # numpy compares float32 uniforms with a Python-float dropout in float32, with a float64 one in float64.
-    if share.dtype == f32 and np.result_type(uniforms, dropout) == f32:
+    if (share.dtype == f32 and np.result_type(uniforms, dropout) == f32
+            and (inverse_degree is None or inverse_degree.dtype == f32)):
         coef = np.array([trust_weight, civic_weight, sensitivity], f32)
+        scale = np.ones(share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
         exp_z = kernels.participation_exponent(res.community_start, res.trust_committee, res.civic,
-                                               logit.astype(f32), share, res.threshold, coef)
+                                               logit.astype(f32), share, scale, res.threshold, coef)
         np.exp(exp_z, out=exp_z)
         return kernels.contagion_outcome(res.participant.view(np.uint8), exp_z, uniforms, f32(dropout),
                                          res.adult.view(np.uint8)).view(bool)
+    if inverse_degree is not None:
+        share = share * inverse_degree
     base = f32(trust_weight) * res.trust_committee
     base += f32(civic_weight) * res.civic
     base += logit.astype(f32)[res.community]

@@ -58,7 +58,7 @@ def deliver_services(model: mesa.Model) -> None:
     u_met = rng.random(n_needs)
     # Service order: oldest first, ties in random order (a stable sort of a permutation).
     shuffled = rng.permutation(n_needs)
-    queue = shuffled[np.argsort(-res.need_age[shuffled], kind="stable")]
+    queue = kernels.oldest_first(shuffled, res.need_age)  # a counting sort: ages are small whole numbers
 
     # Pools by cell (community × category): contracts and organizations' own work.
     common_cap, common_q, cell_cap, cell_q = purchasing.contract_pools(model)
@@ -124,10 +124,10 @@ def deliver_services(model: mesa.Model) -> None:
 
     met = np.concatenate(met_parts)
     met_keys = res.need_key[met]
-    keep = np.ones(res.need_key.size, bool)
-    keep[met] = False
-    res.need_key, res.need_age, res.need_detected = res.need_key[keep], res.need_age[keep], res.need_detected[keep]
-    res.served_last = np.bincount(met_keys // K, minlength=res.n).astype(F32)
+    met_rows = np.sort(met, kind="stable")  # sorted runs, one per pool: timsort merges them
+    res.need_key, res.need_age, res.need_detected = kernels.drop_needs(met_rows, res.need_key, res.need_age,
+                                                                       res.need_detected)
+    res.served_last = kernels.count_per_row(met_keys, K, res.n)
     model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
 
 
@@ -143,14 +143,12 @@ def _allocate(candidate: np.ndarray, groups: np.ndarray, queue: np.ndarray,
 
 def _met_v(v) -> np.ndarray:
     """Needs of vulnerable residents met this month, by community."""
-    res, met = v.res, v.flow.met // N_CATEGORIES
-    return np.bincount(res.community[met], weights=res.vulnerable[met], minlength=v.n_comm)
+    return v.flow.closed_by_community(v.res.community, v.res.vulnerable, v.n_comm, N_CATEGORIES)[2]
 
 
 def _abandoned_v(v) -> np.ndarray:
     """Needs of vulnerable residents abandoned this month, by community."""
-    res, gone = v.res, v.flow.abandoned // N_CATEGORIES
-    return np.bincount(res.community[gone], weights=res.vulnerable[gone], minlength=v.n_comm)
+    return v.flow.closed_by_community(v.res.community, v.res.vulnerable, v.n_comm, N_CATEGORIES)[3]
 
 
 def _need_blocks(v) -> np.ndarray:

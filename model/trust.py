@@ -8,7 +8,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import rules
+from model import kernels, rules
 from model.measures import Indicator
 from model.parameters import N_CATEGORIES
 
@@ -20,9 +20,8 @@ def update_satisfaction_and_trust(model: mesa.Model) -> None:
     res, p = model.residents, model.params
     n_comm = model.n_communities
     met = res.served_last
-    open_after = np.bincount(res.need_resident, minlength=res.n).astype(F32)
-    met_c = np.bincount(res.community[model.flow.met // N_CATEGORIES], minlength=n_comm)
-    ab_c = np.bincount(res.community[model.flow.abandoned // N_CATEGORIES], minlength=n_comm)
+    open_after = kernels.count_per_row(res.need_key, N_CATEGORIES, res.n)
+    met_c, ab_c, _, _ = model.flow.closed_by_community(res.community, res.vulnerable, n_comm, N_CATEGORIES)
     closed = met_c + ab_c
     performance = np.divide(met_c, closed, out=np.full(n_comm, 0.5), where=closed > 0)
     wait = model.street_centre_table.wait_months[model.street_of]

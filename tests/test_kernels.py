@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -98,6 +99,13 @@ def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, s
     ref = copy.deepcopy(res)
     got = rules.update_participation(res, *shares, mob, **kw)
     want = numpy_rules.update_participation(ref, *shares, mob, **kw)
+    assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
+    assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
+    # The model's call: neighbour counts and one over the degree, the shares taken where they are read.
+    counts = rng.integers(0, 12, (2, n)).astype(F32)
+    inverse_degree = (1.0 / rng.integers(1, 20, n)).astype(F32)
+    got = rules.update_participation(res, *counts, mob, inverse_degree=inverse_degree, **kw)
+    want = numpy_rules.update_participation(ref, *(counts * inverse_degree), mob, **kw)
     assert all(bits_equal(g, w) for g, w in zip(got, want, strict=True))
     assert bits_equal(res.participant, ref.participant) and bits_equal(res.volunteer, ref.volunteer)
 
@@ -187,6 +195,13 @@ def test_needs_kernels_equal_numpy(layout, stock, p_abandon, rate_scale, generat
     args = (p_place, res.community, self_referral, wom, served_share, u_detect)
     assert rules.detect_needs(res, *args) == numpy_rules.detect_needs(ref, *args)
     assert same_needs(res, ref)
+    # The model's call: neighbour counts and one over the degree.
+    res.need_detected[:], ref.need_detected[:] = False, False
+    counts, inverse_degree = rng.integers(0, 9, n).astype(F32), (1.0 / rng.integers(1, 12, n)).astype(F32)
+    args = (p_place, res.community, self_referral, wom)
+    assert (rules.detect_needs(res, *args, counts, u_detect, inverse_degree=inverse_degree)
+            == numpy_rules.detect_needs(ref, *args, counts * inverse_degree, u_detect))
+    assert same_needs(res, ref)
 
 
 @SETTINGS
@@ -265,3 +280,70 @@ def test_serving_the_first_in_the_queue_equals_numpy(n, n_groups, share, seed):
     ours = services._allocate(candidate, groups, queue, capacity)
     theirs = numpy_rules.allocate(np.flatnonzero(candidate), groups, queue, capacity)
     assert bits_equal(ours, theirs.astype(ours.dtype)) and ours.dtype == np.int64
+
+
+@pytest.mark.filterwarnings("ignore:Error in function boost")  # both give up alike at extreme shapes
+@SETTINGS
+@given(st.floats(1e-3, 50.0), st.floats(1e-3, 50.0), st.floats(-2.0, 2.0), st.floats(1e-12, 3.0),
+       st.integers(0, 2**32 - 1))
+def test_quantile_functions_equal_scipy_stats(a, b, loc, scale, seed):
+    """The build's beta and normal quantiles are scipy.stats's, bit for bit, on [0, 1) (0 included)."""
+    from scipy import stats
+
+    q = np.random.default_rng(seed).random(500)
+    q[:3] = 0.0, 1e-300, 0.5
+    assert bits_equal(residents._beta_ppf(q, a, b), stats.beta.ppf(q, a, b))
+    assert bits_equal(residents._norm_ppf(q, loc, scale), stats.norm.ppf(q, loc, scale))
+
+
+@SETTINGS
+@given(n=st.integers(1, 3000), k=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1))
+def test_counting_keys_per_row_equals_bincount(n, k, seed):
+    keys = np.sort(np.random.default_rng(seed).integers(0, n * N_CATEGORIES, k))
+    assert bits_equal(kernels.count_per_row(keys, N_CATEGORIES, n),
+                      np.bincount(keys // N_CATEGORIES, minlength=n).astype(F32))
+
+
+@SETTINGS
+@given(layout=layouts, since=st.integers(-20, 20))
+def test_participation_tallies_equal_numpy(layout, since):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, n)
+    res.last_attended = rng.integers(-30, 30, n).astype(np.int32)
+    got = kernels.participation_tallies(res.community_start, res.last_attended, since, res.adult.view(np.uint8),
+                                        res.volunteer)
+    start = res.community_start
+    for row, trait in enumerate([(res.last_attended > since) & res.adult, res.volunteer > 0, res.volunteer == 2]):
+        want = np.array([trait[lo:hi].sum() for lo, hi in zip(start[:-1], start[1:], strict=True)], np.int64)
+        assert bits_equal(got[row], want)
+
+
+@SETTINGS
+@given(layout=layouts, k=st.integers(0, 4000))
+def test_tallying_keys_by_community_equals_bincount(layout, k):
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = random_residents(rng, n_comm, max(n, 1))
+    keys = rng.integers(0, res.n * N_CATEGORIES, k)
+    rows = keys // N_CATEGORIES
+    count, vulnerable = kernels.tally_keys(keys, N_CATEGORIES, res.community, res.vulnerable.view(np.uint8), n_comm)
+    assert bits_equal(count, np.bincount(res.community[rows], minlength=n_comm))
+    # bincount's weighted counts are float64, except with no keys at all (int64 zeros): the same values.
+    want = np.bincount(res.community[rows], weights=res.vulnerable[rows], minlength=n_comm).astype(np.float64)
+    assert bits_equal(vulnerable, want)
+
+
+@SETTINGS
+@given(n=st.integers(0, 3000), oldest=st.integers(0, 40), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_service_queue_and_dropping_needs_equal_numpy(n, oldest, share, seed):
+    rng = np.random.default_rng(seed)
+    age = rng.integers(0, oldest + 1, n).astype(np.int16)
+    shuffled = rng.permutation(n)
+    assert bits_equal(kernels.oldest_first(shuffled, age), shuffled[np.argsort(-age[shuffled], kind="stable")])
+    key, detected = np.sort(rng.integers(0, 10 * n + 1, n)), rng.random(n) < 0.5
+    gone = np.flatnonzero(rng.random(n) < share)
+    keep = np.ones(n, bool)
+    keep[gone] = False
+    got = kernels.drop_needs(gone, key, age, detected)
+    assert all(bits_equal(g, w) for g, w in zip(got, (key[keep], age[keep], detected[keep]), strict=True))

@@ -79,3 +79,26 @@ def test_no_mechanism_is_handed_the_same_stream_twice_in_a_month(default_draws):
     """Two generators of one (mechanism, month) would draw the same numbers: correlated draws."""
     twice = [key for key, states in default_draws.items() if len(states) > 1]
     assert not twice, f"streams handed out twice in a month: {twice[:5]}"
+
+
+def test_a_stream_is_numpys_seed_sequence_generator_bit_for_bit():
+    """``SansheModel.stream`` seeds PCG64 with compiled SeedSequence words: the same state as numpy's, for any key."""
+    import zlib
+
+    import numpy as np
+
+    from model.model import _SeedState
+
+    rng = np.random.default_rng(12)
+    for t in range(3000):
+        seed = int(rng.integers(0, 2**63)) >> int(rng.integers(0, 64))
+        if t % 7 == 0:
+            seed = seed * 2**70 + 5  # more than four 32-bit words
+        key = (zlib.crc32(f"mechanism {t}".encode()), int(rng.integers(0, 2**33)))
+        if t % 3 == 0:  # the spin-up's keys
+            key = (key[0], 0, int(rng.integers(0, 600)))
+        ours = np.random.PCG64(_SeedState(seed, key))
+        numpys = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key))
+        assert ours.state == numpys.state, (seed, key)
+    assert np.array_equal(_SeedState(3, (1, 2)).generate_state(8),
+                          np.random.SeedSequence(3, spawn_key=(1, 2)).generate_state(8))
