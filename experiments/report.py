@@ -569,11 +569,14 @@ def _map_points(res: an.Results, baseline: str | None) -> list[int]:
 def _design_sentence(res: an.Results, what: str, lang: str) -> str:
     s = res.spec
     points = len(res.labels)
+    draws = (s.uncertainty or {}).get("draws")
     if lang == "zh":
-        return (f"设计：{s.design}；{points}个设计点，每点{s.replicates}次重复（随机种子由 base_seed={s.base_seed} "
+        reps = f"{draws}组参数抽样×{s.replicates}次重复" if draws else f"{s.replicates}次重复"
+        return (f"设计：{s.design}；{points}个设计点，每点{reps}（随机种子由 base_seed={s.base_seed} "
                 f"派生，各设计点共用同一组种子，差异按种子配对）；每次运行{s.months}个月，人口比例 {s.scale}。"
                 f"结果指标取{what}。")
-    return (f"Design: {s.design}; {points} design points × {s.replicates} replicates (seeds spawned from "
+    reps = f"{draws} parameter draws × {s.replicates} replicates" if draws else f"{s.replicates} replicates"
+    return (f"Design: {s.design}; {points} design points × {reps} (seeds spawned from "
             f"base_seed {s.base_seed}, the same seeds at every point, so differences are paired); "
             f"{s.months} months per run at population scale {s.scale}. Outcomes are the {what}.")
 
