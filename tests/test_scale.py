@@ -8,6 +8,10 @@ candidates; the tolerances below are what the model keeps (measured on
 1.1 / 1.9 / 3.1 points at scales 0.05 / 0.02 / 0.01, the other shares and
 scores within 1.1 points, the wait of unmet needs within 6 / 11 / 17%).
 Scale 0.02 is the smallest for quantitative work; 0.01 is for quick checks.
+Since contracts need social workers to lead them and founding follows money
+and need, coverage at scale 0.02 runs about 1.7 points below scale 0.1 (six
+seeds, 24 months after the spin-up: 0.692 against 0.709), so the default
+suite compares six seeds, not three, against its two-point tolerance.
 """
 
 import numpy as np
@@ -15,7 +19,7 @@ import pytest
 
 from conftest import runs
 
-SEEDS = (1, 2, 3)
+SEEDS = (1, 2, 3, 4, 5, 6)
 
 
 def _mean(frames, col):
@@ -26,7 +30,7 @@ def _mean(frames, col):
 def small_and_large():
     """The reformed district, 24 months after its spin-up, at scales 0.02 and 0.1."""
     frames = runs([(None, (), seed, 24, scale) for scale in (0.02, 0.1) for seed in SEEDS])
-    return frames[:3], frames[3:]
+    return frames[:len(SEEDS)], frames[len(SEEDS):]
 
 
 @pytest.mark.parametrize("col,rel_tol", [

@@ -80,7 +80,7 @@ def test_params_command_prints_every_parameter(capsys, markdown):
     for path, p in PARAMETERS.items():
         assert path in out and p.source in out
     if markdown:
-        assert out.startswith("| parameter | unit | default | range | lever | acts | source |")
+        assert out.startswith("| parameter | unit | default | range | lever | acts | fitted | source |")
 
 
 def test_show_prints_what_differs_from_the_defaults(capsys):
