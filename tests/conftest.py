@@ -105,3 +105,12 @@ def cold_copies(folder, *names: str) -> None:
         (folder / f"{name}.toml").write_text(
             f'name = "{name}"\ndescription = "{name}, without a spin-up (for tests of the software)"\n'
             f'extends = "{builtin_dir() / name}.toml"\n[params.start]\nspinup_years = 0\n')
+
+
+
+def experiment_file(tmp_path, text, name="e.toml"):
+    """Write an experiment file into ``tmp_path``, beside cold copies (no spin-up) of the built-in scenarios."""
+    cold_copies(tmp_path)
+    path = tmp_path / name
+    path.write_text(text)
+    return path

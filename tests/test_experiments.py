@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import cold_copies, saved_run_ids
+from conftest import experiment_file as write
+from conftest import saved_run_ids
 from experiments import engine
 from experiments.cli import main
 from experiments.designs import design_points
@@ -29,14 +30,6 @@ months = 6
 scale = 0.005
 indicators = ["need_coverage", "committee_admin_share", "volunteer_rate"]
 """
-
-
-def write(tmp_path, text, name="e.toml"):
-    """The experiment file, beside cold copies (no spin-up) of the scenarios these tests use."""
-    cold_copies(tmp_path)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_smoke_experiment_is_valid_and_small():

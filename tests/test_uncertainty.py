@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import cold_copies
+from conftest import experiment_file as write
 from experiments import analysis as an
 from experiments.cli import main
 from experiments.engine import plan_runs, run_experiment
@@ -26,13 +26,6 @@ months = 6
 scale = 0.005
 indicators = ["need_coverage", "committee_admin_share"]
 """
-
-
-def write(tmp_path, text, name="e.toml"):
-    cold_copies(tmp_path)
-    path = tmp_path / name
-    path.write_text(text)
-    return path
 
 
 def test_intervals_by_hand():
