@@ -665,7 +665,7 @@ _p("orgs.own_revenue_persistence", 0.7, "correlation from one year to the next",
    "assumption (nonprofit revenues are volatile; Tuckman & Chang 1991)",
    "How much of an organization's own-revenue ratio (in logs) carries over to the next year.",
    acts="review")
-_p("orgs.revenue_pool_yuan_per_capita_month", 42.0, "yuan per resident per month", 0.0, 500.0,
+_p("orgs.revenue_pool_yuan_per_capita_month", 43.0, "yuan per resident per month", 0.0, 500.0,
    "calibrated with orgs.founding_attempts_per_10k_year to the growth from ≈520 organizations (2012) "
    "to F3's 904 (2016), in its band in the report year and the year after (70 until then gave a stock still "
    "growing 8% a year through it); its lower bound is what F4's 3,850 staff cost less F7's contracts "
