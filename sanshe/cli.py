@@ -156,6 +156,10 @@ def stop_signals() -> Iterator[Stop]:
 
 def interrupted_line(args: argparse.Namespace | None, started: int) -> str:
     """The one line an interrupted model command prints: what it wrote."""
+    folder = (getattr(args, "fit", None) or getattr(args, "screen", None)) if args is not None else None
+    if getattr(args, "command", None) == "calibrate" and folder:
+        return (f"interrupted; the finished runs{' and generations' if args.fit else ''} are kept in {folder}; "
+                "run the same command again to resume")
     if getattr(args, "command", None) != "run":
         return "interrupted"
     out, names = Path(args.out), ("district.parquet", "communities.parquet", "manifest.json")

@@ -275,3 +275,16 @@ def test_calibrate_screen_ranks_the_parameters(tmp_path, capsys):
     assert table["largest_fitted"].is_monotonic_decreasing and table["largest_fitted"].iloc[0] > 0
     # The founding rate sets the stock of organizations (F3): it must rank among the first parameters.
     assert "orgs.founding_attempts_per_10k_year" in set(table["parameter"].head(15))
+
+
+def test_an_interrupted_fit_or_screening_says_how_to_resume():
+    import argparse
+
+    from sanshe.cli import interrupted_line
+
+    fit = argparse.Namespace(command="calibrate", fit="results/fit", screen=None)
+    assert interrupted_line(fit, 0) == ("interrupted; the finished runs and generations are kept in results/fit; "
+                                        "run the same command again to resume")
+    screen = argparse.Namespace(command="calibrate", fit=None, screen="results/screen")
+    assert interrupted_line(screen, 0).startswith("interrupted; the finished runs are kept in results/screen")
+    assert interrupted_line(argparse.Namespace(command="calibrate", fit=None, screen=None), 0) == "interrupted"
