@@ -249,9 +249,8 @@ def _spec(problem: Problem, generation: int, points: list[dict[str, float]], see
         horizons=[problem.months], points=points, point_seeds=seeds)
 
 
-def _measure(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
-    """Every statistic (fitted and held out) of each point's run, in point order (NaN where a run failed)."""
-    stats = problem.fitted + problem.held_out + problem.checks
+def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int) -> pd.DataFrame:
+    """Each statistic of each point's run in the engine's folder ``folder``, in point order (NaN where a run failed)."""
     path = folder / "runs.parquet"
     runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["point"])
     body = ["month", *(c for c in runs.columns if c not in HEAD and not c.startswith("factor:") and c != "month")]
@@ -326,7 +325,7 @@ def _prior_generation(problem: Problem, out: Path, particles: int, base_seed: in
     seeds = [_seed(base_seed, 0, i) for i in range(particles)]
     folder = out / "generation-0"
     run_experiment(_spec(problem, 0, to_model(problem, unit), seeds), folder, workers, dask, progress)
-    values = _measure(problem, folder, particles)
+    values = measure(problem.fitted + problem.held_out + problem.checks, folder, particles)
     population = _population(problem, unit, np.full(particles, 1.0 / particles), seeds, values)
     return population, Generation(0, math.inf, particles, particles, 0.0)
 
@@ -356,7 +355,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         proposed = np.vstack([proposed, propose(unit_last, w_last, scales, size, _stream(base_seed, g, batch))])
         seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
         run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
-        values = _measure(problem, folder, len(proposed))
+        values = measure(problem.fitted + problem.held_out + problem.checks, folder, len(proposed))
         accepted = distances(values, problem.fitted) <= eps
         rate = max(accepted.mean(), 1e-9)
         batch += 1

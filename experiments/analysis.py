@@ -31,6 +31,7 @@ import itertools
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,7 @@ class Results:
                                                  for k, v in run["factors"].items())
         return dict(sorted(labels.items()))
 
-    @property
+    @cached_property
     def draw_of_seed(self) -> dict[int, int] | None:
         """Each seed's parameter draw (``[uncertainty]``: the same at every point), or None without draws."""
         draws = {run["seed"]: run.get("draw") for run in self.manifest["runs"]}

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from experiments.spec import ExperimentSpec
-from model.parameters import PARAMETERS
+from model.parameters import PARAMETERS, Param
 
 MORRIS_LEVELS = 4
 """Levels of a Morris design; the analysis reads the same number."""
@@ -82,7 +82,11 @@ def _typed(spec: ExperimentSpec, path: str, value: Any) -> Any:
         value = value.item()
     if spec.model is not None:  # another model: its parameters are its own business
         return value
-    p = PARAMETERS[path]
+    return sampled_value(PARAMETERS[path], value)
+
+
+def sampled_value(p: Param, value: Any) -> Any:
+    """A sampled number as parameter ``p``'s type (an integer rounded), checked against its declaration."""
     if p.kind is int and not isinstance(value, bool):
         value = int(round(float(value)))
     elif p.kind is float and not isinstance(value, bool):

@@ -149,6 +149,11 @@ class Run:
     """The parameter draw the run uses (``[uncertainty]``), or None."""
 
 
+def run_seeds(spec: ExperimentSpec) -> list[int]:
+    """The experiment's seeds: one a replicate, times the parameter draws (``[uncertainty]``) when there are any."""
+    return replicate_seeds(spec.base_seed, spec.replicates * ((spec.uncertainty or {}).get("draws") or 1))
+
+
 def replicate_seeds(base_seed: int, replicates: int) -> list[int]:
     """One seed per replicate from ``SeedSequence(base_seed).spawn``."""
     return [int(s.generate_state(1, dtype=np.uint32)[0])
@@ -186,7 +191,7 @@ def plan_runs(spec: ExperimentSpec) -> list[Run]:
     points = design_points(spec)
     draws = draw_parameters(spec) or [None]
     # With parameter draws, run k = d × replicates + r has draw d and the k-th seed at every point.
-    seeds = replicate_seeds(spec.base_seed, spec.replicates * len(draws))
+    seeds = run_seeds(spec)
     version = model_version(spec.model)
     indicators = tuple(spec.indicators) if spec.indicators else None
     scenarios = {name: _base_scenario(spec, name) for name in dict.fromkeys(p.scenario for p in points)}
@@ -1133,7 +1138,7 @@ def _write_manifest(spec: ExperimentSpec, runs: list[Run], out: Path, result: Sw
         "code_version": code_version(), "model_version": model_version(spec.model),
         "packages": {**package_versions(), **{k: _version(k) for k in ENGINE_PACKAGES}},
         "python": platform.python_version(), "host": platform.node(),
-        "seeds": replicate_seeds(spec.base_seed, spec.replicates * (spec.uncertainty or {}).get("draws", 1)),
+        "seeds": run_seeds(spec),
         "uncertainty": _uncertainty_record(spec),
         "start": ("each sanshe run first spins up for its start.spinup_years (in its params) under its "
                   "month-1 parameters, unrecorded: it starts from the steady state of its starting regime")

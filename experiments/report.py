@@ -266,11 +266,11 @@ def _uncertainty_section(ctx: _Context) -> None:
         return
     u = res.manifest.get("uncertainty") or {}
     n_draws, n_seeds = len(set(draws.values())), res.spec.replicates
+    spread = 100 * (u.get("spread") or 0)  # the manifest records the spread the draws used
     source = (f"the posterior {u.get('posterior')}" if u.get("posterior") else
-              f"{len(u.get('parameters', []))} assumptions, each within ±{100 * (u.get('spread') or 0.25):.0f}% "
-              "of its default")
+              f"{len(u.get('parameters', []))} assumptions, each within ±{spread:.0f}% of its default")
     source_zh = (f"后验分布 {u.get('posterior')}" if u.get("posterior") else
-                 f"{len(u.get('parameters', []))}个假设参数（各在默认值±{100 * (u.get('spread') or 0.25):.0f}%内）")
+                 f"{len(u.get('parameters', []))}个假设参数（各在默认值±{spread:.0f}%内）")
     doc.h2("Parameter uncertainty" if lang == "en" else "参数不确定性")
     doc.p(f"Every scenario ran {n_draws} parameter draws from {source}, each with {n_seeds} seeds; the draws and "
           "seeds are the same in every scenario, so differences stay paired. The seed interval is the 95% "
@@ -280,18 +280,14 @@ def _uncertainty_section(ctx: _Context) -> None:
           f"每个情景运行{n_draws}组参数抽样（来自{source_zh}），每组{n_seeds}个随机种子；各情景使用相同的参数与种子，"
           "差异保持配对。种子区间只反映随机种子噪声（组内）；总区间再加上各组均值的离散（1.96倍标准差，平方和开方），"
           "同时涵盖参数与种子。")
-    rows = []
-    baseline = ctx.baseline
-    if baseline is not None:
-        diffs = an.paired_differences(res, baseline, ctx.headline, ctx.window)
-        rows += [(f"{r.label} − {baseline}", r.indicator, r.diff, r) for r in diffs.itertuples()]
-    if _is_factorial(res) and not an.missing_corners(res):
-        eff = an.factorial_effects(res, ctx.headline, ctx.window)
-        rows += [(f"{'effect' if lang == 'en' else '效应'} {r.term}", r.indicator, r.effect, r)
-                 for r in eff.itertuples() if r.order == 1]
-        syn = an.synergy(res, [i for i in SYNERGY if i in res.indicators] or ctx.headline, ctx.window)
-        rows += [("whole − sum of parts" if lang == "en" else "整体 − 部分之和", r.indicator, r.synergy, r)
-                 for r in syn.itertuples()]
+    # The tables the sections above computed (each carries the total interval and the sign's share).
+    tables = ctx.rep.tables
+    rows = [(f"{r.label} − {ctx.baseline}", r.indicator, r.diff, r)
+            for r in tables.get("differences", pd.DataFrame()).itertuples()]
+    rows += [(f"{'effect' if lang == 'en' else '效应'} {r.term}", r.indicator, r.effect, r)
+             for r in tables.get("effects", pd.DataFrame()).itertuples() if r.order == 1]
+    rows += [("whole − sum of parts" if lang == "en" else "整体 − 部分之和", r.indicator, r.synergy, r)
+             for r in tables.get("synergy", pd.DataFrame()).itertuples()]
     table = pd.DataFrame([{
         ("conclusion" if lang == "en" else "结论"): what,
         text("indicator", lang): axis_label(ind, lang),

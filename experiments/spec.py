@@ -73,6 +73,8 @@ from model.parameters import MAX_MONTHS, PARAMETERS, Param
 DESIGNS = ("scenarios", "grid", "factorial", "lhs", "sobol", "morris")
 MAX_RUNS = 1_000_000
 """The most runs one experiment may plan (design points × replicates); more is a typo, not a study."""
+DEFAULT_SPREAD = 0.25
+"""``sample = "assumptions"`` without ``spread``: each assumption within ± 25% of its default."""
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 """An experiment's name is also its default output folder (results/NAME): no paths."""
 
@@ -199,7 +201,17 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         factorial=spec.factorial.model_dump() if spec.factorial else None,
         description_zh=spec.description_zh, source=where, raw=data,
         horizons=sorted(spec.horizons) if spec.horizons is not None else default_horizons(spec.months, spec.record),
-        uncertainty=spec.uncertainty.model_dump() if spec.uncertainty else None)
+        uncertainty=_uncertainty(spec.uncertainty))
+
+
+def _uncertainty(u: Uncertainty | None) -> dict[str, Any] | None:
+    """The ``[uncertainty]`` table as a dict, with the spread the assumptions are drawn within filled in."""
+    if u is None:
+        return None
+    table = u.model_dump()
+    if u.sample is not None and u.spread is None:
+        table["spread"] = DEFAULT_SPREAD
+    return table
 
 
 def default_horizons(months: int, record: str = "all") -> list[int]:

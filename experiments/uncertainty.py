@@ -41,11 +41,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from experiments.designs import sampled_value
 from experiments.spec import ExperimentError, ExperimentSpec
 from model.parameters import PARAMETERS, Param
 
-DEFAULT_SPREAD = 0.25
-"""``sample = "assumptions"`` without ``spread``: ± 25% of each default."""
 DRAW_STREAM = 0x5EED_D4A7
 """The spawn key of the draws' random stream (apart from the replicate seeds)."""
 
@@ -75,23 +74,23 @@ def draw_parameters(spec: ExperimentSpec) -> list[dict[str, Any]]:
         # Systematic resampling: each particle is drawn about draws × weight times.
         positions = (rng.random() + np.arange(u["draws"])) / u["draws"]
         rows = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), positions), len(table) - 1)
-        return [{n: PARAMETERS[n].check(_typed(PARAMETERS[n], table[n].iloc[i])) for n in names} for i in rows]
-    spread = u.get("spread") or DEFAULT_SPREAD
+        return [{n: sampled_value(PARAMETERS[n], table[n].iloc[i]) for n in names} for i in rows]
+    spread = u["spread"]  # the spec fills in DEFAULT_SPREAD
     params = assumption_parameters(factors)
     unit = rng.random((u["draws"], len(params)))
     draws = []
     for row in unit:
         draw = {}
         for p, x in zip(params, row, strict=True):
-            lo = max(p.low, p.default - spread * abs(p.default))
-            hi = min(p.high, p.default + spread * abs(p.default))
-            draw[p.path] = p.check(_typed(p, lo + x * (hi - lo)))
+            lo, hi = around_default(p, spread)
+            draw[p.path] = sampled_value(p, lo + x * (hi - lo))
         draws.append(draw)
     return draws
 
 
-def _typed(p: Param, value: Any) -> int | float:
-    return int(round(float(value))) if p.kind is int else float(value)
+def around_default(p: Param, spread: float) -> tuple[float, float]:
+    """The range within ± ``spread`` (a share) of ``p``'s default, cut to its declared range."""
+    return max(p.low, p.default - spread * abs(p.default)), min(p.high, p.default + spread * abs(p.default))
 
 
 def read_posterior(spec: ExperimentSpec) -> pd.DataFrame:
@@ -119,7 +118,7 @@ def read_posterior(spec: ExperimentSpec) -> pd.DataFrame:
     for n in names:
         try:
             for v in table[n]:
-                PARAMETERS[n].check(_typed(PARAMETERS[n], v))
+                sampled_value(PARAMETERS[n], v)
         except ValueError as e:
             raise ExperimentError(f"{where}: {path}: column {n}: {e}") from None
     return table

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -216,11 +217,15 @@ class TargetResult:
     target: Target
     values: list[pd.Series]
 
+    @cached_property
+    def over_seeds(self) -> pd.Series:
+        """The mean over seeds, by month: the report year and, for a stock, the year after."""
+        return pd.concat(self.values, axis=1).mean(axis=1, skipna=False)
+
     @property
     def by_month(self) -> pd.Series:
         """The mean over seeds, by month of the report year (a stock), or the one value of a flow or pattern."""
-        by_month = pd.concat(self.values, axis=1).mean(axis=1, skipna=False)
-        return by_month[by_month.index <= REPORT_WINDOW[1]]
+        return self.over_seeds[self.over_seeds.index <= REPORT_WINDOW[1]]
 
     @property
     def mean(self) -> float:
@@ -230,8 +235,7 @@ class TargetResult:
     @property
     def next_year(self) -> float:
         """A stock's mean over seeds in the year after the report year (NaN for one value)."""
-        by_month = pd.concat(self.values, axis=1).mean(axis=1, skipna=False)
-        after = by_month[by_month.index >= NEXT_WINDOW[0]]
+        after = self.over_seeds[self.over_seeds.index >= NEXT_WINDOW[0]]
         return float(after.mean()) if not after.empty else float("nan")
 
     @property
@@ -241,7 +245,7 @@ class TargetResult:
         for month, value in by_month.items():
             if not t.low <= value <= t.high:
                 return f"month {month} at {_n(value)}"
-        later = crossing(pd.concat(self.values, axis=1).mean(axis=1, skipna=False), t.low, t.high)
+        later = crossing(self.over_seeds, t.low, t.high)
         return "" if later is None else f"crossing the band: {_n(later)} the year after"
 
     @property
@@ -415,13 +419,13 @@ def fit_report(problem, result) -> str:
 def screening_spec(trajectories: int, scale: float, spread: float = SCREEN_SPREAD):
     """A Morris design over every assumption and free parameter, each within ± ``spread`` of its default."""
     from experiments.spec import spec_from_dict
-    from experiments.uncertainty import assumption_parameters
+    from experiments.uncertainty import around_default, assumption_parameters
     from model.parameters import PARAMETERS
 
     params = {p.path: p for p in assumption_parameters()} | {f.path: PARAMETERS[f.path] for f in FREE}
     factors = {}
     for path, p in params.items():
-        low, high = max(p.low, p.default - spread * abs(p.default)), min(p.high, p.default + spread * abs(p.default))
+        low, high = around_default(p, spread)
         if p.kind is int:
             low, high = int(np.ceil(low)), int(np.floor(high))
         if high > low:
@@ -443,6 +447,7 @@ def screen(out, trajectories: int, scale: float, workers: int | None = None, das
     """
     from SALib.analyze import morris
 
+    from experiments.abc import measure
     from experiments.analysis import _morris_rescaled
     from experiments.designs import MORRIS_LEVELS, design_points, salib_problem
     from experiments.engine import run_experiment
@@ -451,12 +456,11 @@ def screen(out, trajectories: int, scale: float, workers: int | None = None, das
     run_experiment(spec, out, workers, dask, progress)
     problem = salib_problem(spec)
     x = np.array([[pt.factors[n] for n in problem["names"]] for pt in design_points(spec)], dtype=float)
-    runs = pd.read_parquet(out / "runs.parquet")
-    frames = dict(iter(runs.groupby("point", sort=True)))
     stats = statistics({Kind.FITTED, Kind.HELD_OUT})
+    values = measure(stats, out, len(x))
     table = pd.DataFrame({"parameter": problem["names"]})
     for s in stats:
-        y = np.array([s.measure(frames[i].reset_index(drop=True)) if i in frames else np.nan for i in range(len(x))])
+        y = values[s.name].to_numpy(float)
         half = (s.high - s.low) / 2 if np.isfinite(s.high) else abs(s.low)
         if not np.isfinite(y).all() or np.ptp(y) == 0:
             table[s.name] = 0.0 if np.isfinite(y).all() else np.nan

@@ -12,8 +12,8 @@ from conftest import experiment_file as write
 from experiments import analysis as an
 from experiments.cli import main
 from experiments.engine import plan_runs, run_experiment
-from experiments.spec import ExperimentError, load_experiment
-from experiments.uncertainty import DEFAULT_SPREAD, assumption_parameters, draw_parameters, intervals
+from experiments.spec import DEFAULT_SPREAD, ExperimentError, load_experiment
+from experiments.uncertainty import assumption_parameters, draw_parameters, intervals
 from model.parameters import PARAMETERS
 
 BASE = """
