@@ -296,6 +296,18 @@ def test_quantile_functions_equal_scipy_stats(a, b, loc, scale, seed):
     assert bits_equal(residents._norm_ppf(q, loc, scale), stats.norm.ppf(q, loc, scale))
 
 
+@pytest.mark.filterwarnings("ignore:Error in function boost")
+@settings(max_examples=12, deadline=None)
+@given(st.floats(0.3, 60.0), st.floats(0.3, 60.0), st.integers(0, 2**32 - 1))
+def test_civic_quantiles_equal_scipy_stats_in_float32(a, b, seed):
+    """The interpolated and polished beta quantiles round to scipy.stats's float32 bits on a district-sized array."""
+    from scipy import stats
+
+    q = np.random.default_rng(seed).random(60_000)
+    q[:4] = 0.0, 1e-300, 0.5, 1e-3
+    assert bits_equal(residents._beta_ppf32(q, a, b), stats.beta.ppf(q, a, b).astype(np.float32))
+
+
 @SETTINGS
 @given(n=st.integers(1, 3000), k=st.integers(0, 5000), seed=st.integers(0, 2**32 - 1))
 def test_counting_keys_per_row_equals_bincount(n, k, seed):
