@@ -426,6 +426,12 @@ _p("purchase.envelope_yuan", 100_000_000.0, "yuan per year", 0.0, 400_000_000.0,
    "the next yearly budget).", lever=True, acts="year")
 _p("purchase.common_projects", 144, "projects per year", 0, 1000, "F11",
    "Common projects for vulnerable groups (defined at the next yearly tender).", lever=True, acts="year")
+_p("purchase.common_outreach_share", 0.5, "share", 0.0, 1.0,
+   "assumption: common projects find their beneficiaries through the committees' registers of "
+   "elderly, disabled, low-income and other special residents and through home visits, not only "
+   "through referrals; the report gives no figure",
+   "Chance that a common project in a community and category reaches a vulnerable resident's need "
+   "in that category before it has come to light (a need reached and not met is then known).")
 _p("purchase.individual_projects", 36, "projects per year", 0, 1000, "F11",
    "Individual projects for a community's own needs (from consultation agendas).", lever=True, acts="year")
 _p("purchase.cost_per_need_yuan", 420.0, "yuan per need-month", 50.0, 5000.0,

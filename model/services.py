@@ -31,7 +31,9 @@ def deliver_services(model: mesa.Model) -> None:
     (F6, F11), organizations' own work and volunteers led by social workers (F13);
     they serve in four passes:
 
-    1. common projects serve vulnerable residents in their community and category;
+    1. common projects serve vulnerable residents in their community and category,
+       some of whose needs they reach before the needs come to light
+       (:func:`common_outreach`);
     2. room casework and the common projects' unused capacity serve
        vulnerable residents of the community, any category (a provider with
        spare hours takes referrals);
@@ -77,6 +79,7 @@ def deliver_services(model: mesa.Model) -> None:
     committee_cap = model.committee_table.service_hours / p.committee.hours_per_need
 
     waiting = res.need_detected.copy()
+    reached = common_outreach(model, common_cap, cell, vul & ~waiting)
     met_parts = []
 
     def serve(candidate, groups, capacity_people, quality_sum):
@@ -102,7 +105,8 @@ def deliver_services(model: mesa.Model) -> None:
             left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
         return left, left_q, served, met
 
-    left1, left1_q, served1, met1 = serve(waiting & vul, cell, common_cap, common_q)
+    left1, left1_q, served1, met1 = serve((waiting & vul) | reached, cell, common_cap, common_q)
+    res.need_detected[served1] = True  # a need a project reached is known now, met or not
     left2, left2_q, served2, _ = serve(waiting & vul, comm, room_cap + left1,
                                        room_cap * room_q + left1_q)
     left3, left3_q, served3, met3 = serve(waiting.copy(), cell, cell_cap, cell_q)
@@ -129,6 +133,25 @@ def deliver_services(model: mesa.Model) -> None:
                                                                        res.need_detected)
     res.served_last = kernels.count_per_row(met_keys, K, res.n)
     model.flow.met, model.flow.met_by_contracts_people = met_keys, met_by_contracts
+
+
+def common_outreach(model: mesa.Model, common_cap: np.ndarray, cell: np.ndarray,
+                    unknown: np.ndarray) -> np.ndarray:
+    """Which needs not yet known common projects reach through registers and home visits (F11).
+
+    A common project is bought for the vulnerable residents of its community
+    and category, whom the committee's registers list; each open need of a
+    vulnerable resident that has not come to light, in a cell (community ×
+    category) where a common project has capacity this month, is reached with
+    chance ``purchase.common_outreach_share`` and may then be served with the
+    known ones. ``unknown`` marks those needs; the draws come from their own
+    stream, one per such need.
+    """
+    candidates = np.flatnonzero(unknown & (common_cap[cell] > 0))
+    u = model.stream("services.outreach").random(candidates.size)
+    reached = np.zeros(unknown.size, bool)
+    reached[candidates[u < model.params.purchase.common_outreach_share]] = True
+    return reached
 
 
 def _allocate(candidate: np.ndarray, groups: np.ndarray, queue: np.ndarray,
