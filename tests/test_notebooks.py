@@ -75,8 +75,8 @@ def test_the_python3_kernel_spec_is_this_interpreter(kernel_env: Path, jupyter_p
     assert spec.argv[0] == sys.executable
 
 
-SWEEPING = {"02_compare_reforms.ipynb", "03_sensitivity.ipynb"}
-"""Notebooks that run a sweep of spun-up districts (20 to 30 s each): `make test-slow` runs them."""
+SWEEPING = {"02_compare_reforms.ipynb", "03_sensitivity.ipynb", "05_problems.ipynb"}
+"""Notebooks that run a sweep of spun-up districts (20 s to a minute or two each): `make test-slow` runs them."""
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.slow) if p.name in SWEEPING else p
