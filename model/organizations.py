@@ -19,7 +19,7 @@ from mesa.discrete_space import FixedAgent
 
 from model.measures import Indicator
 from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES, Params
-from model.rows import RowTable, column_view
+from model.rows import RowTable, column_view, occurrence
 
 
 class OrgType(IntEnum):
@@ -322,11 +322,7 @@ def settle(model: mesa.Model) -> None:
     t.status[emptied] = OrgStatus.DORMANT
     t.dormant_months[emptied] = 0
     contracts.end_for(emptied)
-    act = act[t.status[act] == OrgStatus.ACTIVE]
-    target = social_worker_target(model.params, t.staff[act], t.professional(act),
-                                  contracts.monthly_demand(t.n)[act])
-    for row in act[social_worker_counts(model)[act] != target]:
-        sync_social_workers(model, int(row))
+    sync_social_workers(model, act[t.status[act] == OrgStatus.ACTIVE])
 
 
 def revenue_share(model: mesa.Model) -> np.ndarray:
@@ -350,26 +346,55 @@ def revenue_share(model: mesa.Model) -> np.ndarray:
     return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
 
 
-def sync_social_workers(model: mesa.Model, row: int) -> None:
-    """Move an organization's social workers toward :func:`social_worker_target`.
+def sync_social_workers(model: mesa.Model, rows: np.ndarray | int) -> None:
+    """Move organizations' social workers toward :func:`social_worker_target`, one organization after another.
 
-    Those beyond the target leave (the last hired first) and stay in the
-    sector; one is hired when it has fewer. A certified worker asks the market's
-    wage, which only contract money pays: the hire comes from the talent pool
-    while the organization has fewer certified workers than its contracts need
-    (:func:`contract_social_workers`) and the pool is not empty; otherwise it
-    is uncertified (P4).
+    Those beyond an organization's target leave (the last hired first) and stay
+    in the sector; one is hired when it has fewer. A certified worker asks the
+    market's wage, which only contract money pays: the hire comes from the
+    talent pool while the organization has fewer certified workers than its
+    contracts need (:func:`contract_social_workers`) and the pool is not
+    empty; otherwise it is uncertified (P4). The organizations of ``rows`` take
+    their turns in that order: leavers return to the pool before the next
+    organization hires from it (:func:`certified_hires`).
     """
-    t = model.organization_table
-    demand = model.contract_table.monthly_demand(t.n)[row]
-    target = int(social_worker_target(model.params, t.staff[row], t.professional(np.array([row]))[0], demand))
-    workers = model.social_worker_table
-    mine = workers.rows_of_org(row)
-    for agent in [workers.agents[r] for r in mine[target:][::-1]]:  # a leave may compact the rows
-        agent.leave(stay_in_sector=True)
-    if mine.size < target:
-        wanted = int(contract_social_workers(model.params, demand)) > int(workers.certified[mine].sum())
-        model.recruit_social_worker(t.agents[row], certified_wanted=wanted)
+    rows = np.atleast_1d(np.asarray(rows, np.int64))
+    t, workers, p = model.organization_table, model.social_worker_table, model.params
+    demand = model.contract_table.monthly_demand(t.n)[rows]
+    target = social_worker_target(p, t.staff[rows], t.professional(rows), demand)
+    turn = np.full(t.n, -1, np.int64)
+    turn[rows] = np.arange(rows.size)
+    staffed = workers.live_rows()
+    staffed = staffed[workers.org[staffed] >= 0]
+    staffed = staffed[turn[workers.org[staffed]] >= 0]  # the workers of these organizations, in hiring order
+    mine = turn[workers.org[staffed]]
+    certified = workers.certified[staffed]
+    count = np.bincount(mine, minlength=rows.size)
+    leaving = occurrence(mine) >= target[mine]  # beyond the target in hiring order
+    returned = np.bincount(mine[leaving], weights=certified[leaving], minlength=rows.size).astype(np.int64)
+    hires = count < target
+    wanted = hires & (contract_social_workers(p, demand) > np.bincount(mine, weights=certified, minlength=rows.size))
+    certified_hire = certified_hires(model.talent_pool, returned, wanted)
+    leavers = staffed[leaving]
+    workers.dismiss(model, leavers[np.lexsort((-np.flatnonzero(leaving), mine[leaving]))], True)
+    model.talent_pool -= int(np.count_nonzero(certified_hire))
+    workers.hire_for_orgs(model, rows[hires], certified_hire[hires])
+
+
+def certified_hires(pool: int, returned: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which organizations, taking turns, hire a certified worker from the talent pool.
+
+    In its turn an organization first returns ``returned`` certified workers
+    to the pool, then, if it ``wanted`` one, takes one while the pool is not
+    empty. The pool after each turn follows Lindley's recursion
+    ``pool = max(pool + returned - wanted, 0)``, whose closed form is the
+    running sum less its running minimum below zero.
+    """
+    steps = returned.astype(np.int64) - wanted.astype(np.int64)
+    running = pool + np.cumsum(steps)
+    after = running - np.minimum(np.minimum.accumulate(running), 0) if running.size else running
+    before = np.r_[pool, after[:-1]] + returned
+    return wanted & (before > 0)
 
 
 def social_worker_counts(model: mesa.Model) -> np.ndarray:
@@ -495,10 +520,12 @@ def remove(model: mesa.Model, rows: np.ndarray) -> None:
     t.hub[live[np.isin(t.hub[live], rows)]] = -1  # members of a hub that leaves
     model.contract_table.end_for(rows)
     workers = model.social_worker_table
-    for row in rows:
-        for agent in [workers.agents[r] for r in workers.rows_of_org(int(row))]:  # a leave may compact the rows
-            agent.leave(stay_in_sector=True)
-        t.agents[int(row)].remove()
+    staffed = workers.live_rows()
+    staffed = staffed[workers.org[staffed] >= 0]
+    leaving = staffed[np.isin(workers.org[staffed], rows)]
+    workers.dismiss(model, leaving, True)
+    for row in rows.tolist():
+        t.agents[row].remove()
     t.kill(rows)
     if t.mostly_dead():
         new_row = t.compact()
