@@ -10,7 +10,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from model import kernels
 from model.organizations import certified_hires
+from model.parameters import N_CATEGORIES
 from model.rows import occurrence
 
 
@@ -40,3 +42,77 @@ def test_certified_hires_follow_the_pool_turn_by_turn(pool, turns):
 @given(st.lists(st.integers(0, 5), max_size=50))
 def test_occurrence_counts_the_earlier_equal_keys(keys):
     assert occurrence(np.array(keys, np.int64)).tolist() == [keys[:i].count(k) for i, k in enumerate(keys)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1e6), max_size=700), st.integers(-8, 8))
+def test_pairwise_sum_adds_in_numpys_order(values, exponent):
+    a = np.array(values, float) * 10.0**exponent
+    assert kernels.pairwise_sum(a) == a.sum()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=1, max_size=60), st.integers(1, 10), st.integers(0, 2**32))
+def test_weighted_sample_draws_what_numpys_choice_draws(past, size, seed):
+    reach = 1.0 + 0.7 * np.array(past, float)
+    size = min(size, reach.size)
+    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = kernels.weighted_sample(ours, reach, size)
+    assert got.tolist() == theirs.choice(reach.size, size=size, replace=False, p=reach / reach.sum()).tolist()
+    assert ours.random() == theirs.random()  # as many draws
+
+
+def _tender_one_by_one(rng, value, category, street, incumbent, last_score, spare, specialty, professional,
+                       past_contracts, judged, price_factor, home_street, known, cost_per_need, renewal_score,
+                       bidders_max, invitation_weight, noise, weights):
+    """The tender as the Python code before the kernel awarded it: one project, then the next."""
+    by_category = [np.flatnonzero((specialty == k) | professional) for k in range(N_CATEGORIES)]
+    winners, targets = [], []
+    for i in range(value.size):
+        need = float(value[i]) / cost_per_need / 12.0
+        winner = int(incumbent[i])
+        if winner < 0 or spare[winner] < need or last_score[i] < renewal_score:
+            candidates = by_category[category[i]]
+            candidates = candidates[spare[candidates] >= need]
+            if not candidates.size:
+                winners.append(-1)
+                targets.append(0.0)
+                continue
+            reach = 1.0 + invitation_weight * past_contracts[candidates]
+            chosen = candidates[rng.choice(candidates.size, size=min(bidders_max, candidates.size), replace=False,
+                                           p=reach / reach.sum())]
+            scores = (weights[0] * (judged[chosen] + rng.normal(0, noise, size=chosen.size))
+                      + weights[1] * (1.0 - price_factor[chosen]) + weights[2] * (home_street[chosen] == street[i])
+                      + weights[3] * known[chosen])
+            winner = int(chosen[int(np.argmax(scores))])
+        target = float(value[i]) / (cost_per_need * float(price_factor[winner]))
+        spare[winner] -= target / 12.0
+        winners.append(winner)
+        targets.append(target)
+    return np.array(winners), np.array(targets)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 40), st.integers(1, 30), st.integers(0, 2**32), st.integers(1, 8),
+       st.sampled_from([0.0, 1.0, 2.5]), st.sampled_from([0.02, 0.3]))
+def test_the_tender_kernel_awards_what_the_one_by_one_tender_awarded(n_projects, n_bidders, seed, bidders_max,
+                                                                    invitation_weight, noise):
+    field = np.random.default_rng(seed + 1)
+    projects = dict(value=field.uniform(5e4, 3e5, n_projects), category=field.integers(0, N_CATEGORIES, n_projects),
+                    street=field.integers(0, 3, n_projects),
+                    incumbent=np.where(field.random(n_projects) < 0.4, field.integers(0, n_bidders, n_projects), -1),
+                    last_score=field.random(n_projects))
+    bidders = dict(spare=field.uniform(-5, 60, n_bidders), specialty=field.integers(0, N_CATEGORIES, n_bidders),
+                   professional=field.random(n_bidders) < 0.4, past_contracts=field.integers(0, 6, n_bidders),
+                   judged=field.random(n_bidders), price_factor=field.lognormal(0, 0.2, n_bidders),
+                   home_street=field.integers(0, 3, n_bidders), known=field.random(n_bidders))
+    rest = dict(cost_per_need=2000.0, renewal_score=0.6, bidders_max=bidders_max,
+                invitation_weight=invitation_weight, noise=noise, weights=np.array([0.5, 0.2, 0.1, 0.2]))
+    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    spare = bidders["spare"].copy()
+    want = _tender_one_by_one(theirs, **projects, **bidders, **rest)
+    got = kernels.tender(ours, **projects, **{**bidders, "spare": spare}, **rest)
+    assert got[0].tolist() == want[0].tolist()
+    assert got[1].tolist() == want[1].tolist()
+    assert spare.tolist() == bidders["spare"].tolist()
+    assert ours.random() == theirs.random()
