@@ -241,11 +241,10 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     """Register a new organization in community ``home``; return its row.
 
     Its type (unless given) follows the declared type shares, its specialty
-    (unless given) one of its type's categories; staff are geometric with mean
-    ``staff_mean``, quality normal (incubation raises it), own-revenue ratio and
-    price factor lognormal around the sector's medians. It starts with
-    ``initial_reserve_months`` of costs (and an incubation grant) and hires
-    its first social worker at once.
+    (unless given) one of its type's categories; the rest is drawn by
+    :func:`draw_traits`. It starts with ``initial_reserve_months`` of costs
+    (and an incubation grant) and hires its first social worker at once
+    (:func:`register`).
     """
     o = model.params.orgs
     if org_type is None:
@@ -255,22 +254,48 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     if category is None:
         cats = TYPE_CATEGORIES[org_type]
         category = int(cats[int(rng.integers(len(cats)))])
+    traits = draw_traits(o, rng, incubated)
+    return int(register(model, [(int(org_type), category, home, incubated, *traits)])[0])
+
+
+def draw_traits(o, rng: np.random.Generator, incubated: bool) -> tuple[int, float, float, float]:
+    """A new organization's staff, quality, own-revenue ratio and price factor, drawn in that order.
+
+    Staff are geometric with mean ``staff_mean``, quality normal (incubation
+    raises it) within its bounds, the own-revenue ratio and the price factor
+    lognormal around the sector's medians.
+    """
     staff = int(rng.geometric(1.0 / o.staff_mean))
     quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
                                        o.quality_sd), o.quality_min, o.quality_max))
     sd = o.own_revenue_sd
     ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
     price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+    return staff, quality, ratio, price
+
+
+def register(model: mesa.Model, founded: list[tuple]) -> np.ndarray:
+    """Add organizations to the register at once, in order; return their rows.
+
+    ``founded``: each one's type, category, home, whether incubated, and its
+    :func:`draw_traits`. Each starts with ``initial_reserve_months`` of costs
+    (and the incubation grant if incubated), active if it has staff, gets its
+    agent, and hires its first social worker (:func:`sync_social_workers`).
+    """
+    o, t = model.params.orgs, model.organization_table
+    if not founded:
+        return np.zeros(0, np.int64)
+    kind, category, home, incubated, staff, quality, ratio, price = (np.array(c) for c in zip(*founded, strict=True))
+    incubated = incubated.astype(bool)
     reserves = o.initial_reserve_months * monthly_cost(model.params, staff)
-    if incubated:
-        reserves += o.incubation_grant_yuan
-    t = model.organization_table
-    row = t.add(org_type=int(org_type), category=category, home=home, staff=staff, quality=quality,
-                price_factor=price, own_revenue_ratio=ratio, incubated=incubated, reserves_yuan=reserves,
-                status=int(OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT))
-    t.agents[row] = Organization(model, row, home)
-    sync_social_workers(model, row)
-    return row
+    reserves = np.where(incubated, reserves + o.incubation_grant_yuan, reserves)
+    rows = t.add_many(len(founded), org_type=kind, category=category, home=home, staff=staff, quality=quality,
+                      price_factor=price, own_revenue_ratio=ratio, incubated=incubated, reserves_yuan=reserves,
+                      status=np.where(staff > 0, int(OrgStatus.ACTIVE), int(OrgStatus.DORMANT)))
+    for row, at in zip(rows.tolist(), home.tolist(), strict=True):
+        t.agents[row] = Organization(model, row, at)
+    sync_social_workers(model, rows)
+    return rows
 
 
 # --- the month (DESIGN §4 step 9) ---------------------------------------------------
@@ -582,38 +607,46 @@ def found_organizations(model: mesa.Model) -> None:
     weights = model.people_per_community / model.people_per_community.sum()
     money, taken, need, bought = _niche(model)
     opportunity = need + o.founder_contract_weight * bought
-    births = 0
     attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
                                * o.registration_multiplier))
     new_cost = monthly_cost(p, o.staff_mean)
-    for c in rng.choice(model.n_communities, size=attempts, p=weights):
+    founded = []  # each: type, category, home, incubated, traits; registered at once at the end
+    for c in rng.choice(model.n_communities, size=attempts, p=weights).tolist():
         free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
         if rng.random() >= free:
             continue
         row = opportunity[c]
-        category = (int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0
-                    else int(rng.integers(N_CATEGORIES)))
+        category = (_choice(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES)))
         kinds = CATEGORY_TYPES[category]
         odds = founding_type_weights(o, kinds, need[c, category], bought[c, category])
-        found(model, rng, home=int(c), org_type=kinds[int(rng.choice(len(kinds), p=odds))], category=category)
+        founded.append((int(kinds[_choice(rng, odds)]), category, c, False, *draw_traits(o, rng, False)))
         taken[c] += new_cost
-        births += 1
     type_weights, category_weights = incubation_weights(bought.sum(axis=0))
     for _ in range(o.incubator_slots):
-        kind = PRIORITY_TYPES[int(rng.choice(len(PRIORITY_TYPES), p=type_weights))]
+        kind = PRIORITY_TYPES[_choice(rng, type_weights)]
         cats = TYPE_CATEGORIES[kind]
-        category = int(cats[int(rng.choice(len(cats), p=category_weights[kind]))])
-        found(model, rng, home=int(rng.choice(model.n_communities, p=weights)), org_type=kind, incubated=True,
-              category=category)
-        births += 1
+        category = int(cats[_choice(rng, category_weights[kind])])
+        home = _choice(rng, weights)
+        founded.append((int(kind), category, home, True, *draw_traits(o, rng, True)))
     clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
     agenda = model.committee_table.agenda
     for c in range(model.n_communities):
         for _ in range(int(rng.binomial(int(clusters[c]), o.cluster_birth_prob))):
             category = int(agenda[c].argmax()) if agenda[c].sum() > 0 else CULTURE_SPORTS
-            found(model, rng, home=c, org_type=OrgType.COMMUNITY_FILED, category=category)
-            births += 1
+            founded.append((int(OrgType.COMMUNITY_FILED), category, c, False, *draw_traits(o, rng, False)))
+    births = register(model, founded).size
     model.flow.births = births
+
+
+def _choice(rng: np.random.Generator, p: np.ndarray) -> int:
+    """``int(rng.choice(p.size, p=p))`` without its checks: one uniform looked up in the normalised cumulative ``p``.
+
+    numpy's ``Generator.choice`` draws so for one item with probabilities;
+    the checks cost more than the draw in a loop over founding attempts.
+    """
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
 
 
 def founding_type_weights(o, kinds: tuple[OrgType, ...], need: float, bought: float) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import kernels
+from model import kernels, organizations
 from model.organizations import certified_hires
 from model.parameters import N_CATEGORIES
 from model.rows import occurrence
@@ -115,4 +115,13 @@ def test_the_tender_kernel_awards_what_the_one_by_one_tender_awarded(n_projects,
     assert got[0].tolist() == want[0].tolist()
     assert got[1].tolist() == want[1].tolist()
     assert spare.tolist() == bidders["spare"].tolist()
+    assert ours.random() == theirs.random()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=40).filter(lambda w: sum(w) > 0), st.integers(0, 2**32))
+def test_the_founders_choice_draws_what_numpys_choice_draws(weights, seed):
+    p = np.array(weights) / np.sum(weights)
+    ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
+    assert organizations._choice(ours, p) == int(theirs.choice(p.size, p=p))
     assert ours.random() == theirs.random()
