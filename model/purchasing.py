@@ -403,15 +403,19 @@ def define_projects(model: mesa.Model) -> None:
     if vul_need.sum() <= 0:  # no vulnerable residents or no needs: spread evenly
         vul_need = np.ones_like(vul_need)
     quota = _largest_remainder(vul_need.sum(axis=1), pu.common_projects)
-    for c in np.flatnonzero(quota):
+    communities = np.flatnonzero(quota)
+    categories = []
+    for c in communities.tolist():
         row = vul_need[c] if vul_need[c].sum() > 0 else np.ones(N_CATEGORIES)
-        for k in rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()):
-            projects.add(community=int(c), category=int(k), kind=ProjectKind.COMMON, value_yuan=value)
+        categories.append(rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()))
+    if categories:
+        projects.add_many(int(quota.sum()), community=np.repeat(communities, quota[communities]),
+                          category=np.concatenate(categories), kind=ProjectKind.COMMON, value_yuan=value)
     flat = agenda.ravel()
     probs = flat / flat.sum() if flat.sum() > 0 else np.full(flat.size, 1.0 / flat.size)
-    for cell in rng.choice(flat.size, size=pu.individual_projects, p=probs):
-        c, k = divmod(int(cell), N_CATEGORIES)
-        projects.add(community=c, category=k, kind=ProjectKind.INDIVIDUAL, value_yuan=value)
+    cells = rng.choice(flat.size, size=pu.individual_projects, p=probs)
+    projects.add_many(cells.size, community=cells // N_CATEGORIES, category=cells % N_CATEGORIES,
+                      kind=ProjectKind.INDIVIDUAL, value_yuan=value)
     agenda[:] = 0
 
 
