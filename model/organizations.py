@@ -616,17 +616,17 @@ def found_organizations(model: mesa.Model) -> None:
         if rng.random() >= free:
             continue
         row = opportunity[c]
-        category = (_choice(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES)))
+        category = (choose(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES)))
         kinds = CATEGORY_TYPES[category]
         odds = founding_type_weights(o, kinds, need[c, category], bought[c, category])
-        founded.append((int(kinds[_choice(rng, odds)]), category, c, False, *draw_traits(o, rng, False)))
+        founded.append((int(kinds[choose(rng, odds)]), category, c, False, *draw_traits(o, rng, False)))
         taken[c] += new_cost
     type_weights, category_weights = incubation_weights(bought.sum(axis=0))
     for _ in range(o.incubator_slots):
-        kind = PRIORITY_TYPES[_choice(rng, type_weights)]
+        kind = PRIORITY_TYPES[choose(rng, type_weights)]
         cats = TYPE_CATEGORIES[kind]
-        category = int(cats[_choice(rng, category_weights[kind])])
-        home = _choice(rng, weights)
+        category = int(cats[choose(rng, category_weights[kind])])
+        home = choose(rng, weights)
         founded.append((int(kind), category, home, True, *draw_traits(o, rng, True)))
     clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
     agenda = model.committee_table.agenda
@@ -638,15 +638,18 @@ def found_organizations(model: mesa.Model) -> None:
     model.flow.births = births
 
 
-def _choice(rng: np.random.Generator, p: np.ndarray) -> int:
-    """``int(rng.choice(p.size, p=p))`` without its checks: one uniform looked up in the normalised cumulative ``p``.
+def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> int | np.ndarray:
+    """``rng.choice(p.size, size, p=p)`` without its checks: uniforms looked up in the normalised cumulative ``p``.
 
-    numpy's ``Generator.choice`` draws so for one item with probabilities;
-    the checks cost more than the draw in a loop over founding attempts.
+    numpy's ``Generator.choice`` draws so with probabilities and replacement
+    (one uniform per item, as many as ``size``, in order); its checks cost
+    more than the draw in a loop over founding attempts or communities.
     """
     cdf = np.cumsum(p)
     cdf /= cdf[-1]
-    return int(cdf.searchsorted(rng.random(), side="right"))
+    if size is None:
+        return int(cdf.searchsorted(rng.random(), side="right"))
+    return cdf.searchsorted(rng.random(size), side="right").astype(np.int64)
 
 
 def founding_type_weights(o, kinds: tuple[OrgType, ...], need: float, bought: float) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 from model import kernels, social_work
 from model.measures import Indicator, ratio
-from model.organizations import OrgStatus, bid_record, capacity_people
+from model.organizations import OrgStatus, bid_record, capacity_people, choose
 from model.parameters import N_CATEGORIES
 from model.rows import RowTable, column_view
 
@@ -407,7 +407,7 @@ def define_projects(model: mesa.Model) -> None:
     categories = []
     for c in communities.tolist():
         row = vul_need[c] if vul_need[c].sum() > 0 else np.ones(N_CATEGORIES)
-        categories.append(rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()))
+        categories.append(choose(rng, row / row.sum(), int(quota[c])))
     if categories:
         projects.add_many(int(quota.sum()), community=np.repeat(communities, quota[communities]),
                           category=np.concatenate(categories), kind=ProjectKind.COMMON, value_yuan=value)

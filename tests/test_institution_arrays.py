@@ -123,5 +123,6 @@ def test_the_tender_kernel_awards_what_the_one_by_one_tender_awarded(n_projects,
 def test_the_founders_choice_draws_what_numpys_choice_draws(weights, seed):
     p = np.array(weights) / np.sum(weights)
     ours, theirs = np.random.default_rng(seed), np.random.default_rng(seed)
-    assert organizations._choice(ours, p) == int(theirs.choice(p.size, p=p))
+    assert organizations.choose(ours, p) == int(theirs.choice(p.size, p=p))
+    assert organizations.choose(ours, p, 7).tolist() == theirs.choice(p.size, size=7, p=p).tolist()
     assert ours.random() == theirs.random()
