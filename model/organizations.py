@@ -465,7 +465,9 @@ def add_leadership(model: mesa.Model, lead: np.ndarray) -> None:
     contracts = model.contract_table
     c_rows = contracts.live_rows()
     c_org = contracts.org[c_rows]
-    take = np.isin(c_org, rows)
+    leads = np.zeros(t.n, bool)
+    leads[rows] = True
+    take = leads[c_org]
     c_org, c_comm = c_org[take], contracts.community[c_rows[take]]
     homeless = rows[contracts.count_by_org(t.n)[rows] == 0]
     org = np.concatenate([c_org, homeless])

@@ -79,6 +79,8 @@ class ContractTable(RowTable):
 
     def end_for(self, org_rows: np.ndarray) -> None:
         """End every contract of these organizations (they went dormant or left the register)."""
+        if not np.size(org_rows):
+            return
         rows = self.live_rows()
         ending = rows[np.isin(self.org[rows], org_rows)]
         if ending.size:

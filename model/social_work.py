@@ -307,7 +307,9 @@ def social_worker_turnover(model: mesa.Model) -> None:
     u_stay = rng.random(in_post)
     wear_and_turnover(model, u, u_stay)
     posts = sw.posts_per_community
-    for com in model.committees:
+    filled = committees.room_sizes(model)
+    for c in np.flatnonzero(filled != posts).tolist():  # in the committees' order; the others draw nothing
+        com = model.committees[c]
         while len(com.room) > posts:
             com.room[-1].leave(stay_in_sector=True)
         for _ in range(posts - len(com.room)):
