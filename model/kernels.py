@@ -653,3 +653,14 @@ def tender(rng, value: np.ndarray, category: np.ndarray, street: np.ndarray, inc
         winner[i] = w
         spare[w] -= target[i] / 12.0
     return winner, target
+
+
+@_jit
+def occurrence(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """For each of ``keys`` (integers in [0, ``n_keys``)), how many earlier elements have the same key."""
+    seen = np.zeros(n_keys, np.int64)
+    out = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        out[i] = seen[keys[i]]
+        seen[keys[i]] += 1
+    return out

@@ -17,9 +17,10 @@ import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
+from model import kernels
 from model.measures import Indicator
 from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES, Params
-from model.rows import RowTable, column_view, occurrence
+from model.rows import RowTable, column_view
 
 
 class OrgType(IntEnum):
@@ -395,7 +396,7 @@ def sync_social_workers(model: mesa.Model, rows: np.ndarray | int) -> None:
     mine = turn[workers.org[staffed]]
     certified = workers.certified[staffed]
     count = np.bincount(mine, minlength=rows.size)
-    leaving = occurrence(mine) >= target[mine]  # beyond the target in hiring order
+    leaving = kernels.occurrence(mine, rows.size) >= target[mine]  # beyond the target in hiring order
     returned = np.bincount(mine[leaving], weights=certified[leaving], minlength=rows.size).astype(np.int64)
     hires = count < target
     wanted = hires & (contract_social_workers(p, demand) > np.bincount(mine, weights=certified, minlength=rows.size))

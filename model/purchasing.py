@@ -21,7 +21,7 @@ from model import kernels, social_work
 from model.measures import Indicator, ratio
 from model.organizations import OrgStatus, bid_record, capacity_people, choose
 from model.parameters import N_CATEGORIES
-from model.rows import RowTable, column_view
+from model.rows import RowTable, column_view, occurrence
 
 
 class ProjectKind(IntEnum):
@@ -339,7 +339,7 @@ def evaluate_contracts(model: mesa.Model) -> None:
     casework_part = served_q - (1.0 - ws) * t.quality[: t.n]  # what the social workers add
     known = reputation(pu, bid_record(model, org))
     scores = np.zeros(rows.size)
-    held = _occurrence(org)  # how many contracts of the same holder come before this one
+    held = occurrence(org)  # how many contracts of the same holder come before this one
     for k in range(int(held.max()) + 1 if rows.size else 0):
         now = held == k
         quality = t.quality[org[now]]
@@ -354,17 +354,6 @@ def evaluate_contracts(model: mesa.Model) -> None:
     t.had_contract[live] = False
     t.had_contract[org] = True
     c.clear()
-
-
-def _occurrence(keys: np.ndarray) -> np.ndarray:
-    """For each element, how many earlier elements have the same key."""
-    order = np.argsort(keys, kind="stable")
-    ranked = keys[order]
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-    rank = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
-    out = np.empty(keys.size, np.int64)
-    out[order] = rank
-    return out
 
 
 def set_budgets(model: mesa.Model) -> None:
@@ -484,7 +473,7 @@ def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.nda
     org, score = np.full(cells.size, -1, np.int64), np.full(cells.size, np.nan)
     if not last.cell.size or not cells.size:
         return org, score
-    mine, theirs = _occurrence(cells), _occurrence(last.cell)
+    mine, theirs = occurrence(cells), occurrence(last.cell)
     width = max(int(mine.max()), int(theirs.max())) + 1
     keys, wanted = last.cell * width + theirs, cells * width + mine
     sorter = np.argsort(keys)

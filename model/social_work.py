@@ -87,15 +87,22 @@ class SocialWorkerTable(RowTable):
                                   strict=True):
             SocialWorker(model, employers[org], cert, row=row)
 
+    def _split(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows in rooms and with organizations, kept (read-only) while the live rows are the same."""
+        live = self.live_rows()
+        if getattr(self, "_split_of", None) is not live:
+            room, org = live[self.in_room[live]], live[~self.in_room[live]]
+            room.flags.writeable = org.flags.writeable = False
+            self._split_of, self._room, self._org = live, room, org
+        return self._room, self._org
+
     def room_rows(self) -> np.ndarray:
-        """The live rows of the workers in committees' social-work rooms, in the order they were hired."""
-        rows = self.live_rows()
-        return rows[self.in_room[rows]]
+        """The live rows of the workers in committees' social-work rooms, in the order they were hired (read-only)."""
+        return self._split()[0]
 
     def org_rows(self) -> np.ndarray:
-        """The live rows of the workers of organizations, in the order they were hired."""
-        rows = self.live_rows()
-        return rows[~self.in_room[rows]]
+        """The live rows of the workers of organizations, in the order they were hired (read-only)."""
+        return self._split()[1]
 
     def rows_of_org(self, org: int) -> np.ndarray:
         """The live rows of an organization's social workers, in the order they were hired."""

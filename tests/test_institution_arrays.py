@@ -126,3 +126,9 @@ def test_the_founders_choice_draws_what_numpys_choice_draws(weights, seed):
     assert organizations.choose(ours, p) == int(theirs.choice(p.size, p=p))
     assert organizations.choose(ours, p, 7).tolist() == theirs.choice(p.size, size=7, p=p).tolist()
     assert ours.random() == theirs.random()
+
+
+@given(st.lists(st.integers(0, 5), max_size=50))
+def test_the_occurrence_kernel_counts_as_the_sorting_one(keys):
+    keys = np.array(keys, np.int64)
+    assert kernels.occurrence(keys, 6).tolist() == occurrence(keys).tolist()
