@@ -664,3 +664,33 @@ def occurrence(keys: np.ndarray, n_keys: int) -> np.ndarray:
         out[i] = seen[keys[i]]
         seen[keys[i]] += 1
     return out
+
+
+@_jit
+def org_casework(org: np.ndarray, experience_months: np.ndarray, certified: np.ndarray, n_orgs: int,
+                 nominal: float, caseload_gain: float, full_months: float, uncertified_factor: float,
+                 quality_certified: float, quality_uncertified: float,
+                 quality_gain: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per organization: its social workers' cases a month and cases × casework quality, added in worker order.
+
+    Each worker's cases and quality are those of
+    :func:`model.social_work.cases_per_month` and
+    :func:`model.social_work.casework_quality` (a minimum keeps numpy's NaN).
+    """
+    cases = np.zeros(n_orgs)
+    quality_sum = np.zeros(n_orgs)
+    for i in range(org.size):
+        level = experience_months[i] / full_months
+        if not (level != level or level < 1.0):
+            level = 1.0
+        if certified[i]:
+            mine = nominal * (1.0 + caseload_gain * level) * 1.0
+            quality = quality_certified + quality_gain * level
+        else:
+            mine = nominal * (1.0 + caseload_gain * level) * uncertified_factor
+            quality = quality_uncertified + quality_gain * level
+        if not (quality != quality or quality < 1.0):
+            quality = 1.0
+        cases[org[i]] += mine
+        quality_sum[org[i]] += mine * quality
+    return cases, quality_sum

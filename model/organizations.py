@@ -267,8 +267,8 @@ def draw_traits(o, rng: np.random.Generator, incubated: bool) -> tuple[int, floa
     lognormal around the sector's medians.
     """
     staff = int(rng.geometric(1.0 / o.staff_mean))
-    quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
-                                       o.quality_sd), o.quality_min, o.quality_max))
+    quality = min(max(float(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated, o.quality_sd)),
+                      o.quality_min), o.quality_max)  # np.clip's value, without its cost on one number
     sd = o.own_revenue_sd
     ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
     price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0

@@ -19,7 +19,7 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from model import committees
+from model import committees, kernels
 from model.measures import Indicator, ratio
 from model.organizations import (
     Organization,
@@ -239,14 +239,17 @@ def room_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
 
 
 def org_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
-    """Per organization row: its social workers' cases a month (:func:`cases_per_month`), and cases × quality."""
+    """Per organization row: its social workers' cases a month (:func:`cases_per_month`), and cases × quality.
+
+    One compiled pass over the organizations' workers (:func:`model.kernels.org_casework`).
+    """
     sw, t, n = model.params.social_work, model.social_worker_table, model.organization_table.n
     rows = t.org_rows()
-    cases = cases_per_month(sw, t.experience_months[rows], t.certified[rows])
-    quality = casework_quality(sw, t.experience_months[rows], t.certified[rows])
-    org = t.org[rows]
-    return (np.bincount(org, weights=cases, minlength=n).astype(float)[:n],
-            np.bincount(org, weights=cases * quality, minlength=n).astype(float)[:n])
+    return kernels.org_casework(
+        t.org[rows], t.experience_months[rows], t.certified[rows], n,
+        sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case, float(sw.experience_caseload_gain),
+        float(sw.experience_full_months), float(sw.uncertified_caseload_factor), float(sw.quality_certified),
+        float(sw.quality_uncertified), float(sw.experience_quality_gain))
 
 
 def wage_turnover_factor(sw, wage_yuan_month: np.ndarray | float) -> np.ndarray:

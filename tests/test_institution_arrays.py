@@ -6,11 +6,13 @@ loop that does what the old code did one organization (or project) at a time.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import kernels, organizations
+from model import kernels, organizations, social_work
 from model.organizations import certified_hires
 from model.parameters import N_CATEGORIES
 from model.rows import occurrence
@@ -132,3 +134,22 @@ def test_the_founders_choice_draws_what_numpys_choice_draws(weights, seed):
 def test_the_occurrence_kernel_counts_as_the_sorting_one(keys):
     keys = np.array(keys, np.int64)
     assert kernels.occurrence(keys, 6).tolist() == occurrence(keys).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 80), st.booleans()), max_size=60),
+       st.sampled_from([0.0, 0.35, 1.0]), st.sampled_from([1, 36]))
+def test_the_casework_kernel_adds_what_the_numpy_functions_give(workers, leadership_share, full_months):
+    sw = SimpleNamespace(hours_month=160.0, leadership_share=leadership_share, hours_per_case=6.0,
+                         experience_caseload_gain=0.5, experience_full_months=full_months,
+                         uncertified_caseload_factor=0.7, quality_certified=0.7, quality_uncertified=0.45,
+                         experience_quality_gain=0.4)
+    org = np.array([w[0] for w in workers], np.int64)
+    experience = np.array([w[1] for w in workers], np.int64)
+    certified = np.array([w[2] for w in workers], bool)
+    cases = social_work.cases_per_month(sw, experience, certified)
+    quality = social_work.casework_quality(sw, experience, certified)
+    nominal = sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case
+    got = kernels.org_casework(org, experience, certified, 10, nominal, 0.5, float(full_months), 0.7, 0.7, 0.45, 0.4)
+    assert got[0].tolist() == np.bincount(org, weights=cases, minlength=10).astype(float).tolist()
+    assert got[1].tolist() == np.bincount(org, weights=cases * quality, minlength=10).astype(float).tolist()
