@@ -82,7 +82,10 @@ class ContractTable(RowTable):
         if not np.size(org_rows):
             return
         rows = self.live_rows()
-        ending = rows[np.isin(self.org[rows], org_rows)]
+        holders = self.org[rows]
+        ends = np.zeros(max(int(np.max(org_rows)), int(holders.max(initial=0))) + 1, bool)
+        ends[org_rows] = True
+        ending = rows[ends[holders]]
         if ending.size:
             self.kill(ending)
 
