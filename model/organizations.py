@@ -6,7 +6,8 @@ Every organization's numbers are a row of the model's
 dashboard, the notebooks and a researcher's code. The monthly settlement
 (DESIGN §4 step 9) and the yearly closures, revenue revision and founding
 are array code over the table; the loops that remain run over founding
-attempts and communities, never over organizations.
+attempts and communities, and over new or leaving organizations only to make
+or remove their agents.
 """
 
 from __future__ import annotations

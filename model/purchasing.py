@@ -6,7 +6,8 @@ The year's projects and contracts are rows of the model's
 :class:`~model.agents.Contract` are views of a row. Evaluation and the
 bidders' field are array code; the tender awards projects one after another
 (each award uses up the winner's capacity and draws the next project's bids),
-so its loop runs over projects, never over organizations.
+in a compiled loop over projects (:func:`model.kernels.tender`) that draws
+from the tender's stream as numpy would.
 """
 
 from __future__ import annotations

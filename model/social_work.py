@@ -5,7 +5,9 @@ or with an organization, live in a :class:`SocialWorkerTable` owned by the
 model (``model.social_worker_table``); each :class:`~model.agents.SocialWorker`
 agent is a view of its row, for the dashboard, the notebooks and a
 researcher's code. The monthly wear and turnover (DESIGN §4 step 10) is
-array code here; only the few who leave are handled one by one.
+array code here; workers are hired and dismissed in bulk
+(:meth:`SocialWorkerTable.hire_for_orgs`, :meth:`SocialWorkerTable.dismiss`),
+and only their agents are made or removed one by one.
 
 Rows are appended when a worker is hired and marked dead when one leaves;
 the live rows keep the order of hiring (the order of Mesa's agent set), and
