@@ -6,14 +6,16 @@ loop that does what the old code did one organization (or project) at a time.
 
 from __future__ import annotations
 
+import pickle
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model import kernels, organizations, social_work
-from model.organizations import certified_hires
+from model import Params, SansheModel, kernels, organizations, social_work
+from model.organizations import OrgStatus, certified_hires, contract_social_workers, social_worker_target
 from model.parameters import N_CATEGORIES
 from model.rows import occurrence
 
@@ -153,3 +155,51 @@ def test_the_casework_kernel_adds_what_the_numpy_functions_give(workers, leaders
     got = kernels.org_casework(org, experience, certified, 10, nominal, 0.5, float(full_months), 0.7, 0.7, 0.45, 0.4)
     assert got[0].tolist() == np.bincount(org, weights=cases, minlength=10).astype(float).tolist()
     assert got[1].tolist() == np.bincount(org, weights=cases * quality, minlength=10).astype(float).tolist()
+
+
+def _sync_one_by_one(model, rows) -> None:
+    """The settlement's old loop: each organization in turn sheds its extra workers or hires one."""
+    p, t, workers = model.params, model.organization_table, model.social_worker_table
+    for row in rows.tolist():
+        demand = model.contract_table.monthly_demand(t.n)[row]
+        target = int(social_worker_target(p, t.staff[row], t.professional(np.array([row]))[0], demand))
+        mine = workers.rows_of_org(row)
+        for agent in [workers.agents[r] for r in mine[target:][::-1]]:
+            agent.leave(stay_in_sector=True)
+        if mine.size < target:
+            wanted = int(contract_social_workers(p, demand)) > int(workers.certified[mine].sum())
+            model.recruit_social_worker(t.agents[row], certified_wanted=wanted)
+
+
+def _workers(model) -> list[tuple]:
+    w = model.social_worker_table
+    return [(int(w.org[r]), bool(w.certified[r]), bool(w.in_room[r]), int(w.experience_months[r]),
+             w.agents[r].row == r, w.agents[r].employer.row if not w.in_room[r] else -1) for r in w.live_rows()]
+
+
+@pytest.fixture(scope="module")
+def district_blob() -> bytes:
+    """A small district a year into its run, with contracts and social workers (pickled, to copy)."""
+    m = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 1}), seed=5)
+    m.run(3)
+    return pickle.dumps(m)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32), st.integers(0, 4), st.floats(0.0, 1.0))
+def test_moving_social_workers_at_once_does_what_the_loop_over_organizations_did(district_blob, seed, pool, share):
+    draw = np.random.default_rng(seed)
+    old, new = pickle.loads(district_blob), pickle.loads(district_blob)
+    for m in (old, new):
+        t = m.organization_table
+        rows = t.rows(OrgStatus.ACTIVE)
+        t.staff[rows] = draw.integers(1, 12, rows.size) if m is old else old.organization_table.staff[rows]
+        m.params.set("orgs.social_worker_share", share)
+        m.talent_pool = pool
+    rows = old.organization_table.rows(OrgStatus.ACTIVE)
+    rows = rows[np.random.default_rng(seed + 1).permutation(rows.size)]
+    _sync_one_by_one(old, rows)
+    organizations.sync_social_workers(new, rows)
+    assert _workers(new) == _workers(old)
+    assert new.talent_pool == old.talent_pool
+    assert [a.unique_id for a in new.social_workers()] == [a.unique_id for a in old.social_workers()]
