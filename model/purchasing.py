@@ -456,7 +456,7 @@ def tender_projects(model: mesa.Model) -> None:
     known = reputation(pu, field_.record)
     winner, target = kernels.tender(
         rng, projects.value_yuan[order], projects.category[order], model.street_of[projects.community[order]],
-        np.where(incumbent >= 0, field_.position[np.maximum(incumbent, 0)], -1), score, field_.spare,
+        _positions(field_.position, incumbent), score, field_.spare,
         t.category[bidders], t.professional(bidders), t.past_contracts[bidders],
         judged_quality(field_.regime, t.quality[bidders], known), t.price_factor[bidders],
         model.street_of[t.home[bidders]], known, float(pu.cost_per_need_yuan), float(pu.renewal_score),
@@ -467,6 +467,13 @@ def tender_projects(model: mesa.Model) -> None:
     c.add_many(int(bought.sum()), project=awarded, community=projects.community[awarded],
                category=projects.category[awarded], kind=projects.kind[awarded],
                value_yuan=projects.value_yuan[awarded], org=bidders[winner[bought]], target_people=target[bought])
+
+
+def _positions(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions in the field of organization ``rows`` (-1 for none, or outside the field)."""
+    out = np.full(rows.size, -1, np.int64)
+    out[rows >= 0] = position[rows[rows >= 0]]
+    return out
 
 
 def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
