@@ -516,3 +516,189 @@ def seed_sequence_state(entropy: np.ndarray) -> np.ndarray:
         v = (v * h) & _M32
         out[i // 2] |= (v ^ (v >> np.uint64(16))) << np.uint64(32 * (i % 2))
     return out
+
+
+# Institutions
+@_jit
+def pairwise_sum(a: np.ndarray) -> float:
+    """``a.sum()`` of a 1-D float64 array, added in numpy's order (pairwise blocks of 8 accumulators)."""
+    return 0.0 + _pairwise(a, 0, a.size)
+
+
+@_jit
+def _block(a: np.ndarray, start: int, n: int) -> float:
+    """The sum of ``a[start:start + n]``, at most 128 numbers, as numpy's ``pairwise_sum`` adds them."""
+    if n < 8:
+        res = 0.0
+        for i in range(start, start + n):
+            res += a[i]
+        return res
+    r = a[start: start + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for j in range(8):
+            r[j] += a[start + i + j]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[start + i]
+        i += 1
+    return res
+
+
+@_jit
+def _pairwise(a: np.ndarray, start: int, n: int) -> float:
+    """The sum of ``a[start:start + n]`` as numpy's ``pairwise_sum`` (of its loops_utils) adds it.
+
+    numpy halves a run longer than 128 (at a multiple of 8) and adds the
+    halves' sums; the recursion runs here on a stack of its own (numba cannot
+    cache a recursive function).
+    """
+    if n <= 128:
+        return _block(a, start, n)
+    depth = 128
+    first, size, stage, left = (np.empty(depth, np.int64), np.empty(depth, np.int64), np.zeros(depth, np.int64),
+                                np.zeros(depth))
+    top, first[0], size[0] = 0, start, n
+    value, returned = 0.0, False  # returned: value holds the sum of a child of the frame on top
+    while True:
+        s, m = first[top], size[top]
+        half = m // 2
+        half -= half % 8
+        if not returned and m <= 128:
+            value, returned = _block(a, s, m), True
+            top -= 1
+        elif not returned:
+            stage[top] = 1  # first visit: the left half
+            top += 1
+            first[top], size[top] = s, half
+        elif stage[top] == 1:
+            left[top], stage[top], returned = value, 2, False  # then the right half
+            top += 1
+            first[top], size[top] = s + half, m - half
+        else:
+            value = left[top] + value
+            top -= 1
+        if top < 0:
+            return value
+
+
+@_jit
+def weighted_sample(rng, weights: np.ndarray, size: int) -> np.ndarray:
+    """``rng.choice(weights.size, size, replace=False, p=weights / weights.sum())``, the same draws and result.
+
+    numpy's algorithm: draw as many uniforms as places are left, look them up
+    in the cumulative probabilities of the not yet chosen, keep the new ones in
+    the order they were first drawn, and repeat until ``size`` are chosen.
+    """
+    p = weights / pairwise_sum(weights)
+    found = np.zeros(size, np.int64)
+    n_uniq = 0
+    while n_uniq < size:
+        x = rng.random(size - n_uniq)
+        for k in range(n_uniq):
+            p[found[k]] = 0.0
+        cdf = np.cumsum(p)
+        cdf /= cdf[-1]
+        new = np.searchsorted(cdf, x, side="right")
+        seen = np.zeros(p.size, np.bool_)  # drawn already in this round (never in an earlier one: p is 0 there)
+        for v in new:
+            if not seen[v]:
+                seen[v] = True
+                found[n_uniq] = v
+                n_uniq += 1
+    return found
+
+
+@_jit
+def tender(rng, value: np.ndarray, category: np.ndarray, street: np.ndarray, incumbent: np.ndarray,
+           last_score: np.ndarray, spare: np.ndarray, specialty: np.ndarray, professional: np.ndarray,
+           past_contracts: np.ndarray, judged: np.ndarray, price_factor: np.ndarray, home_street: np.ndarray,
+           known: np.ndarray, cost_per_need: float, renewal_score: float, bidders_max: int,
+           invitation_weight: float, noise: float, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Award projects one after another (:func:`model.purchasing.tender_projects`); the winners and targets.
+
+    Projects (``value``, ``category``, the ``street`` of their community, the
+    ``incumbent`` each meets, -1 for none, and its ``last_score``) come in
+    award order; bidders are the tender's field, by position: ``spare``
+    capacity (used up by each award), ``specialty``, ``professional``,
+    ``past_contracts``, ``judged`` quality before noise, ``price_factor``,
+    ``home_street`` and ``known`` (reputation). ``weights``: the score's
+    weights of quality, price, local ties and record. Returns each project's
+    winner (a position, -1: not bought) and target (needs a year). Draws as
+    ``rng.choice`` and ``rng.normal`` do, in the same order.
+    """
+    n_projects, n_bidders = value.size, spare.size
+    winner = np.full(n_projects, -1, np.int64)
+    target = np.zeros(n_projects)
+    candidates = np.empty(n_bidders, np.int64)
+    for i in range(n_projects):
+        need = value[i] / cost_per_need / 12.0  # people a month, at the reference price
+        w = incumbent[i]
+        if w >= 0 and (spare[w] < need or last_score[i] < renewal_score):
+            w = -1
+        if w < 0:
+            k = 0
+            for b in range(n_bidders):
+                if (specialty[b] == category[i] or professional[b]) and spare[b] >= need:
+                    candidates[k] = b
+                    k += 1
+            if k == 0:
+                continue  # nobody eligible: the project is not bought
+            reach = np.empty(k)
+            for j in range(k):
+                reach[j] = 1.0 + invitation_weight * past_contracts[candidates[j]]
+            chosen = weighted_sample(rng, reach, min(bidders_max, k))
+            errors = rng.normal(0.0, noise, size=chosen.size)
+            best = -1.0
+            for j in range(chosen.size):
+                b = candidates[chosen[j]]
+                score = (weights[0] * (judged[b] + errors[j]) + weights[1] * (1.0 - price_factor[b])
+                         + weights[2] * (1.0 if home_street[b] == street[i] else 0.0) + weights[3] * known[b])
+                if w < 0 or score > best or (np.isnan(score) and not np.isnan(best)):
+                    w, best = b, score
+        target[i] = value[i] / (cost_per_need * price_factor[w])
+        winner[i] = w
+        spare[w] -= target[i] / 12.0
+    return winner, target
+
+
+@_jit
+def occurrence(keys: np.ndarray, n_keys: int) -> np.ndarray:
+    """For each of ``keys`` (integers in [0, ``n_keys``)), how many earlier elements have the same key."""
+    seen = np.zeros(n_keys, np.int64)
+    out = np.empty(keys.size, np.int64)
+    for i in range(keys.size):
+        out[i] = seen[keys[i]]
+        seen[keys[i]] += 1
+    return out
+
+
+@_jit
+def org_casework(org: np.ndarray, experience_months: np.ndarray, certified: np.ndarray, n_orgs: int,
+                 nominal: float, caseload_gain: float, full_months: float, uncertified_factor: float,
+                 quality_certified: float, quality_uncertified: float,
+                 quality_gain: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per organization: its social workers' cases a month and cases × casework quality, added in worker order.
+
+    Each worker's cases and quality are those of
+    :func:`model.social_work.cases_per_month` and
+    :func:`model.social_work.casework_quality` (a minimum keeps numpy's NaN).
+    """
+    cases = np.zeros(n_orgs)
+    quality_sum = np.zeros(n_orgs)
+    for i in range(org.size):
+        level = experience_months[i] / full_months
+        if not (level != level or level < 1.0):
+            level = 1.0
+        if certified[i]:
+            mine = nominal * (1.0 + caseload_gain * level) * 1.0
+            quality = quality_certified + quality_gain * level
+        else:
+            mine = nominal * (1.0 + caseload_gain * level) * uncertified_factor
+            quality = quality_uncertified + quality_gain * level
+        if not (quality != quality or quality < 1.0):
+            quality = 1.0
+        cases[org[i]] += mine
+        quality_sum[org[i]] += mine * quality
+    return cases, quality_sum

@@ -6,7 +6,8 @@ Every organization's numbers are a row of the model's
 dashboard, the notebooks and a researcher's code. The monthly settlement
 (DESIGN §4 step 9) and the yearly closures, revenue revision and founding
 are array code over the table; the loops that remain run over founding
-attempts and communities, never over organizations.
+attempts and communities, and over new or leaving organizations only to make
+or remove their agents.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
+from model import kernels
 from model.measures import Indicator
 from model.parameters import N_CATEGORIES, SERVICE_CATEGORIES, Params
 from model.rows import RowTable, column_view
@@ -241,11 +243,10 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     """Register a new organization in community ``home``; return its row.
 
     Its type (unless given) follows the declared type shares, its specialty
-    (unless given) one of its type's categories; staff are geometric with mean
-    ``staff_mean``, quality normal (incubation raises it), own-revenue ratio and
-    price factor lognormal around the sector's medians. It starts with
-    ``initial_reserve_months`` of costs (and an incubation grant) and hires
-    its first social worker at once.
+    (unless given) one of its type's categories; the rest is drawn by
+    :func:`draw_traits`. It starts with ``initial_reserve_months`` of costs
+    (and an incubation grant) and hires its first social worker at once
+    (:func:`register`).
     """
     o = model.params.orgs
     if org_type is None:
@@ -255,22 +256,48 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     if category is None:
         cats = TYPE_CATEGORIES[org_type]
         category = int(cats[int(rng.integers(len(cats)))])
+    traits = draw_traits(o, rng, incubated)
+    return int(register(model, [(int(org_type), category, home, incubated, *traits)])[0])
+
+
+def draw_traits(o, rng: np.random.Generator, incubated: bool) -> tuple[int, float, float, float]:
+    """A new organization's staff, quality, own-revenue ratio and price factor, drawn in that order.
+
+    Staff are geometric with mean ``staff_mean``, quality normal (incubation
+    raises it) within its bounds, the own-revenue ratio and the price factor
+    lognormal around the sector's medians.
+    """
     staff = int(rng.geometric(1.0 / o.staff_mean))
-    quality = float(np.clip(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated,
-                                       o.quality_sd), o.quality_min, o.quality_max))
+    quality = min(max(float(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated, o.quality_sd)),
+                      o.quality_min), o.quality_max)  # np.clip's value, without its cost on one number
     sd = o.own_revenue_sd
     ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
     price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+    return staff, quality, ratio, price
+
+
+def register(model: mesa.Model, founded: list[tuple]) -> np.ndarray:
+    """Add organizations to the register at once, in order; return their rows.
+
+    ``founded``: each one's type, category, home, whether incubated, and its
+    :func:`draw_traits`. Each starts with ``initial_reserve_months`` of costs
+    (and the incubation grant if incubated), active if it has staff, gets its
+    agent, and hires its first social worker (:func:`sync_social_workers`).
+    """
+    o, t = model.params.orgs, model.organization_table
+    if not founded:
+        return np.zeros(0, np.int64)
+    kind, category, home, incubated, staff, quality, ratio, price = (np.array(c) for c in zip(*founded, strict=True))
+    incubated = incubated.astype(bool)
     reserves = o.initial_reserve_months * monthly_cost(model.params, staff)
-    if incubated:
-        reserves += o.incubation_grant_yuan
-    t = model.organization_table
-    row = t.add(org_type=int(org_type), category=category, home=home, staff=staff, quality=quality,
-                price_factor=price, own_revenue_ratio=ratio, incubated=incubated, reserves_yuan=reserves,
-                status=int(OrgStatus.ACTIVE if staff > 0 else OrgStatus.DORMANT))
-    t.agents[row] = Organization(model, row, home)
-    sync_social_workers(model, row)
-    return row
+    reserves = np.where(incubated, reserves + o.incubation_grant_yuan, reserves)
+    rows = t.add_many(len(founded), org_type=kind, category=category, home=home, staff=staff, quality=quality,
+                      price_factor=price, own_revenue_ratio=ratio, incubated=incubated, reserves_yuan=reserves,
+                      status=np.where(staff > 0, int(OrgStatus.ACTIVE), int(OrgStatus.DORMANT)))
+    for row, at in zip(rows.tolist(), home.tolist(), strict=True):
+        t.agents[row] = Organization(model, row, at)
+    sync_social_workers(model, rows)
+    return rows
 
 
 # --- the month (DESIGN §4 step 9) ---------------------------------------------------
@@ -322,11 +349,7 @@ def settle(model: mesa.Model) -> None:
     t.status[emptied] = OrgStatus.DORMANT
     t.dormant_months[emptied] = 0
     contracts.end_for(emptied)
-    act = act[t.status[act] == OrgStatus.ACTIVE]
-    target = social_worker_target(model.params, t.staff[act], t.professional(act),
-                                  contracts.monthly_demand(t.n)[act])
-    for row in act[social_worker_counts(model)[act] != target]:
-        sync_social_workers(model, int(row))
+    sync_social_workers(model, act[t.status[act] == OrgStatus.ACTIVE])
 
 
 def revenue_share(model: mesa.Model) -> np.ndarray:
@@ -350,26 +373,55 @@ def revenue_share(model: mesa.Model) -> np.ndarray:
     return np.minimum(np.divide(pool, asked, out=np.ones_like(pool), where=asked > 0), 1.0)
 
 
-def sync_social_workers(model: mesa.Model, row: int) -> None:
-    """Move an organization's social workers toward :func:`social_worker_target`.
+def sync_social_workers(model: mesa.Model, rows: np.ndarray | int) -> None:
+    """Move organizations' social workers toward :func:`social_worker_target`, one organization after another.
 
-    Those beyond the target leave (the last hired first) and stay in the
-    sector; one is hired when it has fewer. A certified worker asks the market's
-    wage, which only contract money pays: the hire comes from the talent pool
-    while the organization has fewer certified workers than its contracts need
-    (:func:`contract_social_workers`) and the pool is not empty; otherwise it
-    is uncertified (P4).
+    Those beyond an organization's target leave (the last hired first) and stay
+    in the sector; one is hired when it has fewer. A certified worker asks the
+    market's wage, which only contract money pays: the hire comes from the
+    talent pool while the organization has fewer certified workers than its
+    contracts need (:func:`contract_social_workers`) and the pool is not
+    empty; otherwise it is uncertified (P4). The organizations of ``rows`` take
+    their turns in that order: leavers return to the pool before the next
+    organization hires from it (:func:`certified_hires`).
     """
-    t = model.organization_table
-    demand = model.contract_table.monthly_demand(t.n)[row]
-    target = int(social_worker_target(model.params, t.staff[row], t.professional(np.array([row]))[0], demand))
-    workers = model.social_worker_table
-    mine = workers.rows_of_org(row)
-    for agent in [workers.agents[r] for r in mine[target:][::-1]]:  # a leave may compact the rows
-        agent.leave(stay_in_sector=True)
-    if mine.size < target:
-        wanted = int(contract_social_workers(model.params, demand)) > int(workers.certified[mine].sum())
-        model.recruit_social_worker(t.agents[row], certified_wanted=wanted)
+    rows = np.atleast_1d(np.asarray(rows, np.int64))
+    t, workers, p = model.organization_table, model.social_worker_table, model.params
+    demand = model.contract_table.monthly_demand(t.n)[rows]
+    target = social_worker_target(p, t.staff[rows], t.professional(rows), demand)
+    turn = np.full(t.n, -1, np.int64)
+    turn[rows] = np.arange(rows.size)
+    staffed = workers.live_rows()
+    staffed = staffed[workers.org[staffed] >= 0]
+    staffed = staffed[turn[workers.org[staffed]] >= 0]  # the workers of these organizations, in hiring order
+    mine = turn[workers.org[staffed]]
+    certified = workers.certified[staffed]
+    count = np.bincount(mine, minlength=rows.size)
+    leaving = kernels.occurrence(mine, rows.size) >= target[mine]  # beyond the target in hiring order
+    returned = np.bincount(mine[leaving], weights=certified[leaving], minlength=rows.size).astype(np.int64)
+    hires = count < target
+    wanted = hires & (contract_social_workers(p, demand) > np.bincount(mine, weights=certified, minlength=rows.size))
+    certified_hire = certified_hires(model.talent_pool, returned, wanted)
+    leavers = staffed[leaving]
+    workers.dismiss(model, leavers[np.lexsort((-np.flatnonzero(leaving), mine[leaving]))], True)
+    model.talent_pool -= int(np.count_nonzero(certified_hire))
+    workers.hire_for_orgs(model, rows[hires], certified_hire[hires])
+
+
+def certified_hires(pool: int, returned: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Which organizations, taking turns, hire a certified worker from the talent pool.
+
+    In its turn an organization first returns ``returned`` certified workers
+    to the pool, then, if it ``wanted`` one, takes one while the pool is not
+    empty. The pool after each turn follows Lindley's recursion
+    ``pool = max(pool + returned - wanted, 0)``, whose closed form is the
+    running sum less its running minimum below zero.
+    """
+    steps = returned.astype(np.int64) - wanted.astype(np.int64)
+    running = pool + np.cumsum(steps)
+    after = running - np.minimum(np.minimum.accumulate(running), 0) if running.size else running
+    before = np.r_[pool, after[:-1]] + returned
+    return wanted & (before > 0)
 
 
 def social_worker_counts(model: mesa.Model) -> np.ndarray:
@@ -415,7 +467,9 @@ def add_leadership(model: mesa.Model, lead: np.ndarray) -> None:
     contracts = model.contract_table
     c_rows = contracts.live_rows()
     c_org = contracts.org[c_rows]
-    take = np.isin(c_org, rows)
+    leads = np.zeros(t.n, bool)
+    leads[rows] = True
+    take = leads[c_org]
     c_org, c_comm = c_org[take], contracts.community[c_rows[take]]
     homeless = rows[contracts.count_by_org(t.n)[rows] == 0]
     org = np.concatenate([c_org, homeless])
@@ -495,10 +549,12 @@ def remove(model: mesa.Model, rows: np.ndarray) -> None:
     t.hub[live[np.isin(t.hub[live], rows)]] = -1  # members of a hub that leaves
     model.contract_table.end_for(rows)
     workers = model.social_worker_table
-    for row in rows:
-        for agent in [workers.agents[r] for r in workers.rows_of_org(int(row))]:  # a leave may compact the rows
-            agent.leave(stay_in_sector=True)
-        t.agents[int(row)].remove()
+    staffed = workers.live_rows()
+    staffed = staffed[workers.org[staffed] >= 0]
+    leaving = staffed[np.isin(workers.org[staffed], rows)]
+    workers.dismiss(model, leaving, True)
+    for row in rows.tolist():
+        t.agents[row].remove()
     t.kill(rows)
     if t.mostly_dead():
         new_row = t.compact()
@@ -555,38 +611,49 @@ def found_organizations(model: mesa.Model) -> None:
     weights = model.people_per_community / model.people_per_community.sum()
     money, taken, need, bought = _niche(model)
     opportunity = need + o.founder_contract_weight * bought
-    births = 0
     attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
                                * o.registration_multiplier))
     new_cost = monthly_cost(p, o.staff_mean)
-    for c in rng.choice(model.n_communities, size=attempts, p=weights):
+    founded = []  # each: type, category, home, incubated, traits; registered at once at the end
+    for c in rng.choice(model.n_communities, size=attempts, p=weights).tolist():
         free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
         if rng.random() >= free:
             continue
         row = opportunity[c]
-        category = (int(rng.choice(N_CATEGORIES, p=row / row.sum())) if row.sum() > 0
-                    else int(rng.integers(N_CATEGORIES)))
+        category = (choose(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES)))
         kinds = CATEGORY_TYPES[category]
         odds = founding_type_weights(o, kinds, need[c, category], bought[c, category])
-        found(model, rng, home=int(c), org_type=kinds[int(rng.choice(len(kinds), p=odds))], category=category)
+        founded.append((int(kinds[choose(rng, odds)]), category, c, False, *draw_traits(o, rng, False)))
         taken[c] += new_cost
-        births += 1
     type_weights, category_weights = incubation_weights(bought.sum(axis=0))
     for _ in range(o.incubator_slots):
-        kind = PRIORITY_TYPES[int(rng.choice(len(PRIORITY_TYPES), p=type_weights))]
+        kind = PRIORITY_TYPES[choose(rng, type_weights)]
         cats = TYPE_CATEGORIES[kind]
-        category = int(cats[int(rng.choice(len(cats), p=category_weights[kind]))])
-        found(model, rng, home=int(rng.choice(model.n_communities, p=weights)), org_type=kind, incubated=True,
-              category=category)
-        births += 1
+        category = int(cats[choose(rng, category_weights[kind])])
+        home = choose(rng, weights)
+        founded.append((int(kind), category, home, True, *draw_traits(o, rng, True)))
     clusters = np.floor(model.volunteers_people / o.volunteer_cluster_size)
     agenda = model.committee_table.agenda
     for c in range(model.n_communities):
         for _ in range(int(rng.binomial(int(clusters[c]), o.cluster_birth_prob))):
             category = int(agenda[c].argmax()) if agenda[c].sum() > 0 else CULTURE_SPORTS
-            found(model, rng, home=c, org_type=OrgType.COMMUNITY_FILED, category=category)
-            births += 1
+            founded.append((int(OrgType.COMMUNITY_FILED), category, c, False, *draw_traits(o, rng, False)))
+    births = register(model, founded).size
     model.flow.births = births
+
+
+def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> int | np.ndarray:
+    """``rng.choice(p.size, size, p=p)`` without its checks: uniforms looked up in the normalised cumulative ``p``.
+
+    numpy's ``Generator.choice`` draws so with probabilities and replacement
+    (one uniform per item, as many as ``size``, in order); its checks cost
+    more than the draw in a loop over founding attempts or communities.
+    """
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    if size is None:
+        return int(cdf.searchsorted(rng.random(), side="right"))
+    return cdf.searchsorted(rng.random(size), side="right").astype(np.int64)
 
 
 def founding_type_weights(o, kinds: tuple[OrgType, ...], need: float, bought: float) -> np.ndarray:

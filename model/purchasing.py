@@ -6,7 +6,8 @@ The year's projects and contracts are rows of the model's
 :class:`~model.agents.Contract` are views of a row. Evaluation and the
 bidders' field are array code; the tender awards projects one after another
 (each award uses up the winner's capacity and draws the next project's bids),
-so its loop runs over projects, never over organizations.
+in a compiled loop over projects (:func:`model.kernels.tender`) that draws
+from the tender's stream as numpy would.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from enum import IntEnum
 import mesa
 import numpy as np
 
-from model import social_work
+from model import kernels, social_work
 from model.measures import Indicator, ratio
-from model.organizations import OrgStatus, bid_record, capacity_people
+from model.organizations import OrgStatus, bid_record, capacity_people, choose
 from model.parameters import N_CATEGORIES
-from model.rows import RowTable, column_view
+from model.rows import RowTable, column_view, occurrence
 
 
 class ProjectKind(IntEnum):
@@ -79,8 +80,13 @@ class ContractTable(RowTable):
 
     def end_for(self, org_rows: np.ndarray) -> None:
         """End every contract of these organizations (they went dormant or left the register)."""
+        if not np.size(org_rows):
+            return
         rows = self.live_rows()
-        ending = rows[np.isin(self.org[rows], org_rows)]
+        holders = self.org[rows]
+        ends = np.zeros(max(int(np.max(org_rows)), int(holders.max(initial=0))) + 1, bool)
+        ends[org_rows] = True
+        ending = rows[ends[holders]]
         if ending.size:
             self.kill(ending)
 
@@ -337,7 +343,7 @@ def evaluate_contracts(model: mesa.Model) -> None:
     casework_part = served_q - (1.0 - ws) * t.quality[: t.n]  # what the social workers add
     known = reputation(pu, bid_record(model, org))
     scores = np.zeros(rows.size)
-    held = _occurrence(org)  # how many contracts of the same holder come before this one
+    held = occurrence(org)  # how many contracts of the same holder come before this one
     for k in range(int(held.max()) + 1 if rows.size else 0):
         now = held == k
         quality = t.quality[org[now]]
@@ -352,17 +358,6 @@ def evaluate_contracts(model: mesa.Model) -> None:
     t.had_contract[live] = False
     t.had_contract[org] = True
     c.clear()
-
-
-def _occurrence(keys: np.ndarray) -> np.ndarray:
-    """For each element, how many earlier elements have the same key."""
-    order = np.argsort(keys, kind="stable")
-    ranked = keys[order]
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-    rank = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
-    out = np.empty(keys.size, np.int64)
-    out[order] = rank
-    return out
 
 
 def set_budgets(model: mesa.Model) -> None:
@@ -403,15 +398,19 @@ def define_projects(model: mesa.Model) -> None:
     if vul_need.sum() <= 0:  # no vulnerable residents or no needs: spread evenly
         vul_need = np.ones_like(vul_need)
     quota = _largest_remainder(vul_need.sum(axis=1), pu.common_projects)
-    for c in np.flatnonzero(quota):
+    communities = np.flatnonzero(quota)
+    categories = []
+    for c in communities.tolist():
         row = vul_need[c] if vul_need[c].sum() > 0 else np.ones(N_CATEGORIES)
-        for k in rng.choice(N_CATEGORIES, size=quota[c], p=row / row.sum()):
-            projects.add(community=int(c), category=int(k), kind=ProjectKind.COMMON, value_yuan=value)
+        categories.append(choose(rng, row / row.sum(), int(quota[c])))
+    if categories:
+        projects.add_many(int(quota.sum()), community=np.repeat(communities, quota[communities]),
+                          category=np.concatenate(categories), kind=ProjectKind.COMMON, value_yuan=value)
     flat = agenda.ravel()
     probs = flat / flat.sum() if flat.sum() > 0 else np.full(flat.size, 1.0 / flat.size)
-    for cell in rng.choice(flat.size, size=pu.individual_projects, p=probs):
-        c, k = divmod(int(cell), N_CATEGORIES)
-        projects.add(community=c, category=k, kind=ProjectKind.INDIVIDUAL, value_yuan=value)
+    cells = rng.choice(flat.size, size=pu.individual_projects, p=probs)
+    projects.add_many(cells.size, community=cells // N_CATEGORIES, category=cells % N_CATEGORIES,
+                      kind=ProjectKind.INDIVIDUAL, value_yuan=value)
     agenda[:] = 0
 
 
@@ -442,7 +441,9 @@ def tender_projects(model: mesa.Model) -> None:
     winner serves the project's money at its own price.
 
     Projects are awarded in random order; the k-th project of a cell and kind
-    meets the k-th of last year's holders there as its incumbent.
+    meets the k-th of last year's holders there as its incumbent. Each award
+    uses up the winner's capacity, so the awards run one after another, in a
+    compiled loop (:func:`model.kernels.tender`).
     """
     rng, pu, projects = model.stream("tender.award"), model.params.purchase, model.project_table
     field_ = _Bidders(model)
@@ -450,18 +451,29 @@ def tender_projects(model: mesa.Model) -> None:
     order = listed[rng.permutation(listed.size)]
     incumbent, score = _incumbents(model.last_scores, score_cell(projects.community[order], projects.category[order],
                                                             projects.kind[order]))
-    for project, org, last in zip(order, incumbent, score, strict=True):
-        value = float(projects.value_yuan[project])
-        need = value / pu.cost_per_need_yuan / 12.0  # people a month, at the reference price
-        winner = field_.renewed(int(org), float(last), need)
-        if winner is None:
-            winner = field_.best_bid(int(projects.category[project]), int(projects.community[project]), need, rng)
-        if winner is None:
-            continue  # nobody eligible: the project is not bought
-        unit_cost = pu.cost_per_need_yuan * float(model.organization_table.price_factor[winner])
-        target = value / unit_cost
-        award(model, int(project), winner, target)
-        field_.spare[field_.position[winner]] -= target / 12.0
+    t = model.organization_table
+    bidders = field_.active
+    known = reputation(pu, field_.record)
+    winner, target = kernels.tender(
+        rng, projects.value_yuan[order], projects.category[order], model.street_of[projects.community[order]],
+        _positions(field_.position, incumbent), score, field_.spare,
+        t.category[bidders], t.professional(bidders), t.past_contracts[bidders],
+        judged_quality(field_.regime, t.quality[bidders], known), t.price_factor[bidders],
+        model.street_of[t.home[bidders]], known, float(pu.cost_per_need_yuan), float(pu.renewal_score),
+        int(pu.bidders_max), float(field_.regime.invitation_weight), float(field_.regime.noise),
+        np.array([pu.weight_quality, pu.weight_price, pu.weight_local, pu.weight_record], float))
+    bought = winner >= 0
+    awarded, c = order[bought], model.contract_table
+    c.add_many(int(bought.sum()), project=awarded, community=projects.community[awarded],
+               category=projects.category[awarded], kind=projects.kind[awarded],
+               value_yuan=projects.value_yuan[awarded], org=bidders[winner[bought]], target_people=target[bought])
+
+
+def _positions(position: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions in the field of organization ``rows`` (-1 for none, or outside the field)."""
+    out = np.full(rows.size, -1, np.int64)
+    out[rows >= 0] = position[rows[rows >= 0]]
+    return out
 
 
 def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -472,7 +484,7 @@ def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.nda
     org, score = np.full(cells.size, -1, np.int64), np.full(cells.size, np.nan)
     if not last.cell.size or not cells.size:
         return org, score
-    mine, theirs = _occurrence(cells), _occurrence(last.cell)
+    mine, theirs = occurrence(cells), occurrence(last.cell)
     width = max(int(mine.max()), int(theirs.max())) + 1
     keys, wanted = last.cell * width + theirs, cells * width + mine
     sorter = np.argsort(keys)
@@ -485,55 +497,26 @@ def _incumbents(last: LastScores, cells: np.ndarray) -> tuple[np.ndarray, np.nda
 class _Bidders:
     """The organizations that can take a contract this year, and what each can still take on.
 
+    ``active``: their rows, in founding order (their positions in the field);
+    ``position``: each row's position, -1 outside the field; ``record``: the
+    track record each bids with; ``spare``: people a month each can still take
+    on. The projects are awarded by :func:`model.kernels.tender`.
+
     Args:
         model: the district model at its yearly tender.
     """
 
     def __init__(self, model: mesa.Model) -> None:
         pu, t = model.params.purchase, model.organization_table
-        self.model, self.pu, self.t = model, pu, t
         self.regime = tender_regime(pu)
         rows = t.rows(OrgStatus.ACTIVE)
         self.active = rows[t.staff[rows] > 0]
         self.position = np.full(t.n, -1, np.int64)
         self.position[self.active] = np.arange(self.active.size)
-        prof = t.professional(self.active)
-        self.by_category = [np.flatnonzero((t.category[self.active] == k) | prof) for k in range(N_CATEGORIES)]
         self.record = bid_record(model, self.active)
         # Monthly people each organization can still take on, within the regime's headroom.
         self.spare = (self.regime.capacity_headroom * capacity_people(model.params, t.staff[self.active])
                       - model.contract_table.monthly_demand(t.n)[self.active])
-
-    def renewed(self, org: int, score: float, need: float) -> int | None:
-        """The incumbent's row if it is renewed (active, scored at least ``renewal_score``, with room), else None."""
-        if org < 0 or self.position[org] < 0:
-            return None
-        if self.spare[self.position[org]] < need or score < self.pu.renewal_score:
-            return None
-        return org
-
-    def best_bid(self, category: int, community: int, need: float, rng: np.random.Generator) -> int | None:
-        """The winner's row among the organizations the call reaches; None if nobody eligible bids."""
-        candidates = self.by_category[category]
-        candidates = candidates[self.spare[candidates] >= need]
-        if not candidates.size:
-            return None
-        n_bid = min(self.pu.bidders_max, candidates.size)
-        reach = 1.0 + self.regime.invitation_weight * self.t.past_contracts[self.active[candidates]]
-        chosen = candidates[rng.choice(candidates.size, size=n_bid, replace=False, p=reach / reach.sum())]
-        best = chosen[int(np.argmax(self.scores(chosen, self.model.street_of[community], rng)))]
-        return int(self.active[best])
-
-    def scores(self, positions: np.ndarray, street: int, rng: np.random.Generator) -> np.ndarray:
-        """Bids' scores (``positions`` among the active): judged quality with noise, price, local ties, record."""
-        pu, t = self.pu, self.t
-        bidders = self.active[positions]
-        known = reputation(pu, self.record[positions])
-        judged = judged_quality(self.regime, t.quality[bidders], known)
-        return (pu.weight_quality * (judged + rng.normal(0, self.regime.noise, size=bidders.size))
-                + pu.weight_price * (1.0 - t.price_factor[bidders])
-                + pu.weight_local * (self.model.street_of[t.home[bidders]] == street)
-                + pu.weight_record * known)
 
 
 def _contract_rows(v) -> np.ndarray:

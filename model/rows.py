@@ -68,6 +68,29 @@ class RowTable:
         self._live = None
         return row
 
+    def add_many(self, count: int, **values) -> np.ndarray:
+        """Append ``count`` live rows at once (``values``: a column's value for each, or one for all); return them.
+
+        The rows are those ``count`` calls of :meth:`add` would give, in order;
+        their agents are None until the caller sets ``agents[row]``.
+        """
+        unknown = values.keys() - self.COLUMNS.keys()
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no column {sorted(unknown)[0]!r}")
+        size = self.alive.size
+        while self.n + count > size:
+            size *= 2
+        if size > self.alive.size:
+            self._rebuild(slice(None), size)
+        rows = np.arange(self.n, self.n + count)
+        self.alive[rows] = True
+        for name, value in values.items():
+            getattr(self, name)[rows] = value
+        self.agents.extend([None] * count)
+        self.n += count
+        self._live = None
+        return rows
+
     def kill(self, row: int | np.ndarray) -> None:
         """Mark rows dead (their members left)."""
         self.alive[row] = False
@@ -112,6 +135,17 @@ class RowTable:
         self.agents = []
         self.n = 0
         self._live = None
+
+
+def occurrence(keys: np.ndarray) -> np.ndarray:
+    """For each element, how many earlier elements have the same key."""
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    rank = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
+    out = np.empty(keys.size, np.int64)
+    out[order] = rank
+    return out
 
 
 def column_view(table: str, index: str, name: str, doc: str, kind: type | None = None) -> property:

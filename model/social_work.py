@@ -5,7 +5,9 @@ or with an organization, live in a :class:`SocialWorkerTable` owned by the
 model (``model.social_worker_table``); each :class:`~model.agents.SocialWorker`
 agent is a view of its row, for the dashboard, the notebooks and a
 researcher's code. The monthly wear and turnover (DESIGN §4 step 10) is
-array code here; only the few who leave are handled one by one.
+array code here; workers are hired and dismissed in bulk
+(:meth:`SocialWorkerTable.hire_for_orgs`, :meth:`SocialWorkerTable.dismiss`),
+and only their agents are made or removed one by one.
 
 Rows are appended when a worker is hired and marked dead when one leaves;
 the live rows keep the order of hiring (the order of Mesa's agent set), and
@@ -19,7 +21,7 @@ import numpy as np
 from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
-from model import committees
+from model import committees, kernels
 from model.measures import Indicator, ratio
 from model.organizations import (
     Organization,
@@ -48,21 +50,61 @@ class SocialWorkerTable(RowTable):
                "org": (np.int64, -1), "experience_months": (np.int64, 0), "burnout": (np.float64, 0.0),
                "caseload": (np.float64, 0.0)}
 
-    def drop(self, row: int) -> None:
-        """A worker left: its row is dead; compact when most rows are."""
+    def drop(self, row: int | np.ndarray) -> None:
+        """Workers left: their rows are dead; compact when most rows are."""
         self.kill(row)
         if self.mostly_dead():
             self.compact()
 
+    def dismiss(self, model: mesa.Model, rows: np.ndarray, stay_in_sector: np.ndarray | bool) -> None:
+        """The workers of ``rows`` leave their posts, in that order (see :meth:`SocialWorker.leave`).
+
+        A certified worker who stays in the sector (``stay_in_sector``: one for
+        all, or one each) returns to the talent pool; a room worker leaves its
+        committee's room; each agent leaves the model.
+        """
+        rows = np.asarray(rows, np.int64)
+        if not rows.size:
+            return
+        agents = [self.agents[r] for r in rows.tolist()]
+        model.talent_pool += int(np.count_nonzero(self.certified[rows] & stay_in_sector))
+        for agent, in_room in zip(agents, self.in_room[rows].tolist(), strict=True):
+            if in_room:
+                agent.employer.room.remove(agent)
+        self.drop(rows)
+        for agent in agents:
+            agent.remove()
+
+    def hire_for_orgs(self, model: mesa.Model, orgs: np.ndarray, certified: np.ndarray) -> None:
+        """Organizations of rows ``orgs`` hire a social worker each, in that order, certified or not.
+
+        The workers' rows are appended at once; each gets its agent.
+        """
+        orgs = np.asarray(orgs, np.int64)
+        if not orgs.size:
+            return
+        rows = self.add_many(orgs.size, certified=certified, in_room=False, community=-1, org=orgs)
+        employers = model.organization_table.agents
+        for row, org, cert in zip(rows.tolist(), orgs.tolist(), np.broadcast_to(certified, orgs.shape).tolist(),
+                                  strict=True):
+            SocialWorker(model, employers[org], cert, row=row)
+
+    def _split(self) -> tuple[np.ndarray, np.ndarray]:
+        """The live rows in rooms and with organizations, kept (read-only) while the live rows are the same."""
+        live = self.live_rows()
+        if getattr(self, "_split_of", None) is not live:
+            room, org = live[self.in_room[live]], live[~self.in_room[live]]
+            room.flags.writeable = org.flags.writeable = False
+            self._split_of, self._room, self._org = live, room, org
+        return self._room, self._org
+
     def room_rows(self) -> np.ndarray:
-        """The live rows of the workers in committees' social-work rooms, in the order they were hired."""
-        rows = self.live_rows()
-        return rows[self.in_room[rows]]
+        """The live rows of the workers in committees' social-work rooms, in the order they were hired (read-only)."""
+        return self._split()[0]
 
     def org_rows(self) -> np.ndarray:
-        """The live rows of the workers of organizations, in the order they were hired."""
-        rows = self.live_rows()
-        return rows[~self.in_room[rows]]
+        """The live rows of the workers of organizations, in the order they were hired (read-only)."""
+        return self._split()[1]
 
     def rows_of_org(self, org: int) -> np.ndarray:
         """The live rows of an organization's social workers, in the order they were hired."""
@@ -94,6 +136,8 @@ class SocialWorker(Agent):
         model: the district model.
         employer: the committee (its room) or organization the worker joins.
         certified: whether the worker holds the social-work qualification.
+        row: its row of the table when it was added already (:meth:`SocialWorkerTable.hire_for_orgs`),
+            else None: a row is added.
     """
 
     certified = _column("certified", "Whether the worker holds the social-work qualification (F10).", bool)
@@ -101,13 +145,16 @@ class SocialWorker(Agent):
     burnout = _column("burnout", "Burnout in [0, 1].")
     caseload = _column("caseload", "Needs served last month (room workers).")
 
-    def __init__(self, model: mesa.Model, employer: FixedAgent, certified: bool) -> None:
+    def __init__(self, model: mesa.Model, employer: FixedAgent, certified: bool, row: int | None = None) -> None:
         super().__init__(model)
         self.employer = employer
         at_org = isinstance(employer, Organization)
-        self.row = model.social_worker_table.add(
-            self, certified=certified, in_room=not at_org, community=-1 if at_org else employer.community,
-            org=employer.row if at_org else -1)
+        table = model.social_worker_table
+        if row is None:
+            row = table.add(certified=certified, in_room=not at_org, community=-1 if at_org else employer.community,
+                            org=employer.row if at_org else -1)
+        self.row = row
+        table.agents[row] = self
         if not at_org:
             employer.room.append(self)
 
@@ -133,12 +180,7 @@ class SocialWorker(Agent):
         :func:`social_worker_turnover`, an organization's by
         :func:`~model.organizations.sync_social_workers`.
         """
-        if self.in_room:
-            self.employer.room.remove(self)
-        if self.certified and stay_in_sector:
-            self.model.talent_pool += 1
-        self.model.social_worker_table.drop(self.row)
-        self.remove()
+        self.model.social_worker_table.dismiss(self.model, np.array([self.row]), stay_in_sector)
 
 
 def experience_level(sw, experience_months: np.ndarray) -> np.ndarray:
@@ -199,14 +241,17 @@ def room_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
 
 
 def org_casework(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
-    """Per organization row: its social workers' cases a month (:func:`cases_per_month`), and cases × quality."""
+    """Per organization row: its social workers' cases a month (:func:`cases_per_month`), and cases × quality.
+
+    One compiled pass over the organizations' workers (:func:`model.kernels.org_casework`).
+    """
     sw, t, n = model.params.social_work, model.social_worker_table, model.organization_table.n
     rows = t.org_rows()
-    cases = cases_per_month(sw, t.experience_months[rows], t.certified[rows])
-    quality = casework_quality(sw, t.experience_months[rows], t.certified[rows])
-    org = t.org[rows]
-    return (np.bincount(org, weights=cases, minlength=n).astype(float)[:n],
-            np.bincount(org, weights=cases * quality, minlength=n).astype(float)[:n])
+    return kernels.org_casework(
+        t.org[rows], t.experience_months[rows], t.certified[rows], n,
+        sw.hours_month * (1.0 - sw.leadership_share) / sw.hours_per_case, float(sw.experience_caseload_gain),
+        float(sw.experience_full_months), float(sw.uncertified_caseload_factor), float(sw.quality_certified),
+        float(sw.quality_uncertified), float(sw.experience_quality_gain))
 
 
 def wage_turnover_factor(sw, wage_yuan_month: np.ndarray | float) -> np.ndarray:
@@ -259,9 +304,7 @@ def wear_and_turnover(model: mesa.Model, u: np.ndarray, u_stay: np.ndarray) -> N
                       sw.turnover_org_year * wage_turnover_factor(sw, model.params.orgs.wage_yuan_month))
     yearly = np.minimum(yearly * (1.0 + (sw.burnout_turnover_multiplier - 1.0) * burnout), sw.turnover_cap_year)
     leaving = np.flatnonzero(u < 1.0 - (1.0 - yearly) ** (1.0 / 12.0))
-    leavers = [t.agents[rows[i]] for i in leaving]  # before any leaves: a leave may compact the rows
-    for agent, i in zip(leavers, leaving, strict=True):
-        agent.leave(stay_in_sector=bool(u_stay[i] < sw.stay_in_sector_share))
+    t.dismiss(model, rows[leaving], u_stay[leaving] < sw.stay_in_sector_share)
 
 
 def social_worker_turnover(model: mesa.Model) -> None:
@@ -276,7 +319,9 @@ def social_worker_turnover(model: mesa.Model) -> None:
     u_stay = rng.random(in_post)
     wear_and_turnover(model, u, u_stay)
     posts = sw.posts_per_community
-    for com in model.committees:
+    filled = committees.room_sizes(model)
+    for c in np.flatnonzero(filled != posts).tolist():  # in the committees' order; the others draw nothing
+        com = model.committees[c]
         while len(com.room) > posts:
             com.room[-1].leave(stay_in_sector=True)
         for _ in range(posts - len(com.room)):

@@ -85,3 +85,17 @@ def test_live_rows_are_read_only_and_follow_every_change():
         live[0] = 7
     table.kill(1)
     assert table.live_rows().tolist() == [0, 2] and live.tolist() == [0, 1, 2]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 99), max_size=80), max_size=6))
+def test_adding_rows_at_once_gives_the_rows_one_add_at_a_time_gives(batches):
+    one, many = Table(), Table()
+    for sizes in batches:
+        rows = [one.add(None, size=size) for size in sizes]
+        assert many.add_many(len(sizes), size=np.array(sizes, np.int64)).tolist() == rows
+        assert many.n == one.n
+        assert (many.size[: many.n] == one.size[: one.n]).all()
+        assert (many.alive[: many.n] == one.alive[: one.n]).all()
+        assert (many.score[: many.n] == one.score[: one.n]).all()
+        assert len(many.agents) == len(one.agents)
