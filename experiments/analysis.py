@@ -442,11 +442,12 @@ def bounded_interval(mean: float, half: float, low: float = 0.0, high: float = 1
         return float(max(low, mean - half)), float(min(high, mean + half))
     if np.isinf(high):
         z, dz = np.log(mean - low), half / (mean - low)
-        return float(low + np.exp(z - dz)), float(low + np.exp(z + dz))
+        return float(min(low + np.exp(z - dz), mean)), float(max(low + np.exp(z + dz), mean))
     width = high - low
     u = (mean - low) / width
     z, dz = np.log(u) - np.log1p(-u), half / (width * u * (1 - u))
-    return float(low + width * special.expit(z - dz)), float(low + width * special.expit(z + dz))
+    lo, hi = low + width * special.expit(z - dz), low + width * special.expit(z + dz)
+    return float(min(lo, mean)), float(min(max(hi, mean), high))  # the round trip may miss the mean by 1e-17
 
 
 def bounds_of(indicator: str) -> tuple[float, float] | None:

@@ -208,6 +208,10 @@ TEXT: dict[str, tuple[str, str]] = {
                     "the sum of its parts is {synergy}: {verdict}",
                     "{indicator}：{levers}同时实施{whole}；各单项单独实施之和{parts}。整体减部分之和为 {synergy}："
                     "{verdict}"),
+    "sum_synergy_noise": ("{levers} together do as much as the sum of each alone, as far as the experiment can "
+                          "tell (whole minus the sum of its parts within noise, 95% intervals): {items}.",
+                          "就本实验所能判断，{levers}同时实施的效果与各单项之和相当（整体减部分之和在噪声范围内，"
+                          "95%置信区间）：{items}。"),
     "sum_syn_better": ("together they do better than the sum of their parts (more than the sum of its parts).",
                        "同时实施的效果好于各单项之和（大于部分之和）。"),
     "sum_syn_worse": ("together they do worse than the sum of their parts (less than the sum of its parts).",

@@ -114,6 +114,16 @@ def _scientific(v: float, sign: bool) -> str:
     return f"+{text}" if sign and v > 0 else text
 
 
+def _scaled(v: float, factor: float, decimals: int | None, sign: bool = False) -> str:
+    """:func:`number` of ``factor * v``, also where that product overflows (a share of 1e307 in percent)."""
+    x = factor * v
+    if math.isfinite(x) or not math.isfinite(v):
+        return number(x, decimals, sign)
+    mantissa, exponent = f"{v:.2e}".split("e")
+    text = f"{mantissa}e{int(exponent) + round(math.log10(factor)):+03d}"
+    return f"+{text}" if sign and v > 0 else text
+
+
 def _scale(indicator: str) -> tuple[float, int, int]:
     """Factor to the shown unit, default decimals and the most decimals an interval may ask for.
 
@@ -148,7 +158,7 @@ def value(v: float, indicator: str, diff: bool = False, half: float | None = Non
     if not _finite(v):
         return DASH
     factor, d = _decimals(indicator, half)
-    shown = number(factor * float(v), d, sign=diff)
+    shown = _scaled(float(v), factor, d, sign=diff)
     return shown if shown == DASH else shown + _suffix(indicator, diff)
 
 
@@ -157,17 +167,19 @@ def interval(lo: float, hi: float, indicator: str) -> str:
     if not (_finite(lo) and _finite(hi)):
         return ""
     factor, d = _decimals(indicator, (float(hi) - float(lo)) / 2)
-    return f"[{number(factor * float(lo), d)}, {number(factor * float(hi), d)}]"
+    return f"[{_scaled(float(lo), factor, d)}, {_scaled(float(hi), factor, d)}]"
 
 
 def estimate_parts(v: float, lo: float, hi: float, indicator: str, diff: bool = False) -> tuple[str, str]:
     """The value and its interval, both with the decimals the interval asks for (see :func:`estimate`)."""
     if not (_finite(lo) and _finite(hi)):
         return value(v, indicator, diff), ""
-    half = (float(hi) - float(lo)) / 2
-    factor, d = _decimals(indicator, half)
-    shown = value(v, indicator, diff, half)
-    return shown, f"[{number(factor * float(lo), d)}, {number(factor * float(hi), d)}]"
+    lo, hi = float(lo), float(hi)
+    factor, d = _decimals(indicator, (hi - lo) / 2)
+    if d < 0:  # an interval of no width: three significant figures of the value, for all three
+        d = _sig_decimals(factor * float(v)) if _finite(factor * float(v)) else 0
+    shown = DASH if not _finite(v) else _scaled(float(v), factor, d, sign=diff) + _suffix(indicator, diff)
+    return shown, f"[{_scaled(lo, factor, d)}, {_scaled(hi, factor, d)}]"
 
 
 def estimate(v: float, lo: float, hi: float, indicator: str, diff: bool = False) -> str:

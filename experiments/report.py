@@ -732,26 +732,13 @@ def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
 
 
 def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
-    ind = row.indicator
-    name = indicator_name(ind, lang)
+    """The whole against the sum of its parts in the indicator's better direction, with the test's p and pairs."""
     if row.verdict == "no data":
-        return f"{name}: {text('no data', lang)}."
-    half = (row.ci_high - row.ci_low) / 2 if np.isfinite(row.ci_high - row.ci_low) else None
-    whole, parts = nb.value(row.whole, ind, True, half), nb.value(row.parts, ind, True, half)
-    syn, ci = nb.estimate_parts(row.synergy, row.ci_low, row.ci_high, ind, True)
+        return f"{indicator_name(row.indicator, lang)}: {text('no data', lang)}."
     p = nb.p_value(row.p_value)
-    if lang == "zh":
-        better = {1: "（越高越好）", -1: "（越低越好）"}.get(int(row.better), "")
-        p = p if p.startswith("<") else f"= {p}"
-        return (f"{name}{better}：各项同时实施的变化为 {whole}，各单项变化之和为 {parts}；"
-                f"差值 {syn}（95%置信区间 {ci}，p {p}，{row.n}组配对种子）。结论：整体{text(row.verdict, lang)}。")
-    sure = ("we are 95% sure of the sign" if row.verdict != "the sum of its parts, within noise"
-            else "the interval includes zero, so the experiment cannot tell")
-    better = {1: " (higher is better)", -1: " (lower is better)"}.get(int(row.better), "")
     p = p if p.startswith("<") else f"= {p}"
-    return (f"{name[:1].upper() + name[1:]}{better}: all of {', '.join(names)} together change it by {whole}; "
-            f"each alone adds up to {parts}. The whole minus the sum is {syn} (95% interval {ci}, p {p}, "
-            f"{row.n} paired seeds): the whole is {row.verdict} ({sure}).")
+    stats = (f"（p {p}，{row.n}组配对种子）" if lang == "zh" else f" (paired t-test: p {p}, {row.n} paired seeds)")
+    return sm.synergy_sentence(row, names, lang) + stats
 
 
 def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:

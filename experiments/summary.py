@@ -92,8 +92,7 @@ def build_summary(res: an.Results, tables: dict[str, pd.DataFrame], baseline: st
         out.answer.append(noise)
     syn = tables.get("synergy")
     if syn is not None and not syn.empty:
-        names = [rename.get(n, n) for n in an.factorial_coding(res)[0]]
-        out.answer += [s for r in syn.itertuples() if (s := synergy_sentence(r, names, lang))]
+        out.answer += _synergy_sentences(syn, [rename.get(n, n) for n in an.factorial_coding(res)[0]], lang)
     if "horizon_changes" in tables:
         out.answer.append(_horizon_sentence(tables["horizon_changes"], an.available_horizons(res), lang))
     if "uncertainty" in tables:
@@ -169,6 +168,19 @@ def _noise_count(frame: pd.DataFrame | None, lang: str) -> str:
     noise = int((defined["verdict"] == "within noise").sum())
     same = int((defined["verdict"] == "no difference").sum())
     return text("sum_noise_count_same" if same else "sum_noise_count", lang, n=len(defined), noise=noise, same=same)
+
+
+def _synergy_sentences(syn: pd.DataFrame, names: list[str], lang: str) -> list[str]:
+    """A sentence for each indicator whose whole differs from the sum of its parts, one for those within noise."""
+    out = [synergy_sentence(r, names, lang) for r in syn.itertuples()
+           if r.verdict in ("more than the sum of its parts", "less than the sum of its parts")]
+    noise = [r for r in syn.itertuples() if r.verdict == "the sum of its parts, within noise"]
+    if noise:
+        sep = "；" if lang == "zh" else "; "
+        items = sep.join(f"{indicator_name(r.indicator, lang)} "
+                         f"{nb.estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, diff=True)}" for r in noise)
+        out.append(text("sum_synergy_noise", lang, levers=("、" if lang == "zh" else ", ").join(names), items=items))
+    return out
 
 
 def _change_words(v: float, ind: str, lang: str, half: float | None = None) -> str:
