@@ -234,6 +234,9 @@ TEXT: dict[str, tuple[str, str]] = {
                          "horizons section): {weak}.",
                          "第{first}月至第{last}月之间没有结论的符号反转或排序翻转；有{weak}项在一个时间跨度显著、"
                          "在另一个时间跨度处于噪声范围内（见时间跨度一节）。"),
+    "sum_horizon_steady": ("No conclusion changes sign, no ranking flips and none is significant at one horizon "
+                           "only, between months {first} and {last}.",
+                           "第{first}月至第{last}月之间，没有结论的符号反转或排序翻转，也没有只在一个时间跨度显著的结论。"),
     "sum_uncertainty": ("Parameter uncertainty: {firm} of {n} conclusions keep their sign across parameters and "
                         "seeds (their total interval excludes zero).",
                         "参数不确定性：{n}项结论中有{firm}项在参数与种子不确定性下符号不变（总区间不含零）。"),
@@ -284,9 +287,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "sum_cal_before": ("come before the calibrated months: the calibration speaks of them only through the "
                        "model's mechanisms.",
                        "早于校准月份：校准只能通过模型机制间接涉及这些月份。"),
-    "sum_cal_beyond": ("reach {years} years beyond them: that is extrapolation, the mechanisms carried forward, "
+    "sum_cal_beyond": ("reach {span} beyond them: that is extrapolation, the mechanisms carried forward, "
                        "not checked against data.",
-                       "超出校准月份{years}年：属于外推，即沿用模型机制，未经数据检验。"),
+                       "超出校准月份{span}：属于外推，即沿用模型机制，未经数据检验。"),
+    "sum_stock": (" For scale: {label} has {value} registered organizations in these months, against the "
+                  "report's {target} (F3).",
+                  "作为参照：{label}在这些月份的登记社会组织数为 {value}，报告数为{target}（F3）。"),
+    "sum_months": ("{n} months", "{n}个月"),
+    "sum_years": ("{n} years", "{n}年"),
+    "sum_horizon_item": ("{indicator}, {what} (months {a} → {b})", "{indicator}，{what}（第{a}→{b}月）"),
     "sum_cal_horizons": (" Horizons after month {checked} ({months}) are extrapolation too.",
                          "第{checked}月之后的时间跨度（{months}）同样属于外推。"),
     "sum_baseline": ("Baseline: {baseline}. {description}", "基准：{baseline}。{description}"),

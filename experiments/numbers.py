@@ -8,7 +8,8 @@ annotation and a sentence of the summary show the same value the same way:
   significant figures (``0.622 [0.620, 0.625]`` is ``0.6224 [0.6197, 0.6251]``
   when the half-width is 0.0027, ``904 [869, 939]`` when it is 35); without an
   interval, three significant figures.
-- **Shares in percent**, their differences in percentage points (``pp``),
+- **Shares in percent**, their differences in percentage points (``pp``,
+  ``个百分点`` with ``lang="zh"``),
   one decimal unless the interval asks for more (at most two).
 - **Counts** (organizations, people, items, projects, posts) as integers;
   a mean of counts with a narrow interval gets one decimal at most.
@@ -142,13 +143,17 @@ def _decimals(indicator: str, half: float | None) -> tuple[float, int]:
     return factor, (default if d < 0 else d)
 
 
-def _suffix(indicator: str, diff: bool) -> str:
+POINTS = {"en": " pp", "zh": "个百分点"}
+"""A difference of two shares: percentage points."""
+
+
+def _suffix(indicator: str, diff: bool, lang: str = "en") -> str:
     if not is_percent(indicator):
         return ""
-    return " pp" if diff else "%"
+    return POINTS.get(lang, POINTS["en"]) if diff else "%"
 
 
-def value(v: float, indicator: str, diff: bool = False, half: float | None = None) -> str:
+def value(v: float, indicator: str, diff: bool = False, half: float | None = None, lang: str = "en") -> str:
     """A value of ``indicator`` as a reader wants it.
 
     Shares in percent (differences, ``diff``, in percentage points with a
@@ -159,7 +164,7 @@ def value(v: float, indicator: str, diff: bool = False, half: float | None = Non
         return DASH
     factor, d = _decimals(indicator, half)
     shown = _scaled(float(v), factor, d, sign=diff)
-    return shown if shown == DASH else shown + _suffix(indicator, diff)
+    return shown if shown == DASH else shown + _suffix(indicator, diff, lang)
 
 
 def interval(lo: float, hi: float, indicator: str) -> str:
@@ -170,29 +175,30 @@ def interval(lo: float, hi: float, indicator: str) -> str:
     return f"[{_scaled(float(lo), factor, d)}, {_scaled(float(hi), factor, d)}]"
 
 
-def estimate_parts(v: float, lo: float, hi: float, indicator: str, diff: bool = False) -> tuple[str, str]:
+def estimate_parts(v: float, lo: float, hi: float, indicator: str, diff: bool = False, lang: str = "en"
+                   ) -> tuple[str, str]:
     """The value and its interval, both with the decimals the interval asks for (see :func:`estimate`)."""
     if not (_finite(lo) and _finite(hi)):
-        return value(v, indicator, diff), ""
+        return value(v, indicator, diff, lang=lang), ""
     lo, hi = float(lo), float(hi)
     factor, d = _decimals(indicator, (hi - lo) / 2)
     if d < 0:  # an interval of no width: three significant figures of the value, for all three
         d = _sig_decimals(factor * float(v)) if _finite(factor * float(v)) else 0
-    shown = DASH if not _finite(v) else _scaled(float(v), factor, d, sign=diff) + _suffix(indicator, diff)
+    shown = DASH if not _finite(v) else _scaled(float(v), factor, d, sign=diff) + _suffix(indicator, diff, lang)
     return shown, f"[{_scaled(lo, factor, d)}, {_scaled(hi, factor, d)}]"
 
 
-def estimate(v: float, lo: float, hi: float, indicator: str, diff: bool = False) -> str:
+def estimate(v: float, lo: float, hi: float, indicator: str, diff: bool = False, lang: str = "en") -> str:
     """"value [low, high]": a mean or a difference with its 95% interval, one precision for all three."""
-    shown, iv = estimate_parts(v, lo, hi, indicator, diff)
+    shown, iv = estimate_parts(v, lo, hi, indicator, diff, lang)
     return f"{shown} {iv}".strip()
 
 
-def magnitude(v: float, indicator: str, half: float | None = None) -> str:
+def magnitude(v: float, indicator: str, half: float | None = None, lang: str = "en") -> str:
     """The size of a change, without a sign ("12.6 pp", "35"), for sentences that say the direction in words."""
     if not _finite(v):
         return DASH
-    return value(abs(float(v)), indicator, True, half).lstrip("+")
+    return value(abs(float(v)), indicator, True, half, lang).lstrip("+")
 
 
 def p_value(p: float) -> str:

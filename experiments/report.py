@@ -316,7 +316,7 @@ def _uncertainty_section(ctx: _Context) -> None:
     table = pd.DataFrame([{
         ("conclusion" if lang == "en" else "结论"): what,
         text("indicator", lang): axis_label(ind, lang),
-        ("estimate" if lang == "en" else "估计"): nb.value(value, ind, True, _half(r.ci_low, r.ci_high)),
+        ("estimate" if lang == "en" else "估计"): nb.value(value, ind, True, _half(r.ci_low, r.ci_high), lang),
         ("seed interval" if lang == "en" else "种子区间"): fmt_interval(r.ci_low, r.ci_high, ind),
         ("total interval" if lang == "en" else "总区间"): fmt_interval(r.total_low, r.total_high, ind),
         ("sign kept in draws" if lang == "en" else "符号一致的抽样比例"): nb.percent(r.sign_share),
@@ -403,7 +403,7 @@ def _horizon_changes(ctx: _Context, hs: list[int], rename: dict[str, str]) -> No
         if r.source == "effect":
             r = r._replace(what=" × ".join(rename.get(t, t) for t in r.what.split(" × ")))
         return an.change_sentence(r, lang, lambda v, ind: fmt_value(v, ind, True), fmt_interval,
-                                  estimate=lambda v, lo, hi, ind: nb.estimate_parts(v, lo, hi, ind, True))
+                                  estimate=lambda v, lo, hi, ind: nb.estimate_parts(v, lo, hi, ind, True, lang))
 
     for heading, kinds, none in (("horizons_changes", ("sign change", "ranking flip"), "no_changes"),
                                  ("horizons_weaker", ("fades", "emerges"), "no_weaker")):
@@ -553,7 +553,7 @@ def _change_cell(r: Any, value: str, lang: str) -> str:
         return text("no data", lang)
     if r.verdict == "no difference":
         return _no_difference(r, lang)
-    cell = fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator, True)
+    cell = fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator, True, lang)
     if r.verdict == "within noise":
         cell += f" ({text('within noise', lang)})"
     return cell.strip()
@@ -674,9 +674,9 @@ def _show(value: Any, fmt: Any) -> str:
     return str(value)
 
 
-def fmt_value(v: float, ind: str, diff: bool = False) -> str:
+def fmt_value(v: float, ind: str, diff: bool = False, lang: str = "en") -> str:
     """A value as a reader wants it (:func:`experiments.numbers.value`)."""
-    return nb.value(v, ind, diff)
+    return nb.value(v, ind, diff, lang=lang)
 
 
 def fmt_interval(lo: float, hi: float, ind: str) -> str:
@@ -684,9 +684,9 @@ def fmt_interval(lo: float, hi: float, ind: str) -> str:
     return nb.interval(lo, hi, ind)
 
 
-def fmt_estimate(v: float, lo: float, hi: float, ind: str, diff: bool = False) -> str:
+def fmt_estimate(v: float, lo: float, hi: float, ind: str, diff: bool = False, lang: str = "en") -> str:
     """"value [low, high]" with one precision, set by the interval (:func:`experiments.numbers.estimate`)."""
-    return nb.estimate(v, lo, hi, ind, diff)
+    return nb.estimate(v, lo, hi, ind, diff, lang)
 
 
 def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
@@ -708,24 +708,32 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
 
 
 def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
+    """Which differences are within noise, which are no difference at all, and which are undefined."""
+    zh = lang == "zh"
+    sep, colon = ("；", "：") if zh else (", ", ": ")
     noise = diffs[diffs["verdict"] == "within noise"]
     undefined = diffs[diffs["verdict"] == "no data"]
     same = diffs[diffs["verdict"] == "no difference"]
     extra = ""
     if not same.empty:
-        items = ", ".join(f"{r.label}: {indicator_name(r.indicator, lang)} ({_no_difference(r, lang)})"
-                          for r in same.itertuples())
-        extra += (f" No difference at all, the same value in every seed: {items}." if lang == "en"
-                  else f" 完全无差异（各随机种子下数值相同）：{items}。")
+        items = sep.join(f"{r.label}{colon}{indicator_name(r.indicator, lang)}（{_no_difference(r, lang)}）" if zh
+                         else f"{r.label}: {indicator_name(r.indicator, lang)} ({_no_difference(r, lang)})"
+                         for r in same.itertuples())
+        extra += f"完全无差异：{items}。" if zh else f" No difference at all: {items}."
     if not undefined.empty:
-        names = ", ".join(sorted({indicator_name(i, lang) for i in undefined["indicator"]}))
-        extra += (f" Not defined where the baseline or the scenario has no such quantity: {names}." if lang == "en"
-                 else f" 基准或情景中不存在该量时无定义：{names}。")
+        names = sep.join(sorted({indicator_name(i, lang) for i in undefined["indicator"]}))
+        extra += (f"基准或情景中不存在该量时无定义：{names}。" if zh
+                  else f" Not defined where the baseline or the scenario has no such quantity: {names}.")
     if noise.empty:
-        return ("Every difference below is outside noise: its 95% interval excludes zero." if lang == "en"
-                else "下表所有差异的95%置信区间均不包含零，均超出噪声范围。") + extra
-    items = ", ".join(f"{r.label}: {indicator_name(r.indicator, lang)}" for r in noise.itertuples())
-    if lang == "zh":
+        if same.empty:
+            first = ("下表所有差异的95%置信区间均不包含零，均超出噪声范围。" if zh
+                     else "Every difference below is outside noise: its 95% interval excludes zero.")
+        else:
+            first = ("下表其余差异的95%置信区间均不包含零，均超出噪声范围。" if zh
+                     else "Every other difference below is outside noise: its 95% interval excludes zero.")
+        return first + extra
+    items = sep.join(f"{r.label}{colon}{indicator_name(r.indicator, lang)}" for r in noise.itertuples())
+    if zh:
         return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。" + extra
     return (f"These differences are within noise (their 95% interval includes zero), so the experiment "
             f"cannot tell them from no difference: {items}.") + extra
@@ -747,9 +755,9 @@ def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
 
     return pd.DataFrame([{
         text("indicator", lang): axis_label(r.indicator, lang),
-        text("whole", lang): nb.value(r.whole, r.indicator, True, half(r)),
-        text("parts", lang): nb.value(r.parts, r.indicator, True, half(r)),
-        text("synergy", lang): fmt_estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, True),
+        text("whole", lang): nb.value(r.whole, r.indicator, True, half(r), lang),
+        text("parts", lang): nb.value(r.parts, r.indicator, True, half(r), lang),
+        text("synergy", lang): fmt_estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, True, lang),
         text("p_value", lang): nb.p_value(r.p_value),
         text("verdict", lang): text(r.verdict, lang)} for r in syn.itertuples()])
 

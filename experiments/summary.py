@@ -42,6 +42,10 @@ CALIBRATED = (61, 72, 84)
 after, in which the stocks are checked too (docs/calibration.md)."""
 
 
+F3_ORGANIZATIONS = 904
+"""Registered organizations in the district government's 2016 report (F3), the stock calibrated to."""
+
+
 @dataclass
 class Summary:
     """The summary's paragraphs: the answer's sentences and the caveats, in one language."""
@@ -117,7 +121,7 @@ def _name(ind: str, lang: str, capital: bool = True) -> str:
 
 def _item(r: Any, value: str, what: str, lang: str, rename: dict[str, str]) -> str:
     label = " × ".join(rename.get(t, t) for t in str(getattr(r, what)).split(" × "))
-    return f"{label} {nb.estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator, diff=True)}"
+    return f"{label} {nb.estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator, diff=True, lang=lang)}"
 
 
 def _largest(frame: pd.DataFrame, value: str, what: str, ind: str, lang: str, rename: dict[str, str],
@@ -178,8 +182,10 @@ def _synergy_sentences(syn: pd.DataFrame, names: list[str], lang: str) -> list[s
     if noise:
         sep = "；" if lang == "zh" else "; "
         items = sep.join(f"{indicator_name(r.indicator, lang)} "
-                         f"{nb.estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, diff=True)}" for r in noise)
-        out.append(text("sum_synergy_noise", lang, levers=("、" if lang == "zh" else ", ").join(names), items=items))
+                         f"{nb.estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, diff=True, lang=lang)}"
+                         for r in noise)
+        sentence = text("sum_synergy_noise", lang, levers=("、" if lang == "zh" else ", ").join(names), items=items)
+        out.append(sentence[:1].upper() + sentence[1:])
     return out
 
 
@@ -187,8 +193,8 @@ def _change_words(v: float, ind: str, lang: str, half: float | None = None) -> s
     """A change in words: "raise it by 12.6 pp", "lower it by 0.3", "leave it unchanged"."""
     if not np.isfinite(v):
         return text("no data", lang)
-    size = nb.magnitude(v, ind, half)
-    if float(size.rstrip("% p").replace(",", "") or 0) == 0:
+    size = nb.magnitude(v, ind, half, lang)
+    if float(nb.magnitude(v, ind, half).rstrip("% p").replace(",", "") or 0) == 0:
         return text("sum_unchanged", lang)
     return text("sum_raise" if v > 0 else "sum_lower", lang, size=size)
 
@@ -211,7 +217,7 @@ def synergy_sentence(r: Any, names: list[str], lang: str) -> str:
                        lang)
     return text("sum_synergy", lang, indicator=_name(ind, lang), levers=("、" if lang == "zh" else ", ").join(names),
                 whole=_change_words(r.whole, ind, lang, half), parts=_change_words(r.parts, ind, lang, half),
-                synergy=nb.estimate(r.synergy, r.ci_low, r.ci_high, ind, diff=True), verdict=verdict)
+                synergy=nb.estimate(r.synergy, r.ci_low, r.ci_high, ind, diff=True, lang=lang), verdict=verdict)
 
 
 def _horizon_sentence(changes: pd.DataFrame, horizons: list[int], lang: str) -> str:
@@ -220,9 +226,10 @@ def _horizon_sentence(changes: pd.DataFrame, horizons: list[int], lang: str) -> 
     strong = changes[changes["kind"].isin(["sign change", "ranking flip"])]
     weak = changes[changes["kind"].isin(["fades", "emerges"])]
     if strong.empty:
-        return text("sum_horizon_none", lang, first=first, last=last, weak=len(weak))
-    items = [f"{indicator_name(r.indicator, lang)}: {r.what} ({r.from_month} → {r.to_month})"
-             for r in strong.head(LISTED).itertuples()]
+        return text("sum_horizon_none" if len(weak) else "sum_horizon_steady", lang, first=first, last=last,
+                    weak=len(weak))
+    items = [text("sum_horizon_item", lang, indicator=indicator_name(r.indicator, lang), what=r.what,
+                  a=r.from_month, b=r.to_month) for r in strong.head(LISTED).itertuples()]
     more = len(strong) - LISTED
     return text("sum_horizon", lang, first=first, last=last, n=len(strong),
                 items=("；" if lang == "zh" else "; ").join(items), weak=len(weak)) + (
@@ -246,7 +253,8 @@ def _uncertainty_sentence(tables: dict[str, pd.DataFrame], keys: list[str], lang
             value = r.synergy if name == "synergy" else r.effect if name == "effects" else r.diff
             rows.append((label, r.indicator, value, r, name))
     firm = [x for x in rows if np.isfinite(x[3].total_low) and x[3].total_low * x[3].total_high > 0]
-    fragile = [f"{label}: {indicator_name(ind, lang)}" for label, ind, _, r, _ in rows
+    colon = "：" if lang == "zh" else ": "
+    fragile = [f"{label}{colon}{indicator_name(ind, lang)}" for label, ind, _, r, _ in rows
                if np.isfinite(r.total_low) and r.ci_low * r.ci_high > 0 and r.total_low * r.total_high <= 0]
     # The share of draws keeping the sign, for the largest effects (or differences) the answer names first.
     shares = sorted(((abs(v), label, ind, r.sign_share) for label, ind, v, r, name in rows
@@ -314,8 +322,8 @@ def _trend_caveat(res: an.Results, tables: dict[str, pd.DataFrame], keys: list[s
     moving.sort(key=lambda x: -x[0])
     sep = "；" if lang == "zh" else "; "
     items = [text("sum_trend_item", lang, indicator=indicator_name(r.indicator, lang), label=r.label,
-                  change=nb.value(r.change, r.indicator, diff=True, half=h if np.isfinite(h) else None),
-                  half=nb.magnitude(h, r.indicator, h) if np.isfinite(h) else nb.DASH)
+                  change=nb.value(r.change, r.indicator, diff=True, half=h if np.isfinite(h) else None, lang=lang),
+                  half=nb.magnitude(h, r.indicator, h, lang) if np.isfinite(h) else nb.DASH)
              for _, r, h in moving[:LISTED]]
     more = len(moving) - LISTED
     return text("sum_trend_moving", lang, first=first, last=last, n=len(moving), total=len(trend),
@@ -337,12 +345,33 @@ def _calibration_caveat(res: an.Results, lang: str, window: int) -> str:
     elif last < first_cal:
         where = text("sum_cal_before", lang)
     else:
-        where = text("sum_cal_beyond", lang, years=nb.number((last - checked) / 12, 0 if last - checked >= 24 else 1))
+        where = text("sum_cal_beyond", lang, span=_span(last - checked, lang))
     sentence = text("sum_calibration", lang, first=first_cal, last=last_cal, checked=checked, a=first_out, b=last,
                     where=where)
     if len(hs) > 1 and beyond:
         sentence += text("sum_cal_horizons", lang, months=", ".join(map(str, beyond)), checked=checked)
-    return sentence
+    return sentence + _stock_check(res, lang, window)
+
+
+def _stock_check(res: an.Results, lang: str, window: int) -> str:
+    """The reform scenario's organization stock in the outcome window against the report's 904 (F3), if run."""
+    reform = "yuzhong_2016"
+    if "org_count" not in res.indicators or reform not in res.labels.values():
+        return ""
+    s = an.summarise(res, ["org_count"], window)
+    row = s[s["label"] == reform]
+    if row.empty or not np.isfinite(row["mean"].iloc[0]):
+        return ""
+    r = row.iloc[0]
+    return text("sum_stock", lang, label=reform, value=nb.estimate(r["mean"], r["ci_low"], r["ci_high"], "org_count"),
+                target=nb.count(F3_ORGANIZATIONS))
+
+
+def _span(months: int, lang: str) -> str:
+    """A span of months in words: "12 months", "13 years"."""
+    if months < 24:
+        return text("sum_months", lang, n=months)
+    return text("sum_years", lang, n=nb.number(months / 12, 0 if months % 12 == 0 else 1))
 
 
 def _baseline_caveat(res: an.Results, tables: dict[str, pd.DataFrame], baseline: str | None, keys: list[str],

@@ -113,8 +113,9 @@ def test_summary_says_whether_the_whole_beats_the_sum_of_its_parts_as_the_analys
     assert sentence.endswith(text("sum_syn_neutral", lang))  # y has no better direction: no judgement
     z = syn.loc["z"]
     assert z["synergy"] == 0 and z["verdict"] == "the sum of its parts, within noise"
-    assert any(s.startswith(text("sum_synergy_noise", lang, levers="a、b、c" if lang == "zh" else "a, b, c",
-                                 items="")[:10]) and "z 0" in s for s in answer)
+    noise = text("sum_synergy_noise", lang, levers="a、b、c" if lang == "zh" else "a, b, c", items="|")
+    assert any(s.startswith(noise.split("|")[0].capitalize() if lang == "en" else noise.split("|")[0])
+               and "z 0 [0, 0]" in s for s in answer)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -144,7 +145,7 @@ def test_lower_is_better_whole_against_parts_cannot_be_misread():
                   "of its parts is +2.3 pp [1.0, 3.6]: together they do worse than the sum of their parts (less "
                   "than the sum of its parts).")
     zh = sm.synergy_sentence(row, ["减负", "购买服务", "社工岗位"], "zh")
-    assert zh.startswith("居委会行政事务时间占比（越低越好）：减负、购买服务、社工岗位同时实施使其降低25.1 pp")
+    assert zh.startswith("居委会行政事务时间占比（越低越好）：减负、购买服务、社工岗位同时实施使其降低25.1个百分点；")
     assert "差于各单项之和" in zh
 
 
@@ -167,7 +168,7 @@ def test_summary_of_the_district_states_its_start_calibration_and_baseline(two, 
     # The answer names the differences against the baseline the analysis computed.
     diffs = an.paired_differences(res, "pre_reform", ["need_coverage"])
     r = diffs.iloc[0]
-    shown = nb.estimate(r["diff"], r["ci_low"], r["ci_high"], "need_coverage", diff=True)
+    shown = nb.estimate(r["diff"], r["ci_low"], r["ci_high"], "need_coverage", diff=True, lang=lang)
     assert any(shown in s for s in two_reports[lang].summary.answer)
 
 
