@@ -137,8 +137,16 @@ def _scale(indicator: str) -> tuple[float, int, int]:
     return 1.0, -1, MAX_DECIMALS
 
 
-def _decimals(indicator: str, half: float | None) -> tuple[float, int]:
+ROUNDING = 1e-9
+"""An interval narrower than this share of the values it holds is floating-point rounding (the same
+outcomes summed in another order), not a measured spread: the values are shown as if it had no width."""
+
+
+def _decimals(indicator: str, half: float | None, size: float = 0.0) -> tuple[float, int]:
+    """Factor to the shown unit and the decimals: from ``half`` unless it is rounding of values of ``size``."""
     factor, default, cap = _scale(indicator)
+    if half is not None and _finite(half) and _finite(size) and half <= ROUNDING * abs(size):
+        half = 0.0
     d = decimals_for(factor * half, cap) if half is not None else -1
     return factor, (default if d < 0 else d)
 
@@ -162,7 +170,7 @@ def value(v: float, indicator: str, diff: bool = False, half: float | None = Non
     """
     if not _finite(v):
         return DASH
-    factor, d = _decimals(indicator, half)
+    factor, d = _decimals(indicator, half, float(v))
     shown = _scaled(float(v), factor, d, sign=diff)
     return shown if shown == DASH else shown + _suffix(indicator, diff, lang)
 
@@ -171,8 +179,11 @@ def interval(lo: float, hi: float, indicator: str) -> str:
     """An interval "[low, high]" in the unit of :func:`value`, decimals from its own width; "" without ends."""
     if not (_finite(lo) and _finite(hi)):
         return ""
-    factor, d = _decimals(indicator, (float(hi) - float(lo)) / 2)
-    return f"[{_scaled(float(lo), factor, d)}, {_scaled(float(hi), factor, d)}]"
+    lo, hi = float(lo), float(hi)
+    factor, d = _decimals(indicator, (hi - lo) / 2, max(abs(lo), abs(hi)))
+    if d < 0:  # an interval of no width: three significant figures of its ends
+        d = _sig_decimals(factor * max(abs(lo), abs(hi))) if _finite(factor * max(abs(lo), abs(hi))) else 0
+    return f"[{_scaled(lo, factor, d)}, {_scaled(hi, factor, d)}]"
 
 
 def estimate_parts(v: float, lo: float, hi: float, indicator: str, diff: bool = False, lang: str = "en"
@@ -181,7 +192,7 @@ def estimate_parts(v: float, lo: float, hi: float, indicator: str, diff: bool = 
     if not (_finite(lo) and _finite(hi)):
         return value(v, indicator, diff, lang=lang), ""
     lo, hi = float(lo), float(hi)
-    factor, d = _decimals(indicator, (hi - lo) / 2)
+    factor, d = _decimals(indicator, (hi - lo) / 2, max(abs(lo), abs(hi), abs(float(v)) if _finite(v) else 0.0))
     if d < 0:  # an interval of no width: three significant figures of the value, for all three
         d = _sig_decimals(factor * float(v)) if _finite(factor * float(v)) else 0
     shown = DASH if not _finite(v) else _scaled(float(v), factor, d, sign=diff) + _suffix(indicator, diff, lang)

@@ -348,6 +348,8 @@ def test_the_number_style_by_example():
     assert nb.value(29_876_543.2, "purchase_spent_yuan") == "29,876,543"
     assert nb.p_value(1.11e-06) == "< 0.001" and nb.p_value(0.0342) == "0.034" and nb.p_value(1.0) == "1"
     assert nb.value(float("nan"), "need_coverage") == "–"
+    # A spread of 1e-9 yuan is the rounding of sums, not a measurement: no six decimals for it.
+    assert nb.estimate(2.5e6, 2.5e6 - 1e-9, 2.5e6 + 1e-9, "purchase_spent_yuan") == "2,500,000 [2,500,000, 2,500,000]"
 
 
 def test_sanshe_run_prints_counts_as_integers(tmp_path, capsys):
