@@ -667,10 +667,11 @@ def _what_differs(res: an.Results, lang: str) -> pd.DataFrame:
 
 
 def _show(value: Any, fmt: Any) -> str:
+    """A parameter's value as declared (exact, not rounded), never "-0"."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return fmt(value)
+        return fmt(0 if value == 0 else value)
     return str(value)
 
 
