@@ -262,6 +262,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "sum_latest_change": (" The latest dated change acts from month {month}, {gap} months before the outcome "
                           "window starts.",
                           "最晚的定时变化自第{month}月起作用，在结果时间窗开始前{gap}个月。"),
+    "sum_latest_change_inside": (" The latest dated change acts from month {month}, inside the outcome window "
+                                 "(months {first}–{last}): the outcomes mix months before and after it.",
+                                 "最晚的定时变化自第{month}月起作用，位于结果时间窗（第{first}–{last}月）之内："
+                                 "结果混合了变化前后的月份。"),
     "sum_trend_unknown": ("Horizon: the runs did not record every month, so whether the curves are still moving "
                           "at the end cannot be told.",
                           "时间跨度：这些运行未逐月记录，无法判断曲线在末尾是否仍在变化。"),

@@ -284,15 +284,16 @@ def _start_caveat(res: an.Results, lang: str, window: int) -> str:
     if years == [0]:
         sentence = text("sum_start_cold", lang, first=first_out, last=last)
     else:
-        sentence = text("sum_start_spun", lang, years="–".join(map(str, [years[0], years[-1]][: len(set(years))]))
-                        if len(years) > 1 else years[0], first=first_out, last=last)
+        sentence = text("sum_start_spun", lang, years=f"{years[0]}–{years[-1]}" if len(years) > 1 else years[0],
+                        first=first_out, last=last)
         month1 = res.runs[res.runs["month"] == 1]
         if "need_coverage" in res.runs and not month1.empty:
             sentence += text("sum_month1", lang, value=nb.value(float(month1["need_coverage"].mean()),
                                                                "need_coverage"))
     if changes:
         latest = max(changes)
-        sentence += text("sum_latest_change", lang, month=latest, gap=first_out - latest)
+        sentence += (text("sum_latest_change", lang, month=latest, gap=first_out - latest) if latest < first_out
+                     else text("sum_latest_change_inside", lang, month=latest, first=first_out, last=last))
     return sentence
 
 

@@ -363,3 +363,13 @@ def test_sanshe_run_prints_counts_as_integers(tmp_path, capsys):
         cells = lines[name].split()[-3:]
         assert all(re.fullmatch(r"[\d,]+", c) for c in cells), lines[name]
     assert re.fullmatch(r"0\.\d{3}", lines["need_coverage"].split()[-1])
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_start_caveat_places_the_latest_dated_change_against_the_outcome_window(two, lang):
+    res = an.load_results(two)
+    res.manifest["runs"][0]["changes"] = [[2, "admin.committee_tasks", 72]]
+    before = sm._start_caveat(res, lang, window=2)  # outcomes: months 3-4
+    assert before.endswith(text("sum_latest_change", lang, month=2, gap=1))
+    inside = sm._start_caveat(res, lang, window=4)  # outcomes: months 1-4
+    assert inside.endswith(text("sum_latest_change_inside", lang, month=2, first=1, last=4))
