@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
-from scipy import stats
+from scipy import special, stats
 
 from experiments.designs import MORRIS_LEVELS
 from experiments.spec import ExperimentError, ExperimentSpec, spec_from_dict
@@ -403,8 +403,13 @@ def _mean_of_last_months(frame: pd.DataFrame, window: int, by: list[str], cols: 
     return tail.groupby(by, sort=True)[cols].mean().reset_index()
 
 
-def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
-    """Mean and the two ends of its Student-t interval (NaN ends with fewer than two values)."""
+def t_interval(values: np.ndarray, level: float = LEVEL, bounds: tuple[float, float] | None = None
+               ) -> tuple[float, float, float]:
+    """Mean and the two ends of its Student-t interval (NaN ends with fewer than two values).
+
+    With ``bounds`` (the range the values lie in, e.g. (0, 1) for a share) the
+    interval respects them: see :func:`bounded_interval`.
+    """
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     if x.size == 0:
@@ -413,7 +418,67 @@ def t_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, 
     if x.size < 2:
         return mean, np.nan, np.nan
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
+    if bounds is not None:
+        return (mean, *bounded_interval(mean, half, *bounds))
     return mean, mean - half, mean + half
+
+
+def bounded_interval(mean: float, half: float, low: float = 0.0, high: float = 1.0) -> tuple[float, float]:
+    """The interval mean ± half of a quantity in [low, high], computed on the logit scale.
+
+    The mean is mapped to u = (mean − low) / (high − low) in (0, 1), the half-width
+    to the logit scale by the delta method (half / ((high − low) u (1 − u))), and the
+    two ends of logit(u) ± that are mapped back. The interval is about mean ± half
+    when it is narrow, always holds the mean and never leaves [low, high] however
+    few the replicates (a share of 15% with two replicates is not "[-19%, 49%]").
+    With ``high`` infinite (a Theil index: at least ``low``) the log scale is used
+    instead. A mean at a bound (every value equal to it) keeps mean ± half cut to the range.
+    """
+    if not (np.isfinite(mean) and np.isfinite(half)):
+        return np.nan, np.nan
+    if half <= 0:
+        return mean, mean
+    if mean <= low or mean >= high:
+        return float(max(low, mean - half)), float(min(high, mean + half))
+    if np.isinf(high):
+        z, dz = np.log(mean - low), half / (mean - low)
+        return float(min(low + np.exp(z - dz), mean)), float(max(low + np.exp(z + dz), mean))
+    width = high - low
+    u = (mean - low) / width
+    z, dz = np.log(u) - np.log1p(-u), half / (width * u * (1 - u))
+    lo, hi = low + width * special.expit(z - dz), low + width * special.expit(z + dz)
+    return float(min(lo, mean)), float(min(max(hi, mean), high))  # the round trip may miss the mean by 1e-17
+
+
+def bounds_of(indicator: str) -> tuple[float, float] | None:
+    """The range an indicator's values lie in ((0, 1) for shares and indices in [0, 1]), else None."""
+    from experiments.numbers import bounds
+
+    return bounds(indicator)
+
+
+def _clip_changes(row: dict[str, Any], indicator: str, size: float = 1.0) -> dict[str, Any]:
+    """Cut the intervals of a change of a bounded indicator to what a change can be.
+
+    A difference of two shares lies in [−1, 1] (``size`` times that for a sum of
+    ``size`` such differences), so the part of a t-interval beyond it holds no
+    possible value: cutting it keeps the interval's coverage and its verdict.
+    """
+    b = bounds_of(indicator)
+    if b is None:
+        return row
+    reach = size * (b[1] - b[0])
+    for key in ("ci_low", "ci_high", "total_low", "total_high"):
+        if np.isfinite(row[key]):
+            row[key] = float(np.clip(row[key], -reach, reach))
+    return row
+
+
+def no_difference(x: np.ndarray) -> bool:
+    """Whether every paired value is exactly zero: the two sides are the same in every seed."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    return bool(x.size) and not x.any()
 
 
 def _intervals(res: Results, x: np.ndarray, seeds: Any) -> dict[str, float]:
@@ -444,11 +509,12 @@ def _p_value(x: np.ndarray) -> float:
     return float(2 * stats.t.sf(abs(mean) / (sd / np.sqrt(x.size)), x.size - 1))
 
 
-def _interval_rows(groups: dict[Any, np.ndarray]) -> list[dict[str, float]]:
+def _interval_rows(groups: dict[Any, np.ndarray], bounds: tuple[float, float] | None = None
+                   ) -> list[dict[str, float]]:
     rows = []
     for key, x in groups.items():
         x = np.asarray(x, dtype=float)
-        mean, low, high = t_interval(x)
+        mean, low, high = t_interval(x, bounds=bounds)
         n = int(np.isfinite(x).sum())
         rows.append({"key": key, "n": n, "mean": mean,
                      "sd": float(np.nanstd(x, ddof=1)) if n > 1 else np.nan,
@@ -469,9 +535,44 @@ def summarise(res: Results, indicators: list[str] | None = None, window: int = 1
     labels = res.labels
     rows = []
     for ind in cols:
-        for r in _interval_rows({p: g[ind].to_numpy() for p, g in out.groupby("point")}):
+        for r in _interval_rows({p: g[ind].to_numpy() for p, g in out.groupby("point")}, bounds_of(ind)):
             p = r.pop("key")
             rows.append({"point": p, "label": labels[p], "indicator": ind, **r})
+    return pd.DataFrame(rows)
+
+
+def end_trend(res: Results, indicators: list[str] | None = None, months: int = 12) -> pd.DataFrame:
+    """How fast each indicator still moves at the end of the runs: its change per year over the last months.
+
+    Each run's least-squares slope over its last ``months`` recorded months,
+    times 12; the mean and 95% interval over replicates, per point. Needs
+    every month recorded (``record = "all"``): empty otherwise, or with fewer
+    than three months.
+
+    Columns: point, label, indicator, n, change (per year), ci_low, ci_high,
+    first_month, last_month (the months fitted).
+    """
+    cols = indicators or res.indicators
+    runs = res.runs
+    if res.spec.record != "all" or runs["month"].nunique() < 3:
+        return pd.DataFrame(columns=["point", "label", "indicator", "n", "change", "ci_low", "ci_high",
+                                     "first_month", "last_month"])
+    last = runs.groupby("run_id")["month"].transform("max")
+    tail = runs[runs["month"] > last - months]
+    t = tail["month"] - tail.groupby("run_id")["month"].transform("mean")
+    rows = []
+    labels = res.labels
+    for ind in cols:
+        y = tail[ind]
+        ok = np.isfinite(y.to_numpy(dtype=float))
+        frame = pd.DataFrame({"run_id": tail["run_id"], "point": tail["point"], "ty": (t * y)[ok], "tt": (t * t)[ok]})
+        per_run = frame.groupby(["point", "run_id"])[["ty", "tt"]].sum()
+        slope = 12 * per_run["ty"] / per_run["tt"].where(per_run["tt"] > 0)
+        for p, g in slope.groupby(level="point"):
+            mean, low, high = t_interval(g.to_numpy())
+            rows.append({"point": p, "label": labels[p], "indicator": ind, "n": int(g.notna().sum()),
+                         "change": mean, "ci_low": low, "ci_high": high,
+                         "first_month": int(tail["month"].min()), "last_month": int(tail["month"].max())})
     return pd.DataFrame(rows)
 
 
@@ -479,8 +580,9 @@ def over_time(res: Results, indicator: str) -> pd.DataFrame:
     """Mean and 95% interval over replicates of ``indicator`` in every month, per point."""
     rows = []
     labels = res.labels
+    b = bounds_of(indicator)
     for (p, month), g in res.runs.groupby(["point", "month"], sort=True):
-        mean, low, high = t_interval(g[indicator].to_numpy())
+        mean, low, high = t_interval(g[indicator].to_numpy(), bounds=b)
         rows.append({"point": p, "label": labels[p], "month": month, "mean": mean,
                      "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)
@@ -495,8 +597,11 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
     Columns: point, label, indicator, n (pairs), baseline (its mean),
     diff, ci_low, ci_high, relative (diff over the baseline mean), p_value
     (paired t-test) and verdict: "higher", "lower", "within noise" (the
-    95% interval includes 0) or "no data" (the indicator is undefined, e.g.
-    contract concentration where nothing is purchased).
+    95% interval includes 0), "no difference" (the same value in every
+    seed; ``both_zero`` says when both sides are zero) or "no data" (the indicator is undefined,
+    e.g. contract concentration where nothing is purchased). The interval of
+    a bounded indicator's difference is cut to what a difference can be
+    (:func:`_clip_changes`).
     """
     cols = indicators or res.indicators
     base = res.point_of(str(baseline))
@@ -514,18 +619,26 @@ def paired_differences(res: Results, baseline: str | int, indicators: list[str] 
             iv = _intervals(res, d, seeds)
             mean, low, high = iv["mean"], iv["ci_low"], iv["ci_high"]
             base_mean = float(ref[ind].mean())
-            rows.append({"point": p, "label": labels[p], "indicator": ind, "n": int(np.isfinite(d).sum()),
-                         "baseline": base_mean, "diff": mean, "ci_low": low, "ci_high": high,
-                         "relative": mean / base_mean if base_mean else np.nan,
-                         "p_value": _p_value(d),
-                         "verdict": verdict(low, high) if np.isfinite(d).any() else "no data",
-                         "total_low": iv["total_low"], "total_high": iv["total_high"],
-                         "sign_share": iv["sign_share"]})
+            rows.append(_clip_changes({
+                "point": p, "label": labels[p], "indicator": ind, "n": int(np.isfinite(d).sum()),
+                "baseline": base_mean, "diff": mean, "ci_low": low, "ci_high": high,
+                "relative": mean / base_mean if base_mean else np.nan,
+                "p_value": _p_value(d),
+                "verdict": ("no data" if not np.isfinite(d).any() else "no difference" if no_difference(d)
+                            else verdict(low, high)),
+                "both_zero": bool(len(seeds)) and not (g.loc[seeds, ind].to_numpy(dtype=float).any()
+                                                       or ref.loc[seeds, ind].to_numpy(dtype=float).any()),
+                "total_low": iv["total_low"], "total_high": iv["total_high"],
+                "sign_share": iv["sign_share"]}, ind))
     return pd.DataFrame(rows)
 
 
 def verdict(low: float, high: float) -> str:
-    """"higher" or "lower" when the interval excludes 0, else "within noise"."""
+    """"higher" or "lower" when the interval excludes 0, else "within noise".
+
+    The callers say "no difference" instead where every paired value is exactly
+    zero (:func:`no_difference`): the same outcome in every seed, not noise.
+    """
     if not (np.isfinite(low) and np.isfinite(high)):
         return "within noise"
     if low > 0:
@@ -581,7 +694,8 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
     over the ``window`` months ending at month ``at`` (default each run's last).
 
     Columns: term ("A", "A × B", ...), order, indicator, n, effect, ci_low,
-    ci_high, p_value, verdict.
+    ci_high, p_value, verdict (as in :func:`paired_differences`: "no
+    difference" where the contrast is exactly zero in every seed).
     """
     names, coding = factorial_coding(res)
     k = len(names)
@@ -607,11 +721,14 @@ def factorial_effects(res: Results, indicators: list[str] | None = None, window:
                  if len(complete) else np.array([]))
             iv = _intervals(res, x, blocks[ind].index[finite])
             mean, low, high = iv["mean"], iv["ci_low"], iv["ci_high"]
-            rows.append({"term": label, "order": len(term), "indicator": ind, "n": len(x),
-                         "effect": mean, "ci_low": low, "ci_high": high, "p_value": _p_value(x),
-                         "verdict": verdict(low, high) if len(x) else "no data",
-                         "total_low": iv["total_low"], "total_high": iv["total_high"],
-                         "sign_share": iv["sign_share"]})
+            rows.append(_clip_changes({
+                "term": label, "order": len(term), "indicator": ind, "n": len(x),
+                "effect": mean, "ci_low": low, "ci_high": high, "p_value": _p_value(x),
+                "verdict": ("no data" if not len(x) else "no difference" if no_difference(x)
+                            else verdict(low, high)),
+                "both_zero": bool(len(complete)) and not complete.any(),
+                "total_low": iv["total_low"], "total_high": iv["total_high"],
+                "sign_share": iv["sign_share"]}, ind))
     return pd.DataFrame(rows)
 
 
@@ -664,10 +781,12 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
             word = "more than the sum of its parts"
         else:
             word = "less than the sum of its parts"
-        rows.append({"indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)) if seeds else np.nan,
-                     "parts": float(np.mean(parts)) if seeds else np.nan, "synergy": mean, "ci_low": lo, "ci_high": hi,
-                     "p_value": _p_value(syn), "verdict": word, "better": better,
-                     "total_low": iv["total_low"], "total_high": iv["total_high"], "sign_share": iv["sign_share"]})
+        rows.append(_clip_changes({
+            "indicator": ind, "n": len(seeds), "whole": float(np.mean(whole)) if seeds else np.nan,
+            "parts": float(np.mean(parts)) if seeds else np.nan, "synergy": mean, "ci_low": lo, "ci_high": hi,
+            "p_value": _p_value(syn), "verdict": word, "better": better,
+            "total_low": iv["total_low"], "total_high": iv["total_high"], "sign_share": iv["sign_share"]},
+            ind, k + 1))
     return pd.DataFrame(rows)
 
 
@@ -772,6 +891,9 @@ def pairwise_differences(res: Results, indicators: list[str] | None = None, wind
         x = out.pivot_table(index="seed", columns="point", values=ind, dropna=False).reindex(columns=points)
         x = x.to_numpy(dtype=float)
         n, mean, low, high = _t_intervals(x[:, pairs[:, 0]] - x[:, pairs[:, 1]])
+        b = bounds_of(ind)
+        if b is not None:  # as in paired_differences: a difference of shares lies in [-1, 1]
+            low, high = np.clip(low, -(b[1] - b[0]), b[1] - b[0]), np.clip(high, -(b[1] - b[0]), b[1] - b[0])
         frames.append(pd.DataFrame({
             "indicator": ind, "first": [points[i] for i in pairs[:, 0]], "second": [points[j] for j in pairs[:, 1]],
             "first_label": [labels[points[i]] for i in pairs[:, 0]],
@@ -941,13 +1063,23 @@ def _plain_interval(lo: float, hi: float, indicator: str) -> str:
     return f"[{lo:.3g}, {hi:.3g}]" if np.isfinite(lo) and np.isfinite(hi) else ""
 
 
-def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, interval: Any = _plain_interval) -> str:
+def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, interval: Any = _plain_interval,
+                    estimate: Any = None) -> str:
     """One row of :func:`horizon_changes` in plain words, in ``lang`` ("en" or "zh").
 
     ``value(v, indicator)`` and ``interval(low, high, indicator)`` format the
     numbers (the report shows shares in percentage points); the default
-    keeps three significant digits.
+    keeps three significant digits. ``estimate(v, low, high, indicator)``,
+    when given, formats a value and its interval together (a pair of
+    strings, one precision for both) instead.
     """
+    if estimate is not None:
+        def pair(v: float, lo: float, hi: float, ind: str) -> tuple[str, str]:
+            return estimate(v, lo, hi, ind)
+    else:
+        def pair(v: float, lo: float, hi: float, ind: str) -> tuple[str, str]:
+            return value(v, ind), interval(lo, hi, ind)
+
     from experiments.labels import indicator_name, text
 
     ind = row.indicator
@@ -966,10 +1098,10 @@ def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, inter
         between = text("between_noise", lang, months=months, s="s" if len(row.between) > 1 else "")
     key = {"sign change": "sign_change", "ranking flip": "ranking_flip", "fades": "fades",
            "emerges": "emerges"}[row.kind]
+    va, ca = pair(row.from_value, row.from_low, row.from_high, ind)
+    vb, cb = pair(row.to_value, row.to_low, row.to_high, ind)
     return text(key, lang, indicator=name, what=what, first=row.first, second=row.second,
-                a=row.from_month, b=row.to_month, between=between,
-                va=value(row.from_value, ind), ca=interval(row.from_low, row.from_high, ind),
-                vb=value(row.to_value, ind), cb=interval(row.to_low, row.to_high, ind),
+                a=row.from_month, b=row.to_month, between=between, va=va, ca=ca, vb=vb, cb=cb,
                 word_a=text(words[0] if row.from_value > 0 else words[1], lang),
                 word_b=text(words[0] if row.to_value > 0 else words[1], lang))
 
@@ -1275,7 +1407,8 @@ def inequality(res: Results, indicators: list[str] | None = None, window: int = 
     rows = []
     for (p, ind), g in per_run.groupby(["point", "indicator"], sort=True):
         for measure in ("gini", "theil", "theil_between_streets", "theil_within_streets"):
-            mean, low, high = t_interval(g[measure].to_numpy())
+            # A Gini lies in [0, 1], a Theil index is at least 0: intervals that respect it.
+            mean, low, high = t_interval(g[measure].to_numpy(), bounds=(0.0, 1.0 if measure == "gini" else np.inf))
             rows.append({"point": p, "label": labels[p], "indicator": ind, "measure": measure,
                          "n": int(g[measure].notna().sum()), "mean": mean, "ci_low": low, "ci_high": high})
     return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 
 from experiments.labels import axis_label, indicator_name, street_name, text
+from experiments.numbers import value
 
 CJK_FONT = "Noto Sans CJK SC"
 PALETTE = matplotlib.colormaps["tab10"]
@@ -164,7 +165,7 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
     for k, ind in enumerate(indicators):
         ax = axes[k // cols][k % cols]
         d = diffs[diffs["indicator"] == ind].set_index("label").reindex(labels)
-        sure = d["verdict"] != "within noise"
+        sure = d["verdict"].isin(["higher", "lower"])
         ax.axvline(0, color="grey", lw=0.8)
         ax.errorbar(d["diff"], y, xerr=_xerr(d, "diff"),
                     fmt="none", ecolor="black", elinewidth=1, capsize=2)
@@ -263,7 +264,7 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
     ax.set_xlabel(_factor_label(x))
     ax.set_ylabel(_factor_label(y))
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white", fontsize=8)
+        ax.text(j, i, value(v, indicator), ha="center", va="center", color="white", fontsize=8)
     fig.colorbar(im, ax=ax, label=axis_label(indicator, lang))
     ax.set_title(text("heatmap_others_title" if others else "heatmap_title", lang,
                       indicator=indicator_name(indicator, lang), x=x.split(".")[-1], y=y.split(".")[-1]))

@@ -169,6 +169,149 @@ TEXT: dict[str, tuple[str, str]] = {
                      "these as leads to check, not as findings."),
                     ("较弱的结论：在多个时间跨度比较许多差异和效应时，约二十分之一实际为零的量会因偶然而在某个时间跨度"
                      "显得显著；应视为有待核实的线索，而非结论。")),
+    # --- the summary (experiments/summary.py) ---
+    "summary": ("Summary", "摘要"),
+    "answer": ("The answer", "结论"),
+    "caveats": ("Caveats", "注意事项"),
+    "details": ("The detail", "详细结果"),
+    "no difference": ("no difference", "无差异"),
+    "no difference (both zero)": ("no difference (both zero)", "无差异（两者均为零）"),
+    "no difference (identical)": ("no difference (the same in every seed)", "无差异（各随机种子下完全相同）"),
+    "sum_higher_better": (" (higher is better)", "（越高越好）"),
+    "sum_lower_better": (" (lower is better)", "（越低越好）"),
+    "sum_effects": ("{indicator}: main effects outside noise, largest first (95% intervals): {items}.",
+                    "{indicator}：超出噪声范围的主效应，按大小排列（95%置信区间）：{items}。"),
+    "sum_effects_none": ("{indicator}: no main effect is outside noise.", "{indicator}：没有主效应超出噪声范围。"),
+    "sum_differences": ("{indicator}: differences from {baseline} outside noise, largest first (95% intervals): "
+                        "{items}.",
+                        "{indicator}：与{baseline}相比超出噪声范围的差异，按大小排列（95%置信区间）：{items}。"),
+    "sum_differences_none": ("{indicator}: no difference from {baseline} is outside noise.",
+                             "{indicator}：与{baseline}相比没有差异超出噪声范围。"),
+    "sum_and_more": (" (and {n} more in the tables below)", "（另有{n}项见下表）"),
+    "sum_and_more_plain": (" (and {n} more)", "（另有{n}项）"),
+    "sum_within_noise": (" Within noise (the experiment cannot tell them from zero): {items}.",
+                         "在噪声范围内（无法与零区分）：{items}。"),
+    "sum_no_difference": (" No difference at all (the same value in every seed): {items}.",
+                          "完全无差异（各随机种子下数值相同）：{items}。"),
+    "sum_range": ("{indicator} ranges from {low} ({low_label}) to {high} ({high_label}) across the design points "
+                  "(means with 95% intervals).",
+                  "{indicator}在各设计点之间从 {low}（{low_label}）到 {high}（{high_label}）（均值与95%置信区间）。"),
+    "sum_noise_count": ("Of the {n} differences and effects in the tables below, {noise} are within noise.",
+                        "下表{n}项差异与效应中，{noise}项在噪声范围内。"),
+    "sum_noise_count_same": (("Of the {n} differences and effects in the tables below, {noise} are within noise "
+                              "and {same} are no difference at all (the same value in every seed)."),
+                             "下表{n}项差异与效应中，{noise}项在噪声范围内，{same}项完全无差异（各随机种子下数值相同）。"),
+    "sum_raise": ("raise it by {size}", "使其提高{size}"),
+    "sum_lower": ("lower it by {size}", "使其降低{size}"),
+    "sum_unchanged": ("leave it unchanged", "使其不变"),
+    "sum_synergy": ("{indicator}: {levers} together {whole}; each alone, added up, would {parts}. The whole minus "
+                    "the sum of its parts is {synergy}: {verdict}",
+                    "{indicator}：{levers}同时实施{whole}；各单项单独实施之和{parts}。整体减部分之和为 {synergy}："
+                    "{verdict}"),
+    "sum_synergy_noise": ("{levers} together do as much as the sum of each alone, as far as the experiment can "
+                          "tell (whole minus the sum of its parts within noise, 95% intervals): {items}.",
+                          "就本实验所能判断，{levers}同时实施的效果与各单项之和相当（整体减部分之和在噪声范围内，"
+                          "95%置信区间）：{items}。"),
+    "sum_syn_better": ("together they do better than the sum of their parts (more than the sum of its parts).",
+                       "同时实施的效果好于各单项之和（大于部分之和）。"),
+    "sum_syn_worse": ("together they do worse than the sum of their parts (less than the sum of its parts).",
+                      "同时实施的效果差于各单项之和（小于部分之和）。"),
+    "sum_syn_noise": ("within noise, so together they do as much as the sum of their parts, as far as the "
+                      "experiment can tell.",
+                      "在噪声范围内，就本实验所能判断，同时实施的效果与各单项之和相当。"),
+    "sum_syn_exact": ("exactly the sum of its parts: the same value in every seed.",
+                      "恰好等于部分之和：各随机种子下数值相同。"),
+    "sum_syn_neutral": ("neither direction of this indicator is better, so this says how they combine, not "
+                        "whether that is good.",
+                        "该指标无优劣方向，此处只说明各项如何叠加，不作好坏判断。"),
+    "sum_horizon": ("The horizon matters: between months {first} and {last}, {n} conclusions change sign or "
+                    "ranking: {items}. Weaker statements (significant at one horizon, within noise at another): "
+                    "{weak}.",
+                    "时间跨度有影响：第{first}月至第{last}月之间，有{n}项结论的符号或排序发生变化：{items}。"
+                    "另有{weak}项在一个时间跨度显著、在另一个时间跨度处于噪声范围内。"),
+    "sum_horizon_none": ("No conclusion changes sign and no ranking flips between months {first} and {last}. "
+                         "Weaker statements (significant at one horizon, within noise at another; see the "
+                         "horizons section): {weak}.",
+                         "第{first}月至第{last}月之间没有结论的符号反转或排序翻转；有{weak}项在一个时间跨度显著、"
+                         "在另一个时间跨度处于噪声范围内（见时间跨度一节）。"),
+    "sum_horizon_steady": ("No conclusion changes sign, no ranking flips and none is significant at one horizon "
+                           "only, between months {first} and {last}.",
+                           "第{first}月至第{last}月之间，没有结论的符号反转或排序翻转，也没有只在一个时间跨度显著的结论。"),
+    "sum_uncertainty": ("Parameter uncertainty: {firm} of {n} conclusions keep their sign across parameters and "
+                        "seeds (their total interval excludes zero).",
+                        "参数不确定性：{n}项结论中有{firm}项在参数与种子不确定性下符号不变（总区间不含零）。"),
+    "sum_sign_share": (" Share of parameter draws that keep the sign, for {indicator}: {items}.",
+                       "{indicator}在各参数抽样中符号一致的比例：{items}。"),
+    "sum_fragile": (" Outside seed noise but not outside parameter uncertainty, so they depend on the "
+                    "assumptions: {items}{more}.",
+                    "以下结论超出种子噪声，但未超出参数不确定性，取决于假设：{items}{more}。"),
+    "sum_start_other_model": ("The runs are of another model ({model}); how it starts is its own.",
+                              "这些运行来自另一模型（{model}），其初始状态由该模型自身决定。"),
+    "sum_start_cold": ("Start: no spin-up. Month 1 follows the district as built, so the first months show the "
+                       "model settling from its initial state, not the policies; the outcomes are months "
+                       "{first}–{last}.",
+                       "起始：没有预热。第1个月紧接按初始设定构建的辖区，最初几个月反映模型从初始状态趋于稳定，"
+                       "而非政策效果；结果取第{first}–{last}月。"),
+    "sum_start_spun": ("Start: every run first runs {years} years under its month-1 settings, unrecorded, so "
+                       "month 1 is the steady state of the regime it starts in, not an initial value (coverage "
+                       "does not start at 100%); the outcomes are months {first}–{last}.",
+                       "起始：每次运行先在其第1个月的设定下运行{years}年（不记录），因此第1个月是其初始制度的稳态，"
+                       "而非初始值（覆盖率并非从100%开始）；结果取第{first}–{last}月。"),
+    "sum_month1": (" Need coverage in month 1 is {value} on average over all runs.",
+                   "所有运行第1个月的需求覆盖率平均为{value}。"),
+    "sum_latest_change": (" The latest dated change acts from month {month}, {gap} months before the outcome "
+                          "window starts.",
+                          "最晚的定时变化自第{month}月起作用，在结果时间窗开始前{gap}个月。"),
+    "sum_latest_change_inside": (" The latest dated change acts from month {month}, inside the outcome window "
+                                 "(months {first}–{last}): the outcomes mix months before and after it.",
+                                 "最晚的定时变化自第{month}月起作用，位于结果时间窗（第{first}–{last}月）之内："
+                                 "结果混合了变化前后的月份。"),
+    "sum_trend_unknown": ("Horizon: the runs did not record every month, so whether the curves are still moving "
+                          "at the end cannot be told.",
+                          "时间跨度：这些运行未逐月记录，无法判断曲线在末尾是否仍在变化。"),
+    "sum_trend_still": ("Horizon: no key indicator is still moving at the end: over months {first}–{last} each "
+                        "one's change per year is within noise or smaller than its outcome's 95% interval.",
+                        "时间跨度：关键指标在末尾均已不再明显变化：第{first}–{last}月间各指标的年变化在噪声范围内，"
+                        "或小于其结果的95%置信区间半宽。"),
+    "sum_trend_item": ("{indicator} in {label} ({change} a year against ±{half})",
+                       "{label}的{indicator}（每年{change}，区间半宽±{half}）"),
+    "sum_trend_moving": ("Horizon: {n} of {total} key curves are still moving at the end (over months "
+                         "{first}–{last} their change per year excludes zero and exceeds the outcome's 95% "
+                         "interval): {items}",
+                         "时间跨度：{total}条关键曲线中有{n}条在末尾仍在变化（第{first}–{last}月间年变化不含零且超过结果的"
+                         "95%置信区间半宽）：{items}"),
+    "sum_trend_meaning": (". The results describe month {last}, not a steady state.",
+                          "。结果描述的是第{last}月的状态，而非稳态。"),
+    "sum_calibration": ("Calibrated range: the model is calibrated to the district's 2016 report in months "
+                        "{first}–{last} of the history-friendly reform (yuzhong_2016, reform from month 25) and "
+                        "checked up to month {checked}. The outcomes here (months {a}–{b}) {where}",
+                        "校准范围：模型按区政府2016年报告校准于历史情景改革（yuzhong_2016，第25个月起改革）的第"
+                        "{first}–{last}月，并检验至第{checked}月。本报告的结果（第{a}–{b}月）{where}"),
+    "sum_cal_inside": ("lie within the calibrated months.", "位于校准月份之内。"),
+    "sum_cal_before": ("come before the calibrated months: the calibration speaks of them only through the "
+                       "model's mechanisms.",
+                       "早于校准月份：校准只能通过模型机制间接涉及这些月份。"),
+    "sum_cal_beyond": ("reach {span} beyond them: that is extrapolation, the mechanisms carried forward, "
+                       "not checked against data.",
+                       "超出校准月份{span}：属于外推，即沿用模型机制，未经数据检验。"),
+    "sum_stock": (" For scale: {label} has {value} registered organizations in these months, against the "
+                  "report's {target} (F3).",
+                  "作为参照：{label}在这些月份的登记社会组织数为 {value}，报告数为{target}（F3）。"),
+    "sum_months": ("{n} months", "{n}个月"),
+    "sum_years": ("{n} years", "{n}年"),
+    "sum_horizon_item": ("{indicator}, {what} (months {a} → {b})", "{indicator}，{what}（第{a}→{b}月）"),
+    "sum_cal_horizons": (" Horizons after month {checked} ({months}) are extrapolation too.",
+                         "第{checked}月之后的时间跨度（{months}）同样属于外推。"),
+    "sum_baseline": ("Baseline: {baseline}. {description}", "基准：{baseline}。{description}"),
+    "sum_not_pre_reform": (" It is not the pre-reform district: {indicator} is {a} in {baseline} against {b} in "
+                           "pre_reform.",
+                           "它并非改革前的辖区：{baseline}的{indicator}为{a}，而pre_reform为{b}。"),
+    "sum_baseline_point": ("Baseline: the design point {label}; every parameter that is not a factor keeps the "
+                           "value of the experiment's scenario.",
+                           "基准：设计点{label}；非因素参数保持实验情景的取值。"),
+    "sum_no_baseline": ("Baseline: none. A {design} design compares its points with each other; name one with "
+                        "--baseline to see differences against it.",
+                        "基准：无。{design}设计在各设计点之间比较；可用 --baseline 指定基准以查看差异。"),
     "positive": ("positive", "为正"),
     "negative": ("negative", "为负"),
     "what_difference": ("{first} against the baseline {second}", "{first}相对基准{second}的差异"),

@@ -1,13 +1,15 @@
 """One self-contained HTML report per experiment (figures embedded).
 
 ``sanshe experiment report DIR [--baseline NAME] [--lang en|zh]`` calls
-:func:`build_report`: the question (the experiment's description), the
-design, the scenarios and what differs between them, outcomes with 95%
+:func:`build_report`: the question (the experiment's description), a
+summary generated from the results (the answer in plain sentences, then
+the caveats: :mod:`experiments.summary`), the design, the scenarios and what differs between them, outcomes with 95%
 intervals, paired differences against the baseline, factorial effects and
 the synergy question, the same at several horizons with the sign changes
 and ranking flips between them, sensitivity indices, scenario discovery, inequality
 between communities with the district map, failed runs, and the
-provenance (the manifest). Figures are also written as PNG and SVG to
+provenance (the manifest). Every number is formatted by
+:mod:`experiments.numbers`. Figures are also written as PNG and SVG to
 ``DIR/figures`` (``DIR/figures_zh`` for Chinese).
 """
 
@@ -28,7 +30,9 @@ import pandas as pd
 
 from experiments import analysis as an
 from experiments import figures as fg
-from experiments.labels import axis_label, indicator_name, indicator_unit, text
+from experiments import numbers as nb
+from experiments import summary as sm
+from experiments.labels import axis_label, indicator_name, text
 from experiments.spec import ExperimentError
 from sanshe.output import folder_problem
 
@@ -53,6 +57,8 @@ class Report:
     html: Path
     figures: dict[str, dict[str, Path]] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    summary: sm.Summary | None = None
+    """The summary's sentences (the answer and the caveats) as the page shows them."""
 
 
 def build_report(path: str | Path, baseline: str | None = None, lang: str = "en", window: int = 12,
@@ -92,6 +98,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     _heatmaps(ctx)
     _discovery_section(ctx, conditions)
     _inequality_section(ctx)
+    _summary_section(ctx)
     _failures_section(ctx)
     _provenance_section(ctx)
     try:
@@ -116,6 +123,8 @@ class _Context:
     rep: Report
     doc: _Doc
     fig_dir: Path
+    summary_at: int = 0
+    """Where in the page the summary goes (after the question)."""
 
     def figure(self, name: str, fig: Any) -> None:
         """Save ``fig`` as PNG and SVG in the figures' folder and embed it in the page."""
@@ -176,11 +185,27 @@ def _question_and_design(ctx: _Context, title: str) -> None:
     doc.h1(title)
     doc.h2(text("question", lang))
     doc.p(spec.description_zh if lang == "zh" and spec.description_zh else spec.description)
+    ctx.summary_at = len(doc.parts)  # the summary goes here, once the sections below have computed their tables
 
     doc.h2(text("design", lang))
     doc.p(_design_sentence(res, ctx.what, lang))
     doc.p(text("runs_done", lang, done=res.manifest["runs_done"], total=res.manifest["runs_total"],
                failed=res.manifest["runs_failed"]))
+
+
+def _summary_section(ctx: _Context) -> None:
+    """The answer in plain sentences and the caveats, generated from the tables above; placed after the question."""
+    summary = sm.build_summary(ctx.res, ctx.rep.tables, ctx.baseline, ctx.lang, ctx.headline, ctx.window,
+                               _term_names(ctx.res, ctx.lang))
+    ctx.rep.summary = summary
+    part = _Doc(ctx.lang)
+    part.h2(text("summary", ctx.lang))
+    part.h3(text("answer", ctx.lang))
+    part.ul(summary.answer)
+    part.h3(text("caveats", ctx.lang))
+    part.ul(summary.caveats)
+    part.h2(text("details", ctx.lang))
+    ctx.doc.parts[ctx.summary_at:ctx.summary_at] = part.parts
 
 
 def _scenarios_section(ctx: _Context) -> None:
@@ -291,11 +316,10 @@ def _uncertainty_section(ctx: _Context) -> None:
     table = pd.DataFrame([{
         ("conclusion" if lang == "en" else "结论"): what,
         text("indicator", lang): axis_label(ind, lang),
-        ("estimate" if lang == "en" else "估计"): fmt_value(value, ind, True),
+        ("estimate" if lang == "en" else "估计"): nb.value(value, ind, True, _half(r.ci_low, r.ci_high), lang),
         ("seed interval" if lang == "en" else "种子区间"): fmt_interval(r.ci_low, r.ci_high, ind),
         ("total interval" if lang == "en" else "总区间"): fmt_interval(r.total_low, r.total_high, ind),
-        ("sign kept in draws" if lang == "en" else "符号一致的抽样比例"):
-            f"{100 * r.sign_share:.0f}%" if np.isfinite(r.sign_share) else "–",
+        ("sign kept in draws" if lang == "en" else "符号一致的抽样比例"): nb.percent(r.sign_share),
     } for what, ind, value, r in rows])
     ctx.rep.tables["uncertainty"] = table
     fragile = [f"{what}: {indicator_name(ind, lang)}" for what, ind, _, r in rows
@@ -378,7 +402,8 @@ def _horizon_changes(ctx: _Context, hs: list[int], rename: dict[str, str]) -> No
     def sentence(r: Any) -> str:
         if r.source == "effect":
             r = r._replace(what=" × ".join(rename.get(t, t) for t in r.what.split(" × ")))
-        return an.change_sentence(r, lang, lambda v, ind: fmt_value(v, ind, True), fmt_interval)
+        return an.change_sentence(r, lang, lambda v, ind: fmt_value(v, ind, True), fmt_interval,
+                                  estimate=lambda v, lo, hi, ind: nb.estimate_parts(v, lo, hi, ind, True, lang))
 
     for heading, kinds, none in (("horizons_changes", ("sign change", "ranking flip"), "no_changes"),
                                  ("horizons_weaker", ("fades", "emerges"), "no_weaker")):
@@ -414,14 +439,14 @@ def _sensitivity(ctx: _Context, ind: str) -> None:
     if res.spec.design == "sobol":
         si = an.sobol_indices(res, ind, window)
         rep.tables[f"sobol_{ind}"] = si
-        doc.table(si.round(3))
+        doc.table(_numbers(si))
         for note in si["note"][si["note"] != ""].unique():
             doc.p(note)
         ctx.figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
     else:
         mi = an.morris_indices(res, ind, window)
         rep.tables[f"morris_{ind}"] = mi
-        doc.table(mi.round(4))
+        doc.table(_numbers(mi))
         for note in (mi["note"].unique() if "note" in mi else []):
             doc.p(note)
         ctx.figure(f"morris_{ind}", fg.morris_bars(mi, lang))
@@ -450,7 +475,7 @@ def _discovery_section(ctx: _Context, conditions: list[an.Condition]) -> None:
         boxes = an.discover(ctx.res, cond, ctx.window)
         ctx.rep.tables[f"discover:{cond}"] = boxes
         ctx.doc.h3(str(cond))
-        ctx.doc.table(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]].round(3))
+        ctx.doc.table(_numbers(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]]))
 
 
 def _inequality_section(ctx: _Context) -> None:
@@ -526,10 +551,33 @@ def _change_cell(r: Any, value: str, lang: str) -> str:
     """A difference or an effect with its interval, marked when within noise or undefined."""
     if r.verdict == "no data":
         return text("no data", lang)
-    cell = f"{fmt_value(getattr(r, value), r.indicator, True)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}"
+    if r.verdict == "no difference":
+        return _no_difference(r, lang)
+    cell = fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator, True, lang)
     if r.verdict == "within noise":
         cell += f" ({text('within noise', lang)})"
     return cell.strip()
+
+
+def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's numbers as text in the report's style (three significant figures, integers as integers)."""
+    out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_integer_dtype(out[col]):
+            out[col] = out[col].map(nb.count)
+        elif pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].map(nb.number)
+    return out
+
+
+def _half(lo: float, hi: float) -> float | None:
+    """Half the width of an interval, None when an end is not finite."""
+    return (hi - lo) / 2 if np.isfinite(lo) and np.isfinite(hi) else None
+
+
+def _no_difference(r: Any, lang: str) -> str:
+    """"no difference (both zero)", or "(the same in every seed)" when both sides are equal but not zero."""
+    return text("no difference (both zero)" if getattr(r, "both_zero", False) else "no difference (identical)", lang)
 
 
 def _current_model_version() -> str:
@@ -619,40 +667,27 @@ def _what_differs(res: an.Results, lang: str) -> pd.DataFrame:
 
 
 def _show(value: Any, fmt: Any) -> str:
+    """A parameter's value as declared (exact, not rounded), never "-0"."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return fmt(value)
+        return fmt(0 if value == 0 else value)
     return str(value)
 
 
-def _is_share(ind: str) -> bool:
-    return indicator_unit(ind, "en") == "share"
-
-
-def fmt_value(v: float, ind: str, diff: bool = False) -> str:
-    """A value as a reader wants it.
-
-    Shares in percent (differences in percentage points), large numbers with separators.
-    """
-    if not np.isfinite(v):
-        return "–"
-    if _is_share(ind):
-        return f"{100 * v:+.1f} pp" if diff else f"{100 * v:.1f}%"
-    if abs(v) >= 1000:
-        return f"{v:+,.0f}" if diff else f"{v:,.0f}"
-    return f"{v:+.3g}" if diff else f"{v:.3g}"
+def fmt_value(v: float, ind: str, diff: bool = False, lang: str = "en") -> str:
+    """A value as a reader wants it (:func:`experiments.numbers.value`)."""
+    return nb.value(v, ind, diff, lang=lang)
 
 
 def fmt_interval(lo: float, hi: float, ind: str) -> str:
-    """An interval "[low, high]" in the form of :func:`fmt_value`; "" when an end is not finite."""
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        return ""
-    if _is_share(ind):
-        return f"[{100 * lo:.1f}, {100 * hi:.1f}]"
-    if max(abs(lo), abs(hi)) >= 1000:
-        return f"[{lo:,.0f}, {hi:,.0f}]"
-    return f"[{lo:.3g}, {hi:.3g}]"
+    """An interval "[low, high]" in the form of :func:`fmt_value` (:func:`experiments.numbers.interval`)."""
+    return nb.interval(lo, hi, ind)
+
+
+def fmt_estimate(v: float, lo: float, hi: float, ind: str, diff: bool = False, lang: str = "en") -> str:
+    """"value [low, high]" with one precision, set by the interval (:func:`experiments.numbers.estimate`)."""
+    return nb.estimate(v, lo, hi, ind, diff, lang)
 
 
 def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
@@ -666,7 +701,7 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
     rows: dict[str, dict[str, str]] = {}
     for r in frame.itertuples():
         cell = (_change_cell(r, value, lang) if change else
-                f"{fmt_value(getattr(r, value), r.indicator)} {fmt_interval(r.ci_low, r.ci_high, r.indicator)}")
+                fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator))
         rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang)] = cell.strip()
     out = pd.DataFrame(rows).T
     out.index.name = text(row_title, lang)
@@ -674,49 +709,57 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
 
 
 def _noise_sentence(diffs: pd.DataFrame, lang: str) -> str:
+    """Which differences are within noise, which are no difference at all, and which are undefined."""
+    zh = lang == "zh"
+    sep, colon = ("；", "：") if zh else (", ", ": ")
     noise = diffs[diffs["verdict"] == "within noise"]
     undefined = diffs[diffs["verdict"] == "no data"]
+    same = diffs[diffs["verdict"] == "no difference"]
     extra = ""
+    if not same.empty:
+        items = sep.join(f"{r.label}{colon}{indicator_name(r.indicator, lang)}（{_no_difference(r, lang)}）" if zh
+                         else f"{r.label}: {indicator_name(r.indicator, lang)} ({_no_difference(r, lang)})"
+                         for r in same.itertuples())
+        extra += f"完全无差异：{items}。" if zh else f" No difference at all: {items}."
     if not undefined.empty:
-        names = ", ".join(sorted({indicator_name(i, lang) for i in undefined["indicator"]}))
-        extra = (f" Not defined where the baseline or the scenario has no such quantity: {names}." if lang == "en"
-                 else f" 基准或情景中不存在该量时无定义：{names}。")
+        names = sep.join(sorted({indicator_name(i, lang) for i in undefined["indicator"]}))
+        extra += (f"基准或情景中不存在该量时无定义：{names}。" if zh
+                  else f" Not defined where the baseline or the scenario has no such quantity: {names}.")
     if noise.empty:
-        return ("Every difference below is outside noise: its 95% interval excludes zero." if lang == "en"
-                else "下表所有差异的95%置信区间均不包含零，均超出噪声范围。") + extra
-    items = ", ".join(f"{r.label}: {indicator_name(r.indicator, lang)}" for r in noise.itertuples())
-    if lang == "zh":
+        if same.empty:
+            first = ("下表所有差异的95%置信区间均不包含零，均超出噪声范围。" if zh
+                     else "Every difference below is outside noise: its 95% interval excludes zero.")
+        else:
+            first = ("下表其余差异的95%置信区间均不包含零，均超出噪声范围。" if zh
+                     else "Every other difference below is outside noise: its 95% interval excludes zero.")
+        return first + extra
+    items = sep.join(f"{r.label}{colon}{indicator_name(r.indicator, lang)}" for r in noise.itertuples())
+    if zh:
         return f"以下差异在噪声范围内（95%置信区间包含零），不能据此判断有差别：{items}。" + extra
     return (f"These differences are within noise (their 95% interval includes zero), so the experiment "
             f"cannot tell them from no difference: {items}.") + extra
 
 
 def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
-    ind = row.indicator
-    name = indicator_name(ind, lang)
+    """The whole against the sum of its parts in the indicator's better direction, with the test's p and pairs."""
     if row.verdict == "no data":
-        return f"{name}: {text('no data', lang)}."
-    whole, parts = fmt_value(row.whole, ind, True), fmt_value(row.parts, ind, True)
-    syn, ci = fmt_value(row.synergy, ind, True), fmt_interval(row.ci_low, row.ci_high, ind)
-    p = f"{row.p_value:.3g}" if np.isfinite(row.p_value) else "–"
-    if lang == "zh":
-        return (f"{name}：三项同时实施的变化为 {whole}，各单项变化之和为 {parts}；差值 {syn}（95%置信区间 {ci}，"
-                f"p = {p}，{row.n}组配对种子）。结论：整体{text(row.verdict, lang)}。")
-    sure = ("we are 95% sure of the sign" if row.verdict != "the sum of its parts, within noise"
-            else "the interval includes zero, so the experiment cannot tell")
-    return (f"{name.capitalize()}: all of {', '.join(names)} together change it by {whole}; each alone adds "
-            f"up to {parts}. The whole minus the sum is {syn} (95% interval {ci}, p = {p}, {row.n} paired "
-            f"seeds): the whole is {row.verdict} ({sure}).")
+        return f"{indicator_name(row.indicator, lang)}: {text('no data', lang)}."
+    p = nb.p_value(row.p_value)
+    p = p if p.startswith("<") else f"= {p}"
+    stats = (f"（p {p}，{row.n}组配对种子）" if lang == "zh" else f" (paired t-test: p {p}, {row.n} paired seeds)")
+    return sm.synergy_sentence(row, names, lang) + stats
 
 
 def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
+    def half(r: Any) -> float | None:
+        return (r.ci_high - r.ci_low) / 2 if np.isfinite(r.ci_high - r.ci_low) else None
+
     return pd.DataFrame([{
         text("indicator", lang): axis_label(r.indicator, lang),
-        text("whole", lang): fmt_value(r.whole, r.indicator, True),
-        text("parts", lang): fmt_value(r.parts, r.indicator, True),
-        text("synergy", lang): f"{fmt_value(r.synergy, r.indicator, True)} "
-                               f"{fmt_interval(r.ci_low, r.ci_high, r.indicator)}",
-        text("p_value", lang): f"{r.p_value:.3g}",
+        text("whole", lang): nb.value(r.whole, r.indicator, True, half(r), lang),
+        text("parts", lang): nb.value(r.parts, r.indicator, True, half(r), lang),
+        text("synergy", lang): fmt_estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, True, lang),
+        text("p_value", lang): nb.p_value(r.p_value),
         text("verdict", lang): text(r.verdict, lang)} for r in syn.itertuples()])
 
 
@@ -725,7 +768,7 @@ def _inequality_table(ineq: pd.DataFrame, lang: str) -> pd.DataFrame:
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for r in ineq.itertuples():
         rows.setdefault((r.label, indicator_name(r.indicator, lang)), {})[text(r.measure, lang)] = \
-            f"{r.mean:.4f} [{r.ci_low:.4f}, {r.ci_high:.4f}]"
+            nb.estimate(r.mean, r.ci_low, r.ci_high, "")
     out = pd.DataFrame(rows).T
     out.index.names = [text("scenario", lang), text("indicator", lang)]
     return out.reset_index()

@@ -188,14 +188,20 @@ def print_summary(result: RunResult, out: Path) -> None:
     print(f"{'indicator':28s} {'unit':>26s} {'year 1':>12s} {'last year':>12s} {'final':>12s}")
     for name in SUMMARY:
         unit = DISTRICT_INDICATORS[name][0]
-        print(f"{name:28s} {unit[:26]:>26s} {_fmt(first[name].mean())} "
-              f"{_fmt(last[name].mean())} {_fmt(df[name].iloc[-1])}")
+        print(f"{name:28s} {unit[:26]:>26s} {_fmt(first[name].mean(), name)} "
+              f"{_fmt(last[name].mean(), name)} {_fmt(df[name].iloc[-1], name)}")
     print(f"written: {out / 'district.parquet'}, {out / 'communities.parquet'}, {out / 'manifest.json'}")
 
 
-def _fmt(x: float) -> str:
+def _fmt(x: float, name: str) -> str:
+    """One cell of the summary, in the report's number style: counts as integers (``520``, not ``520.000``).
+
+    Other values keep three decimals (shares and scores in [0, 1] alike), or none from 1,000 on.
+    """
+    from experiments.numbers import count, is_count, number
+
     if pd.isna(x):
         return f"{'n/a':>12s}"
-    if abs(x) >= 1000:
-        return f"{x:12,.0f}"
-    return f"{x:12.3f}"
+    if is_count(name):
+        return f"{count(x):>12s}"
+    return f"{number(x, 0 if abs(x) >= 1000 else 3):>12s}"

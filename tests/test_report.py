@@ -11,7 +11,7 @@ from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments import figures as fg
 from experiments.cli import main
-from experiments.report import build_report, fmt_interval, fmt_value
+from experiments.report import build_report, fmt_estimate
 from experiments.spec import ExperimentError
 
 TINY = """
@@ -58,7 +58,7 @@ def test_report_tables_hold_the_means_of_the_saved_runs(tiny, report_en):
     assert row["mean"] == pytest.approx(per_run.loc[1].mean())
     assert row["n"] == 3
     page = report_en.html.read_text(encoding="utf-8")
-    cell = f"{fmt_value(row['mean'], 'need_coverage')} {fmt_interval(row['ci_low'], row['ci_high'], 'need_coverage')}"
+    cell = fmt_estimate(row["mean"], row["ci_low"], row["ci_high"], "need_coverage")
     assert cell in page
 
 
@@ -197,7 +197,8 @@ factors = ["deburdening", "purchasing", "posts"]
                 else "the sum of its parts, within noise")
         assert syn.loc[ind, "verdict"] == word
     page = report.html.read_text(encoding="utf-8")
-    assert page.count("the whole is") >= 3
+    # In the detail, one sentence per indicator (the summary repeats those outside noise).
+    assert page.count("The whole minus the sum of its parts is") >= 3
     assert report.tables["differences"]["label"].iloc[0] != "linkage_000"  # the baseline is not compared to itself
 
 
