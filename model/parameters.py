@@ -582,8 +582,10 @@ _p("participation.threshold_sd", 0.05, "share of neighbours", 0.0, 0.5,
    "community can rest low",
    "Spread of participation thresholds.")
 _p("participation.base_logit", -10.0, "log-odds", -12.0, 2.0,
-   "assumption, set by hand so that ≈5-10% of adults attend a consultation a year "
-   "(before the reform ≈3%, itself assumed: P2, participation not high enough; no Yuzhong survey)",
+   "assumption, set by hand with peer_lift so that the reformed committees' outreach falls in the window "
+   "of two stable states and the pre-reform outreach below it; then ≈2% of adults attend a consultation "
+   "a year before the reform and ≈4% in its fourth year (P2, participation not high enough; no Yuzhong "
+   "survey); at -9.6 about 80% of the communities of yuzhong_2016 tip high within a decade of the reform",
    "Baseline log-odds of starting to take part in community affairs in a month.")
 _p("participation.neighbour_sensitivity", 0.0, "log-odds per neighbour share", 0.0, 50.0,
    "assumption (Eckles et al. 2024, noisy thresholds); 0: the threshold step ``peer_lift`` carries the "
