@@ -19,6 +19,7 @@ import numpy as np
 
 from model import organizations
 from model.parameters import N_CATEGORIES
+from model.residents import GRASSROOTS, STATE_MOBILISED
 
 
 @dataclass
@@ -153,6 +154,8 @@ def allocate_time(model: mesa.Model) -> None:
     reserve is ``service_reserve_share`` of its hours, less the share
     assessment takes (``admin.assessment_weight``): a committee assessed on
     tasks finished gives them priority over residents when hours are short.
+    State-mobilised volunteers' campaign hours (:func:`campaign_hours`) finish
+    part of what the committee leaves undone; they free no committee hours.
     Unfinished work carries over, less the lapsing share ``admin.task_lapse_month``.
     """
     p, t = model.params, model.committee_table
@@ -164,12 +167,23 @@ def allocate_time(model: mesa.Model) -> None:
     reserve = hours * c.service_reserve_share * (1.0 - p.admin.assessment_weight)
     t.admin_hours[:] = np.minimum(load - t.diverted_hours, hours - reserve)
     done = t.admin_hours + t.diverted_hours
+    done = done + np.minimum(campaign_hours(model), load - done)
     t.done_hours_year += done
     t.backlog_hours[:] = np.maximum(load - done, 0.0) * (1.0 - p.admin.task_lapse_month)
     free = hours - t.admin_hours
     t.consultation_hours[:] = free * c.consultation_share if p.consultation.enabled else 0.0
     t.service_hours[:] = np.minimum(free * c.service_share, free - t.consultation_hours)
     t.brokering_hours[:] = free - t.consultation_hours - t.service_hours
+
+
+def campaign_hours(model: mesa.Model) -> np.ndarray:
+    """Administrative hours state-mobilised volunteers finish this month, by community.
+
+    Their hours times ``volunteer.state_admin_efficiency``: patrols, drives and
+    inspections the committee organises but cannot staff.
+    """
+    v = model.params.volunteer
+    return model.state_volunteers_people * v.hours_month * v.state_admin_efficiency
 
 
 def admin_share(model: mesa.Model) -> np.ndarray:
@@ -194,16 +208,31 @@ def leadership_hours(model: mesa.Model) -> np.ndarray:
     return free_room_hours(model) * model.params.social_work.leadership_share
 
 
+def count_volunteers(model: mesa.Model) -> None:
+    """Volunteers of each kind by community, in people (grassroots, state-mobilised and all)."""
+    res = model.residents
+    start = res.community_start[:-1]
+    model.grassroots_people = np.add.reduceat(res.volunteer == GRASSROOTS, start,
+                                              dtype=np.float64) * model.people_per_row
+    model.state_volunteers_people = np.add.reduceat(res.volunteer == STATE_MOBILISED, start,
+                                                    dtype=np.float64) * model.people_per_row
+    model.volunteers_people = model.grassroots_people + model.state_volunteers_people
+
+
 def allocate_committee_time(model: mesa.Model) -> None:
-    """Committees split their hours; social workers' leadership hours per community follow."""
+    """Committees split their hours; social workers' leadership hours per community follow.
+
+    Social workers supervise grassroots volunteers only (state-mobilised ones
+    are the committee's): the supervised share is their capacity over the
+    grassroots volunteers.
+    """
+    count_volunteers(model)
     allocate_time(model)
     lead = leadership_hours(model)
     organizations.add_leadership(model, lead)
     model.leadership_hours = lead
     sw = model.params.social_work
     capacity = lead / (sw.hours_month * max(sw.leadership_share, 1e-9)) * sw.volunteers_per_worker
-    res = model.residents
-    volunteers = np.add.reduceat(res.volunteer > 0, res.community_start[:-1],
-                                 dtype=np.float64) * model.people_per_row
-    model.supervised_share = np.where(volunteers > 0, np.minimum(capacity / np.maximum(volunteers, 1e-9), 1.0), 1.0)
-    model.volunteers_people = volunteers
+    grassroots = model.grassroots_people
+    model.supervised_share = np.where(grassroots > 0, np.minimum(capacity / np.maximum(grassroots, 1e-9), 1.0),
+                                      1.0)

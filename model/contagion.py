@@ -16,10 +16,14 @@ adjacency matrix::
     for _ in range(20):
         active, share = threshold_contagion(adj, active, thresholds, rng=rng)
 
-With a large ``sensitivity`` and ``base_logit = 0`` it is Granovetter's
-deterministic threshold rule (adopt when the active share of neighbours
-exceeds the threshold); smaller values give the noisy thresholds of
-Eckles et al. (2024).
+Two peer terms can be used, alone or together. ``lift`` is Granovetter's
+(1978) threshold rule made noisy: a node whose active share of neighbours
+has reached its threshold gains ``lift`` log-odds at once, so its chance
+rises steeply at the threshold and not before (Watts 2002; Centola & Macy
+2007: a complex contagion needs several active neighbours). ``sensitivity``
+is a smooth response around the threshold, the noisy thresholds of Eckles
+et al. (2024): with a large ``sensitivity`` and ``base_logit = 0`` it is
+the deterministic rule too, but below the threshold it lowers the odds.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ def threshold_contagion(
     *,
     base_logit: float | np.ndarray = 0.0,
     sensitivity: float = 10.0,
+    lift: float = 0.0,
     dropout: float | np.ndarray = 0.0,
     eligible: np.ndarray | None = None,
     share: np.ndarray | None = None,
@@ -83,8 +88,8 @@ def threshold_contagion(
     """One synchronous step of a noisy threshold contagion.
 
     An inactive node ``i`` becomes active with probability
-    ``sigmoid(base_logit_i + sensitivity * (f_i - thresholds_i))``, where
-    ``f_i`` is the active share of its neighbours; an active node becomes
+    ``sigmoid(base_logit_i + sensitivity * (f_i - thresholds_i) + lift * [f_i >= thresholds_i])``,
+    where ``f_i`` is the active share of its neighbours; an active node becomes
     inactive with probability ``dropout_i``. Nodes outside ``eligible`` end
     inactive.
 
@@ -97,6 +102,8 @@ def threshold_contagion(
         base_logit: scalar or (n,) log-odds added for every node (propensity,
             invitations, trust...).
         sensitivity: log-odds per unit of ``f - threshold``.
+        lift: log-odds gained once ``f`` reaches the threshold (the step of
+            Granovetter's rule).
         dropout: scalar or (n,) probability that an active node stops.
         eligible: optional (n,) bool; ineligible nodes are set inactive.
         share: optional precomputed (n,) active-neighbour share (saves the
@@ -116,7 +123,7 @@ def threshold_contagion(
             raise ValueError("threshold_contagion needs either uniforms or rng")
         uniforms = rng.random(active.size, dtype=np.float32)
     new_active = contagion_decisions(active, share, thresholds, base_logit, sensitivity,
-                                     dropout, uniforms)
+                                     dropout, uniforms, lift)
     if eligible is not None:
         new_active &= eligible
     return new_active, share
@@ -124,14 +131,16 @@ def threshold_contagion(
 
 def contagion_decisions(active: np.ndarray, share: np.ndarray, thresholds: np.ndarray,
                         base_logit: float | np.ndarray, sensitivity: float,
-                        dropout: float | np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+                        dropout: float | np.ndarray, uniforms: np.ndarray, lift: float = 0.0) -> np.ndarray:
     """The decisions of :func:`threshold_contagion` given the neighbour shares.
 
     All arrays are aligned (they may be a subset of the nodes). An active node
     stays active when ``u >= dropout``; an inactive one adopts when
-    ``u < sigmoid(base_logit + sensitivity * (share - threshold))``.
+    ``u < sigmoid(base_logit + sensitivity * (share - threshold) + lift * [share >= threshold])``.
     """
     z = np.asarray(base_logit, dtype=np.float32) + np.float32(sensitivity) * (share - thresholds)
+    if lift:
+        z += np.float32(lift) * (share >= thresholds)
     np.clip(z, -60.0, 60.0, out=z)
     np.negative(z, out=z)
     np.exp(z, out=z)

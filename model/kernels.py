@@ -233,16 +233,17 @@ def satisfaction_trust(start: np.ndarray, met: np.ndarray, open_after: np.ndarra
 def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarray, logit: np.ndarray,
                            count: np.ndarray, scale: np.ndarray, threshold: np.ndarray,
                            coef: np.ndarray) -> np.ndarray:
-    """``-clip(trust_weight × trust + civic_weight × civic + logit + sensitivity × (share - threshold), ±60)``.
+    """``-clip(tw × trust + cw × civic + logit + sens × (share - threshold) + lift × [share >= threshold], ±60)``.
 
     The float32 exponent of :func:`model.contagion.contagion_decisions` for the
     participation of :func:`model.rules.update_participation`, with the share
     ``count × scale`` (neighbour counts times one over the degree, or shares
     times one); ``logit`` is per community, ``coef`` the float32
-    ``(trust_weight, civic_weight, sensitivity)``. The caller takes
-    ``np.exp`` of it and passes it to :func:`contagion_outcome`.
+    ``(trust_weight, civic_weight, sensitivity, lift)``. The step is a float32
+    of a comparison (a select, no branch). The caller takes ``np.exp`` of it
+    and passes it to :func:`contagion_outcome`.
     """
-    tw, cw, sens = coef[0], coef[1], coef[2]
+    tw, cw, sens, lift = coef[0], coef[1], coef[2], coef[3]
     out = np.empty(trust.size, np.float32)
     for c in range(start.size - 1):
         logit_c = logit[c]
@@ -250,7 +251,9 @@ def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarr
         t, cv, th, z = trust[lo:hi], civic[lo:hi], threshold[lo:hi], out[lo:hi]
         n, k = count[lo:hi], scale[lo:hi]
         for i in range(z.size):
-            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (n[i] * k[i] - th[i])
+            share = n[i] * k[i]
+            x = ((tw * t[i] + cw * cv[i]) + logit_c) + sens * (share - th[i])
+            x = x + lift * np.float32(share >= th[i])
             x = -F60 if x < -F60 else (F60 if x > F60 else x)
             z[i] = -x
     return out

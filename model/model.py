@@ -85,6 +85,7 @@ class SansheModel(mesa.Model):
         res = self.residents
         self.degree = np.diff(self.adjacency.indptr)
         self.inverse_degree = (1.0 / np.maximum(self.degree, 1)).astype(np.float32)
+        participation.seed_participation(self)
         self.participant_nbrs = neighbour_counts(self.adjacency, res.participant)
         self.volunteer_nbrs = neighbour_counts(self.adjacency, res.volunteer > 0)
         self.rate_table = need_rate_table(p)
@@ -102,6 +103,8 @@ class SansheModel(mesa.Model):
             minlength=self.n_communities * 32).reshape(self.n_communities, 32)
         self.vulnerable_need_rate = vul_profiles @ self.rate_table * self.people_per_row
         self.volunteers_people = np.zeros(self.n_communities)
+        self.grassroots_people = np.zeros(self.n_communities)
+        self.state_volunteers_people = np.zeros(self.n_communities)
         self.supervised_share = np.ones(self.n_communities)
         self.leadership_hours = np.zeros(self.n_communities)
 

@@ -582,15 +582,26 @@ _p("social_work.wage_yuan_month", 5500.0, "yuan per month", 2000.0, 20000.0,
 _p("participation.threshold_mean", 0.25, "share of neighbours", 0.0, 1.0,
    "assumption informed by Granovetter 1978 (threshold models of collective behaviour) and Watts "
    "2002 (global cascades on random networks)", "Mean participation threshold.")
-_p("participation.threshold_sd", 0.12, "share of neighbours", 0.0, 0.5,
-   "assumption informed by Granovetter 1978 and Watts 2002 (thresholds spread across people)",
+_p("participation.threshold_sd", 0.05, "share of neighbours", 0.0, 0.5,
+   "assumption informed by Granovetter 1978 and Watts 2002 (thresholds spread across people); narrow "
+   "enough that few residents take part on one neighbour's example (Watts's vulnerable nodes), so a "
+   "community can rest low",
    "Spread of participation thresholds.")
-_p("participation.base_logit", -8.0, "log-odds", -12.0, 2.0,
-   "assumption, set by hand so that ≈5-10% of adults attend a consultation a year "
-   "(before the reform ≈3%, itself assumed: P2, participation not high enough; no Yuzhong survey)",
+_p("participation.base_logit", -10.0, "log-odds", -12.0, 2.0,
+   "assumption, set by hand with peer_lift so that the reformed committees' outreach falls in the window "
+   "of two stable states and the pre-reform outreach below it; then ≈2% of adults attend a consultation "
+   "a year before the reform and ≈4% in its fourth year (P2, participation not high enough; no Yuzhong "
+   "survey); at -9.6 about 80% of the communities of yuzhong_2016 tip high within a decade of the reform",
    "Baseline log-odds of starting to take part in community affairs in a month.")
-_p("participation.neighbour_sensitivity", 4.0, "log-odds per neighbour share", 0.0, 50.0,
-   "assumption", "Steepness of the response to active neighbours above the threshold.")
+_p("participation.neighbour_sensitivity", 0.0, "log-odds per neighbour share", 0.0, 50.0,
+   "assumption (Eckles et al. 2024, noisy thresholds); 0: the threshold step ``peer_lift`` carries the "
+   "peer effect alone, so neighbours never lower the odds",
+   "Smooth response to the share of participating neighbours around the threshold (negative below it).")
+_p("participation.peer_lift", 4.0, "log-odds", 0.0, 20.0,
+   "assumption informed by Granovetter 1978 (threshold models of collective behaviour), Watts 2002 "
+   "(global cascades) and Centola & Macy 2007 (complex contagion needs several active neighbours): set "
+   "so that for mid-range outreach a community has a low and a high stable state",
+   "Log-odds a resident gains once the share of its neighbours taking part reaches its threshold.")
 _p("participation.trust_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
    "Effect of trust in the committee on taking part.")
 _p("participation.civic_weight", 2.0, "log-odds", 0.0, 10.0, "assumption",
@@ -599,6 +610,11 @@ _p("participation.invitation_weight", 0.03, "log-odds per consultation hour per 
    0.0, 1.0, "assumption", "Effect of the committee's consultation outreach.")
 _p("participation.dropout_month", 0.04, "share per month", 0.0, 0.5, "assumption",
    "Monthly probability that a participant stops taking part.")
+_p("participation.initial_share_max", 0.5, "share of adults", 0.0, 1.0,
+   "assumption: communities inherit different traditions of taking part (old work-unit compounds, "
+   "resettled villages, new commercial estates); no survey of Yuzhong's communities",
+   "Largest share of a community's adults taking part when the district is built; each community's "
+   "share is drawn uniformly from 0 to it.")
 _p("participation.attend_prob", 0.3, "share", 0.0, 1.0, "assumption",
    "Probability that a participant attends when a meeting is held and seats remain.")
 _p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0,
@@ -606,23 +622,42 @@ _p("volunteer.base_logit", -3.0, "log-odds", -12.0, 2.0,
    "a generic 8% of adults a year is also only assumed)",
    "Baseline log-odds that a participant starts volunteering in a month.")
 _p("volunteer.recruit_weight", 0.1, "log-odds per leadership hour per 1,000 residents",
-   0.0, 2.0, "F13; assumption", "Effect of social workers' recruitment hours.")
+   0.0, 2.0, "F13; assumption",
+   "Effect of social workers' recruitment hours on starting to volunteer; the volunteers they bring are grassroots.")
+_p("volunteer.state_base_logit", -7.0, "log-odds", -12.0, 2.0,
+   "assumption, set by hand so that volunteers of both kinds stay near the ≈10% of adults of the "
+   "reform's fourth year they were before the kinds were told apart (no Yuzhong survey)",
+   "Baseline log-odds that the committee mobilises an adult as a volunteer in a month.")
+_p("volunteer.mobilise_weight", 0.05, "log-odds per consultation hour per 1,000 residents", 0.0, 1.0,
+   "assumption: committees mobilise volunteers (党员志愿者, building heads) through the same outreach "
+   "as consultation",
+   "Effect of the committee's outreach on mobilising an adult as a state-mobilised volunteer.")
+_p("volunteer.state_dropout_month", 0.2, "share per month", 0.0, 0.9,
+   "assumption (range 10-30%): campaign-style mobilisation (运动式动员) keeps volunteers for the length of "
+   "a campaign; 20% is a mean stay of 5 months, against 20 for a supervised grassroots volunteer",
+   "Monthly probability that a state-mobilised volunteer stops.")
+_p("volunteer.state_admin_efficiency", 0.3, "share", 0.0, 1.0,
+   "assumption: campaign hours (patrols, sanitation drives, inspections) finish part of the committee's "
+   "administrative work; no published figure",
+   "Share of a state-mobilised volunteer's hours that finish administrative work the committee has left "
+   "undone.")
 _p("volunteer.neighbour_sensitivity", 3.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
    "Response to volunteering neighbours.")
 _p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5,
    "assumption (range 2-10%): no published dropout of community volunteers; 5% is a mean stay of 20 "
    "months",
-   "Monthly probability that a supervised volunteer stops.")
+   "Monthly probability that a supervised grassroots volunteer stops.")
 _p("volunteer.unsupervised_dropout_month", 0.15, "share per month", 0.0, 0.9, "assumption",
-   "Monthly dropout of volunteers beyond social workers' supervision capacity.")
+   "Monthly dropout of grassroots volunteers beyond social workers' supervision capacity.")
 _p("volunteer.hours_month", 8.0, "hours per month", 1.0, 40.0,
    "assumption informed by the MCA 2015 statistical bulletin (≈2.9 hours per volunteer turn in social "
    "services)",
    "Hours one volunteer gives a month.")
 _p("volunteer.efficiency", 0.4, "share", 0.0, 1.0,
-   "assumption (range 0.2-0.7): no published figure", "Useful share of supervised volunteer hours.")
+   "assumption (range 0.2-0.7): no published figure",
+   "Useful share of supervised grassroots volunteer hours (service and mutual aid).")
 _p("volunteer.unsupervised_efficiency", 0.1, "share", 0.0, 1.0, "assumption",
-   "Useful share of unsupervised volunteer hours.")
+   "Useful share of unsupervised grassroots volunteer hours.")
 _p("volunteer.hours_per_need", 6.0, "hours per need", 1.0, 40.0, "assumption",
    "Useful volunteer hours to serve one need for a month.")
 _p("volunteer.service_quality", 0.55, "share", 0.0, 1.0, "assumption",

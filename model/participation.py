@@ -63,40 +63,94 @@ def hold_consultations(model: mesa.Model) -> None:
     model.flow.voice[need_res[on_top]] = True
 
 
+def seed_participation(model: mesa.Model) -> None:
+    """The participation each community inherits when the district is built.
+
+    Communities differ in their tradition of taking part (old work-unit
+    compounds, resettled villages, new commercial estates): each starts with
+    a share of its adults taking part drawn uniformly between 0 and
+    ``participation.initial_share_max``, the participants chosen at random
+    among its adults (stream ``"participation_legacy"``). Whether a
+    community keeps what it inherited is up to the threshold rule: without
+    a peer effect strong enough to hold it, every community drifts to the
+    same level within a few years of the spin-up.
+    """
+    res, rng = model.residents, model.stream("participation_legacy")
+    share = rng.uniform(0.0, model.params.participation.initial_share_max, model.n_communities)
+    res.participant = res.adult & (rng.random(res.n) < share[res.community])
+
+
 def update_participation(model: mesa.Model) -> None:
     """Participation and volunteering spread on the resident network.
 
     The spread is a threshold contagion (Granovetter 1978; Watts 2002), pushed by
     the committee's consultation outreach and social workers' recruitment (F13).
 
-    Adults may take part; participants may volunteer. Volunteers come in two
-    kinds: grassroots (recruited by social workers) and state-mobilised (the
-    committee's outreach), in proportion to the two efforts. Volunteers
-    beyond social workers' supervision drop out faster. Both contagions read
-    the neighbours' states at the start of the step; the neighbour counts
-    are kept up to date from the residents who changed.
+    Adults may take part; participants may volunteer. A resident whose share
+    of participating neighbours has reached its threshold gains
+    ``participation.peer_lift`` log-odds (Granovetter's rule), so a community
+    whose participation passes the thresholds of many of its residents
+    carries itself: for mid-range outreach it has a low and a high stable
+    state (:func:`participation_push` is the outreach's part).
+
+    Volunteers come in two kinds (:func:`volunteer_recruitment`), recruited
+    differently. Grassroots volunteers come from among participants, by
+    their volunteering neighbours and social workers' leadership hours (F13);
+    they stay longer when social workers supervise them and drop out faster
+    beyond that capacity, and stop when they stop taking part.
+    State-mobilised volunteers are recruited by the committee's outreach
+    from any adult (its lists of party members and building heads, not its
+    residents' example) and leave at ``volunteer.state_dropout_month``.
+    Both contagions read the neighbours' states at the start of the step;
+    the neighbour counts are kept up to date from the residents who changed.
     """
     res, p, rng = model.residents, model.params, model.stream("participation")
     pa, v = p.participation, p.volunteer
-    per_1000 = model.people_per_community / 1000.0
-    consult = model.committee_table.consultation_hours
-    lead = model.leadership_hours
     s = model.supervised_share
+    grassroots_logit, state_logit = volunteer_recruitment(model)
     mob = rules.Mobilisation(
-        participation_logit=pa.base_logit + pa.invitation_weight * consult / per_1000,
-        volunteer_logit=v.base_logit + v.recruit_weight * lead / per_1000,
+        participation_logit=participation_push(model),
+        volunteer_logit=grassroots_logit,
         volunteer_dropout=v.dropout_month * s + v.unsupervised_dropout_month * (1 - s),
-        grassroots_share=lead / np.maximum(lead + consult, 1e-9),
+        state_logit=state_logit,
+        state_dropout=np.full(model.n_communities, v.state_dropout_month),
     )
     was_participant, was_volunteer = rules.update_participation(
         res, model.participant_nbrs, model.volunteer_nbrs, mob, inverse_degree=model.inverse_degree,
         trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
-        sensitivity=pa.neighbour_sensitivity, dropout=pa.dropout_month,
+        sensitivity=pa.neighbour_sensitivity, lift=pa.peer_lift, dropout=pa.dropout_month,
         volunteer_sensitivity=v.neighbour_sensitivity,
         u_participate=rng.random(res.n, dtype=F32),
-        u_volunteer=lambda k: rng.random(k, dtype=F32), u_kind=lambda k: rng.random(k))
+        u_volunteer=lambda k: rng.random(k, dtype=F32), u_state=rng.random(res.n, dtype=F32))
     _update_counts(model, model.participant_nbrs, was_participant, res.participant)
     _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer > 0)
+
+
+def participation_push(model: mesa.Model) -> np.ndarray:
+    """Log-odds of taking part each community adds for all its adults: baseline plus outreach.
+
+    ``participation.base_logit + invitation_weight ×`` the committee's
+    consultation hours per 1,000 residents (F17).
+    """
+    pa = model.params.participation
+    per_1000 = model.people_per_community / 1000.0
+    return pa.base_logit + pa.invitation_weight * model.committee_table.consultation_hours / per_1000
+
+
+def volunteer_recruitment(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
+    """Each community's log-odds of recruiting a volunteer of each kind in a month: (grassroots, state-mobilised).
+
+    Grassroots: ``volunteer.base_logit + recruit_weight ×`` social workers'
+    leadership hours per 1,000 residents (F13), for a participant, before
+    the neighbour term. State-mobilised: ``volunteer.state_base_logit +
+    mobilise_weight ×`` the committee's consultation hours per 1,000
+    residents, for any adult.
+    """
+    v = model.params.volunteer
+    per_1000 = model.people_per_community / 1000.0
+    grassroots = v.base_logit + v.recruit_weight * model.leadership_hours / per_1000
+    state = v.state_base_logit + v.mobilise_weight * model.committee_table.consultation_hours / per_1000
+    return grassroots, state
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:

@@ -99,82 +99,101 @@ class Mobilisation:
     Attributes:
         participation_logit: log-odds added to every resident's participation
             (baseline plus the committee's consultation outreach).
-        volunteer_logit: log-odds that a participant starts volunteering
-            (baseline plus social workers' recruitment).
-        volunteer_dropout: monthly dropout of volunteers (higher where
+        volunteer_logit: log-odds that a participant starts volunteering as a
+            grassroots volunteer (baseline plus social workers' recruitment).
+        volunteer_dropout: monthly dropout of grassroots volunteers (higher where
             social workers cannot supervise them all).
-        grassroots_share: share of new volunteers recruited by social workers.
+        state_logit: log-odds that an adult is mobilised by the committee as a
+            state-mobilised volunteer (baseline plus the committee's outreach).
+        state_dropout: monthly dropout of state-mobilised volunteers.
     """
 
     participation_logit: np.ndarray
     volunteer_logit: np.ndarray
     volunteer_dropout: np.ndarray
-    grassroots_share: np.ndarray
+    state_logit: np.ndarray
+    state_dropout: np.ndarray
 
 
 def update_participation(res: Residents, participant_share: np.ndarray,
                          volunteer_share: np.ndarray, mob: Mobilisation, *,
                          trust_weight: float, civic_weight: float, sensitivity: float,
-                         dropout: float, volunteer_sensitivity: float,
+                         dropout: float, volunteer_sensitivity: float, lift: float = 0.0,
                          u_participate: np.ndarray, u_volunteer: Callable[[int], np.ndarray],
-                         u_kind: Callable[[int], np.ndarray],
+                         u_state: np.ndarray,
                          inverse_degree: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Participation, then volunteering among participants (threshold contagion).
+    """Participation; grassroots volunteering among participants; state mobilisation of adults.
 
     Adults take part with the log-odds ``participation_logit + trust_weight ×
-    trust + civic_weight × civic`` plus the neighbour term of
-    :func:`~model.contagion.contagion_decisions`; participants volunteer the
-    same way with ``volunteer_logit``. ``u_participate`` holds one uniform
-    per resident; ``u_volunteer(k)`` and ``u_kind(k)`` return ``k`` uniforms,
-    one per participant and one per new volunteer, used in resident order.
-    Both contagions read the neighbour shares of the start of the step.
-    With ``inverse_degree`` (float32, one over each resident's degree) the
-    two shares are given as neighbour counts instead, and each share is
-    ``count × inverse_degree`` in float32, computed only where it is read
-    (every resident's participation, participants' volunteering).
+    trust + civic_weight × civic`` plus the neighbour terms of
+    :func:`~model.contagion.contagion_decisions` (``sensitivity`` and the
+    threshold step ``lift``). Participants who are not state-mobilised
+    volunteer as grassroots volunteers the same way with ``volunteer_logit``
+    (no step) and stop at ``volunteer_dropout``; a grassroots volunteer who
+    stops taking part stops volunteering. Any adult who is not a grassroots
+    volunteer may be mobilised by the committee with the log-odds
+    ``state_logit`` (no neighbour term: it recruits through its lists, not
+    through peers) and stops at ``state_dropout``, taking part or not.
+    ``u_participate`` and ``u_state`` hold one uniform per resident;
+    ``u_volunteer(k)`` returns ``k`` uniforms, one per participant in
+    resident order. The contagions read the neighbour shares of the start of
+    the step. With ``inverse_degree`` (float32, one over each resident's
+    degree) the two shares are given as neighbour counts instead, and each
+    share is ``count × inverse_degree`` in float32, computed only where it
+    is read (every resident's participation, participants' volunteering).
 
     Returns the previous participant and volunteer masks, so the caller can
     update neighbour counts from the residents who changed.
     """
     was_participant = res.participant
     was_volunteer = res.volunteer > 0
+    was_state = res.volunteer == STATE_MOBILISED
     participant = _participation_decisions(res, participant_share, mob.participation_logit, trust_weight,
-                                           civic_weight, sensitivity, dropout, u_participate, inverse_degree)
+                                           civic_weight, sensitivity, dropout, u_participate, inverse_degree,
+                                           lift)
 
     f32 = np.float32
     idx = np.flatnonzero(participant)
     per_community = np.diff(np.searchsorted(idx, res.community_start))  # rows are stored by community
     share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
-    stays = contagion_decisions(was_volunteer[idx], share, res.threshold[idx],
+    stays = contagion_decisions(res.volunteer[idx] == GRASSROOTS, share, res.threshold[idx],
                                 np.repeat(mob.volunteer_logit.astype(f32), per_community), volunteer_sensitivity,
                                 np.repeat(mob.volunteer_dropout.astype(f32), per_community), u_volunteer(idx.size))
-    volunteers = idx[stays]
-    joined = volunteers[~was_volunteer[volunteers]]
-    kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
-                    GRASSROOTS, STATE_MOBILISED)
-    kept = res.volunteer[volunteers]  # a volunteer who stays keeps its kind
+    stays &= ~was_state[idx]
+    grassroots = idx[stays]
+
+    free = res.adult.copy()
+    free[grassroots] = False
+    cand = np.flatnonzero(free)
+    zero = np.zeros(cand.size, f32)
+    comm = res.community[cand]
+    mobilised = contagion_decisions(was_state[cand], zero, zero, mob.state_logit.astype(f32)[comm], 0.0,
+                                    mob.state_dropout.astype(f32)[comm], u_state[cand])
     res.volunteer.fill(NOT_VOLUNTEER)
-    res.volunteer[volunteers] = kept
-    res.volunteer[joined] = kind
+    res.volunteer[grassroots] = GRASSROOTS
+    res.volunteer[cand[mobilised]] = STATE_MOBILISED
     res.participant = participant
     return was_participant, was_volunteer
 
 
 def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
                              civic_weight: float, sensitivity: float, dropout: float,
-                             uniforms: np.ndarray, inverse_degree: np.ndarray | None = None) -> np.ndarray:
+                             uniforms: np.ndarray, inverse_degree: np.ndarray | None = None,
+                             lift: float = 0.0) -> np.ndarray:
     """Who takes part this month: :func:`~model.contagion.contagion_decisions` on adults.
 
     The log-odds are ``logit`` (per community) ``+ trust_weight × trust + civic_weight
-    × civic``. On float32 inputs (the model's) two fused kernel passes compute it
-    around numpy's ``exp``, bit for bit as the numpy expression of the else branch.
+    × civic``, plus ``lift`` for a resident whose share of participating
+    neighbours has reached its threshold (Granovetter's rule). On float32
+    inputs (the model's) two fused kernel passes compute it around numpy's
+    ``exp``, bit for bit as the numpy expression of the else branch.
     With ``inverse_degree``, ``share`` holds neighbour counts (see :func:`update_participation`).
     """
     f32 = np.float32
     # numpy compares float32 uniforms with a Python-float dropout in float32, with a float64 one in float64.
     if (share.dtype == f32 and np.result_type(uniforms, dropout) == f32
             and (inverse_degree is None or inverse_degree.dtype == f32)):
-        coef = np.array([trust_weight, civic_weight, sensitivity], f32)
+        coef = np.array([trust_weight, civic_weight, sensitivity, lift], f32)
         scale = np.ones(share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
         exp_z = kernels.participation_exponent(res.community_start, res.trust_committee, res.civic,
                                                logit.astype(f32), share, scale, res.threshold, coef)
@@ -186,7 +205,8 @@ def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarra
     base = f32(trust_weight) * res.trust_committee
     base += f32(civic_weight) * res.civic
     base += logit.astype(f32)[res.community]
-    participant = contagion_decisions(res.participant, share, res.threshold, base, sensitivity, dropout, uniforms)
+    participant = contagion_decisions(res.participant, share, res.threshold, base, sensitivity, dropout, uniforms,
+                                      lift)
     participant &= res.adult
     return participant
 

@@ -39,7 +39,7 @@ def deliver_services(model: mesa.Model) -> None:
        spare hours takes referrals);
     3. individual projects and organizations' own work serve anyone in their
        community and category;
-    4. committees' direct service, volunteers, and capacity left from
+    4. committees' direct service, grassroots volunteers, and capacity left from
        passes 2 and 3 serve anyone still waiting in the community.
 
     Within a pool the longest-waiting needs go first; a served need is met
@@ -73,7 +73,7 @@ def deliver_services(model: mesa.Model) -> None:
     room_cap, room_q_sum = social_work.room_casework(model)  # experience raises caseload and quality
     room_q = np.divide(room_q_sum, room_cap, out=np.full(n_comm, sw.quality_certified), where=room_cap > 0)
     v = p.volunteer
-    volunteer_cap = model.volunteers_people * v.hours_month * (
+    volunteer_cap = model.grassroots_people * v.hours_month * (  # state-mobilised hours go to campaigns
         model.supervised_share * v.efficiency
         + (1 - model.supervised_share) * v.unsupervised_efficiency) / v.hours_per_need
     committee_cap = model.committee_table.service_hours / p.committee.hours_per_need

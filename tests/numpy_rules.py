@@ -19,7 +19,7 @@ from model.rules import Experience, Mobilisation
 def update_participation(res: Residents, participant_share: np.ndarray, volunteer_share: np.ndarray,
                          mob: Mobilisation, *, trust_weight: float, civic_weight: float, sensitivity: float,
                          dropout: float, volunteer_sensitivity: float, u_participate: np.ndarray,
-                         u_volunteer, u_kind) -> tuple[np.ndarray, np.ndarray]:
+                         u_volunteer, u_state, lift: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``model.rules.update_participation`` in numpy."""
     f32 = np.float32
     base = f32(trust_weight) * res.trust_committee
@@ -27,22 +27,27 @@ def update_participation(res: Residents, participant_share: np.ndarray, voluntee
     base += mob.participation_logit.astype(f32)[res.community]
     was_participant = res.participant
     was_volunteer = res.volunteer > 0
+    was_state = res.volunteer == STATE_MOBILISED
     participant = contagion_decisions(was_participant, participant_share, res.threshold, base,
-                                      sensitivity, dropout, u_participate)
+                                      sensitivity, dropout, u_participate, lift)
     participant &= res.adult
 
     idx = np.flatnonzero(participant)
     comm = res.community[idx]
-    stays = contagion_decisions(was_volunteer[idx], volunteer_share[idx], res.threshold[idx],
+    stays = contagion_decisions(res.volunteer[idx] == GRASSROOTS, volunteer_share[idx], res.threshold[idx],
                                 mob.volunteer_logit.astype(f32)[comm], volunteer_sensitivity,
                                 mob.volunteer_dropout.astype(f32)[comm], u_volunteer(idx.size))
-    volunteer = np.zeros(res.n, bool)
-    volunteer[idx] = stays
-    joined = np.flatnonzero(volunteer & ~was_volunteer)
-    kind = np.where(u_kind(joined.size) < mob.grassroots_share[res.community[joined]],
-                    GRASSROOTS, STATE_MOBILISED)
-    res.volunteer[~volunteer] = NOT_VOLUNTEER
-    res.volunteer[joined] = kind
+    grassroots = np.zeros(res.n, bool)
+    grassroots[idx] = stays
+    grassroots &= ~was_state
+    candidate = res.adult & ~grassroots
+    z = np.zeros(res.n, f32)
+    state = contagion_decisions(was_state, z, z, mob.state_logit.astype(f32)[res.community], 0.0,
+                                mob.state_dropout.astype(f32)[res.community], u_state)
+    state &= candidate
+    res.volunteer[:] = NOT_VOLUNTEER
+    res.volunteer[grassroots] = GRASSROOTS
+    res.volunteer[state] = STATE_MOBILISED
     res.participant = participant
     return was_participant, was_volunteer
 

@@ -43,6 +43,7 @@ class RuleSettings:
     trust_weight: float
     civic_weight: float
     sensitivity: float
+    lift: float
     dropout: float
     volunteer_sensitivity: float
     alpha_s: float
@@ -60,7 +61,8 @@ class RuleSettings:
             abandon_prob=p.needs.abandon_prob_month, self_referral=p.needs.self_referral_prob_month,
             word_of_mouth=p.needs.word_of_mouth_weight, trust_weight=p.participation.trust_weight,
             civic_weight=p.participation.civic_weight,
-            sensitivity=p.participation.neighbour_sensitivity, dropout=p.participation.dropout_month,
+            sensitivity=p.participation.neighbour_sensitivity, lift=p.participation.peer_lift,
+            dropout=p.participation.dropout_month,
             volunteer_sensitivity=p.volunteer.neighbour_sensitivity,
             alpha_s=p.trust.alpha_satisfaction, alpha_e=p.trust.alpha_expectation,
             bystander_weight=p.trust.bystander_weight, trust_gain=p.trust.gain_month,
@@ -84,7 +86,7 @@ class ResidentMonth:
     u_service: np.ndarray
     u_participate: np.ndarray
     u_volunteer: np.ndarray
-    u_kind: np.ndarray
+    u_state: np.ndarray
 
 
 def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
@@ -100,7 +102,8 @@ def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
         participation_logit=rng.uniform(-7, -4, c),
         volunteer_logit=rng.uniform(-5, -2, c),
         volunteer_dropout=rng.uniform(0.02, 0.2, c),
-        grassroots_share=rng.uniform(0, 1, c),
+        state_dropout=rng.uniform(0.02, 0.3, c),
+        state_logit=rng.uniform(-6, -2, c),
     )
     u_arrive = rng.random(n, dtype=F32)
     arrivals = int((u_arrive < rate_table.sum(axis=1).astype(F32)[res.profile]).sum())
@@ -118,7 +121,7 @@ def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
         u_service=rng.random(n_needs + arrivals),
         u_participate=rng.random(n, dtype=F32),
         u_volunteer=rng.random(n, dtype=F32),
-        u_kind=rng.random(n),
+        u_state=rng.random(n, dtype=F32),
     )
 
 
@@ -143,9 +146,9 @@ def vectorised_month(res: Residents, adjacency: sp.csr_array, rate_table: np.nda
     v_share = neighbour_counts(adjacency, res.volunteer > 0) * inv_degree
     rules.update_participation(
         res, p_share, v_share, m.mobilisation, trust_weight=s.trust_weight,
-        civic_weight=s.civic_weight, sensitivity=s.sensitivity, dropout=s.dropout,
+        civic_weight=s.civic_weight, sensitivity=s.sensitivity, lift=s.lift, dropout=s.dropout,
         volunteer_sensitivity=s.volunteer_sensitivity, u_participate=m.u_participate,
-        u_volunteer=lambda k: m.u_volunteer[:k], u_kind=lambda k: m.u_kind[:k])
+        u_volunteer=lambda k: m.u_volunteer[:k], u_state=m.u_state)
     open_after = np.bincount(res.need_resident, minlength=res.n).astype(F32)
     exp = rules.Experience(met=res.served_last, open_after=open_after,
                            community_performance=m.community_performance,
@@ -224,13 +227,22 @@ class ResidentAgent(mesa.Agent):
                 met += 1
         self.served_last = F32(met)
 
-    def decide(self, u, share, logit, sensitivity, dropout) -> bool:
+    def decide(self, u, share, logit, sensitivity, dropout, lift=0.0) -> bool:
         """Whether the resident is active next month (threshold contagion, as in :mod:`model.rules`).
 
         An active resident stays unless ``u`` falls below ``dropout``; an inactive one
-        starts with the logistic chance of ``logit`` plus the neighbours' pull.
+        starts with the logistic chance of ``logit`` plus the neighbours' pull, and
+        ``lift`` more once the share of active neighbours reaches its threshold.
         """
         z = F32(logit) + F32(sensitivity) * (F32(share) - self.threshold)
+        z = F32(z + F32(F32(lift) * F32(F32(share) >= self.threshold)))
+        z = F32(min(max(z, F32(-60.0)), F32(60.0)))
+        z = (np.exp(-z) + F32(1.0)) * u
+        return bool(u >= dropout) if self._active else bool(z < 1.0)
+
+    def decide_alone(self, u, logit, dropout) -> bool:
+        """Like :meth:`decide` with no neighbour term (share and threshold 0)."""
+        z = F32(logit) + F32(0.0) * (F32(0.0) - F32(0.0))
         z = F32(min(max(z, F32(-60.0)), F32(60.0)))
         z = (np.exp(-z) + F32(1.0)) * u
         return bool(u >= dropout) if self._active else bool(z < 1.0)
@@ -311,22 +323,21 @@ class OracleModel(mesa.Model):
             logit = F32(F32(F32(s.trust_weight) * a.trust_committee) + F32(F32(s.civic_weight) * a.civic))
             logit = F32(logit + F32(mob.participation_logit[a.community]))
             a.next_participant = a.adult and a.decide(m.u_participate[a.row], share, logit,
-                                                      s.sensitivity, F32(s.dropout))
-        u_vol, u_kind = iter(m.u_volunteer), iter(m.u_kind)
+                                                      s.sensitivity, F32(s.dropout), s.lift)
+        u_vol = iter(m.u_volunteer)
         for a, share in zip(people, v_share, strict=True):
-            a._active = a.volunteer > 0
-            if not a.next_participant:
-                a.next_volunteer = NOT_VOLUNTEER
-                continue
-            stays = a.decide(next(u_vol), share, mob.volunteer_logit[a.community],
-                             s.volunteer_sensitivity, F32(mob.volunteer_dropout[a.community]))
-            if not stays:
-                a.next_volunteer = NOT_VOLUNTEER
-            elif a.volunteer > 0:
-                a.next_volunteer = a.volunteer
-            else:
-                grassroots = next(u_kind) < mob.grassroots_share[a.community]
-                a.next_volunteer = GRASSROOTS if grassroots else STATE_MOBILISED
+            a.next_volunteer = NOT_VOLUNTEER
+            if a.next_participant:  # grassroots volunteering among participants
+                a._active = a.volunteer == GRASSROOTS
+                grassroots = a.decide(next(u_vol), share, mob.volunteer_logit[a.community],
+                                      s.volunteer_sensitivity, F32(mob.volunteer_dropout[a.community]))
+                if grassroots and a.volunteer != STATE_MOBILISED:
+                    a.next_volunteer = GRASSROOTS
+                    continue
+            if a.adult:  # the committee mobilises adults through its lists, not through peers
+                a._active = a.volunteer == STATE_MOBILISED
+                if a.decide_alone(m.u_state[a.row], mob.state_logit[a.community], F32(mob.state_dropout[a.community])):
+                    a.next_volunteer = STATE_MOBILISED
         for a in people:
             a.participant, a.volunteer = a.next_participant, a.next_volunteer
         for a in people:

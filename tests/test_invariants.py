@@ -15,6 +15,7 @@ from model.agents import OrgStatus
 from model.contagion import neighbour_counts
 from model.indicators import DISTRICT_INDICATORS
 from model.parameters import N_CATEGORIES
+from model.residents import GRASSROOTS
 from model.rows import RowTable
 
 SHARES = [k for k, (unit, _, _) in DISTRICT_INDICATORS.items() if unit == "share"]
@@ -208,9 +209,10 @@ def check_month(m: SansheModel) -> None:
         else:
             assert w.employer in live and w in w.employer.social_workers
     assert all(len(com.room) <= p.social_work.posts_per_community for com in m.committees)
-    # Volunteers are participants; participants are adults.
+    # Grassroots volunteers are participants (state-mobilised ones need not be); all are adults.
     assert not (res.participant & ~res.adult).any()
-    assert not ((res.volunteer > 0) & ~res.participant).any()
+    assert not ((res.volunteer == GRASSROOTS) & ~res.participant).any()
+    assert not ((res.volunteer > 0) & ~res.adult).any()
 
 
 @pytest.mark.parametrize("scenario", ["yuzhong_2016", "pre_reform"])

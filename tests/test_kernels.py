@@ -82,19 +82,20 @@ def test_satisfaction_and_trust_kernel_equals_numpy(layout, alpha_s, alpha_e, by
 @SETTINGS
 @given(layout=layouts, trust_weight=st.floats(-5, 5), civic_weight=st.floats(-5, 5),
        sensitivity=st.sampled_from([0.0, 1.0, 8.0, 1e4]), dropout=st.sampled_from([0.0, 0.05, 0.5, 1.0]),
-       logit_scale=st.sampled_from([1.0, 100.0]))
-def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, sensitivity, dropout, logit_scale):
+       logit_scale=st.sampled_from([1.0, 100.0]), lift=st.sampled_from([0.0, 3.5, 1e4]))
+def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, sensitivity, dropout, logit_scale,
+                                           lift):
     n_comm, n, seed = layout
     rng = np.random.default_rng(seed)
     res = random_residents(rng, n_comm, n)
     mob = rules.Mobilisation(participation_logit=rng.uniform(-7, 2, n_comm) * logit_scale,
                              volunteer_logit=rng.uniform(-5, 2, n_comm), volunteer_dropout=rng.uniform(0, 0.3, n_comm),
-                             grassroots_share=rng.uniform(0, 1, n_comm))
+                             state_logit=rng.uniform(-5, 2, n_comm), state_dropout=rng.uniform(0, 0.3, n_comm))
     u = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
-    u_kind = rng.random(n)
+    u_state = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
     kw = dict(trust_weight=trust_weight, civic_weight=civic_weight, sensitivity=sensitivity, dropout=dropout,
-              volunteer_sensitivity=5.0, u_participate=u, u_volunteer=lambda k: u[::-1][:k].copy(),
-              u_kind=lambda k: u_kind[:k])
+              lift=lift, volunteer_sensitivity=5.0, u_participate=u, u_volunteer=lambda k: u[::-1][:k].copy(),
+              u_state=u_state)
     shares = salted(rng, n), salted(rng, n)
     ref = copy.deepcopy(res)
     got = rules.update_participation(res, *shares, mob, **kw)
@@ -114,10 +115,11 @@ def test_participation_on_float64_shares_takes_the_numpy_path():
     rng = np.random.default_rng(3)
     res = random_residents(rng, 4, 500)
     mob = rules.Mobilisation(participation_logit=rng.uniform(-3, 2, 4), volunteer_logit=rng.uniform(-5, 2, 4),
-                             volunteer_dropout=rng.uniform(0, 0.3, 4), grassroots_share=rng.uniform(0, 1, 4))
+                             volunteer_dropout=rng.uniform(0, 0.3, 4), state_logit=rng.uniform(-5, 2, 4),
+                             state_dropout=rng.uniform(0, 0.3, 4))
     u = rng.random(500, dtype=F32)
-    kw = dict(trust_weight=1.0, civic_weight=2.0, sensitivity=8.0, dropout=0.1, volunteer_sensitivity=5.0,
-              u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: rng.random(k))
+    kw = dict(trust_weight=1.0, civic_weight=2.0, sensitivity=8.0, lift=3.0, dropout=0.1, volunteer_sensitivity=5.0,
+              u_participate=u, u_volunteer=lambda k: u[:k], u_state=rng.random(500, dtype=F32))
     share = rng.random(500)  # float64: numpy computes the log-odds in float64
     ref = copy.deepcopy(res)
     rules.update_participation(res, share, share, mob, **kw)
@@ -256,9 +258,9 @@ def test_numpy_float64_scalars_keep_numpy_precision():
     ref = copy.deepcopy(res)
     u = np.full(400, np.float32(0.1))  # float32(0.1) > 0.1: stays at dropout 0.1 in float32, not in float64
     mob = rules.Mobilisation(participation_logit=np.full(3, -50.0), volunteer_logit=np.zeros(3),
-                             volunteer_dropout=np.zeros(3), grassroots_share=np.ones(3))
+                             volunteer_dropout=np.zeros(3), state_logit=np.zeros(3), state_dropout=np.zeros(3))
     kw = dict(trust_weight=0.0, civic_weight=0.0, sensitivity=0.0, dropout=np.float64(0.1),
-              volunteer_sensitivity=0.0, u_participate=u, u_volunteer=lambda k: u[:k], u_kind=lambda k: u[:k])
+              volunteer_sensitivity=0.0, u_participate=u, u_volunteer=lambda k: u[:k], u_state=u)
     share = np.zeros(400, F32)
     rules.update_participation(res, share, share, mob, **kw)
     numpy_rules.update_participation(ref, share, share, mob, **kw)
