@@ -277,6 +277,31 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
 
 
 @_jit
+def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_state: np.ndarray,
+             odds: np.ndarray, dropout: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Each resident's volunteer kind (int8): grassroots, state-mobilised or none.
+
+    An adult who is not a grassroots volunteer is state-mobilised when it
+    was and ``u >= dropout`` of its community, or when it was not and
+    ``u × odds < 1`` (``odds`` = 1 + e^-z of its community, float32), as
+    :func:`model.contagion.contagion_decisions` decides with no neighbour term.
+    The kinds are coded as in :mod:`model.residents`: 0 none, 1 state-mobilised, 2 grassroots.
+    """
+    out = np.empty(uniforms.size, np.int8)
+    for c in range(start.size - 1):
+        lo, hi = start[c], start[c + 1]
+        o, d = odds[c], dropout[c]
+        u, a, g, w = uniforms[lo:hi], adult[lo:hi], grassroots[lo:hi], was_state[lo:hi]
+        kind = out[lo:hi]
+        for i in range(hi - lo):
+            stay = np.uint8(u[i] >= d) & w[i]
+            join = np.uint8(u[i] * o < F1) & (w[i] ^ np.uint8(1))
+            state = (stay | join) & a[i] & (g[i] ^ np.uint8(1))
+            kind[i] = np.int8(2) * np.int8(g[i]) + np.int8(state)
+    return out
+
+
+@_jit
 def participation_tallies(start: np.ndarray, last_attended: np.ndarray, since: int, adult: np.ndarray,
                           volunteer: np.ndarray) -> np.ndarray:
     """Per community (int64, shape (3, communities)): consultations, volunteers and grassroots volunteers.

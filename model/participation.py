@@ -156,13 +156,18 @@ def volunteer_recruitment(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
     """Bring neighbour counts of a trait up to date with the residents who changed.
 
-    Only the ties of those who changed are touched (a few thousand a month,
-    not every resident); counts are whole numbers in float32, so the order
-    of the additions cannot change them.
+    Only the ties of those who changed are touched when they are fewer than
+    the holders; when more changed (state-mobilised volunteers come and go
+    by the tens of thousands a month at full scale) the counts are pushed
+    afresh from the holders' ties, which touches fewer. Counts are whole
+    numbers in float32, so either way and in any order they are the same.
     """
     adjacency = model.adjacency
-    kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, np.flatnonzero(after & ~before),
-                         np.flatnonzero(before & ~after))
+    gained, lost = np.flatnonzero(after & ~before), np.flatnonzero(before & ~after)
+    if gained.size + lost.size > np.count_nonzero(after):
+        counts[:] = kernels.count_neighbours(adjacency.indptr, adjacency.indices, after.view(np.uint8))
+    else:
+        kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, gained, lost)
 
 
 def _tallies(v) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 
 from model import kernels
 from model.contagion import contagion_decisions
-from model.residents import GRASSROOTS, NOT_VOLUNTEER, STATE_MOBILISED, Residents
+from model.residents import GRASSROOTS, STATE_MOBILISED, Residents
 
 
 def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.ndarray:
@@ -162,18 +162,29 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     stays &= ~was_state[idx]
     grassroots = idx[stays]
 
-    free = res.adult.copy()
-    free[grassroots] = False
-    cand = np.flatnonzero(free)
-    zero = np.zeros(cand.size, f32)
-    comm = res.community[cand]
-    mobilised = contagion_decisions(was_state[cand], zero, zero, mob.state_logit.astype(f32)[comm], 0.0,
-                                    mob.state_dropout.astype(f32)[comm], u_state[cand])
-    res.volunteer.fill(NOT_VOLUNTEER)
-    res.volunteer[grassroots] = GRASSROOTS
-    res.volunteer[cand[mobilised]] = STATE_MOBILISED
+    res.volunteer = _mobilise(res, grassroots, was_state, mob.state_logit, mob.state_dropout, u_state)
     res.participant = participant
     return was_participant, was_volunteer
+
+
+def _mobilise(res: Residents, grassroots: np.ndarray, was_state: np.ndarray, state_logit: np.ndarray,
+              state_dropout: np.ndarray, u_state: np.ndarray) -> np.ndarray:
+    """The volunteers' kinds after the committees mobilise adults who are not grassroots volunteers.
+
+    :func:`~model.contagion.contagion_decisions` with no neighbour term:
+    its chance of joining, ``u × (1 + e^-z) < 1`` with ``z`` the community's
+    ``state_logit``, is the same for every adult of a community, so
+    ``1 + e^-z`` is computed once per community (in float32, as numpy
+    computes it element by element) and one compiled pass over the
+    residents decides and writes each one's kind (:func:`model.kernels.mobilise`).
+    """
+    f32 = np.float32
+    z = np.clip(state_logit.astype(f32), -60.0, 60.0)
+    odds = np.exp(-z) + f32(1.0)
+    is_grassroots = np.zeros(res.n, np.uint8)
+    is_grassroots[grassroots] = 1
+    return kernels.mobilise(res.community_start, res.adult.view(np.uint8), is_grassroots,
+                            was_state.view(np.uint8), odds, state_dropout.astype(f32), u_state)
 
 
 def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
