@@ -751,13 +751,10 @@ def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
 
 
 def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
-    def half(r: Any) -> float | None:
-        return (r.ci_high - r.ci_low) / 2 if np.isfinite(r.ci_high - r.ci_low) else None
-
     return pd.DataFrame([{
         text("indicator", lang): axis_label(r.indicator, lang),
-        text("whole", lang): nb.value(r.whole, r.indicator, True, half(r), lang),
-        text("parts", lang): nb.value(r.parts, r.indicator, True, half(r), lang),
+        text("whole", lang): nb.value(r.whole, r.indicator, True, _half(r.ci_low, r.ci_high), lang),
+        text("parts", lang): nb.value(r.parts, r.indicator, True, _half(r.ci_low, r.ci_high), lang),
         text("synergy", lang): fmt_estimate(r.synergy, r.ci_low, r.ci_high, r.indicator, True, lang),
         text("p_value", lang): nb.p_value(r.p_value),
         text("verdict", lang): text(r.verdict, lang)} for r in syn.itertuples()])

@@ -37,12 +37,6 @@ KEY_INDICATORS = ("need_coverage", "consultation_rate", "trust_committee", "comm
 LISTED = 3
 """Effects named per indicator outside noise (the tables list them all)."""
 
-CALIBRATED = (61, 72, 84)
-"""The report year the model is calibrated to (months 61-72 of ``yuzhong_2016``) and the end of the year
-after, in which the stocks are checked too (docs/calibration.md)."""
-
-
-F3_ORGANIZATIONS = 904
 """Registered organizations in the district government's 2016 report (F3), the stock calibrated to."""
 
 
@@ -336,7 +330,9 @@ def _calibration_caveat(res: an.Results, lang: str, window: int) -> str:
     """Where the outcome window lies against the months the model is calibrated to."""
     if res.spec.model is not None:
         return ""
-    first_cal, last_cal, checked = CALIBRATED
+    from sanshe.calibration import NEXT_WINDOW, REPORT_WINDOW  # the calibration's months, read when needed
+
+    (first_cal, last_cal), checked = REPORT_WINDOW, NEXT_WINDOW[1]
     last = int(res.runs["month"].max())
     first_out = last - min(window, last) + 1 if res.spec.record == "all" else last
     hs = an.available_horizons(res)
@@ -364,8 +360,11 @@ def _stock_check(res: an.Results, lang: str, window: int) -> str:
     if row.empty or not np.isfinite(row["mean"].iloc[0]):
         return ""
     r = row.iloc[0]
+    from sanshe.calibration import TARGETS
+
+    f3 = next(t for t in TARGETS if t.name == "F3")
     return text("sum_stock", lang, label=reform, value=nb.estimate(r["mean"], r["ci_low"], r["ci_high"], "org_count"),
-                target=nb.count(F3_ORGANIZATIONS))
+                target=nb.count(f3.target))
 
 
 def _span(months: int, lang: str) -> str:

@@ -546,7 +546,7 @@ def seed_sequence_state(entropy: np.ndarray) -> np.ndarray:
     return out
 
 
-# Institutions
+# --- institutions ----------------------------------------------------------
 @_jit
 def pairwise_sum(a: np.ndarray) -> float:
     """``a.sum()`` of a 1-D float64 array, added in numpy's order (pairwise blocks of 8 accumulators)."""

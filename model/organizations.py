@@ -391,8 +391,7 @@ def sync_social_workers(model: mesa.Model, rows: np.ndarray | int) -> None:
     target = social_worker_target(p, t.staff[rows], t.professional(rows), demand)
     turn = np.full(t.n, -1, np.int64)
     turn[rows] = np.arange(rows.size)
-    staffed = workers.live_rows()
-    staffed = staffed[workers.org[staffed] >= 0]
+    staffed = workers.org_rows()
     staffed = staffed[turn[workers.org[staffed]] >= 0]  # the workers of these organizations, in hiring order
     mine = turn[workers.org[staffed]]
     certified = workers.certified[staffed]
@@ -549,8 +548,7 @@ def remove(model: mesa.Model, rows: np.ndarray) -> None:
     t.hub[live[np.isin(t.hub[live], rows)]] = -1  # members of a hub that leaves
     model.contract_table.end_for(rows)
     workers = model.social_worker_table
-    staffed = workers.live_rows()
-    staffed = staffed[workers.org[staffed] >= 0]
+    staffed = workers.org_rows()
     leaving = staffed[np.isin(workers.org[staffed], rows)]
     workers.dismiss(model, leaving, True)
     for row in rows.tolist():

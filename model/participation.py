@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 
 from model import kernels, rules
+from model.contagion import neighbour_counts
 from model.measures import Indicator, ratio
 from model.parameters import N_CATEGORIES
 
@@ -165,7 +166,7 @@ def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, af
     adjacency = model.adjacency
     gained, lost = np.flatnonzero(after & ~before), np.flatnonzero(before & ~after)
     if gained.size + lost.size > np.count_nonzero(after):
-        counts[:] = kernels.count_neighbours(adjacency.indptr, adjacency.indices, after.view(np.uint8))
+        counts[:] = neighbour_counts(adjacency, after)
     else:
         kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, gained, lost)
 

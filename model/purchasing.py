@@ -166,12 +166,12 @@ def score_cell(community, category, kind):
     return (community * N_CATEGORIES + category) * 2 + kind
 
 
-def award(model: mesa.Model, project: int, org: int, target_people: float) -> int:
-    """Give project row ``project`` to organization row ``org``; return the contract's row."""
-    p = model.project_table
-    return model.contract_table.add(
-        project=project, community=p.community[project], category=p.category[project], kind=p.kind[project],
-        value_yuan=p.value_yuan[project], org=org, target_people=target_people)
+def award(model: mesa.Model, projects: np.ndarray, orgs: np.ndarray, target_people: np.ndarray) -> np.ndarray:
+    """Give project rows ``projects`` to organization rows ``orgs``, one each, in order; return the contracts' rows."""
+    p, projects = model.project_table, np.asarray(projects, np.int64)
+    return model.contract_table.add_many(
+        projects.size, project=projects, community=p.community[projects], category=p.category[projects],
+        kind=p.kind[projects], value_yuan=p.value_yuan[projects], org=orgs, target_people=target_people)
 
 
 # --- how the district judges (F9) -------------------------------------------------
@@ -463,10 +463,7 @@ def tender_projects(model: mesa.Model) -> None:
         int(pu.bidders_max), float(field_.regime.invitation_weight), float(field_.regime.noise),
         np.array([pu.weight_quality, pu.weight_price, pu.weight_local, pu.weight_record], float))
     bought = winner >= 0
-    awarded, c = order[bought], model.contract_table
-    c.add_many(int(bought.sum()), project=awarded, community=projects.community[awarded],
-               category=projects.category[awarded], kind=projects.kind[awarded],
-               value_yuan=projects.value_yuan[awarded], org=bidders[winner[bought]], target_people=target[bought])
+    award(model, order[bought], bidders[winner[bought]], target[bought])
 
 
 def _positions(position: np.ndarray, rows: np.ndarray) -> np.ndarray:

@@ -13,6 +13,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from model import kernels
+
 _START_ROWS = 64
 
 
@@ -138,14 +140,9 @@ class RowTable:
 
 
 def occurrence(keys: np.ndarray) -> np.ndarray:
-    """For each element, how many earlier elements have the same key."""
-    order = np.argsort(keys, kind="stable")
-    ranked = keys[order]
-    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
-    rank = np.arange(keys.size) - np.repeat(starts, np.diff(np.r_[starts, keys.size]))
-    out = np.empty(keys.size, np.int64)
-    out[order] = rank
-    return out
+    """For each element of ``keys`` (integers not below 0), how many earlier elements have the same key."""
+    keys = np.asarray(keys, np.int64)
+    return kernels.occurrence(keys, int(keys.max()) + 1 if keys.size else 0)
 
 
 def column_view(table: str, index: str, name: str, doc: str, kind: type | None = None) -> property:

@@ -65,7 +65,7 @@ def contract(m: SansheModel, org, community: int, value: float, target_people: f
     """
     project = m.project_table.add(community=community, category=CATEGORY, kind=ProjectKind.COMMON,
                                   value_yuan=value)
-    row = purchasing.award(m, project, org.row, target_people)
+    row = int(purchasing.award(m, np.array([project]), np.array([org.row]), np.array([target_people]))[0])
     if not tendered:
         m.project_table.kill(project)
     return Contract(m, row)

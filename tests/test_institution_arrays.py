@@ -133,9 +133,8 @@ def test_the_founders_choice_draws_what_numpys_choice_draws(weights, seed):
 
 
 @given(st.lists(st.integers(0, 5), max_size=50))
-def test_the_occurrence_kernel_counts_as_the_sorting_one(keys):
-    keys = np.array(keys, np.int64)
-    assert kernels.occurrence(keys, 6).tolist() == occurrence(keys).tolist()
+def test_the_occurrence_kernel_counts_the_earlier_equal_keys_with_room_for_unused_keys(keys):
+    assert kernels.occurrence(np.array(keys, np.int64), 6).tolist() == [keys[:i].count(k) for i, k in enumerate(keys)]
 
 
 @settings(max_examples=100, deadline=None)
