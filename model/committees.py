@@ -223,7 +223,9 @@ def allocate_committee_time(model: mesa.Model) -> None:
     """Committees split their hours; social workers' leadership hours per community follow.
 
     Social workers supervise grassroots volunteers only (state-mobilised ones
-    are the committee's): the supervised share is their capacity over the
+    are the committee's): their capacity (``supervision_capacity``, people)
+    is ``social_work.volunteers_per_worker`` for each worker's worth of
+    leadership hours, and the supervised share is that capacity over the
     grassroots volunteers.
     """
     count_volunteers(model)
@@ -233,6 +235,7 @@ def allocate_committee_time(model: mesa.Model) -> None:
     model.leadership_hours = lead
     sw = model.params.social_work
     capacity = lead / (sw.hours_month * max(sw.leadership_share, 1e-9)) * sw.volunteers_per_worker
+    model.supervision_capacity = capacity
     grassroots = model.grassroots_people
     model.supervised_share = np.where(grassroots > 0, np.minimum(capacity / np.maximum(grassroots, 1e-9), 1.0),
                                       1.0)

@@ -106,6 +106,7 @@ class SansheModel(mesa.Model):
         self.grassroots_people = np.zeros(self.n_communities)
         self.state_volunteers_people = np.zeros(self.n_communities)
         self.supervised_share = np.ones(self.n_communities)
+        self.supervision_capacity = np.zeros(self.n_communities)
         self.leadership_hours = np.zeros(self.n_communities)
 
         # Committees (F19 layout). The certified share starts at its steady state under

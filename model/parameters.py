@@ -641,6 +641,11 @@ _p("volunteer.state_admin_efficiency", 0.3, "share", 0.0, 1.0,
    "administrative work; no published figure",
    "Share of a state-mobilised volunteer's hours that finish administrative work the committee has left "
    "undone.")
+_p("volunteer.self_organised_per_1000", 5.0, "volunteers per 1,000 residents", 0.0, 100.0,
+   "assumption: residents' own teams (building groups, mutual aid among the elderly, interest groups) "
+   "that organise volunteers without a social worker; no survey of Yuzhong gives their size",
+   "Grassroots volunteers a community's own teams can organise without social workers; with social "
+   "workers' supervision capacity, the most grassroots volunteers a community can hold.")
 _p("volunteer.neighbour_sensitivity", 3.0, "log-odds per neighbour share", 0.0, 50.0, "assumption",
    "Response to volunteering neighbours.")
 _p("volunteer.dropout_month", 0.05, "share per month", 0.0, 0.5,

@@ -96,8 +96,9 @@ def update_participation(model: mesa.Model) -> None:
 
     Volunteers come in two kinds (:func:`volunteer_recruitment`), recruited
     differently. Grassroots volunteers come from among participants, by
-    their volunteering neighbours and social workers' leadership hours (F13);
-    they stay longer when social workers supervise them and drop out faster
+    their volunteering neighbours and social workers' leadership hours (F13),
+    as many as the teams that organise them have room for
+    (:func:`organising_room`); they stay longer when social workers supervise them and drop out faster
     beyond that capacity, and stop when they stop taking part.
     State-mobilised volunteers are recruited by the committee's outreach
     from any adult (its lists of party members and building heads, not its
@@ -115,6 +116,7 @@ def update_participation(model: mesa.Model) -> None:
         volunteer_dropout=v.dropout_month * s + v.unsupervised_dropout_month * (1 - s),
         state_logit=state_logit,
         state_dropout=np.full(model.n_communities, v.state_dropout_month),
+        volunteer_room=organising_room(model) / model.people_per_row,
     )
     was_participant, was_volunteer = rules.update_participation(
         res, model.participant_nbrs, model.volunteer_nbrs, mob, inverse_degree=model.inverse_degree,
@@ -152,6 +154,29 @@ def volunteer_recruitment(model: mesa.Model) -> tuple[np.ndarray, np.ndarray]:
     grassroots = v.base_logit + v.recruit_weight * model.leadership_hours / per_1000
     state = v.state_base_logit + v.mobilise_weight * model.committee_table.consultation_hours / per_1000
     return grassroots, state
+
+
+def organising_capacity(model: mesa.Model) -> np.ndarray:
+    """Grassroots volunteers each community's teams can organise, in people.
+
+    A grassroots volunteer needs a team to volunteer in (F13: social workers
+    lead volunteers): the teams social workers lead (their supervision
+    capacity, :func:`model.committees.allocate_committee_time`) and the ones
+    residents run themselves (``volunteer.self_organised_per_1000``).
+    """
+    v = model.params.volunteer
+    return model.supervision_capacity + v.self_organised_per_1000 * model.people_per_community / 1000.0
+
+
+def organising_room(model: mesa.Model) -> np.ndarray:
+    """Grassroots volunteers each community can still take on, in people.
+
+    The teams' capacity (:func:`organising_capacity`) less the grassroots
+    volunteers they hold, never below 0: recruitment stops when the teams
+    are full, so the stock cannot grow past what can be organised, however
+    many residents take part.
+    """
+    return np.maximum(organising_capacity(model) - model.grassroots_people, 0.0)
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:

@@ -106,6 +106,8 @@ class Mobilisation:
         state_logit: log-odds that an adult is mobilised by the committee as a
             state-mobilised volunteer (baseline plus the committee's outreach).
         state_dropout: monthly dropout of state-mobilised volunteers.
+        volunteer_room: grassroots volunteers each community can still take on
+            this month, in rows (:func:`~model.participation.organising_room`).
     """
 
     participation_logit: np.ndarray
@@ -113,6 +115,7 @@ class Mobilisation:
     volunteer_dropout: np.ndarray
     state_logit: np.ndarray
     state_dropout: np.ndarray
+    volunteer_room: np.ndarray
 
 
 def update_participation(res: Residents, participant_share: np.ndarray,
@@ -160,11 +163,30 @@ def update_participation(res: Residents, participant_share: np.ndarray,
                                 np.repeat(mob.volunteer_logit.astype(f32), per_community), volunteer_sensitivity,
                                 np.repeat(mob.volunteer_dropout.astype(f32), per_community), u_volunteer(idx.size))
     stays &= ~was_state[idx]
+    _within_room(stays, res.volunteer[idx] == GRASSROOTS, per_community, mob.volunteer_room, u_volunteer)
     grassroots = idx[stays]
 
     res.volunteer = _mobilise(res, grassroots, was_state, mob.state_logit, mob.state_dropout, u_state)
     res.participant = participant
     return was_participant, was_volunteer
+
+
+def _within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray, room: np.ndarray,
+                 uniforms: Callable[[int], np.ndarray]) -> None:
+    """Keep no more new grassroots volunteers than their communities have room for, in expectation.
+
+    ``stays`` (changed in place) and ``active`` are aligned on the
+    participants, whose communities are runs of ``per_community``. A
+    community with ``j`` new volunteers and ``room`` places keeps each with
+    the chance ``min(1, room / j)`` (one uniform per new volunteer, in
+    order), so it takes on at most its room, whatever the odds that brought
+    them: a bounded stock, without the overshoot of an odds factor.
+    """
+    new = np.flatnonzero(stays & ~active)
+    community = np.searchsorted(np.cumsum(per_community), new, side="right")
+    joiners = np.bincount(community, minlength=per_community.size)
+    chance = np.divide(room, joiners, out=np.ones(per_community.size), where=joiners > 0)
+    stays[new[uniforms(new.size) >= chance[community]]] = False
 
 
 def _mobilise(res: Residents, grassroots: np.ndarray, was_state: np.ndarray, state_logit: np.ndarray,

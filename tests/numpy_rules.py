@@ -40,6 +40,11 @@ def update_participation(res: Residents, participant_share: np.ndarray, voluntee
     grassroots = np.zeros(res.n, bool)
     grassroots[idx] = stays
     grassroots &= ~was_state
+    new = np.flatnonzero(grassroots & (res.volunteer != GRASSROOTS))  # kept with the chance room / joiners
+    joiners = np.bincount(res.community[new], minlength=mob.volunteer_room.size)
+    chance = np.ones(joiners.size)
+    chance[joiners > 0] = mob.volunteer_room[joiners > 0] / joiners[joiners > 0]
+    grassroots[new[u_volunteer(new.size) >= chance[res.community[new]]]] = False
     candidate = res.adult & ~grassroots
     z = np.zeros(res.n, f32)
     state = contagion_decisions(was_state, z, z, mob.state_logit.astype(f32)[res.community], 0.0,

@@ -19,6 +19,7 @@ so results agree bit for bit.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import mesa
@@ -89,6 +90,17 @@ class ResidentMonth:
     u_state: np.ndarray
 
 
+def _consume(uniforms: np.ndarray):
+    """``k -> the next k uniforms``: successive calls read on, as the model's generator does."""
+    start = 0
+
+    def take(k: int) -> np.ndarray:
+        nonlocal start
+        start += k
+        return uniforms[start - k:start]
+    return take
+
+
 def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
                n_communities: int) -> ResidentMonth:
     """Random inputs and the uniforms for one month, sized from the array state.
@@ -104,6 +116,7 @@ def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
         volunteer_dropout=rng.uniform(0.02, 0.2, c),
         state_dropout=rng.uniform(0.02, 0.3, c),
         state_logit=rng.uniform(-6, -2, c),
+        volunteer_room=rng.uniform(0, 3, c),
     )
     u_arrive = rng.random(n, dtype=F32)
     arrivals = int((u_arrive < rate_table.sum(axis=1).astype(F32)[res.profile]).sum())
@@ -120,7 +133,7 @@ def draw_month(res: Residents, rate_table: np.ndarray, rng: np.random.Generator,
         u_detect=rng.random(n_needs + arrivals, dtype=F32),
         u_service=rng.random(n_needs + arrivals),
         u_participate=rng.random(n, dtype=F32),
-        u_volunteer=rng.random(n, dtype=F32),
+        u_volunteer=rng.random(2 * n, dtype=F32),  # participants, then new volunteers
         u_state=rng.random(n, dtype=F32),
     )
 
@@ -148,7 +161,7 @@ def vectorised_month(res: Residents, adjacency: sp.csr_array, rate_table: np.nda
         res, p_share, v_share, m.mobilisation, trust_weight=s.trust_weight,
         civic_weight=s.civic_weight, sensitivity=s.sensitivity, lift=s.lift, dropout=s.dropout,
         volunteer_sensitivity=s.volunteer_sensitivity, u_participate=m.u_participate,
-        u_volunteer=lambda k: m.u_volunteer[:k], u_state=m.u_state)
+        u_volunteer=_consume(m.u_volunteer), u_state=m.u_state)
     open_after = np.bincount(res.need_resident, minlength=res.n).astype(F32)
     exp = rules.Experience(met=res.served_last, open_after=open_after,
                            community_performance=m.community_performance,
@@ -327,13 +340,21 @@ class OracleModel(mesa.Model):
         u_vol = iter(m.u_volunteer)
         for a, share in zip(people, v_share, strict=True):
             a.next_volunteer = NOT_VOLUNTEER
+            a._grassroots = False
             if a.next_participant:  # grassroots volunteering among participants
                 a._active = a.volunteer == GRASSROOTS
                 grassroots = a.decide(next(u_vol), share, mob.volunteer_logit[a.community],
                                       s.volunteer_sensitivity, F32(mob.volunteer_dropout[a.community]))
-                if grassroots and a.volunteer != STATE_MOBILISED:
-                    a.next_volunteer = GRASSROOTS
-                    continue
+                a._grassroots = grassroots and a.volunteer != STATE_MOBILISED
+        joining = [a for a in people if a._grassroots and a.volunteer != GRASSROOTS]
+        joiners = Counter(a.community for a in joining)
+        for a in joining:  # the teams take on as many as they have room for
+            if next(u_vol) >= np.float64(mob.volunteer_room[a.community] / joiners[a.community]):
+                a._grassroots = False
+        for a in people:
+            if a._grassroots:
+                a.next_volunteer = GRASSROOTS
+                continue
             if a.adult:  # the committee mobilises adults through its lists, not through peers
                 a._active = a.volunteer == STATE_MOBILISED
                 if a.decide_alone(m.u_state[a.row], mob.state_logit[a.community], F32(mob.state_dropout[a.community])):

@@ -90,7 +90,8 @@ def test_participation_kernel_equals_numpy(layout, trust_weight, civic_weight, s
     res = random_residents(rng, n_comm, n)
     mob = rules.Mobilisation(participation_logit=rng.uniform(-7, 2, n_comm) * logit_scale,
                              volunteer_logit=rng.uniform(-5, 2, n_comm), volunteer_dropout=rng.uniform(0, 0.3, n_comm),
-                             state_logit=rng.uniform(-5, 2, n_comm), state_dropout=rng.uniform(0, 0.3, n_comm))
+                             state_logit=rng.uniform(-5, 2, n_comm), state_dropout=rng.uniform(0, 0.3, n_comm),
+                             volunteer_room=rng.uniform(0, 20, n_comm))
     u = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
     u_state = salted(rng, n, (0.0, 0.05, 0.5, 0.999))
     kw = dict(trust_weight=trust_weight, civic_weight=civic_weight, sensitivity=sensitivity, dropout=dropout,
@@ -116,7 +117,7 @@ def test_participation_on_float64_shares_takes_the_numpy_path():
     res = random_residents(rng, 4, 500)
     mob = rules.Mobilisation(participation_logit=rng.uniform(-3, 2, 4), volunteer_logit=rng.uniform(-5, 2, 4),
                              volunteer_dropout=rng.uniform(0, 0.3, 4), state_logit=rng.uniform(-5, 2, 4),
-                             state_dropout=rng.uniform(0, 0.3, 4))
+                             state_dropout=rng.uniform(0, 0.3, 4), volunteer_room=rng.uniform(0, 20, 4))
     u = rng.random(500, dtype=F32)
     kw = dict(trust_weight=1.0, civic_weight=2.0, sensitivity=8.0, lift=3.0, dropout=0.1, volunteer_sensitivity=5.0,
               u_participate=u, u_volunteer=lambda k: u[:k], u_state=rng.random(500, dtype=F32))
@@ -258,7 +259,8 @@ def test_numpy_float64_scalars_keep_numpy_precision():
     ref = copy.deepcopy(res)
     u = np.full(400, np.float32(0.1))  # float32(0.1) > 0.1: stays at dropout 0.1 in float32, not in float64
     mob = rules.Mobilisation(participation_logit=np.full(3, -50.0), volunteer_logit=np.zeros(3),
-                             volunteer_dropout=np.zeros(3), state_logit=np.zeros(3), state_dropout=np.zeros(3))
+                             volunteer_dropout=np.zeros(3), state_logit=np.zeros(3), state_dropout=np.zeros(3),
+                             volunteer_room=np.zeros(3))
     kw = dict(trust_weight=0.0, civic_weight=0.0, sensitivity=0.0, dropout=np.float64(0.1),
               volunteer_sensitivity=0.0, u_participate=u, u_volunteer=lambda k: u[:k], u_state=u)
     share = np.zeros(400, F32)
