@@ -12,6 +12,8 @@ from __future__ import annotations
 import signal
 import sys
 
+from sanshe.stopping import raise_stop
+
 
 def main() -> int:
     """The console script: catch stop signals at once, then hand over to :func:`experiments.cli.main`."""
@@ -20,7 +22,7 @@ def main() -> int:
     def handler(signum, frame) -> None:
         if not received:
             received.append(signum)
-            raise KeyboardInterrupt
+            raise_stop(frame)
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup, a background job: stays ignored

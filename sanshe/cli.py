@@ -26,6 +26,7 @@ from model.parameters import MAX_MONTHS, PARAMETERS
 from model.scenario import ScenarioError, load_scenario
 from sanshe import describe
 from sanshe.output import folder_problem, print_summary, run_scenario, write_outputs
+from sanshe.stopping import raise_stop
 
 
 class UsageError(Exception):
@@ -141,7 +142,7 @@ def stop_signals() -> Iterator[Stop]:
         if not received:
             received.append(signum)
             stop.signum = signum
-            raise KeyboardInterrupt
+            raise_stop(frame)
 
     previous = {}
     for sig in (signal.SIGINT, signal.SIGTERM):

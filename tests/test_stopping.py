@@ -10,6 +10,7 @@ whoever their parent is (the forkserver's workers are not children of the
 command). ``sanshe app`` stops its whole server on SIGTERM and frees its port.
 """
 
+import ctypes
 import fcntl
 import os
 import re
@@ -383,3 +384,31 @@ def test_results_follow_the_umask(tmp_path, monkeypatch, umask, mode):
              tmp_path / "sweep" / "runs.parquet", tmp_path / "sweep" / "manifest.json", *chunks]
     for f in files:
         assert stat.S_IMODE(f.stat().st_mode) == mode, (f, oct(f.stat().st_mode))
+
+
+def test_a_stop_that_arrives_inside_a_callback_that_drops_exceptions_is_raised_when_it_returns():
+    """A signal handled inside one of llvmlite's ctypes callbacks (numba writing its cache) is not lost.
+
+    Python drops an exception raised in a ctypes callback ("Exception ignored"), so a
+    KeyboardInterrupt raised there would let the command run on (seen: ``sanshe run``
+    ignoring SIGTERM while a kernel compiled under load). The callback here is a
+    function whose code claims llvmlite's file; SIGTERM arrives while it runs, and the
+    stop must be raised in the loop after it returns, within the 5 s it is given.
+    """
+    code = compile("def callback():\n"
+                   "    os.kill(os.getpid(), signal.SIGTERM)\n"
+                   "    t = time.monotonic()\n"
+                   "    while time.monotonic() - t < 0.2:\n"
+                   "        pass\n",
+                   "/venv/site-packages/llvmlite/binding/executionengine.py", "exec")
+    namespace = {"os": os, "signal": signal, "time": time}
+    exec(code, namespace)
+    callback = ctypes.CFUNCTYPE(None)(namespace["callback"])
+    returned = []
+    with base_cli.stop_signals() as stop, pytest.raises(KeyboardInterrupt):
+        callback()
+        returned.append(time.monotonic())
+        while time.monotonic() < returned[0] + 5:
+            pass
+    assert returned, "raised inside the callback, where Python drops it"
+    assert stop.signum == signal.SIGTERM
