@@ -53,7 +53,7 @@ INDICATOR_NAMES: dict[str, tuple[str, str]] = {
 }
 
 UNITS: dict[str, tuple[str, str]] = {
-    "share": ("share", "比例"),
+    "share": ("%", "%"),
     "months": ("months", "月"),
     "hours per resident per month": ("hours per resident per month", "小时/人/月"),
     "organizations": ("organizations", "个"),
@@ -70,6 +70,9 @@ UNITS: dict[str, tuple[str, str]] = {
     "score in [0, 1]": ("score in [0, 1]", "得分（0–1）"),
     "items": ("items", "项"),
 }
+
+POINTS_UNIT = ("pp", "个百分点")
+"""The unit of a difference of shares: percentage points (English, Chinese)."""
 
 STREETS_ZH = ("朝天门", "解放碑", "南纪门", "七星岗", "菜园坝", "两路口", "大溪沟", "上清寺", "石油路", "大坪",
               "化龙桥")
@@ -119,6 +122,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "from_month": ("from month {month}", "自第{month}月起"),
     "no_failures": ("No run failed.", "没有失败的运行。"),
     "district_map_title": ("{indicator} by community, {label} ({what})", "各社区{indicator}：{label}（{what}）"),
+    "map_schematic": ("Schematic, not a map: streets (grey circles) in their order along the peninsula, west ← "
+                      "→ east (its tip); each street's communities on its circle; lines are the model's links",
+                      "示意图，非地理地图：街道（灰色圆圈）按沿半岛的顺序排列，西 ← → 东（半岛尖端）；"
+                      "各街道的社区位于其圆圈上；连线为模型中的社区联系"),
+    "dose_title": ("Outcomes against {factor}: mean and 95% band; hollow where a step's gain is within noise",
+                   "结果随{factor}的变化：均值与95%置信带；空心点表示该步增量在噪声范围内"),
+    "cost_left_title": ("Need coverage against spending per year, by level", "需求覆盖率与年度支出（按水平）"),
+    "cost_right_title": ("Marginal cost of a point of coverage, per step (95% intervals)",
+                         "每提高一个百分点覆盖率的边际成本（按步，95%置信区间）"),
+    "cost_unit": ("yuan a year per percentage point", "元/年/百分点"),
     "bands_title": ("{indicator}: mean and 95% band over replicates, by {kind}",
                     "{indicator}：各{kind}的均值与95%置信带"),
     "bars_title": ("{indicator}, {what}: mean and 95% interval", "{indicator}（{what}）：均值与95%置信区间"),
@@ -171,6 +184,52 @@ TEXT: dict[str, tuple[str, str]] = {
                      "these as leads to check, not as findings."),
                     ("较弱的结论：在多个时间跨度比较许多差异和效应时，约二十分之一实际为零的量会因偶然而在某个时间跨度"
                      "显得显著；应视为有待核实的线索，而非结论。")),
+    # --- dose-response and cost (a grid's or factorial's numeric factors) ---
+    "dose": ("Outcomes against {factor}", "结果随{factor}的变化"),
+    "dose_intro": ("At each level of {factor} the outcome is the mean over the design points at that level, "
+                   "per seed; the band is its 95% interval over seeds. The gain of a step is the outcome at a "
+                   "level minus that at the level below, paired by seed, with its 95% interval, and per {per} "
+                   "of the step: where it shrinks, returns flatten.",
+                   "{factor}每个水平的结果为该水平各设计点的均值（按随机种子）；置信带为各种子间的95%置信区间。"
+                   "每一步的增量为该水平减下一级水平的结果（按种子配对）及其95%置信区间，并折算为每{per}的增量："
+                   "增量变小之处即收益趋平之处。"),
+    "level": ("level", "水平"),
+    "mean_ci": ("mean [95% interval]", "均值［95%置信区间］"),
+    "gain_step": ("gain over the level below [95% interval]", "较下一级水平的增量［95%置信区间］"),
+    "gain_per": ("gain per {per}", "每{per}的增量"),
+    "cost_heading": ("What a point of coverage costs", "每个百分点覆盖率的成本"),
+    "cost_unrecorded": ("The cost of coverage needs {coverage} and {spending} recorded; this experiment did not "
+                        "record both.",
+                        "计算覆盖率成本需要记录 {coverage} 与 {spending}；本实验未同时记录二者。"),
+    "cost_same": ("Purchase spending is the same at every level of {factor}: the coverage it buys is not priced "
+                  "here.",
+                  "{factor}各水平的购买服务支出相同，此处不计算覆盖率成本。"),
+    "cost_points_lowest": ("coverage gain over the lowest level", "较最低水平的覆盖率增量"),
+    "cost_points_step": ("coverage gain over the level below", "较下一级水平的覆盖率增量"),
+    "cost_lowest": ("average cost per point (yuan a year)", "平均每百分点成本（元/年）"),
+    "cost_step": ("marginal cost per point (yuan a year)", "边际每百分点成本（元/年）"),
+    "cost_not_priced": ("not priced: no gain outside noise", "不计价：增量未超出噪声范围"),
+    "sum_cost": ("Cost of coverage along {factor}: from {low} to {high}, need coverage goes from {cov_low} to "
+                 "{cov_high} and purchase spending from {spent_low} to {spent_high} a year. A percentage point "
+                 "of coverage costs {first} yuan a year in the first step ({first_step}) and {last} in the last "
+                 "({last_step}) (95% intervals){verdict}",
+                 "沿{factor}的覆盖率成本：从{low}到{high}，需求覆盖率由{cov_low}升至{cov_high}，年度购买服务支出由"
+                 "{spent_low}增至{spent_high}元。第一步（{first_step}）每提高一个百分点覆盖率的年成本为{first}元，"
+                 "最后一步（{last_step}）为{last}元（95%置信区间）{verdict}"),
+    "sum_cost_flattens": (": returns flatten, each point costs more as the budget rises.",
+                          "：收益趋平，预算越高，每个百分点的成本越高。"),
+    "sum_cost_steady": (".", "。"),
+    "sum_cost_unpriced": ("Cost of coverage along {factor}: need coverage goes from {cov_low} at {low} to "
+                          "{cov_high} at {high}; no step's coverage gain is outside noise, so no point of "
+                          "coverage is priced.",
+                          "沿{factor}的覆盖率成本：需求覆盖率由{low}时的{cov_low}变为{high}时的{cov_high}；"
+                          "各步覆盖率增量均未超出噪声范围，因此不计算每百分点成本。"),
+    "sum_baseline_lowest": ("Baseline: the design point {label}, where each factor is at its lowest level (the "
+                            "default for a {design} design; name another with --baseline and a point's label "
+                            "or number). Every parameter that is not a factor keeps the value of the "
+                            "experiment's scenario.",
+                            "基准：设计点{label}，即各因素均取最低水平（{design}设计的默认基准；可用 --baseline "
+                            "指定其他设计点的标签或编号）。非因素参数保持实验情景的取值。"),
     # --- the summary (experiments/summary.py) ---
     "summary": ("Summary", "摘要"),
     "answer": ("The answer", "结论"),
@@ -354,14 +413,19 @@ def indicator_name(name: str, lang: str) -> str:
 
 def indicator_unit(name: str, lang: str) -> str:
     """An indicator's unit in ``lang`` ("" for an indicator the model does not declare)."""
-    unit = DISTRICT_INDICATORS.get(name, ("", 0, ""))[0]
+    return unit_name(DISTRICT_INDICATORS.get(name, ("", 0, ""))[0], lang)
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A declared unit in ``lang`` (the unit itself when it has no translation)."""
     en, zh = UNITS.get(unit, (unit, unit))
     return zh if lang == "zh" else en
 
 
-def axis_label(name: str, lang: str) -> str:
-    """Indicator name and unit, for an axis."""
-    unit = indicator_unit(name, lang)
+def axis_label(name: str, lang: str, diff: bool = False) -> str:
+    """Indicator name and unit, for an axis or a column; ``diff`` for a difference (a share's in points)."""
+    unit = (POINTS_UNIT[lang == "zh"] if diff and DISTRICT_INDICATORS.get(name, ("",))[0] == "share"
+            else indicator_unit(name, lang))
     return f"{indicator_name(name, lang)} ({unit})" if unit else indicator_name(name, lang)
 
 

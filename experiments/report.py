@@ -23,6 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,17 +33,21 @@ from experiments import analysis as an
 from experiments import figures as fg
 from experiments import numbers as nb
 from experiments import summary as sm
-from experiments.labels import axis_label, indicator_name, text
+from experiments.labels import axis_label, indicator_name, text, unit_name
 from experiments.spec import ExperimentError
 from sanshe.output import folder_problem
 
 HEADLINE = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "trust_government",
             "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count", "certified_share",
-            "contract_top10_share", "purchase_spent_yuan")
-"""Indicators the report tabulates, when the experiment recorded them."""
+            "contract_top10_share", "purchase_spent_yuan_year", "cost_per_need_met_yuan")
+"""Indicators the report tabulates by default, when the experiment recorded them (spending per year, which
+reads against the yearly budget; per month where the runs predate it)."""
 
 SYNERGY = ("need_coverage", "coverage_vulnerable", "consultation_rate", "volunteer_rate", "trust_committee")
 """Coverage, participation and trust: the synergy question is asked of these."""
+
+COST_INDICATORS = ("purchase_spent_yuan_year", "cost_per_need_met_yuan")
+"""What the purchase costs: tabulated beside the drawn indicators in the dose-response views."""
 
 FIGURE_INDICATORS = ("need_coverage", "consultation_rate", "trust_committee", "committee_admin_share")
 
@@ -91,6 +96,7 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     _scenarios_section(ctx)
     _outcomes_section(ctx)
     _differences_section(ctx)
+    _dose_section(ctx)
     _factorial_section(ctx)
     _uncertainty_section(ctx)
     _horizons_section(ctx)
@@ -142,7 +148,7 @@ def _context(res: an.Results, baseline: str | None, lang: str, window: int, out:
     window = min(window, last) if res.spec.record == "all" else 1
     what = (text("final_window", lang, window=window, first=last - window + 1, last=last) if window > 1
             else text("final_month", lang, last=last))
-    headline = [i for i in HEADLINE if i in res.indicators] or res.indicators[:8]
+    headline = headline_indicators(res)
     drawn = [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]
     baseline = baseline if baseline is not None else _default_baseline(res)
     if baseline is not None:
@@ -153,6 +159,21 @@ def _context(res: an.Results, baseline: str | None, lang: str, window: int, out:
         _check_html_target(rep.html, "")
     _check_figure_folder(fig_dir)
     return _Context(res, lang, window, what, headline, drawn, baseline, rep, _Doc(lang), fig_dir)
+
+
+def headline_indicators(res: an.Results) -> list[str]:
+    """The indicators the report tabulates.
+
+    Those the experiment file lists, in its order, when it lists them; else
+    :data:`HEADLINE` as far as recorded (monthly spending where yearly was not),
+    else the first eight.
+    """
+    if res.spec.indicators:
+        return [i for i in res.spec.indicators if i in res.indicators]
+    wanted = [i for i in HEADLINE if i in res.indicators]
+    if "purchase_spent_yuan_year" not in res.indicators and "purchase_spent_yuan" in res.indicators:
+        wanted.append("purchase_spent_yuan")
+    return wanted or res.indicators[:8]
 
 
 def _check_html_target(html: Path, option: str) -> None:
@@ -244,6 +265,82 @@ def _differences_section(ctx: _Context) -> None:
     doc.p(_noise_sentence(diffs, lang))
     doc.table(_wide(diffs, "diff", lang))
     ctx.figure("forest", fg.forest(diffs, ctx.drawn, baseline, lang))
+
+
+def _dose_section(ctx: _Context) -> None:
+    """For each numeric factor of a grid or factorial: the outcomes against it, the gain per step, the cost."""
+    res, lang, doc = ctx.res, ctx.lang, ctx.doc
+    shown = [*ctx.drawn, *[i for i in COST_INDICATORS if i in res.indicators and i not in ctx.drawn]]
+    for factor in an.numeric_factors(res):
+        dose = an.dose_response(res, factor, shown, ctx.window)
+        ctx.rep.tables[f"dose:{factor}"] = dose
+        unit, per = _per_unit(factor, dose["level"].unique(), lang)
+        doc.h2(text("dose", lang, factor=factor))
+        doc.p(text("dose_intro", lang, factor=factor, per=per))
+        name = factor.replace(".", "_")
+        ctx.figure(f"dose_{name}", fg.dose_response(dose, ctx.drawn, lang))
+        doc.table(_dose_table(dose, unit, per, lang))
+        if not {an.COVERAGE, an.SPENDING} <= set(res.indicators):
+            doc.p(text("cost_unrecorded", lang, coverage=an.COVERAGE, spending=an.SPENDING))
+            continue
+        cost = an.cost_per_point(res, factor, ctx.window)
+        if not np.nanmax(np.abs(cost["lowest_spent"].to_numpy(dtype=float)), initial=0.0):
+            doc.p(text("cost_same", lang, factor=factor))
+            continue
+        ctx.rep.tables[f"cost:{factor}"] = cost
+        doc.h3(text("cost_heading", lang))
+        doc.p(sm.cost_sentence(cost, lang))
+        ctx.figure(f"cost_{name}", fg.cost_curve(cost, lang))
+        doc.table(_cost_table(cost, lang))
+
+
+def _per_unit(factor: str, levels: Any, lang: str) -> tuple[float, str]:
+    """A round amount of the factor the gains are given per (a power of ten near its steps), and its words."""
+    steps = np.diff(np.sort(np.asarray(levels, dtype=float)))
+    unit = float(10 ** np.floor(np.log10(np.median(steps)))) if steps.size and np.median(steps) > 0 else 1.0
+    from model.parameters import PARAMETERS
+
+    declared = unit_name(PARAMETERS[factor].unit, lang) if factor in PARAMETERS else ""
+    return unit, f"{fg.tick(unit)} {declared}".strip()
+
+
+def _dose_table(dose: pd.DataFrame, unit: float, per: str, lang: str) -> pd.DataFrame:
+    """One row per indicator and level: the mean, the gain over the level below, the gain per ``unit`` of it."""
+    rows = []
+    for r in dose.itertuples():
+        step = SimpleNamespace(verdict=r.verdict, diff=r.gain, ci_low=r.gain_low, ci_high=r.gain_high,
+                               indicator=r.indicator, both_zero=r.both_zero)
+        gain = "" if not np.isfinite(r.previous) else _change_cell(step, "diff", lang)
+        half = _half(r.gain_low, r.gain_high)
+        rows.append({text("indicator", lang): axis_label(r.indicator, lang), text("level", lang): fg.tick(r.level),
+                     text("mean_ci", lang): fmt_estimate(r.mean, r.ci_low, r.ci_high, r.indicator),
+                     text("gain_step", lang): gain,
+                     text("gain_per", lang, per=per): "" if not np.isfinite(r.previous) else nb.value(
+                         r.gain_per_unit * unit, r.indicator, True, None if half is None else
+                         half * unit / (r.level - r.previous), lang)})
+    return pd.DataFrame(rows)
+
+
+def _cost_table(cost: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per level: spending per year, coverage, the points gained and what each costs.
+
+    The points and their cost are counted from the lowest level and from the level below.
+    """
+    cov, spend = an.COVERAGE, an.SPENDING
+    rows = []
+    for r in cost.itertuples():
+        row = {text("level", lang): fg.tick(r.level), axis_label(spend, lang): nb.value(r.spent, spend),
+               axis_label(cov, lang): nb.value(r.coverage, cov)}
+        for name in ("lowest", "step"):
+            points = [getattr(r, f"{name}_{k}") for k in ("points", "points_low", "points_high")]
+            priced = getattr(r, f"{name}_priced")
+            row[text(f"cost_points_{name}", lang)] = (
+                nb.estimate(*(x / 100 for x in points), cov, diff=True, lang=lang) if np.isfinite(points[0]) else "")
+            row[text(f"cost_{name}", lang)] = (
+                nb.estimate(*(getattr(r, f"{name}_{k}") for k in ("cost", "cost_low", "cost_high")), "")
+                if priced else text("cost_not_priced", lang) if np.isfinite(points[0]) else "")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _factorial_section(ctx: _Context) -> None:
@@ -540,7 +637,7 @@ def _by_horizon(frame: pd.DataFrame, value: str, row: str | None, row_title: str
     cells: dict[tuple[str, ...], dict[str, str]] = {}
     order = {ind: i for i, ind in enumerate(dict.fromkeys(frame["indicator"]))}
     for r in frame.sort_values("indicator", key=lambda s: s.map(order), kind="stable").itertuples():
-        key = (axis_label(r.indicator, lang),) + ((str(getattr(r, row)),) if row else ())
+        key = (axis_label(r.indicator, lang, diff=True),) + ((str(getattr(r, row)),) if row else ())
         cells.setdefault(key, {})[text("horizon_column", lang, h=r.horizon)] = _change_cell(r, value, lang)
     out = pd.DataFrame(cells).T
     out.index.names = [text("indicator", lang)] + ([text(row_title, lang)] if row else [])
@@ -586,11 +683,11 @@ def _current_model_version() -> str:
 
 
 def _default_baseline(res: an.Results) -> str | None:
+    """The first scenario; for a grid or factorial the point where every factor is at its lowest level."""
     if res.spec.design == "scenarios":
         return res.labels[min(res.labels)]
-    if res.spec.design == "factorial":
-        _, coding = an.factorial_coding(res)
-        return next(res.labels[p] for p, lv in coding.items() if not any(lv))
+    if res.spec.design in an.DOSED:
+        return res.labels[an.lowest_point(res)]
     return None
 
 
@@ -702,7 +799,7 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
     for r in frame.itertuples():
         cell = (_change_cell(r, value, lang) if change else
                 fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator))
-        rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang)] = cell.strip()
+        rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang, diff=change)] = cell.strip()
     out = pd.DataFrame(rows).T
     out.index.name = text(row_title, lang)
     return out.reset_index()

@@ -152,9 +152,9 @@ def test_lower_is_better_whole_against_parts_cannot_be_misread():
 def test_summary_caveats_say_the_baseline_and_that_another_model_starts_its_own_way(factorial_reports):
     caveats = factorial_reports["en"].summary.caveats
     assert caveats[0] == text("sum_start_other_model", "en", model="analytic_model:make")
-    assert caveats[-1] == text("sum_baseline_point", "en", label="a=0, b=0, c=0")
+    assert caveats[-1] == text("sum_baseline_lowest", "en", label="a=0, b=0, c=0", design="factorial")
     zh = factorial_reports["zh"].summary.caveats
-    assert zh[-1] == text("sum_baseline_point", "zh", label="a=0, b=0, c=0")
+    assert zh[-1] == text("sum_baseline_lowest", "zh", label="a=0, b=0, c=0", design="factorial")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -227,7 +227,7 @@ def test_no_interval_of_a_bounded_indicator_leaves_its_range_with_two_replicates
 def test_zero_against_zero_reads_as_no_difference(two, two_reports, lang):
     """Neither pre_reform nor purchase_0m buys services: spending is exactly 0 in both, in every seed."""
     diffs = two_reports[lang].tables["differences"].set_index("indicator")
-    row = diffs.loc["purchase_spent_yuan"]
+    row = diffs.loc["purchase_spent_yuan_year"]
     assert row["verdict"] == "no difference" and row["both_zero"] and row["diff"] == 0
     page = two_reports[lang].html.read_text(encoding="utf-8")
     assert text("no difference (both zero)", lang) in page
