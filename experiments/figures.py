@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import FuncFormatter
 
-from experiments.labels import axis_label, indicator_name, street_name, text
+from experiments.labels import axis_label, indicator_name, parameter_label, street_name, text
 from experiments.numbers import is_percent, value
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -260,7 +260,7 @@ def dose_response(frame: pd.DataFrame, indicators: list[str], lang: str = "en") 
         sure = (d["verdict"].isin(["higher", "lower"]) | d["previous"].isna()).to_numpy()  # the lowest: no step
         ax.scatter(x[sure], d["mean"][sure], color=PALETTE(k % 10), zorder=3, s=22)
         ax.scatter(x[~sure], d["mean"][~sure], facecolor="white", edgecolor=PALETTE(k % 10), zorder=3, s=22)
-        ax.set_xlabel(_factor_label(factor, lang), fontsize=8)
+        ax.set_xlabel(parameter_label(factor, lang), fontsize=8)
         ax.set_ylabel(axis_label(ind, lang), fontsize=8)
         ax.set_title(indicator_name(ind, lang), fontsize=9)
         _factor_axis(ax.xaxis, x)
@@ -305,7 +305,7 @@ def cost_curve(cost: pd.DataFrame, lang: str = "en") -> Figure:
                          zip(cost["level"].shift(1)[cost["step_priced"]], priced["level"], strict=True)],
                      rotation=20, ha="right")
     right.set_ylabel(text("cost_unit", lang), fontsize=8)
-    right.set_xlabel(_factor_label(str(cost["factor"].iloc[0]), lang), fontsize=8)
+    right.set_xlabel(parameter_label(str(cost["factor"].iloc[0]), lang), fontsize=8)
     right.set_title(text("cost_right_title", lang), fontsize=9)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
@@ -343,8 +343,8 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
     ax.set_xticks(range(table.shape[1]), [tick(v) for v in table.columns], rotation=30, ha="right")
     ax.set_yticks(range(table.shape[0]), [tick(v) for v in table.index])
-    ax.set_xlabel(_factor_label(x, lang))
-    ax.set_ylabel(_factor_label(y, lang))
+    ax.set_xlabel(parameter_label(x, lang))
+    ax.set_ylabel(parameter_label(y, lang))
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         ax.text(j, i, value(v, indicator), ha="center", va="center", color="white", fontsize=8)
     share_axis(fig.colorbar(im, ax=ax, label=axis_label(indicator, lang)).ax.yaxis, indicator)
@@ -387,6 +387,38 @@ def morris_bars(mi: pd.DataFrame, lang: str = "en") -> Figure:
     ax.set_title(text("morris_title", lang, indicator=indicator_name(indicator, lang)))
     ax.legend(frameon=False)
     ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def inequality(ineq: pd.DataFrame, what: str, lang: str = "en") -> Figure:
+    """Gini and Theil (between and within streets) of each indicator by point, with 95% intervals.
+
+    ``ineq`` is :func:`experiments.analysis.inequality`'s output (the indicators
+    to draw); one panel per measure, one marker per indicator and point.
+    """
+    measures = ("gini", "theil_between_streets", "theil_within_streets")
+    labels = list(dict.fromkeys(ineq["label"]))
+    indicators = list(dict.fromkeys(ineq["indicator"]))
+    fig, axes = _figure((11, 0.32 * len(labels) * max(len(indicators), 1) ** 0.5 + 2.0), 1, len(measures),
+                        sharey=True, squeeze=False)
+    y = np.arange(len(labels))
+    for k, measure in enumerate(measures):
+        ax = axes[0][k]
+        for i, ind in enumerate(indicators):
+            d = ineq[(ineq["measure"] == measure) & (ineq["indicator"] == ind)].set_index("label").reindex(labels)
+            dodge = 0.22 * (i - (len(indicators) - 1) / 2)
+            ax.errorbar(d["mean"], y + dodge, xerr=_xerr(d, "mean"), fmt="o", ms=4, color=PALETTE(i % 10),
+                        capsize=2, lw=1, label=indicator_name(ind, lang))
+        ax.set_xlabel(text(measure, lang), fontsize=8)
+        ax.set_xlim(left=0)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y, labels)
+    axes[0][0].invert_yaxis()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(indicators), fontsize=8, frameon=False)
+    fig.suptitle(text("inequality_title", lang, what=what))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
@@ -452,13 +484,6 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
         ax.spines[side].set_visible(False)
     ax.set_title(text("district_map_title", lang, indicator=indicator_name(indicator, lang), label=label, what=what))
     return fig
-
-
-def _factor_label(path: str, lang: str = "en") -> str:
-    """A factor's path with its declared unit in ``lang`` (another model's factors have none)."""
-    from experiments.labels import unit_name
-    from model.parameters import PARAMETERS
-    return f"{path} ({unit_name(PARAMETERS[path].unit, lang)})" if path in PARAMETERS else path
 
 
 def share_axis(axis: object, indicator: str, diff: bool = False) -> None:

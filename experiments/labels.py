@@ -71,6 +71,14 @@ UNITS: dict[str, tuple[str, str]] = {
     "items": ("items", "项"),
 }
 
+PARAMETER_UNITS_ZH: dict[str, str] = {
+    "share": "比例", "share per month": "比例/月", "share per year": "比例/年", "multiplier": "倍数",
+    "bool": "是/否", "people": "人", "months": "月", "years": "年", "hours": "小时", "hours per month": "小时/月",
+    "count": "个", "items": "项", "households": "户", "yuan": "元", "yuan per year": "元/年", "yuan per month": "元/月",
+    "organizations": "个", "volunteers": "人", "posts": "个", "contracts": "份", "meetings": "次",
+}
+"""Units of parameters in Chinese; a parameter whose unit is not here shows its path alone in a Chinese report."""
+
 POINTS_UNIT = ("pp", "个百分点")
 """The unit of a difference of shares: percentage points (English, Chinese)."""
 
@@ -184,6 +192,53 @@ TEXT: dict[str, tuple[str, str]] = {
                      "these as leads to check, not as findings."),
                     ("较弱的结论：在多个时间跨度比较许多差异和效应时，约二十分之一实际为零的量会因偶然而在某个时间跨度"
                      "显得显著；应视为有待核实的线索，而非结论。")),
+    "title": ("{name} — Report", "{name} 实验报告"),
+    "figcaption": ("{name} (PNG and SVG in {folder}/)", "图 {name}（PNG 与 SVG 文件见 {folder}/）"),
+    "spec": ("The experiment file as run (spec)", "运行时的实验设定（spec）"),
+    "true": ("true", "是"),
+    "false": ("false", "否"),
+    "prov_value": ("value", "取值"),
+    "prov_file": ("experiment file", "实验文件"),
+    "prov_hash": ("spec hash", "设定哈希值"),
+    "prov_commit": ("commit", "代码提交"),
+    "prov_dirty": (" (dirty)", "（含未提交修改）"),
+    "prov_model": ("model version", "模型版本"),
+    "prov_python": ("python", "Python 版本"),
+    "prov_host": ("host", "主机"),
+    "prov_seeds": ("seeds", "随机种子"),
+    "prov_runs": ("runs", "运行次数"),
+    "prov_runs_value": ("{done} of {total} ({failed} failed)", "完成{done}次，共{total}次（失败{failed}次）"),
+    "prov_wall": ("wall time (s)", "耗时（秒）"),
+    "prov_packages": ("packages", "软件包"),
+    "prov_written": ("report written", "报告生成时间"),
+    "gini_theil": ("The Gini coefficient is half the mean absolute difference between two communities' values, "
+                   "relative to the mean: 0 when every community has the same value, 1 when one has everything. "
+                   "The Theil index T is the mean of (value/mean)·ln(value/mean) over communities: 0 for perfect "
+                   "equality, growing with inequality, and it splits exactly into the part between streets (the "
+                   "streets' means differ) and the part within streets (communities of one street differ).",
+                   "基尼系数为任意两个社区取值之差的平均绝对值除以均值的一半：各社区取值相同时为0，一个社区独占全部时为1。"
+                   "泰尔指数T为各社区(取值/均值)·ln(取值/均值)的平均：完全平等时为0，越不平等越大，"
+                   "并可精确分解为街道间部分（各街道均值不同）与街道内部分（同一街道的社区之间不同）。"),
+    "inequality_title": ("Inequality between communities, {what}: mean and 95% interval over replicates",
+                         "社区间不平等（{what}）：各重复运行的均值与95%置信区间"),
+    "inequality_table": ("The numbers of the figure", "图中数值"),
+    "maps_shared": ("The maps below share one colour scale ({low} to {high}), so their colours compare.",
+                    "以下各图使用同一色标（{low}至{high}），颜色可直接比较。"),
+    "design_scenarios": ("scenarios", "情景比较"),
+    "design_grid": ("grid", "网格"),
+    "design_factorial": ("factorial", "析因设计"),
+    "design_lhs": ("lhs", "拉丁超立方抽样"),
+    "design_sobol": ("sobol", "Sobol 抽样"),
+    "design_morris": ("morris", "Morris 筛选"),
+    "failure_point": ("point", "设计点"),
+    "failure_replicate": ("replicate", "重复"),
+    "failure_seed": ("seed", "随机种子"),
+    "failure_scenario": ("scenario", "情景"),
+    "failure_error": ("error", "错误"),
+    "box": ("box", "区域"),
+    "runs": ("runs", "运行次数"),
+    "density": ("density", "密度"),
+    "coverage": ("coverage", "覆盖度"),
     # --- dose-response and cost (a grid's or factorial's numeric factors) ---
     "dose": ("Outcomes against {factor}", "结果随{factor}的变化"),
     "dose_intro": ("At each level of {factor} the outcome is the mean over the design points at that level, "
@@ -420,6 +475,19 @@ def unit_name(unit: str, lang: str) -> str:
     """A declared unit in ``lang`` (the unit itself when it has no translation)."""
     en, zh = UNITS.get(unit, (unit, unit))
     return zh if lang == "zh" else en
+
+
+def parameter_unit(unit: str, lang: str) -> str:
+    """A parameter's declared unit in ``lang`` ("" in Chinese for one without a translation)."""
+    return PARAMETER_UNITS_ZH.get(unit, "") if lang == "zh" else unit
+
+
+def parameter_label(path: str, lang: str) -> str:
+    """A parameter's path with its unit in ``lang`` ("admin.committee_tasks (items)"); another model's path alone."""
+    from model.parameters import PARAMETERS
+
+    unit = parameter_unit(PARAMETERS[path].unit, lang) if path in PARAMETERS else ""
+    return f"{path} ({unit})" if unit else path
 
 
 def axis_label(name: str, lang: str, diff: bool = False) -> str:

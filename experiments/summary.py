@@ -418,7 +418,7 @@ def _baseline_caveat(res: an.Results, tables: dict[str, pd.DataFrame], baseline:
         point = res.point_of(baseline)
         lowest = res.spec.design in an.DOSED and point == an.lowest_point(res)
         return text("sum_baseline_lowest" if lowest else "sum_baseline_point", lang, label=res.labels[point],
-                    design=res.spec.design)
+                    design=text(f"design_{res.spec.design}", lang))
     from model.scenario import ScenarioError, load_scenario
 
     try:

@@ -6,10 +6,6 @@ construction), run on a grid of four budgets in a second or two.
 """
 
 import math
-import re
-import shutil
-import subprocess
-from html.parser import HTMLParser
 
 import numpy as np
 import pytest
