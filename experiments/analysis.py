@@ -1245,6 +1245,10 @@ def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, inter
         between = text("between_noise", lang, months=months, s="s" if len(row.between) > 1 else "")
     key = {"sign change": "sign_change", "ranking flip": "ranking_flip", "fades": "fades",
            "emerges": "emerges"}[row.kind]
+    zero = (row.to_value, row.to_low, row.to_high) if row.kind == "fades" else (row.from_value, row.from_low,
+                                                                                  row.from_high)
+    if row.kind in ("fades", "emerges") and not any(zero):  # exactly zero in every seed: no difference, not noise
+        key += "_zero"
     va, ca = pair(row.from_value, row.from_low, row.from_high, ind)
     vb, cb = pair(row.to_value, row.to_low, row.to_high, ind)
     return text(key, lang, indicator=name, what=what, first=row.first, second=row.second,

@@ -225,7 +225,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "maps_shared": ("The maps below share one colour scale ({low} to {high}), so their colours compare.",
                     "以下各图使用同一色标（{low}至{high}），颜色可直接比较。"),
     "design_scenarios": ("scenarios", "情景比较"),
-    "design_grid": ("grid", "网格"),
+    "design_grid": ("grid", "网格设计"),
     "design_factorial": ("factorial", "析因设计"),
     "design_lhs": ("lhs", "拉丁超立方抽样"),
     "design_sobol": ("sobol", "Sobol 抽样"),
@@ -283,7 +283,7 @@ TEXT: dict[str, tuple[str, str]] = {
                             "default for a {design} design; name another with --baseline and a point's label "
                             "or number). Every parameter that is not a factor keeps the value of the "
                             "experiment's scenario.",
-                            "基准：设计点{label}，即各因素均取最低水平（{design}设计的默认基准；可用 --baseline "
+                            "基准：设计点{label}，即各因素均取最低水平（{design}的默认基准；可用 --baseline "
                             "指定其他设计点的标签或编号）。非因素参数保持实验情景的取值。"),
     # --- the summary (experiments/summary.py) ---
     "summary": ("Summary", "摘要"),
@@ -447,6 +447,14 @@ TEXT: dict[str, tuple[str, str]] = {
                "({vb} {cb}). A weaker statement: at month {b} the experiment cannot tell it from zero."),
               ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月处于噪声范围内（{vb} {cb}）。"
                "较弱的结论：第{b}月已无法与零区分。")),
+    "fades_zero": (("{indicator}, {what}: {word_a} at month {a} ({va} {ca}) but exactly zero at month {b}, the "
+                    "same in every seed: there it makes no difference at all."),
+                   ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月恰为零（各随机种子下相同）："
+                    "此时完全没有差异。")),
+    "emerges_zero": (("{indicator}, {what}: exactly zero at month {a}, the same in every seed, but {word_b} at "
+                      "month {b} ({vb} {cb}): it makes a difference only later."),
+                     ("{indicator}，{what}：第{a}月恰为零（各随机种子下相同），第{b}月{word_b}（{vb} {cb}）："
+                      "差异在后期才出现。")),
     "emerges": (("{indicator}, {what}: within noise at month {a} ({va} {ca}) but {word_b} at month {b} "
                  "({vb} {cb}). A weaker statement: at month {a} the experiment cannot tell it from zero."),
                 ("{indicator}，{what}：第{a}月处于噪声范围内（{va} {ca}），第{b}月{word_b}（{vb} {cb}）。"

@@ -252,7 +252,7 @@ def _outcomes_section(ctx: _Context) -> None:
     doc.h2(text("outcomes", lang) + f" — {what}")
     summary = an.summarise(res, ctx.headline, ctx.window)
     ctx.rep.tables["summary"] = summary
-    doc.table(_wide(summary, "mean", lang))
+    doc.table(wide(summary, "mean", lang))
     few_points = len(res.labels) <= 12
     if few_points:
         for ind in ctx.drawn:
@@ -273,7 +273,7 @@ def _differences_section(ctx: _Context) -> None:
     doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
     ctx.rep.tables["differences"] = diffs
     doc.p(_noise_sentence(diffs, lang))
-    doc.table(_wide(diffs, "diff", lang))
+    doc.table(wide(diffs, "diff", lang))
     ctx.figure("forest", fg.forest(diffs, ctx.drawn, baseline, lang))
 
 
@@ -373,7 +373,7 @@ def _factorial_section(ctx: _Context) -> None:
     ctx.rep.tables["effects"] = eff
     for en, zh in eff_names.items():
         eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
-    doc.table(_wide(eff, "effect", lang, row="term", row_title="term"))
+    doc.table(wide(eff, "effect", lang, row="term", row_title="term"))
     for ind in [i for i in ctx.drawn if i != "committee_admin_share"]:
         ctx.figure(f"effects_{ind}", fg.effects(eff, ind, lang))
     if len(names) >= 2 and not missing:
@@ -387,7 +387,7 @@ def _synergy_section(ctx: _Context, names: list[str]) -> None:
     ctx.rep.tables["synergy"] = syn
     for row in syn.itertuples():
         ctx.doc.p(_synergy_sentence(row, names, ctx.lang))
-    ctx.doc.table(_synergy_table(syn, ctx.lang))
+    ctx.doc.table(synergy_table(syn, ctx.lang))
 
 
 def _uncertainty_section(ctx: _Context) -> None:
@@ -495,8 +495,9 @@ def _horizon_effects(ctx: _Context, hs: list[int], rename: dict[str, str]) -> No
         hsyn = an.horizon_synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window, hs)
         ctx.rep.tables["horizon_synergy"] = hsyn
         doc.h3(text("horizons_synergy", lang))
-        hsyn = hsyn.assign(verdict=[an.verdict(lo, hi) if n else "no data"
-                                    for lo, hi, n in zip(hsyn["ci_low"], hsyn["ci_high"], hsyn["n"], strict=True)])
+        hsyn = hsyn.assign(verdict=[("no difference" if not (v or lo or hi) else an.verdict(lo, hi)) if n else "no data"
+                                    for v, lo, hi, n in zip(hsyn["synergy"], hsyn["ci_low"], hsyn["ci_high"],
+                                                            hsyn["n"], strict=True)])
         doc.table(_by_horizon(hsyn, "synergy", None, "indicator", lang))
 
 
@@ -546,14 +547,14 @@ def _sensitivity(ctx: _Context, ind: str) -> None:
     if res.spec.design == "sobol":
         si = an.sobol_indices(res, ind, window)
         rep.tables[f"sobol_{ind}"] = si
-        doc.table(_numbers(si))
+        doc.table(numbers_table(si))
         for note in si["note"][si["note"] != ""].unique():
             doc.p(note)
         ctx.figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
     else:
         mi = an.morris_indices(res, ind, window)
         rep.tables[f"morris_{ind}"] = mi
-        doc.table(_numbers(mi))
+        doc.table(numbers_table(mi))
         for note in (mi["note"].unique() if "note" in mi else []):
             doc.p(note)
         ctx.figure(f"morris_{ind}", fg.morris_bars(mi, lang))
@@ -583,7 +584,7 @@ def _discovery_section(ctx: _Context, conditions: list[an.Condition]) -> None:
         ctx.rep.tables[f"discover:{cond}"] = boxes
         ctx.doc.h3(str(cond))
         shown = boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]]
-        ctx.doc.table(_numbers(shown).rename(columns={c: text(c, ctx.lang) for c in shown.columns}))
+        ctx.doc.table(numbers_table(shown).rename(columns={c: text(c, ctx.lang) for c in shown.columns}))
 
 
 def _inequality_section(ctx: _Context) -> None:
@@ -675,8 +676,11 @@ def _change_cell(r: Any, value: str, lang: str) -> str:
     return cell.strip()
 
 
-def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table's numbers as text in the report's style (three significant figures, integers as integers)."""
+def numbers_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's numbers as text in the report's style (three significant figures, integers as integers).
+
+    For frames without indicator units (sensitivity indices, discovery boxes); notebooks show them too.
+    """
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_integer_dtype(out[col]):
@@ -810,9 +814,13 @@ def fmt_estimate(v: float, lo: float, hi: float, ind: str, diff: bool = False, l
     return nb.estimate(v, lo, hi, ind, diff, lang)
 
 
-def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
-          ) -> pd.DataFrame:
-    """Rows are points (or ``row``), columns indicators, cells "value [low, high]".
+def wide(frame: pd.DataFrame, value: str, lang: str = "en", row: str = "label", row_title: str = "scenario"
+         ) -> pd.DataFrame:
+    """Rows are points (or ``row``), columns indicators, cells "value [low, high]" in the report's number style.
+
+    ``frame`` is one of :mod:`experiments.analysis`'s tidy frames (``summarise``
+    with ``value="mean"``, ``paired_differences`` with ``"diff"``,
+    ``factorial_effects`` with ``"effect"`` and ``row="term"``); notebooks show it too.
 
     For a change (a difference or an effect) the verdict is marked: "(within
     noise)", or "not defined" where there was nothing to compare.
@@ -870,7 +878,8 @@ def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
     return sm.synergy_sentence(row, names, lang) + stats
 
 
-def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
+def synergy_table(syn: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """:func:`experiments.analysis.synergy`'s frame in the report's number style: whole, parts, their difference."""
     return pd.DataFrame([{
         text("indicator", lang): axis_label(r.indicator, lang),
         text("whole", lang): nb.value(r.whole, r.indicator, True, _half(r.ci_low, r.ci_high), lang),

@@ -16,7 +16,9 @@ import pytest
 from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments import figures as fg
+from experiments import numbers as nb
 from experiments.cli import main
+from experiments.labels import text
 from experiments.report import build_report, fmt_estimate
 from experiments.spec import ExperimentError
 
@@ -120,6 +122,17 @@ def report_zh(tiny):
         # matplotlib warns "Glyph ... missing from font(s)" when a character cannot be drawn.
         warnings.filterwarnings("error", message=".*missing from font.*")
         return build_report(tiny, lang="zh")
+
+
+def test_maps_share_one_colour_scale_and_inequality_is_explained_and_drawn(tiny, report_en):
+    res = an.load_results(tiny)
+    comm = an.community_means(res, 12)
+    values = comm.groupby(["point", "community"])["need_coverage"].mean()  # both maps: the baseline and the other
+    page = report_en.html.read_text(encoding="utf-8")
+    assert text("maps_shared", "en", low=nb.value(values.min(), "need_coverage"),
+                high=nb.value(values.max(), "need_coverage")) in page
+    assert html.escape(text("gini_theil", "en")) in page and "inequality" in report_en.figures
+    assert {"map_need_coverage_0", "map_need_coverage_1"} <= set(report_en.figures)
 
 
 def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(report_zh):

@@ -6,6 +6,7 @@ construction), run on a grid of four budgets in a second or two.
 """
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -139,7 +140,8 @@ def test_the_district_records_spending_per_year_as_twelve_months_of_the_month():
 def test_a_grid_takes_its_lowest_point_as_baseline_and_says_so(grid, reports, lang):
     rep = reports[lang]
     assert set(rep.tables["differences"]["label"]) == {f"budget_yuan={b:,.0f}" for b in BUDGETS[1:]}
-    assert text("sum_baseline_lowest", lang, label="budget_yuan=0", design="grid") in rep.summary.caveats
+    assert text("sum_baseline_lowest", lang, label="budget_yuan=0",
+                design=text("design_grid", lang)) in rep.summary.caveats
 
 
 def test_a_grid_point_named_by_its_label_is_the_baseline(grid):
@@ -181,3 +183,31 @@ def test_share_axes_read_in_percent_and_their_differences_in_points(reports):
     assert "50" in ticks and not any("." in t for t in ticks)  # 0, 10, ..., 60: percent, not 0.1, 0.2
     forest = fg.forest(reports["en"].tables["differences"], ["need_coverage"], "budget_yuan=0")
     assert forest.axes[0].get_xlabel() == "difference: need coverage (pp)"
+
+
+# --- a horizon where an effect is exactly zero -------------------------------------------
+@pytest.mark.parametrize("kind", ["fades", "emerges"])
+def test_a_change_to_or_from_exactly_zero_reads_as_no_difference_not_noise(kind):
+    """Exactly zero in every seed at one horizon is no difference at all, not "within noise"."""
+    sure, zero = (0.05, 0.02, 0.08), (0.0, 0.0, 0.0)
+    a, b = (sure, zero) if kind == "fades" else (zero, sure)
+    row = SimpleNamespace(indicator="need_coverage", kind=kind, source="difference", first="b", second="a",
+                          order=1, what="", between=(), from_month=60, to_month=120, from_value=a[0],
+                          from_low=a[1], from_high=a[2], to_value=b[0], to_low=b[1], to_high=b[2])
+    for lang in ("en", "zh"):
+        sentence = an.change_sentence(row, lang)
+        assert text("within noise", lang) not in sentence
+        assert ("exactly zero" if lang == "en" else "恰为零") in sentence
+    noisy = SimpleNamespace(**{**vars(row), "to_low" if kind == "fades" else "from_low": -0.01})
+    assert "within noise" in an.change_sentence(noisy, "en")
+
+
+# --- the maps and the inequality figure -------------------------------------------------
+def test_a_map_takes_the_colour_scale_it_is_given_and_says_it_is_a_schematic():
+    from matplotlib.collections import PathCollection
+
+    fig = fg.district_map(np.linspace(0.2, 0.3, 77), "need_coverage", "a", "months 1–3", limits=(0.1, 0.9))
+    ax = fig.axes[0]
+    (dots,) = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert (dots.norm.vmin, dots.norm.vmax) == (0.1, 0.9)
+    assert ax.get_xlabel() == text("map_schematic", "en") and ax.get_xlabel().startswith("Schematic, not a map")
