@@ -278,10 +278,21 @@ def _differences_section(ctx: _Context) -> None:
 
 
 def _dose_section(ctx: _Context) -> None:
-    """For each numeric factor of a grid or factorial: the outcomes against it, the gain per step, the cost."""
+    """For each numeric factor of a grid or factorial: the outcomes against it, the gain per step, the cost.
+
+    A factor at two levels only (a factorial's low and high) is shown when it
+    changes purchase spending (what a point of coverage costs); otherwise its
+    factorial effect already says all two levels can.
+    """
     res, lang, doc = ctx.res, ctx.lang, ctx.doc
     shown = [*ctx.drawn, *[i for i in COST_INDICATORS if i in res.indicators and i not in ctx.drawn]]
+    recorded = {an.COVERAGE, an.SPENDING} <= set(res.indicators)
     for factor in an.numeric_factors(res):
+        cost = an.cost_per_point(res, factor, ctx.window) if recorded else None
+        priced = cost is not None and bool(np.nanmax(np.abs(cost["lowest_spent"].to_numpy(dtype=float)),
+                                                      initial=0.0))
+        if res.runs[f"factor:{factor}"].nunique() < 3 and not priced:
+            continue
         dose = an.dose_response(res, factor, shown, ctx.window)
         ctx.rep.tables[f"dose:{factor}"] = dose
         unit, per = _per_unit(factor, dose["level"].unique(), lang)
@@ -290,12 +301,9 @@ def _dose_section(ctx: _Context) -> None:
         name = factor.replace(".", "_")
         ctx.figure(f"dose_{name}", fg.dose_response(dose, ctx.drawn, lang))
         doc.table(_dose_table(dose, unit, per, lang))
-        if not {an.COVERAGE, an.SPENDING} <= set(res.indicators):
-            doc.p(text("cost_unrecorded", lang, coverage=an.COVERAGE, spending=an.SPENDING))
-            continue
-        cost = an.cost_per_point(res, factor, ctx.window)
-        if not np.nanmax(np.abs(cost["lowest_spent"].to_numpy(dtype=float)), initial=0.0):
-            doc.p(text("cost_same", lang, factor=factor))
+        if not priced:
+            doc.p(text("cost_same", lang, factor=factor) if recorded else
+                  text("cost_unrecorded", lang, coverage=an.COVERAGE, spending=an.SPENDING))
             continue
         ctx.rep.tables[f"cost:{factor}"] = cost
         doc.h3(text("cost_heading", lang))

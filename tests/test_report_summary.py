@@ -386,3 +386,10 @@ def test_an_exactly_zero_synergy_at_a_horizon_is_no_difference_not_noise(factori
     page = rep.html.read_text(encoding="utf-8")
     assert not re.search(r"<td>[+]?0 \[0, 0\] \(within noise\)</td>", page)
     assert f"<td>{text('no difference (identical)', 'en')}</td>" in page
+
+
+def test_a_factorial_at_two_levels_without_spending_has_no_dose_response(factorial_reports):
+    """Two levels say no more than the factorial effect, unless they change what coverage costs."""
+    for rep in factorial_reports.values():
+        assert not [name for name in rep.tables if name.startswith(("dose:", "cost:"))]
+        assert not [name for name in rep.figures if name.startswith("dose_")]
