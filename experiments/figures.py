@@ -477,7 +477,7 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
     ax.set_aspect("equal")
     ax.set_xlim(centres[:, 0].min() - 1.5, centres[:, 0].max() + 1.5)
     ax.set_ylim(centres[:, 1].min() - 2.0, centres[:, 1].max() + 1.4)
-    ax.set_xlabel(text("map_schematic", lang))
+    ax.set_xlabel(text("map_schematic", lang), fontsize=9)
     ax.set_yticks([])
     ax.set_xticks([])
     for side in ("top", "right", "left", "bottom"):

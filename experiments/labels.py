@@ -131,8 +131,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_failures": ("No run failed.", "没有失败的运行。"),
     "district_map_title": ("{indicator} by community, {label} ({what})", "各社区{indicator}：{label}（{what}）"),
     "map_schematic": ("Schematic, not a map: streets (grey circles) in their order along the peninsula, west ← "
-                      "→ east (its tip); each street's communities on its circle; lines are the model's links",
-                      "示意图，非地理地图：街道（灰色圆圈）按沿半岛的顺序排列，西 ← → 东（半岛尖端）；"
+                      "→ east (its tip);\neach street's communities on its circle; lines are the model's links",
+                      "示意图，非地理地图：街道（灰色圆圈）按沿半岛的顺序排列，西 ← → 东（半岛尖端）；\n"
                       "各街道的社区位于其圆圈上；连线为模型中的社区联系"),
     "dose_title": ("Outcomes against {factor}: mean and 95% band; hollow where a step's gain is within noise",
                    "结果随{factor}的变化：均值与95%置信带；空心点表示该步增量在噪声范围内"),
