@@ -101,7 +101,9 @@ class Results:
         for p, label in self.labels.items():
             if label == name or str(p) == str(name):
                 return p
-        allowed = ", ".join(self.labels.values()) if self.spec.design == "scenarios" else "a point number"
+        labels = self.labels
+        allowed = (", ".join(labels.values()) if self.spec.design == "scenarios" else
+                   f"a point's label such as {labels[min(labels)]!r}, or its number {min(labels)}–{max(labels)}")
         raise ExperimentError(f"--baseline: found {name!r}, allowed: {allowed}")
 
 
@@ -790,6 +792,151 @@ def synergy(res: Results, indicators: list[str] | None = None, window: int = 12,
     return pd.DataFrame(rows)
 
 
+# --- dose-response and cost ----------------------------------------------------
+SPENDING = "purchase_spent_yuan_year"
+"""The indicator cost views read: purchase spending per year, comparable with the yearly budget."""
+
+COVERAGE = "need_coverage"
+"""The indicator whose points cost views price."""
+
+DOSED = ("grid", "factorial")
+"""Designs whose numeric factors take a few levels, each run at every level: their dose-response is drawn."""
+
+
+def numeric_factors(res: Results) -> list[str]:
+    """The factors of a grid or factorial whose values are numbers (not true/false) at two levels or more."""
+    if res.spec.design not in DOSED:
+        return []
+    out = []
+    for f in res.factors:
+        col = res.runs[f"factor:{f}"]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.nunique() > 1:
+            out.append(f)
+    return out
+
+
+def lowest_point(res: Results) -> int:
+    """The grid's (or factorial's) point where every factor is at its lowest level (its first listed, if not a number).
+
+    The default baseline of those designs; the lowest point that has runs when
+    several share the lowest levels (they cannot: a design lists each value once).
+    """
+    lows = {}
+    for f in res.factors:
+        values = [r["factors"][f] for r in res.manifest["runs"]]
+        numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        lows[f] = min(values) if numeric else values[0]
+    return next(r["point"] for r in res.manifest["runs"] if all(r["factors"][f] == v for f, v in lows.items()))
+
+
+def _by_level(res: Results, factor: str, indicators: list[str], window: int) -> pd.DataFrame:
+    """Each seed's outcome at each level of ``factor``: the mean over the points at that level (other factors)."""
+    out = outcomes(res, window, indicators)
+    level = res.runs.drop_duplicates("point").set_index("point")[f"factor:{factor}"]
+    out["level"] = out["point"].map(level).astype(float)
+    return out.groupby(["level", "seed"], sort=True)[indicators].mean()
+
+
+def dose_response(res: Results, factor: str, indicators: list[str] | None = None, window: int = 12
+                  ) -> pd.DataFrame:
+    """Each indicator against the levels of a numeric factor, and the gain of each step up.
+
+    At each level the outcome is the mean over the design points at that level
+    (over the other factors of a grid), per seed; the mean and 95% interval are
+    over seeds. The gain of a step is the outcome at a level minus that at the
+    level below, paired by seed, with its 95% interval (cut to what a change of
+    a bounded indicator can be) and its verdict as in :func:`paired_differences`;
+    ``gain_per_unit`` divides it by the step's size in the factor's unit.
+
+    Columns: factor, level, indicator, n, mean, ci_low, ci_high, previous (the
+    level below, NaN at the lowest), gain, gain_low, gain_high, verdict,
+    both_zero, gain_per_unit.
+    """
+    if factor not in numeric_factors(res):
+        raise ExperimentError(f"dose-response: found factor {factor!r}, allowed: "
+                              f"{', '.join(numeric_factors(res)) or 'none'} (numeric factors of a grid or factorial)")
+    cols = indicators or res.indicators
+    table = _by_level(res, factor, cols, window)
+    levels = sorted(table.index.get_level_values("level").unique())
+    rows = []
+    for ind in cols:
+        by_seed = table[ind].unstack("level")  # seeds × levels
+        for i, level in enumerate(levels):
+            mean, low, high = t_interval(by_seed[level].to_numpy(), bounds=bounds_of(ind))
+            row = {"factor": factor, "level": level, "indicator": ind, "n": int(by_seed[level].notna().sum()),
+                   "mean": mean, "ci_low": low, "ci_high": high, "previous": np.nan, "gain": np.nan,
+                   "gain_low": np.nan, "gain_high": np.nan, "verdict": "", "both_zero": False,
+                   "gain_per_unit": np.nan}
+            if i:
+                prev = levels[i - 1]
+                pair = by_seed[[prev, level]].dropna()
+                d = (pair[level] - pair[prev]).to_numpy(dtype=float)
+                g, lo, hi = t_interval(d)
+                cut = _clip_changes({"ci_low": lo, "ci_high": hi, "total_low": np.nan, "total_high": np.nan}, ind)
+                row.update(previous=prev, gain=g, gain_low=cut["ci_low"], gain_high=cut["ci_high"],
+                           verdict=("no data" if not d.size else "no difference" if no_difference(d)
+                                    else verdict(cut["ci_low"], cut["ci_high"])),
+                           both_zero=bool(d.size) and not pair.to_numpy(dtype=float).any(),
+                           gain_per_unit=g / (level - prev))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _ratio_interval(num: np.ndarray, den: np.ndarray, level: float = LEVEL) -> tuple[float, float, float]:
+    """The ratio of the means of paired values, with its delta-method 95% interval (NaN ends with < 2 pairs)."""
+    ok = np.isfinite(num) & np.isfinite(den)
+    num, den = num[ok], den[ok]
+    if not num.size or den.mean() == 0:
+        return np.nan, np.nan, np.nan
+    r = float(num.mean() / den.mean())
+    if num.size < 2:
+        return r, np.nan, np.nan
+    cov = np.cov(num, den, ddof=1)
+    var = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / (den.mean() ** 2 * num.size)
+    half = float(stats.t.ppf(0.5 + level / 2, num.size - 1) * np.sqrt(max(var, 0.0)))
+    return r, r - half, r + half
+
+
+def cost_per_point(res: Results, factor: str, window: int = 12, coverage: str = COVERAGE,
+                   spending: str = SPENDING) -> pd.DataFrame:
+    """What a percentage point of ``coverage`` costs in yearly ``spending``, at each level of a numeric factor.
+
+    Against the lowest level (the average cost of the points gained so far) and
+    against the level below (the marginal cost of the step's points: where it
+    rises steeply, returns flatten). Each is the mean extra spending over the
+    mean coverage gain in percentage points, paired by seed, with a delta-method
+    95% interval; undefined (NaN, ``priced`` False) where the coverage gain is not
+    positive outside noise, since a price per point gained needs points gained.
+
+    Columns: factor, level, spent (mean spending per year), coverage (mean),
+    then for ``from`` in (lowest, step): {from}_spent, {from}_points (gain in
+    percentage points) with {from}_points_low/high, {from}_cost with
+    {from}_cost_low/high, {from}_priced.
+    """
+    table = _by_level(res, factor, [coverage, spending], window)
+    cov, spent = table[coverage].unstack("level"), table[spending].unstack("level")
+    levels = list(cov.columns)
+    rows = []
+    for i, level in enumerate(levels):
+        row: dict[str, Any] = {"factor": factor, "level": level, "spent": float(spent[level].mean()),
+                               "coverage": float(cov[level].mean())}
+        for name, ref in (("lowest", levels[0]), ("step", levels[i - 1] if i else None)):
+            keys = [f"{name}_{k}" for k in ("spent", "points", "points_low", "points_high", "cost", "cost_low",
+                                            "cost_high")]
+            row.update(dict.fromkeys(keys, np.nan), **{f"{name}_priced": False})
+            if ref is None or ref == level:
+                continue
+            ds = (spent[level] - spent[ref]).to_numpy(dtype=float)
+            dc = 100 * (cov[level] - cov[ref]).to_numpy(dtype=float)
+            points, lo, hi = t_interval(dc)
+            priced = bool(np.isfinite(lo) and lo > 0)
+            cost = _ratio_interval(ds, dc) if priced else (np.nan, np.nan, np.nan)
+            row.update(dict(zip(keys, (float(np.nanmean(ds)), points, lo, hi, *cost), strict=True)),
+                       **{f"{name}_priced": priced})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 # --- results at several horizons ----------------------------------------------
 SAMPLED = ("lhs", "sobol", "morris")
 """Designs whose points are samples of a response surface: no baseline, no ranking of points."""
@@ -1098,6 +1245,10 @@ def change_sentence(row: Any, lang: str = "en", value: Any = _plain_value, inter
         between = text("between_noise", lang, months=months, s="s" if len(row.between) > 1 else "")
     key = {"sign change": "sign_change", "ranking flip": "ranking_flip", "fades": "fades",
            "emerges": "emerges"}[row.kind]
+    zero = (row.to_value, row.to_low, row.to_high) if row.kind == "fades" else (row.from_value, row.from_low,
+                                                                                  row.from_high)
+    if row.kind in ("fades", "emerges") and not any(zero):  # exactly zero in every seed: no difference, not noise
+        key += "_zero"
     va, ca = pair(row.from_value, row.from_low, row.from_high, ind)
     vb, cb = pair(row.to_value, row.to_low, row.to_high, ind)
     return text(key, lang, indicator=name, what=what, first=row.first, second=row.second,

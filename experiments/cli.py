@@ -58,8 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = exp_sub.add_parser("report", help="analyse an experiment's saved results into one HTML report")
     report.add_argument("dir", help="the experiment's output directory")
     report.add_argument("--baseline", default=None, metavar="NAME",
-                        help="scenario (or point number) to take paired differences against "
-                             "(default: the first scenario, or a factorial's all-low corner)")
+                        help="scenario, design point label (as the report's tables show it, e.g. "
+                             "'budget_yuan=20,000,000') or point number to take paired differences against "
+                             "(default: the first scenario, or the point where each factor of a grid or "
+                             "factorial is at its lowest level)")
     report.add_argument("--lang", default="en", choices=("en", "zh"), help="report language (default en)")
     report.add_argument("--window", type=int, default=12, metavar="MONTHS",
                         help="outcomes are means over each run's last MONTHS months (default 12; 1 = final month)")

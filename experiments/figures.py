@@ -20,9 +20,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle
+from matplotlib.ticker import FuncFormatter
 
-from experiments.labels import axis_label, indicator_name, street_name, text
-from experiments.numbers import value
+from experiments.labels import axis_label, indicator_name, parameter_label, street_name, text
+from experiments.numbers import is_percent, value
 
 CJK_FONT = "Noto Sans CJK SC"
 PALETTE = matplotlib.colormaps["tab10"]
@@ -100,6 +101,7 @@ def over_time(frame: pd.DataFrame, indicator: str, lang: str = "en", design: str
         ax.fill_between(g["month"], g["ci_low"], g["ci_high"], color=colour, alpha=0.2, lw=0)
     ax.set_xlabel(text("month", lang))
     ax.set_ylabel(axis_label(indicator, lang))
+    share_axis(ax.yaxis, indicator)
     ax.set_title(text("bands_title", lang, indicator=indicator_name(indicator, lang), kind=_kind(design, lang)))
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     ax.grid(alpha=0.3)
@@ -120,6 +122,7 @@ def run_panel(frame: pd.DataFrame, indicators: list[str], title: str, lang: str 
             ax.plot(frame["month"], frame[ind], color=PALETTE(k % 10), lw=1.5)
         ax.set_title(indicator_name(ind, lang), fontsize=9)
         ax.set_ylabel(axis_label(ind, lang), fontsize=7)
+        share_axis(ax.yaxis, ind)
         ax.set_xlabel(text("month", lang), fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
@@ -143,6 +146,7 @@ def final_bars(summary: pd.DataFrame, indicator: str, what: str, lang: str = "en
     ax.set_yticks(y, s["label"])
     ax.invert_yaxis()
     ax.set_xlabel(axis_label(indicator, lang))
+    share_axis(ax.xaxis, indicator)
     ax.set_ylabel(text("scenario", lang))
     ax.set_title(text("bars_title", lang, indicator=indicator_name(indicator, lang), what=what))
     ax.grid(axis="x", alpha=0.3)
@@ -171,7 +175,8 @@ def forest(diffs: pd.DataFrame, indicators: list[str], baseline: str, lang: str 
                     fmt="none", ecolor="black", elinewidth=1, capsize=2)
         ax.scatter(d["diff"][sure], y[sure.to_numpy()], color="C3", zorder=3, s=22)
         ax.scatter(d["diff"][~sure], y[~sure.to_numpy()], facecolor="white", edgecolor="C3", zorder=3, s=22)
-        ax.set_xlabel(f"{text('difference', lang)}: {axis_label(ind, lang)}", fontsize=8)
+        ax.set_xlabel(f"{text('difference', lang)}: {axis_label(ind, lang, diff=True)}", fontsize=8)
+        share_axis(ax.xaxis, ind, diff=True)
         ax.tick_params(labelsize=8)
         ax.grid(axis="x", alpha=0.3)
         if k % cols == 0:
@@ -220,7 +225,8 @@ def horizons(frame: pd.DataFrame, value: str, series: str, indicators: list[str]
             ax.scatter(x[~sure], d[value][~sure], facecolor="white", edgecolor=colour, zorder=3, s=20)
         ax.set_xticks(months)
         ax.set_xlabel(text("horizon", lang), fontsize=8)
-        ax.set_ylabel(axis_label(ind, lang), fontsize=8)
+        ax.set_ylabel(axis_label(ind, lang, diff=True), fontsize=8)
+        share_axis(ax.yaxis, ind, diff=True)
         ax.set_title(indicator_name(ind, lang), fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
@@ -230,6 +236,81 @@ def horizons(frame: pd.DataFrame, value: str, series: str, indicators: list[str]
     fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=7, frameon=False)
     fig.suptitle(title)
     fig.tight_layout(rect=(0, legend / height, 1, 1))
+    return fig
+
+
+def dose_response(frame: pd.DataFrame, indicators: list[str], lang: str = "en") -> Figure:
+    """Each indicator against the levels of a numeric factor: mean with its 95% band, one panel per indicator.
+
+    ``frame`` is :func:`experiments.analysis.dose_response`'s output for one
+    factor; each step up is marked filled where its gain is outside noise,
+    hollow where the experiment cannot tell it from zero.
+    """
+    factor = str(frame["factor"].iloc[0])
+    n = len(indicators)
+    cols = min(n, 2)
+    rows = math.ceil(n / cols)
+    fig, axes = _figure((5.2 * cols, 3.4 * rows), rows, cols, squeeze=False)
+    for k, ind in enumerate(indicators):
+        ax = axes[k // cols][k % cols]
+        d = frame[frame["indicator"] == ind].sort_values("level")
+        x = d["level"].to_numpy(dtype=float)
+        ax.fill_between(x, d["ci_low"], d["ci_high"], color=PALETTE(k % 10), alpha=0.25, lw=0)
+        ax.plot(x, d["mean"], color=PALETTE(k % 10), lw=1.6)
+        sure = (d["verdict"].isin(["higher", "lower"]) | d["previous"].isna()).to_numpy()  # the lowest: no step
+        ax.scatter(x[sure], d["mean"][sure], color=PALETTE(k % 10), zorder=3, s=22)
+        ax.scatter(x[~sure], d["mean"][~sure], facecolor="white", edgecolor=PALETTE(k % 10), zorder=3, s=22)
+        ax.set_xlabel(parameter_label(factor, lang), fontsize=8)
+        ax.set_ylabel(axis_label(ind, lang), fontsize=8)
+        ax.set_title(indicator_name(ind, lang), fontsize=9)
+        _factor_axis(ax.xaxis, x)
+        share_axis(ax.yaxis, ind)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    for k in range(n, rows * cols):
+        axes[k // cols][k % cols].set_visible(False)
+    fig.suptitle(text("dose_title", lang, factor=factor))
+    fig.tight_layout()
+    return fig
+
+
+def cost_curve(cost: pd.DataFrame, lang: str = "en") -> Figure:
+    """Coverage against yearly spending, and what each step's percentage point of coverage costs.
+
+    ``cost`` is :func:`experiments.analysis.cost_per_point`'s output. Left: the
+    mean coverage at each level against its mean spending per year (the
+    cost-effectiveness curve: where it flattens, money buys little coverage).
+    Right: the marginal cost of a point of coverage at each step up, with its
+    95% interval; steps whose coverage gain is within noise are not priced.
+    """
+    from experiments.analysis import COVERAGE
+
+    fig, (left, right) = _figure((10.4, 3.6), 1, 2)
+    left.plot(cost["spent"], cost["coverage"], color="C0", lw=1.6, marker="o")
+    for r in cost.itertuples():
+        left.annotate(tick(r.level), (r.spent, r.coverage), textcoords="offset points", xytext=(4, -10),
+                      fontsize=7)
+    left.set_xlabel(axis_label("purchase_spent_yuan_year", lang), fontsize=8)
+    left.set_ylabel(axis_label(COVERAGE, lang), fontsize=8)
+    share_axis(left.yaxis, COVERAGE)
+    left.set_title(text("cost_left_title", lang), fontsize=9)
+    left.xaxis.set_major_formatter(FuncFormatter(lambda v, _: tick(v)))  # 20,000,000 yuan, not 2 × 1e7
+    right.yaxis.set_major_formatter(FuncFormatter(lambda v, _: tick(v)))
+    priced = cost[cost["step_priced"]]
+    x = np.arange(len(priced))
+    right.bar(x, priced["step_cost"], color="C1", alpha=0.85,
+              yerr=np.nan_to_num(np.vstack([priced["step_cost"] - priced["step_cost_low"],
+                                            priced["step_cost_high"] - priced["step_cost"]])), capsize=3)
+    right.set_xticks(x, [f"{tick(a)} → {tick(b)}" for a, b in
+                         zip(cost["level"].shift(1)[cost["step_priced"]], priced["level"], strict=True)],
+                     rotation=20, ha="right")
+    right.set_ylabel(text("cost_unit", lang), fontsize=8)
+    right.set_xlabel(parameter_label(str(cost["factor"].iloc[0]), lang), fontsize=8)
+    right.set_title(text("cost_right_title", lang), fontsize=9)
+    for ax in (left, right):
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
     return fig
 
 
@@ -244,7 +325,8 @@ def effects(eff: pd.DataFrame, indicator: str, lang: str = "en") -> Figure:
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(y, e["term"])
     ax.invert_yaxis()
-    ax.set_xlabel(f"{text('effect', lang)}: {axis_label(indicator, lang)}")
+    ax.set_xlabel(f"{text('effect', lang)}: {axis_label(indicator, lang, diff=True)}")
+    share_axis(ax.xaxis, indicator, diff=True)
     ax.set_ylabel(text("term", lang))
     ax.set_title(text("effects_title", lang, indicator=indicator_name(indicator, lang)))
     ax.grid(axis="x", alpha=0.3)
@@ -259,13 +341,13 @@ def heatmap(table: pd.DataFrame, indicator: str, x: str, y: str, lang: str = "en
     """
     fig, ax = _figure((1.1 * table.shape[1] + 3, 0.6 * table.shape[0] + 2))
     im = ax.imshow(table.to_numpy(dtype=float), cmap="viridis", aspect="auto", origin="lower")
-    ax.set_xticks(range(table.shape[1]), [_tick(v) for v in table.columns], rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), [_tick(v) for v in table.index])
-    ax.set_xlabel(_factor_label(x))
-    ax.set_ylabel(_factor_label(y))
+    ax.set_xticks(range(table.shape[1]), [tick(v) for v in table.columns], rotation=30, ha="right")
+    ax.set_yticks(range(table.shape[0]), [tick(v) for v in table.index])
+    ax.set_xlabel(parameter_label(x, lang))
+    ax.set_ylabel(parameter_label(y, lang))
     for (i, j), v in np.ndenumerate(table.to_numpy(dtype=float)):
         ax.text(j, i, value(v, indicator), ha="center", va="center", color="white", fontsize=8)
-    fig.colorbar(im, ax=ax, label=axis_label(indicator, lang))
+    share_axis(fig.colorbar(im, ax=ax, label=axis_label(indicator, lang)).ax.yaxis, indicator)
     ax.set_title(text("heatmap_others_title" if others else "heatmap_title", lang,
                       indicator=indicator_name(indicator, lang), x=x.split(".")[-1], y=y.split(".")[-1]))
     return fig
@@ -308,6 +390,38 @@ def morris_bars(mi: pd.DataFrame, lang: str = "en") -> Figure:
     return fig
 
 
+def inequality(ineq: pd.DataFrame, what: str, lang: str = "en") -> Figure:
+    """Gini and Theil (between and within streets) of each indicator by point, with 95% intervals.
+
+    ``ineq`` is :func:`experiments.analysis.inequality`'s output (the indicators
+    to draw); one panel per measure, one marker per indicator and point.
+    """
+    measures = ("gini", "theil_between_streets", "theil_within_streets")
+    labels = list(dict.fromkeys(ineq["label"]))
+    indicators = list(dict.fromkeys(ineq["indicator"]))
+    fig, axes = _figure((11, 0.32 * len(labels) * max(len(indicators), 1) ** 0.5 + 2.0), 1, len(measures),
+                        sharey=True, squeeze=False)
+    y = np.arange(len(labels))
+    for k, measure in enumerate(measures):
+        ax = axes[0][k]
+        for i, ind in enumerate(indicators):
+            d = ineq[(ineq["measure"] == measure) & (ineq["indicator"] == ind)].set_index("label").reindex(labels)
+            dodge = 0.22 * (i - (len(indicators) - 1) / 2)
+            ax.errorbar(d["mean"], y + dodge, xerr=_xerr(d, "mean"), fmt="o", ms=4, color=PALETTE(i % 10),
+                        capsize=2, lw=1, label=indicator_name(ind, lang))
+        ax.set_xlabel(text(measure, lang), fontsize=8)
+        ax.set_xlim(left=0)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0][0].set_yticks(y, labels)
+    axes[0][0].invert_yaxis()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=len(indicators), fontsize=8, frameon=False)
+    fig.suptitle(text("inequality_title", lang, what=what))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
 def district_layout(n_communities: int = 77, n_streets: int = 11) -> tuple[dict[int, tuple[float, float]],
                                                                         np.ndarray, np.ndarray]:
     """Positions of the communities for the district map.
@@ -331,10 +445,14 @@ def district_layout(n_communities: int = 77, n_streets: int = 11) -> tuple[dict[
     return pos, street, centres
 
 
-def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang: str = "en") -> Figure:
+def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang: str = "en",
+                 limits: tuple[float, float] | None = None) -> Figure:
     """The 77 communities as the district network, coloured by ``values`` (one per community).
 
-    Each street's communities are grouped in a circle.
+    A schematic, not geography: each street's communities are grouped in a
+    circle, streets in their order along the peninsula, lines the model's
+    network; the figure says so. ``limits`` (low, high) fixes the colour scale,
+    so maps of one indicator drawn side by side share it (default: these values').
     """
     from matplotlib.collections import LineCollection
 
@@ -352,13 +470,14 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
     segments = [(pos[a], pos[b]) for a, b in g.edges]
     ax.add_collection(LineCollection(segments, colors="0.6", linewidths=0.6, zorder=1))
     xy = np.array([pos[c] for c in range(n)])
+    low, high = limits if limits is not None else (None, None)
     sc = ax.scatter(xy[:, 0], xy[:, 1], c=values, cmap="viridis", s=70, edgecolors="black", linewidths=0.4,
-                    zorder=2, plotnonfinite=True)
-    fig.colorbar(sc, ax=ax, label=axis_label(indicator, lang), shrink=0.8)
+                    zorder=2, plotnonfinite=True, vmin=low, vmax=high)
+    share_axis(fig.colorbar(sc, ax=ax, label=axis_label(indicator, lang), shrink=0.8).ax.yaxis, indicator)
     ax.set_aspect("equal")
     ax.set_xlim(centres[:, 0].min() - 1.5, centres[:, 0].max() + 1.5)
     ax.set_ylim(centres[:, 1].min() - 2.0, centres[:, 1].max() + 1.4)
-    ax.set_xlabel("west ←  along the peninsula  → east (its tip)" if lang == "en" else "西 ←  沿半岛  → 东（半岛尖端）")
+    ax.set_xlabel(text("map_schematic", lang), fontsize=9)
     ax.set_yticks([])
     ax.set_xticks([])
     for side in ("top", "right", "left", "bottom"):
@@ -367,13 +486,22 @@ def district_map(values: np.ndarray, indicator: str, label: str, what: str, lang
     return fig
 
 
-def _factor_label(path: str) -> str:
-    """A factor's path with its declared unit (another model's factors have none)."""
-    from model.parameters import PARAMETERS
-    return f"{path} ({PARAMETERS[path].unit})" if path in PARAMETERS else path
+def share_axis(axis: object, indicator: str, diff: bool = False) -> None:
+    """Ticks of a share's axis in percent (its differences in percentage points), as its label says.
+
+    Other indicators keep matplotlib's ticks.
+    """
+    if is_percent(indicator):
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(100 * v, 9):g}"))  # type: ignore[attr-defined]
 
 
-def _tick(v: object) -> str:
+def _factor_axis(axis: object, levels: np.ndarray) -> None:
+    """A numeric factor's levels as the ticks, in the report's style (20,000,000, not 2e7)."""
+    axis.set_ticks(levels, [tick(v) for v in levels])  # type: ignore[attr-defined]
+
+
+def tick(v: object) -> str:
+    """A factor's value as a tick or a table shows it: 20,000,000 rather than 2e+07, 0.25 rather than 0.250000."""
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if isinstance(v, int) and abs(v) >= 100_000:

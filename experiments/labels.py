@@ -42,6 +42,7 @@ INDICATOR_NAMES: dict[str, tuple[str, str]] = {
     "social_worker_caseload": ("social-worker caseload", "社工个案量"),
     "purchase_spent_yuan": ("purchase spending", "购买服务支出"),
     "cost_per_need_met_yuan": ("cost per need met", "每项满足需求的购买成本"),
+    "purchase_spent_yuan_year": ("purchase spending per year", "年度购买服务支出"),
     "coverage_gini": ("inequality of coverage (Gini)", "社区间覆盖率基尼系数"),
     "org_births": ("organizations founded", "新成立组织数"),
     "orgs_cleaned_up": ("organizations cleaned up", "清理组织数"),
@@ -52,7 +53,7 @@ INDICATOR_NAMES: dict[str, tuple[str, str]] = {
 }
 
 UNITS: dict[str, tuple[str, str]] = {
-    "share": ("share", "比例"),
+    "share": ("%", "%"),
     "months": ("months", "月"),
     "hours per resident per month": ("hours per resident per month", "小时/人/月"),
     "organizations": ("organizations", "个"),
@@ -63,11 +64,23 @@ UNITS: dict[str, tuple[str, str]] = {
     "posts": ("posts", "个"),
     "needs per room worker per month": ("needs per worker per month", "项/人/月"),
     "yuan per month": ("yuan per month", "元/月"),
+    "yuan per year": ("yuan per year", "元/年"),
     "yuan": ("yuan", "元"),
     "Gini in [0, 1]": ("Gini in [0, 1]", "基尼系数（0–1）"),
     "score in [0, 1]": ("score in [0, 1]", "得分（0–1）"),
     "items": ("items", "项"),
 }
+
+PARAMETER_UNITS_ZH: dict[str, str] = {
+    "share": "比例", "share per month": "比例/月", "share per year": "比例/年", "multiplier": "倍数",
+    "bool": "是/否", "people": "人", "months": "月", "years": "年", "hours": "小时", "hours per month": "小时/月",
+    "count": "个", "items": "项", "households": "户", "yuan": "元", "yuan per year": "元/年", "yuan per month": "元/月",
+    "organizations": "个", "volunteers": "人", "posts": "个", "contracts": "份", "meetings": "次",
+}
+"""Units of parameters in Chinese; a parameter whose unit is not here shows its path alone in a Chinese report."""
+
+POINTS_UNIT = ("pp", "个百分点")
+"""The unit of a difference of shares: percentage points (English, Chinese)."""
 
 STREETS_ZH = ("朝天门", "解放碑", "南纪门", "七星岗", "菜园坝", "两路口", "大溪沟", "上清寺", "石油路", "大坪",
               "化龙桥")
@@ -117,6 +130,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "from_month": ("from month {month}", "自第{month}月起"),
     "no_failures": ("No run failed.", "没有失败的运行。"),
     "district_map_title": ("{indicator} by community, {label} ({what})", "各社区{indicator}：{label}（{what}）"),
+    "map_schematic": ("Schematic, not a map: streets (grey circles) in their order along the peninsula, west ← "
+                      "→ east (its tip);\neach street's communities on its circle; lines are the model's links",
+                      "示意图，非地理地图：街道（灰色圆圈）按沿半岛的顺序排列，西 ← → 东（半岛尖端）；\n"
+                      "各街道的社区位于其圆圈上；连线为模型中的社区联系"),
+    "dose_title": ("Outcomes against {factor}: mean and 95% band; hollow where a step's gain is within noise",
+                   "结果随{factor}的变化：均值与95%置信带；空心点表示该步增量在噪声范围内"),
+    "cost_left_title": ("Need coverage against spending per year, by level", "需求覆盖率与年度支出（按水平）"),
+    "cost_right_title": ("Marginal cost of a point of coverage, per step (95% intervals)",
+                         "每提高一个百分点覆盖率的边际成本（按步，95%置信区间）"),
+    "cost_unit": ("yuan a year per percentage point", "元/年/百分点"),
     "bands_title": ("{indicator}: mean and 95% band over replicates, by {kind}",
                     "{indicator}：各{kind}的均值与95%置信带"),
     "bars_title": ("{indicator}, {what}: mean and 95% interval", "{indicator}（{what}）：均值与95%置信区间"),
@@ -169,6 +192,99 @@ TEXT: dict[str, tuple[str, str]] = {
                      "these as leads to check, not as findings."),
                     ("较弱的结论：在多个时间跨度比较许多差异和效应时，约二十分之一实际为零的量会因偶然而在某个时间跨度"
                      "显得显著；应视为有待核实的线索，而非结论。")),
+    "title": ("{name} — Report", "{name} 实验报告"),
+    "figcaption": ("{name} (PNG and SVG in {folder}/)", "图 {name}（PNG 与 SVG 文件见 {folder}/）"),
+    "spec": ("The experiment file as run (spec)", "运行时的实验设定（spec）"),
+    "true": ("true", "是"),
+    "false": ("false", "否"),
+    "prov_value": ("value", "取值"),
+    "prov_file": ("experiment file", "实验文件"),
+    "prov_hash": ("spec hash", "设定哈希值"),
+    "prov_commit": ("commit", "代码提交"),
+    "prov_dirty": (" (dirty)", "（含未提交修改）"),
+    "prov_model": ("model version", "模型版本"),
+    "prov_python": ("python", "Python 版本"),
+    "prov_host": ("host", "主机"),
+    "prov_seeds": ("seeds", "随机种子"),
+    "prov_runs": ("runs", "运行次数"),
+    "prov_runs_value": ("{done} of {total} ({failed} failed)", "完成{done}次，共{total}次（失败{failed}次）"),
+    "prov_wall": ("wall time (s)", "耗时（秒）"),
+    "prov_packages": ("packages", "软件包"),
+    "prov_written": ("report written", "报告生成时间"),
+    "gini_theil": ("The Gini coefficient is half the mean absolute difference between two communities' values, "
+                   "relative to the mean: 0 when every community has the same value, 1 when one has everything. "
+                   "The Theil index T is the mean of (value/mean)·ln(value/mean) over communities: 0 for perfect "
+                   "equality, growing with inequality, and it splits exactly into the part between streets (the "
+                   "streets' means differ) and the part within streets (communities of one street differ).",
+                   "基尼系数为任意两个社区取值之差的平均绝对值除以均值的一半：各社区取值相同时为0，一个社区独占全部时为1。"
+                   "泰尔指数T为各社区(取值/均值)·ln(取值/均值)的平均：完全平等时为0，越不平等越大，"
+                   "并可精确分解为街道间部分（各街道均值不同）与街道内部分（同一街道的社区之间不同）。"),
+    "inequality_title": ("Inequality between communities, {what}: mean and 95% interval over replicates",
+                         "社区间不平等（{what}）：各重复运行的均值与95%置信区间"),
+    "inequality_table": ("The numbers of the figure", "图中数值"),
+    "maps_shared": ("The maps below share one colour scale ({low} to {high}), so their colours compare.",
+                    "以下各图使用同一色标（{low}至{high}），颜色可直接比较。"),
+    "design_scenarios": ("scenarios", "情景比较"),
+    "design_grid": ("grid", "网格设计"),
+    "design_factorial": ("factorial", "析因设计"),
+    "design_lhs": ("lhs", "拉丁超立方抽样"),
+    "design_sobol": ("sobol", "Sobol 抽样"),
+    "design_morris": ("morris", "Morris 筛选"),
+    "failure_point": ("point", "设计点"),
+    "failure_replicate": ("replicate", "重复"),
+    "failure_seed": ("seed", "随机种子"),
+    "failure_scenario": ("scenario", "情景"),
+    "failure_error": ("error", "错误"),
+    "box": ("box", "区域"),
+    "runs": ("runs", "运行次数"),
+    "density": ("density", "密度"),
+    "coverage": ("coverage", "覆盖度"),
+    # --- dose-response and cost (a grid's or factorial's numeric factors) ---
+    "dose": ("Outcomes against {factor}", "结果随{factor}的变化"),
+    "dose_intro": ("At each level of {factor} the outcome is the mean over the design points at that level, "
+                   "per seed; the band is its 95% interval over seeds. The gain of a step is the outcome at a "
+                   "level minus that at the level below, paired by seed, with its 95% interval, and per {per} "
+                   "of the step: where it shrinks, returns flatten.",
+                   "{factor}每个水平的结果为该水平各设计点的均值（按随机种子）；置信带为各种子间的95%置信区间。"
+                   "每一步的增量为该水平减下一级水平的结果（按种子配对）及其95%置信区间，并折算为每{per}的增量："
+                   "增量变小之处即收益趋平之处。"),
+    "level": ("level", "水平"),
+    "mean_ci": ("mean [95% interval]", "均值［95%置信区间］"),
+    "gain_step": ("gain over the level below [95% interval]", "较下一级水平的增量［95%置信区间］"),
+    "gain_per": ("gain per {per}", "每{per}的增量"),
+    "cost_heading": ("What a point of coverage costs", "每个百分点覆盖率的成本"),
+    "cost_unrecorded": ("The cost of coverage needs {coverage} and {spending} recorded; this experiment did not "
+                        "record both.",
+                        "计算覆盖率成本需要记录 {coverage} 与 {spending}；本实验未同时记录二者。"),
+    "cost_same": ("Purchase spending is the same at every level of {factor}: the coverage it buys is not priced "
+                  "here.",
+                  "{factor}各水平的购买服务支出相同，此处不计算覆盖率成本。"),
+    "cost_points_lowest": ("coverage gain over the lowest level", "较最低水平的覆盖率增量"),
+    "cost_points_step": ("coverage gain over the level below", "较下一级水平的覆盖率增量"),
+    "cost_lowest": ("average cost per point (yuan a year)", "平均每百分点成本（元/年）"),
+    "cost_step": ("marginal cost per point (yuan a year)", "边际每百分点成本（元/年）"),
+    "cost_not_priced": ("not priced: no gain outside noise", "不计价：增量未超出噪声范围"),
+    "sum_cost": ("Cost of coverage along {factor}: from {low} to {high}, need coverage goes from {cov_low} to "
+                 "{cov_high} and purchase spending from {spent_low} to {spent_high} a year. A percentage point "
+                 "of coverage costs {first} yuan a year in the first step ({first_step}) and {last} in the last "
+                 "({last_step}) (95% intervals){verdict}",
+                 "沿{factor}的覆盖率成本：从{low}到{high}，需求覆盖率由{cov_low}升至{cov_high}，年度购买服务支出由"
+                 "{spent_low}增至{spent_high}元。第一步（{first_step}）每提高一个百分点覆盖率的年成本为{first}元，"
+                 "最后一步（{last_step}）为{last}元（95%置信区间）{verdict}"),
+    "sum_cost_flattens": (": returns flatten, each point costs more as the budget rises.",
+                          "：收益趋平，预算越高，每个百分点的成本越高。"),
+    "sum_cost_steady": (".", "。"),
+    "sum_cost_unpriced": ("Cost of coverage along {factor}: need coverage goes from {cov_low} at {low} to "
+                          "{cov_high} at {high}; no step's coverage gain is outside noise, so no point of "
+                          "coverage is priced.",
+                          "沿{factor}的覆盖率成本：需求覆盖率由{low}时的{cov_low}变为{high}时的{cov_high}；"
+                          "各步覆盖率增量均未超出噪声范围，因此不计算每百分点成本。"),
+    "sum_baseline_lowest": ("Baseline: the design point {label}, where each factor is at its lowest level (the "
+                            "default for a {design} design; name another with --baseline and a point's label "
+                            "or number). Every parameter that is not a factor keeps the value of the "
+                            "experiment's scenario.",
+                            "基准：设计点{label}，即各因素均取最低水平（{design}的默认基准；可用 --baseline "
+                            "指定其他设计点的标签或编号）。非因素参数保持实验情景的取值。"),
     # --- the summary (experiments/summary.py) ---
     "summary": ("Summary", "摘要"),
     "answer": ("The answer", "结论"),
@@ -331,6 +447,14 @@ TEXT: dict[str, tuple[str, str]] = {
                "({vb} {cb}). A weaker statement: at month {b} the experiment cannot tell it from zero."),
               ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月处于噪声范围内（{vb} {cb}）。"
                "较弱的结论：第{b}月已无法与零区分。")),
+    "fades_zero": (("{indicator}, {what}: {word_a} at month {a} ({va} {ca}) but exactly zero at month {b}, the "
+                    "same in every seed: there it makes no difference at all."),
+                   ("{indicator}，{what}：第{a}月{word_a}（{va} {ca}），第{b}月恰为零（各随机种子下相同）："
+                    "此时完全没有差异。")),
+    "emerges_zero": (("{indicator}, {what}: exactly zero at month {a}, the same in every seed, but {word_b} at "
+                      "month {b} ({vb} {cb}): it makes a difference only later."),
+                     ("{indicator}，{what}：第{a}月恰为零（各随机种子下相同），第{b}月{word_b}（{vb} {cb}）："
+                      "差异在后期才出现。")),
     "emerges": (("{indicator}, {what}: within noise at month {a} ({va} {ca}) but {word_b} at month {b} "
                  "({vb} {cb}). A weaker statement: at month {a} the experiment cannot tell it from zero."),
                 ("{indicator}，{what}：第{a}月处于噪声范围内（{va} {ca}），第{b}月{word_b}（{vb} {cb}）。"
@@ -352,14 +476,32 @@ def indicator_name(name: str, lang: str) -> str:
 
 def indicator_unit(name: str, lang: str) -> str:
     """An indicator's unit in ``lang`` ("" for an indicator the model does not declare)."""
-    unit = DISTRICT_INDICATORS.get(name, ("", 0, ""))[0]
+    return unit_name(DISTRICT_INDICATORS.get(name, ("", 0, ""))[0], lang)
+
+
+def unit_name(unit: str, lang: str) -> str:
+    """A declared unit in ``lang`` (the unit itself when it has no translation)."""
     en, zh = UNITS.get(unit, (unit, unit))
     return zh if lang == "zh" else en
 
 
-def axis_label(name: str, lang: str) -> str:
-    """Indicator name and unit, for an axis."""
-    unit = indicator_unit(name, lang)
+def parameter_unit(unit: str, lang: str) -> str:
+    """A parameter's declared unit in ``lang`` ("" in Chinese for one without a translation)."""
+    return PARAMETER_UNITS_ZH.get(unit, "") if lang == "zh" else unit
+
+
+def parameter_label(path: str, lang: str) -> str:
+    """A parameter's path with its unit in ``lang`` ("admin.committee_tasks (items)"); another model's path alone."""
+    from model.parameters import PARAMETERS
+
+    unit = parameter_unit(PARAMETERS[path].unit, lang) if path in PARAMETERS else ""
+    return f"{path} ({unit})" if unit else path
+
+
+def axis_label(name: str, lang: str, diff: bool = False) -> str:
+    """Indicator name and unit, for an axis or a column; ``diff`` for a difference (a share's in points)."""
+    unit = (POINTS_UNIT[lang == "zh"] if diff and DISTRICT_INDICATORS.get(name, ("",))[0] == "share"
+            else indicator_unit(name, lang))
     return f"{indicator_name(name, lang)} ({unit})" if unit else indicator_name(name, lang)
 
 

@@ -20,9 +20,11 @@ import datetime as dt
 import html
 import io
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -32,19 +34,29 @@ from experiments import analysis as an
 from experiments import figures as fg
 from experiments import numbers as nb
 from experiments import summary as sm
-from experiments.labels import axis_label, indicator_name, text
+from experiments.labels import axis_label, indicator_name, parameter_label, parameter_unit, text
 from experiments.spec import ExperimentError
 from sanshe.output import folder_problem
 
 HEADLINE = ("need_coverage", "coverage_vulnerable", "satisfaction", "trust_committee", "trust_government",
             "consultation_rate", "volunteer_rate", "committee_admin_share", "org_count", "certified_share",
-            "contract_top10_share", "purchase_spent_yuan")
-"""Indicators the report tabulates, when the experiment recorded them."""
+            "contract_top10_share", "purchase_spent_yuan_year", "cost_per_need_met_yuan")
+"""Indicators the report tabulates by default, when the experiment recorded them (spending per year, which
+reads against the yearly budget; per month where the runs predate it)."""
 
 SYNERGY = ("need_coverage", "coverage_vulnerable", "consultation_rate", "volunteer_rate", "trust_committee")
 """Coverage, participation and trust: the synergy question is asked of these."""
 
+INEQUALITY_DRAWN = ("need_coverage", "satisfaction", "consultation_rate")
+"""Indicators whose inequality between communities the report draws."""
+
+COST_INDICATORS = ("purchase_spent_yuan_year", "cost_per_need_met_yuan")
+"""What the purchase costs: tabulated beside the drawn indicators in the dose-response views."""
+
 FIGURE_INDICATORS = ("need_coverage", "consultation_rate", "trust_committee", "committee_admin_share")
+
+MAX_COLUMNS = 7
+"""Value columns a table shows side by side; a wider one is split, so it fits 1280 px and an A4 page."""
 
 MAX_LISTED = 60
 """Sentences listed per kind of change between horizons; a large grid can flip thousands of pairs."""
@@ -86,11 +98,12 @@ def build_report(path: str | Path, baseline: str | None = None, lang: str = "en"
     for cond in conditions:  # the user's mistakes first, before any work
         an.check_condition(res, cond)
     ctx = _context(res, baseline, lang, window, out)
-    title = f"{res.spec.name} — {text('report', lang)}"
+    title = text("title", lang, name=res.spec.name)
     _question_and_design(ctx, title)
     _scenarios_section(ctx)
     _outcomes_section(ctx)
     _differences_section(ctx)
+    _dose_section(ctx)
     _factorial_section(ctx)
     _uncertainty_section(ctx)
     _horizons_section(ctx)
@@ -142,7 +155,7 @@ def _context(res: an.Results, baseline: str | None, lang: str, window: int, out:
     window = min(window, last) if res.spec.record == "all" else 1
     what = (text("final_window", lang, window=window, first=last - window + 1, last=last) if window > 1
             else text("final_month", lang, last=last))
-    headline = [i for i in HEADLINE if i in res.indicators] or res.indicators[:8]
+    headline = headline_indicators(res)
     drawn = [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]
     baseline = baseline if baseline is not None else _default_baseline(res)
     if baseline is not None:
@@ -153,6 +166,21 @@ def _context(res: an.Results, baseline: str | None, lang: str, window: int, out:
         _check_html_target(rep.html, "")
     _check_figure_folder(fig_dir)
     return _Context(res, lang, window, what, headline, drawn, baseline, rep, _Doc(lang), fig_dir)
+
+
+def headline_indicators(res: an.Results) -> list[str]:
+    """The indicators the report tabulates.
+
+    Those the experiment file lists, in its order, when it lists them; else
+    :data:`HEADLINE` as far as recorded (monthly spending where yearly was not),
+    else the first eight.
+    """
+    if res.spec.indicators:
+        return [i for i in res.spec.indicators if i in res.indicators]
+    wanted = [i for i in HEADLINE if i in res.indicators]
+    if "purchase_spent_yuan_year" not in res.indicators and "purchase_spent_yuan" in res.indicators:
+        wanted.append("purchase_spent_yuan")
+    return wanted or res.indicators[:8]
 
 
 def _check_html_target(html: Path, option: str) -> None:
@@ -211,6 +239,9 @@ def _summary_section(ctx: _Context) -> None:
 def _scenarios_section(ctx: _Context) -> None:
     """The scenarios (design points) and the parameters that differ between them."""
     ctx.doc.h2(text("scenarios", ctx.lang))
+    described = _descriptions(ctx.res, ctx.lang)
+    if described:  # long texts in a list, not in narrow table cells
+        ctx.doc.dl(described)
     ctx.rep.tables["scenarios"] = _what_differs(ctx.res, ctx.lang)
     ctx.doc.table(ctx.rep.tables["scenarios"])
 
@@ -221,7 +252,7 @@ def _outcomes_section(ctx: _Context) -> None:
     doc.h2(text("outcomes", lang) + f" — {what}")
     summary = an.summarise(res, ctx.headline, ctx.window)
     ctx.rep.tables["summary"] = summary
-    doc.table(_wide(summary, "mean", lang))
+    doc.table(wide(summary, "mean", lang))
     few_points = len(res.labels) <= 12
     if few_points:
         for ind in ctx.drawn:
@@ -242,8 +273,92 @@ def _differences_section(ctx: _Context) -> None:
     doc.h2(text("differences", lang) + f": {text('baseline', lang)} = {baseline}")
     ctx.rep.tables["differences"] = diffs
     doc.p(_noise_sentence(diffs, lang))
-    doc.table(_wide(diffs, "diff", lang))
+    doc.table(wide(diffs, "diff", lang))
     ctx.figure("forest", fg.forest(diffs, ctx.drawn, baseline, lang))
+
+
+def _dose_section(ctx: _Context) -> None:
+    """For each numeric factor of a grid or factorial: the outcomes against it, the gain per step, the cost.
+
+    A factor at two levels only (a factorial's low and high) is shown when it
+    changes purchase spending (what a point of coverage costs); otherwise its
+    factorial effect already says all two levels can.
+    """
+    res, lang, doc = ctx.res, ctx.lang, ctx.doc
+    shown = [*ctx.drawn, *[i for i in COST_INDICATORS if i in res.indicators and i not in ctx.drawn]]
+    recorded = {an.COVERAGE, an.SPENDING} <= set(res.indicators)
+    for factor in an.numeric_factors(res):
+        cost = an.cost_per_point(res, factor, ctx.window) if recorded else None
+        priced = cost is not None and bool(np.nanmax(np.abs(cost["lowest_spent"].to_numpy(dtype=float)),
+                                                      initial=0.0))
+        if res.runs[f"factor:{factor}"].nunique() < 3 and not priced:
+            continue
+        dose = an.dose_response(res, factor, shown, ctx.window)
+        ctx.rep.tables[f"dose:{factor}"] = dose
+        unit, per = _per_unit(factor, dose["level"].unique(), lang)
+        doc.h2(text("dose", lang, factor=factor))
+        doc.p(text("dose_intro", lang, factor=factor, per=per))
+        name = factor.replace(".", "_")
+        ctx.figure(f"dose_{name}", fg.dose_response(dose, ctx.drawn, lang))
+        doc.table(_dose_table(dose, unit, per, lang))
+        if not priced:
+            doc.p(text("cost_same", lang, factor=factor) if recorded else
+                  text("cost_unrecorded", lang, coverage=an.COVERAGE, spending=an.SPENDING))
+            continue
+        ctx.rep.tables[f"cost:{factor}"] = cost
+        doc.h3(text("cost_heading", lang))
+        doc.p(sm.cost_sentence(cost, lang))
+        ctx.figure(f"cost_{name}", fg.cost_curve(cost, lang))
+        doc.table(_cost_table(cost, lang))
+
+
+def _per_unit(factor: str, levels: Any, lang: str) -> tuple[float, str]:
+    """A round amount of the factor the gains are given per (a power of ten near its steps), and its words."""
+    steps = np.diff(np.sort(np.asarray(levels, dtype=float)))
+    unit = float(10 ** np.floor(np.log10(np.median(steps)))) if steps.size and np.median(steps) > 0 else 1.0
+    from model.parameters import PARAMETERS
+
+    declared = parameter_unit(PARAMETERS[factor].unit, lang) if factor in PARAMETERS else ""
+    return unit, f"{fg.tick(unit)} {declared}".strip()
+
+
+def _dose_table(dose: pd.DataFrame, unit: float, per: str, lang: str) -> pd.DataFrame:
+    """One row per indicator and level: the mean, the gain over the level below, the gain per ``unit`` of it."""
+    rows = []
+    for r in dose.itertuples():
+        step = SimpleNamespace(verdict=r.verdict, diff=r.gain, ci_low=r.gain_low, ci_high=r.gain_high,
+                               indicator=r.indicator, both_zero=r.both_zero)
+        gain = "" if not np.isfinite(r.previous) else _change_cell(step, "diff", lang)
+        half = _half(r.gain_low, r.gain_high)
+        rows.append({text("indicator", lang): axis_label(r.indicator, lang), text("level", lang): fg.tick(r.level),
+                     text("mean_ci", lang): fmt_estimate(r.mean, r.ci_low, r.ci_high, r.indicator),
+                     text("gain_step", lang): gain,
+                     text("gain_per", lang, per=per): "" if not np.isfinite(r.previous) else nb.value(
+                         r.gain_per_unit * unit, r.indicator, True, None if half is None else
+                         half * unit / (r.level - r.previous), lang)})
+    return pd.DataFrame(rows)
+
+
+def _cost_table(cost: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """One row per level: spending per year, coverage, the points gained and what each costs.
+
+    The points and their cost are counted from the lowest level and from the level below.
+    """
+    cov, spend = an.COVERAGE, an.SPENDING
+    rows = []
+    for r in cost.itertuples():
+        row = {text("level", lang): fg.tick(r.level), axis_label(spend, lang): nb.value(r.spent, spend),
+               axis_label(cov, lang): nb.value(r.coverage, cov)}
+        for name in ("lowest", "step"):
+            points = [getattr(r, f"{name}_{k}") for k in ("points", "points_low", "points_high")]
+            priced = getattr(r, f"{name}_priced")
+            row[text(f"cost_points_{name}", lang)] = (
+                nb.estimate(*(x / 100 for x in points), cov, diff=True, lang=lang) if np.isfinite(points[0]) else "")
+            row[text(f"cost_{name}", lang)] = (
+                nb.estimate(*(getattr(r, f"{name}_{k}") for k in ("cost", "cost_low", "cost_high")), "")
+                if priced else text("cost_not_priced", lang) if np.isfinite(points[0]) else "")
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _factorial_section(ctx: _Context) -> None:
@@ -266,7 +381,7 @@ def _factorial_section(ctx: _Context) -> None:
     ctx.rep.tables["effects"] = eff
     for en, zh in eff_names.items():
         eff = eff.assign(term=eff["term"].str.replace(en, zh, regex=False))
-    doc.table(_wide(eff, "effect", lang, row="term", row_title="term"))
+    doc.table(wide(eff, "effect", lang, row="term", row_title="term"))
     for ind in [i for i in ctx.drawn if i != "committee_admin_share"]:
         ctx.figure(f"effects_{ind}", fg.effects(eff, ind, lang))
     if len(names) >= 2 and not missing:
@@ -280,7 +395,7 @@ def _synergy_section(ctx: _Context, names: list[str]) -> None:
     ctx.rep.tables["synergy"] = syn
     for row in syn.itertuples():
         ctx.doc.p(_synergy_sentence(row, names, ctx.lang))
-    ctx.doc.table(_synergy_table(syn, ctx.lang))
+    ctx.doc.table(synergy_table(syn, ctx.lang))
 
 
 def _uncertainty_section(ctx: _Context) -> None:
@@ -368,7 +483,7 @@ def _horizon_differences(ctx: _Context, hs: list[int]) -> None:
         return
     ctx.rep.tables["horizon_differences"] = hd
     ctx.doc.h3(text("horizons_differences", lang, baseline=baseline))
-    ctx.doc.table(_by_horizon(hd, "diff", "label", "scenario", lang))
+    ctx.doc.table(_by_horizon(hd, "diff", "label", "scenario", lang), keep=2)
     ctx.figure("horizons_differences", fg.horizons(hd, "diff", "label", ctx.drawn,
                                                    text("horizons_diff_title", lang, baseline=baseline), lang))
 
@@ -380,7 +495,7 @@ def _horizon_effects(ctx: _Context, hs: list[int], rename: dict[str, str]) -> No
     ctx.rep.tables["horizon_effects"] = he
     main = he[he["order"] == 1].assign(term=lambda f: f["term"].map(lambda t: rename.get(t, t)))
     doc.h3(text("horizons_effects", lang))
-    doc.table(_by_horizon(main, "effect", "term", "term", lang))
+    doc.table(_by_horizon(main, "effect", "term", "term", lang), keep=2)
     shown = [i for i in ctx.drawn if i != "committee_admin_share"] or ctx.drawn
     ctx.figure("horizons_effects", fg.horizons(main, "effect", "term", shown, text("horizons_effects_title", lang),
                                                lang))
@@ -388,8 +503,9 @@ def _horizon_effects(ctx: _Context, hs: list[int], rename: dict[str, str]) -> No
         hsyn = an.horizon_synergy(res, [i for i in SYNERGY if i in res.indicators] or headline, window, hs)
         ctx.rep.tables["horizon_synergy"] = hsyn
         doc.h3(text("horizons_synergy", lang))
-        hsyn = hsyn.assign(verdict=[an.verdict(lo, hi) if n else "no data"
-                                    for lo, hi, n in zip(hsyn["ci_low"], hsyn["ci_high"], hsyn["n"], strict=True)])
+        hsyn = hsyn.assign(verdict=[("no difference" if not (v or lo or hi) else an.verdict(lo, hi)) if n else "no data"
+                                    for v, lo, hi, n in zip(hsyn["synergy"], hsyn["ci_low"], hsyn["ci_high"],
+                                                            hsyn["n"], strict=True)])
         doc.table(_by_horizon(hsyn, "synergy", None, "indicator", lang))
 
 
@@ -439,14 +555,14 @@ def _sensitivity(ctx: _Context, ind: str) -> None:
     if res.spec.design == "sobol":
         si = an.sobol_indices(res, ind, window)
         rep.tables[f"sobol_{ind}"] = si
-        doc.table(_numbers(si))
+        doc.table(numbers_table(si))
         for note in si["note"][si["note"] != ""].unique():
             doc.p(note)
         ctx.figure(f"sobol_{ind}", fg.sobol_bars(si, lang))
     else:
         mi = an.morris_indices(res, ind, window)
         rep.tables[f"morris_{ind}"] = mi
-        doc.table(_numbers(mi))
+        doc.table(numbers_table(mi))
         for note in (mi["note"].unique() if "note" in mi else []):
             doc.p(note)
         ctx.figure(f"morris_{ind}", fg.morris_bars(mi, lang))
@@ -475,7 +591,8 @@ def _discovery_section(ctx: _Context, conditions: list[an.Condition]) -> None:
         boxes = an.discover(ctx.res, cond, ctx.window)
         ctx.rep.tables[f"discover:{cond}"] = boxes
         ctx.doc.h3(str(cond))
-        ctx.doc.table(_numbers(boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]]))
+        shown = boxes[[c for c in ("box", "runs", "density", "coverage") if c in boxes]]
+        ctx.doc.table(numbers_table(shown).rename(columns={c: text(c, ctx.lang) for c in shown.columns}))
 
 
 def _inequality_section(ctx: _Context) -> None:
@@ -489,23 +606,31 @@ def _inequality_section(ctx: _Context) -> None:
     doc.h2(text("inequality", lang) + f" — {panel_what}")
     ineq = an.inequality(res, None, window)
     ctx.rep.tables["inequality"] = ineq
-    doc.table(_inequality_table(ineq, lang))
+    doc.p(text("gini_theil", lang))
+    drawn = ineq[ineq["indicator"].isin(INEQUALITY_DRAWN)]
+    ctx.figure("inequality", fg.inequality(drawn, panel_what, lang))
+    doc.details(text("inequality_table", lang), _inequality_table(drawn, lang))
     comm = an.community_means(res, window)
     shown = [p for p in _map_points(res, ctx.baseline) if p in set(comm["point"])]
-    for p in shown:
-        values = comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
-        values = values.reindex(range(an.COMMUNITIES)).to_numpy()
+    maps = {p: comm[comm["point"] == p].groupby("community")["need_coverage"].mean()
+            .reindex(range(an.COMMUNITIES)).to_numpy() for p in shown}
+    every = np.concatenate([v[np.isfinite(v)] for v in maps.values()]) if maps else np.array([])
+    limits = (float(every.min()), float(every.max())) if every.size else None
+    if limits and len(maps) > 1:
+        doc.p(text("maps_shared", lang, low=nb.value(limits[0], "need_coverage"),
+                   high=nb.value(limits[1], "need_coverage")))
+    for p, values in maps.items():
         ctx.figure(f"map_need_coverage_{p}", fg.district_map(values, "need_coverage", res.labels[p], panel_what,
-                                                             lang))
+                                                             lang, limits=limits))
 
 
 def _failures_section(ctx: _Context) -> None:
     """The failed runs (point, replicate, seed, scenario, error), or a line saying there were none."""
     ctx.doc.h2(text("failures", ctx.lang))
     if ctx.res.failures:
-        ctx.rep.tables["failures"] = pd.DataFrame([{k: f.get(k) for k in ("point", "replicate", "seed", "scenario",
-                                                                            "error")} for f in ctx.res.failures])
-        ctx.doc.table(ctx.rep.tables["failures"])
+        keys = ("point", "replicate", "seed", "scenario", "error")
+        ctx.rep.tables["failures"] = pd.DataFrame([{k: f.get(k) for k in keys} for f in ctx.res.failures])
+        ctx.doc.table(ctx.rep.tables["failures"].rename(columns={k: text(f"failure_{k}", ctx.lang) for k in keys}))
     else:
         ctx.doc.p(text("no_failures", ctx.lang))
 
@@ -519,7 +644,7 @@ def _provenance_section(ctx: _Context) -> None:
               "the parameter defaults and scenario descriptions in the tables above come from the current "
               "code and may differ from those of the runs." if lang == "en" else
               "这些结果由另一版本的模型产生：上表中的参数默认值和情景描述来自当前代码，可能与运行时不同。")
-    doc.table(_provenance(res))
+    doc.table(_provenance(res, lang))
     doc.pre(json.dumps(res.manifest["spec"], indent=2, ensure_ascii=False))
 
 
@@ -540,7 +665,7 @@ def _by_horizon(frame: pd.DataFrame, value: str, row: str | None, row_title: str
     cells: dict[tuple[str, ...], dict[str, str]] = {}
     order = {ind: i for i, ind in enumerate(dict.fromkeys(frame["indicator"]))}
     for r in frame.sort_values("indicator", key=lambda s: s.map(order), kind="stable").itertuples():
-        key = (axis_label(r.indicator, lang),) + ((str(getattr(r, row)),) if row else ())
+        key = (axis_label(r.indicator, lang, diff=True),) + ((str(getattr(r, row)),) if row else ())
         cells.setdefault(key, {})[text("horizon_column", lang, h=r.horizon)] = _change_cell(r, value, lang)
     out = pd.DataFrame(cells).T
     out.index.names = [text("indicator", lang)] + ([text(row_title, lang)] if row else [])
@@ -559,8 +684,11 @@ def _change_cell(r: Any, value: str, lang: str) -> str:
     return cell.strip()
 
 
-def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """A table's numbers as text in the report's style (three significant figures, integers as integers)."""
+def numbers_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table's numbers as text in the report's style (three significant figures, integers as integers).
+
+    For frames without indicator units (sensitivity indices, discovery boxes); notebooks show them too.
+    """
     out = frame.copy()
     for col in out.columns:
         if pd.api.types.is_integer_dtype(out[col]):
@@ -586,11 +714,11 @@ def _current_model_version() -> str:
 
 
 def _default_baseline(res: an.Results) -> str | None:
+    """The first scenario; for a grid or factorial the point where every factor is at its lowest level."""
     if res.spec.design == "scenarios":
         return res.labels[min(res.labels)]
-    if res.spec.design == "factorial":
-        _, coding = an.factorial_coding(res)
-        return next(res.labels[p] for p, lv in coding.items() if not any(lv))
+    if res.spec.design in an.DOSED:
+        return res.labels[an.lowest_point(res)]
     return None
 
 
@@ -616,9 +744,9 @@ def _design_sentence(res: an.Results, what: str, lang: str) -> str:
     draws = (s.uncertainty or {}).get("draws")
     if lang == "zh":
         reps = f"{draws}组参数抽样×{s.replicates}次重复" if draws else f"{s.replicates}次重复"
-        return (f"设计：{s.design}；{points}个设计点，每点{reps}（随机种子由 base_seed={s.base_seed} "
-                f"派生，各设计点共用同一组种子，差异按种子配对）；每次运行{s.months}个月，人口比例 {s.scale}。"
-                f"结果指标取{what}。")
+        return (f"设计：{text('design_' + s.design, lang)}；{points}个设计点，每点{reps}（随机种子由 "
+                f"base_seed={s.base_seed} 派生，各设计点共用同一组种子，差异按种子配对）；"
+                f"每次运行{s.months}个月，人口比例 {s.scale}。结果指标取{what}。")
     reps = f"{draws} parameter draws × {s.replicates} replicates" if draws else f"{s.replicates} replicates"
     return (f"Design: {s.design}; {points} design points × {reps} (seeds spawned from "
             f"base_seed {s.base_seed}, the same seeds at every point, so differences are paired); "
@@ -640,36 +768,40 @@ def _what_differs(res: an.Results, lang: str) -> pd.DataFrame:
         row = {}
         for p, r in sorted(runs.items()):
             value = r["params"].get(key, PARAMETERS[key].default if key in PARAMETERS else "")
-            shown = _show(value, _fmt)
+            shown = _show(value, _fmt, lang)
             for month, path, v in r["changes"]:
                 if path == key:
-                    shown += f"; {_show(v, _fmt)} {text('from_month', lang, month=month)}"
+                    shown += f"; {_show(v, _fmt, lang)} {text('from_month', lang, month=month)}"
             row[labels[p]] = shown
         if len(set(row.values())) > 1:
-            unit = PARAMETERS[key].unit if key in PARAMETERS else ""
-            cells[f"{key} ({unit})" if unit else key] = row
+            cells[parameter_label(key, lang)] = row
     frame = pd.DataFrame(cells).T
     frame.index.name = text("parameter", lang)
-    if res.spec.design == "scenarios":
-        from model.scenario import ScenarioError, load_scenario
-        desc = {}
-        for name in frame.columns:
-            try:
-                sc = load_scenario(name)
-            except ScenarioError:  # renamed or removed since the runs
-                desc[name] = "–"
-                continue
-            d = sc.description_zh if lang == "zh" and sc.description_zh else sc.description
-            desc[name] = " ".join(d.split())
-        frame.loc[text("scenario", lang)] = pd.Series(desc)
-        frame = frame.loc[[text("scenario", lang), *[i for i in frame.index if i != text("scenario", lang)]]]
     return frame.reset_index()
 
 
-def _show(value: Any, fmt: Any) -> str:
-    """A parameter's value as declared (exact, not rounded), never "-0"."""
+def _descriptions(res: an.Results, lang: str) -> dict[str, str]:
+    """Each scenario of a scenario design with its description in ``lang`` ("–" for one renamed since the runs)."""
+    if res.spec.design != "scenarios":
+        return {}
+    from model.scenario import ScenarioError, load_scenario
+
+    desc = {}
+    for name in res.labels.values():
+        try:
+            sc = load_scenario(name)
+        except ScenarioError:  # renamed or removed since the runs
+            desc[name] = nb.DASH
+            continue
+        d = sc.description_zh if lang == "zh" and sc.description_zh else sc.description
+        desc[name] = " ".join(d.split())
+    return desc
+
+
+def _show(value: Any, fmt: Any, lang: str = "en") -> str:
+    """A parameter's value as declared (exact, not rounded), never "-0"; true/false in ``lang``."""
     if isinstance(value, bool):
-        return str(value).lower()
+        return text("true" if value else "false", lang)
     if isinstance(value, int | float):
         return fmt(0 if value == 0 else value)
     return str(value)
@@ -690,9 +822,13 @@ def fmt_estimate(v: float, lo: float, hi: float, ind: str, diff: bool = False, l
     return nb.estimate(v, lo, hi, ind, diff, lang)
 
 
-def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_title: str = "scenario"
-          ) -> pd.DataFrame:
-    """Rows are points (or ``row``), columns indicators, cells "value [low, high]".
+def wide(frame: pd.DataFrame, value: str, lang: str = "en", row: str = "label", row_title: str = "scenario"
+         ) -> pd.DataFrame:
+    """Rows are points (or ``row``), columns indicators, cells "value [low, high]" in the report's number style.
+
+    ``frame`` is one of :mod:`experiments.analysis`'s tidy frames (``summarise``
+    with ``value="mean"``, ``paired_differences`` with ``"diff"``,
+    ``factorial_effects`` with ``"effect"`` and ``row="term"``); notebooks show it too.
 
     For a change (a difference or an effect) the verdict is marked: "(within
     noise)", or "not defined" where there was nothing to compare.
@@ -702,7 +838,7 @@ def _wide(frame: pd.DataFrame, value: str, lang: str, row: str = "label", row_ti
     for r in frame.itertuples():
         cell = (_change_cell(r, value, lang) if change else
                 fmt_estimate(getattr(r, value), r.ci_low, r.ci_high, r.indicator))
-        rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang)] = cell.strip()
+        rows.setdefault(getattr(r, row), {})[axis_label(r.indicator, lang, diff=change)] = cell.strip()
     out = pd.DataFrame(rows).T
     out.index.name = text(row_title, lang)
     return out.reset_index()
@@ -750,7 +886,8 @@ def _synergy_sentence(row: Any, names: list[str], lang: str) -> str:
     return sm.synergy_sentence(row, names, lang) + stats
 
 
-def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
+def synergy_table(syn: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """:func:`experiments.analysis.synergy`'s frame in the report's number style: whole, parts, their difference."""
     return pd.DataFrame([{
         text("indicator", lang): axis_label(r.indicator, lang),
         text("whole", lang): nb.value(r.whole, r.indicator, True, _half(r.ci_low, r.ci_high), lang),
@@ -761,7 +898,6 @@ def _synergy_table(syn: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 
 def _inequality_table(ineq: pd.DataFrame, lang: str) -> pd.DataFrame:
-    ineq = ineq[ineq["indicator"].isin(["need_coverage", "satisfaction", "consultation_rate"])]
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for r in ineq.itertuples():
         rows.setdefault((r.label, indicator_name(r.indicator, lang)), {})[text(r.measure, lang)] = \
@@ -771,18 +907,20 @@ def _inequality_table(ineq: pd.DataFrame, lang: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _provenance(res: an.Results) -> pd.DataFrame:
+def _provenance(res: an.Results, lang: str = "en") -> pd.DataFrame:
+    """The manifest's record of the runs (file, hashes, versions, seeds, timing), labelled in ``lang``."""
     m = res.manifest
     code = m.get("code_version", {})
-    rows = [("experiment file", m.get("source", "")), ("spec hash", m.get("spec_hash", "")),
-            ("commit", f"{code.get('commit', '')}{' (dirty)' if code.get('dirty') else ''}"),
-            ("model version", m.get("model_version", "")), ("python", m.get("python", "")),
-            ("host", m.get("host", "")), ("seeds", ", ".join(map(str, m.get("seeds", [])))),
-            ("runs", f"{m.get('runs_done')} of {m.get('runs_total')} ({m.get('runs_failed')} failed)"),
-            ("wall time (s)", str(m.get("timings_s", {}).get("wall", ""))),
-            ("packages", ", ".join(f"{k} {v}" for k, v in sorted(m.get("packages", {}).items()))),
-            ("report written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
-    return pd.DataFrame(rows, columns=["", "value"])
+    rows = [("prov_file", m.get("source", "")), ("prov_hash", m.get("spec_hash", "")),
+            ("prov_commit", f"{code.get('commit', '')}{text('prov_dirty', lang) if code.get('dirty') else ''}"),
+            ("prov_model", m.get("model_version", "")), ("prov_python", m.get("python", "")),
+            ("prov_host", m.get("host", "")), ("prov_seeds", ", ".join(map(str, m.get("seeds", [])))),
+            ("prov_runs", text("prov_runs_value", lang, done=m.get("runs_done"), total=m.get("runs_total"),
+                               failed=m.get("runs_failed"))),
+            ("prov_wall", str(m.get("timings_s", {}).get("wall", ""))),
+            ("prov_packages", ", ".join(f"{k} {v}" for k, v in sorted(m.get("packages", {}).items()))),
+            ("prov_written", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))]
+    return pd.DataFrame([(text(k, lang), v) for k, v in rows], columns=["", text("prov_value", lang)])
 
 
 def _embedded_cjk_font(page: str) -> str:
@@ -808,6 +946,29 @@ def _embedded_cjk_font(page: str) -> str:
             f"src:url(data:font/otf;base64,{data}) format('opentype');unicode-range:U+2000-FFFF;}}")
 
 
+STYLE = (
+    "body{font-family:'sanshe-cjk','Noto Sans CJK SC','Noto Sans',sans-serif;max-width:1100px;margin:2em auto;"
+    "padding:0 1em;color:#222;overflow-wrap:break-word}"
+    ".scroll{max-width:100%;overflow-x:auto;margin:1em 0}"
+    "table.t{border-collapse:collapse;font-size:0.85em}"
+    "table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
+    "table.t th{min-width:4em}"
+    "dl.d dt{font-weight:bold;margin-top:0.4em}dl.d dd{margin:0 0 0 1.5em}"
+    "figure{margin:1em 0;max-width:100%}img{max-width:100%;height:auto}figcaption{font-size:0.8em;color:#555}"
+    "h2{border-bottom:2px solid #ccc}"
+    "pre{font-size:0.8em;background:#f6f6f6;padding:1em;overflow-x:auto;white-space:pre-wrap}"
+    "@page{size:A4;margin:12mm}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:9pt}"
+    ".scroll{overflow:visible}"
+    "table.t{width:100%;table-layout:fixed;font-size:6.5pt}"
+    "table.t td,table.t th{padding:2px 3px;overflow-wrap:anywhere;min-width:0}"
+    "figure,tr{break-inside:avoid}h2,h3{break-after:avoid}"
+    "details{display:block}pre{font-size:6.5pt}}"
+)
+"""The page's style: it fits 1280 px with no horizontal scroll (a wide table scrolls in its own box) and
+prints on A4 with every column (tables take the page's width and wrap their cells)."""
+
+
 class _Doc:
     """A small HTML writer: headings, paragraphs, tables and embedded images."""
 
@@ -830,16 +991,39 @@ class _Doc:
     def ul(self, items: list[str]) -> None:
         self.parts.append("<ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in items) + "</ul>")
 
-    def pre(self, s: str) -> None:
-        self.parts.append(f"<details><summary>spec</summary><pre>{html.escape(s)}</pre></details>")
+    def dl(self, items: dict[str, str]) -> None:
+        """Terms and their descriptions (a scenario and what it is), as a definition list."""
+        self.parts.append('<dl class="d">' + "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>"
+                                                      for k, v in items.items()) + "</dl>")
 
-    def table(self, frame: pd.DataFrame) -> None:
-        self.parts.append(frame.to_html(index=False, escape=True, na_rep="–", border=0, classes="t"))
+    def pre(self, s: str) -> None:
+        self.parts.append(f"<details><summary>{html.escape(text('spec', self.lang))}</summary>"
+                          f"<pre>{html.escape(s)}</pre></details>")
+
+    def details(self, summary: str, frame: pd.DataFrame) -> None:
+        """A table folded under a line the reader opens (the numbers behind a figure)."""
+        self.parts.append(f"<details><summary>{html.escape(summary)}</summary>")
+        self.table(frame)
+        self.parts.append("</details>")
+
+    def table(self, frame: pd.DataFrame, keep: int = 1) -> None:
+        """A table in its own scroll box; one wider than :data:`MAX_COLUMNS` is split into narrower ones.
+
+        Each part repeats the first ``keep`` columns (what a row is), so it reads on its own.
+        """
+        rest = list(frame.columns[keep:])
+        parts = max(1, math.ceil(len(rest) / MAX_COLUMNS))
+        size = math.ceil(len(rest) / parts) if rest else 0
+        for i in range(parts):
+            part = frame[[*frame.columns[:keep], *rest[i * size:(i + 1) * size]]]
+            self.parts.append('<div class="scroll">' +
+                              part.to_html(index=False, escape=True, na_rep="–", border=0, classes="t") + "</div>")
 
     def image(self, png: Path, name: str) -> None:
         data = base64.b64encode(png.read_bytes()).decode("ascii")
         self.parts.append(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{data}">'
-                          f"<figcaption>{html.escape(png.stem)} (PNG and SVG in {html.escape(png.parent.name)}/)"
+                          f"<figcaption>{html.escape(text('figcaption', self.lang, name=png.stem,
+                                                                        folder=png.parent.name))}"
                           "</figcaption></figure>")
 
     def write(self, path: Path, title: str) -> None:
@@ -847,13 +1031,7 @@ class _Doc:
 
         body = "\n".join(self.parts)
         font = _embedded_cjk_font(title + body) if self.lang == "zh" else ""
-        style = (font + "body{font-family:'sanshe-cjk','Noto Sans CJK SC','Noto Sans',sans-serif;"
-                 "max-width:1100px;margin:2em auto;"
-                 "padding:0 1em;color:#222}table.t{border-collapse:collapse;font-size:0.85em;margin:1em 0;"
-                 "display:block;overflow-x:auto}"
-                 "table.t td,table.t th{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;"
-                 "vertical-align:top}figure{margin:1em 0}img{max-width:100%}h2{border-bottom:2px solid #ccc}"
-                 "pre{font-size:0.8em;background:#f6f6f6;padding:1em;overflow-x:auto}")
+        style = font + STYLE
         page = (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if self.lang == "zh" else "en"}"><head>'
                 f'<meta charset="utf-8"><title>{html.escape(title)}</title><style>{style}</style></head>'
                 f"<body>\n{body}\n</body></html>\n")

@@ -91,6 +91,7 @@ def build_summary(res: an.Results, tables: dict[str, pd.DataFrame], baseline: st
     syn = tables.get("synergy")
     if syn is not None and not syn.empty:
         out.answer += _synergy_sentences(syn, [rename.get(n, n) for n in an.factorial_coding(res)[0]], lang)
+    out.answer += [cost_sentence(frame, lang) for name, frame in tables.items() if name.startswith("cost:")]
     if "horizon_changes" in tables:
         out.answer.append(_horizon_sentence(tables["horizon_changes"], an.available_horizons(res), lang))
     if "uncertainty" in tables:
@@ -212,6 +213,40 @@ def synergy_sentence(r: Any, names: list[str], lang: str) -> str:
     return text("sum_synergy", lang, indicator=_name(ind, lang), levers=("、" if lang == "zh" else ", ").join(names),
                 whole=_change_words(r.whole, ind, lang, half), parts=_change_words(r.parts, ind, lang, half),
                 synergy=nb.estimate(r.synergy, r.ci_low, r.ci_high, ind, diff=True, lang=lang), verdict=verdict)
+
+
+def cost_sentence(cost: pd.DataFrame, lang: str) -> str:
+    """What a point of coverage costs along a numeric factor, in one sentence.
+
+    Coverage and spending from the factor's lowest to its highest level, and
+    what a point costs in the first and the last step that gains points outside
+    noise (rising: returns flatten).
+
+    ``cost`` is :func:`experiments.analysis.cost_per_point`'s output.
+    """
+    from experiments.figures import tick
+
+    cov, spend = an.COVERAGE, an.SPENDING
+    lo, hi = cost.iloc[0], cost.iloc[-1]
+    words = {"factor": lo["factor"], "low": tick(lo["level"]), "high": tick(hi["level"]),
+             "cov_low": nb.value(lo["coverage"], cov), "cov_high": nb.value(hi["coverage"], cov)}
+    priced = cost[cost["step_priced"]]
+    if priced.empty:
+        return text("sum_cost_unpriced", lang, **words)
+    levels = list(cost["level"])
+    first, last = priced.iloc[0], priced.iloc[-1]
+
+    def step(r: pd.Series) -> str:
+        return f"{tick(levels[levels.index(r['level']) - 1])} → {tick(r['level'])}"
+
+    def price(r: pd.Series) -> str:
+        return nb.estimate(r["step_cost"], r["step_cost_low"], r["step_cost_high"], "")
+
+    flattens = len(priced) > 1 and last["step_cost_low"] > first["step_cost_high"]
+    return text("sum_cost", lang, **words, spent_low=nb.value(lo["spent"], spend),
+                spent_high=nb.value(hi["spent"], spend),
+                first=price(first), first_step=step(first), last=price(last), last_step=step(last),
+                verdict=text("sum_cost_flattens" if flattens else "sum_cost_steady", lang))
 
 
 def _horizon_sentence(changes: pd.DataFrame, horizons: list[int], lang: str) -> str:
@@ -380,7 +415,10 @@ def _baseline_caveat(res: an.Results, tables: dict[str, pd.DataFrame], baseline:
     if baseline is None:
         return text("sum_no_baseline", lang, design=res.spec.design)
     if res.spec.design != "scenarios":
-        return text("sum_baseline_point", lang, label=res.labels[res.point_of(baseline)])
+        point = res.point_of(baseline)
+        lowest = res.spec.design in an.DOSED and point == an.lowest_point(res)
+        return text("sum_baseline_lowest" if lowest else "sum_baseline_point", lang, label=res.labels[point],
+                    design=text(f"design_{res.spec.design}", lang))
     from model.scenario import ScenarioError, load_scenario
 
     try:

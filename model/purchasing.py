@@ -586,5 +586,9 @@ INDICATORS = [
               lambda v: v.flow.purchase_spent_yuan, lambda v: v.once(_spent_c)),
     Indicator("cost_per_need_met_yuan", "yuan", -1, "purchase money per need met through contracts",
               lambda v: float(ratio(v.flow.purchase_spent_yuan, v.flow.met_by_contracts_people))),
+    Indicator("purchase_spent_yuan_year", "yuan per year", 0,
+              "purchase spending at this month's pace, per year (12 times the month's tranches; over a year's "
+              "months its mean is that year's spending, comparable with the yearly budget)",
+              lambda v: 12.0 * v.flow.purchase_spent_yuan),
 ]
 """The indicators the purchase of services defines."""

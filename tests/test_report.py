@@ -1,7 +1,13 @@
 """The HTML report and its figures, built from tiny experiments."""
 
+import html
+import json
 import re
+import shutil
+import subprocess
 import warnings
+from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -10,7 +16,9 @@ import pytest
 from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments import figures as fg
+from experiments import numbers as nb
 from experiments.cli import main
+from experiments.labels import text
 from experiments.report import build_report, fmt_estimate
 from experiments.spec import ExperimentError
 
@@ -108,11 +116,27 @@ def test_inequality_in_the_report_comes_from_the_community_panel(tiny, report_en
     assert row["mean"] == pytest.approx(np.mean(ginis))
 
 
-def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(tiny):
+@pytest.fixture(scope="module")
+def report_zh(tiny):
     with warnings.catch_warnings():
         # matplotlib warns "Glyph ... missing from font(s)" when a character cannot be drawn.
         warnings.filterwarnings("error", message=".*missing from font.*")
-        report = build_report(tiny, lang="zh")
+        return build_report(tiny, lang="zh")
+
+
+def test_maps_share_one_colour_scale_and_inequality_is_explained_and_drawn(tiny, report_en):
+    res = an.load_results(tiny)
+    comm = an.community_means(res, 12)
+    values = comm.groupby(["point", "community"])["need_coverage"].mean()  # both maps: the baseline and the other
+    page = report_en.html.read_text(encoding="utf-8")
+    assert text("maps_shared", "en", low=nb.value(values.min(), "need_coverage"),
+                high=nb.value(values.max(), "need_coverage")) in page
+    assert html.escape(text("gini_theil", "en")) in page and "inequality" in report_en.figures
+    assert {"map_need_coverage_0", "map_need_coverage_1"} <= set(report_en.figures)
+
+
+def test_chinese_report_has_chinese_headings_and_figures_render_the_glyphs(report_zh):
+    report = report_zh
     page = report.html.read_text(encoding="utf-8")
     assert report.html.name == "report_zh.html" and 'lang="zh-CN"' in page
     for heading in ("研究问题", "情景及其差异", "与基准情景的配对差异", "社区间不平等", "来源与可复现信息"):
@@ -288,3 +312,97 @@ def test_a_rerun_without_a_community_panel_leaves_no_stale_panel(tiny, tmp_path)
     assert not (out / "communities.parquet").exists()
     report = build_report(out)
     assert "inequality" not in report.tables
+
+
+# --- the page: Chinese throughout, fits 1280 px, prints on A4 (issue 15) ------------------------
+LATIN_ALLOWED = {"PNG", "SVG", "UTC", "Python", "H", "T", "ln", "p", "t", "spec", "Sobol", "SALib", "Morris", "HHI"}
+"""Latin-script words a Chinese report may show besides identifiers: file formats, the time zone, symbols of
+formulas (the horizon H, Theil's T, ln, p of a t-test) and the names of methods and of the spec."""
+
+
+class _VisibleText(HTMLParser):
+    """The text a reader sees: no style, script or the spec's raw text (a code block)."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden, self.parts = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in ("style", "script", "pre")
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in ("style", "script", "pre")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def latin_words(page: str, identifiers: set[str]) -> set[str]:
+    """Latin-script words of the visible text that are neither identifiers nor allowed.
+
+    An identifier is a code name: a word with "_", ".", "=", ":" or a digit (a parameter path, an indicator, a
+    file, a design point), or one of ``identifiers`` (scenarios, packages, the host, paths).
+    """
+    parser = _VisibleText()
+    parser.feed(page)
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_.=:\-]*", " ".join(parser.parts)))
+    return {w for w in words if not re.search(r"[_.=:0-9]", w)} - identifiers - LATIN_ALLOWED
+
+
+def test_every_visible_word_of_the_chinese_report_is_chinese_or_a_code_name(tiny, report_zh):
+    res = an.load_results(tiny)
+    m = res.manifest
+    identifiers = {*res.labels.values(), *m.get("packages", {}), *re.split(r"[/.\-]", str(m.get("host", ""))),
+                   *tiny.parts, *report_zh.figures}
+    page = report_zh.html.read_text(encoding="utf-8")
+    assert latin_words(page, identifiers) == set()
+    for english in ("true", "false", " pp", "PNG and SVG in", "experiment file", "— Report"):
+        assert english not in page
+
+
+def test_latin_words_finds_english_left_in_a_page():
+    page = "<p>需求覆盖率 12.6 pp [1, 2]，见 figures_zh/ 与 tasks_72；within noise</p><pre>raw toml</pre>"
+    assert latin_words(page, set()) == {"pp", "within", "noise"}
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="no Chromium to render the page")
+
+A4_PRINTABLE_PX = 703
+"""The width of A4 less the page's 12 mm margins (186 mm) in CSS pixels: what a printed page lays out in."""
+
+
+def rendered_widths(page: str, folder: Path, width: int, media_print: bool = False) -> dict[str, int]:
+    """The page's width and that of its widest table in headless Chromium at a window ``width`` px wide.
+
+    ``media_print`` lays the page out with its print rules (A4: the printable width), as printing does.
+    """
+    if media_print:
+        page = page.replace("@media print", "@media all")
+    probe = ("<script>const t=[...document.querySelectorAll('table')];document.body.dataset.w=JSON.stringify({"
+             "page:document.documentElement.scrollWidth,view:document.documentElement.clientWidth,"
+             "table:Math.max(0,...t.map(x=>x.getBoundingClientRect().right)),"
+             "clipped:t.filter(x=>x.parentElement.scrollWidth>x.parentElement.clientWidth+1).length})</script>")
+    file = folder / "probe.html"
+    file.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                          f"--window-size={width},900", "--dump-dom", file.as_uri()],
+                         capture_output=True, text=True, timeout=120).stdout
+    return json.loads(html.unescape(re.search(r'data-w="([^"]*)"', dom).group(1)))
+
+
+@needs_chromium
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_fits_1280_px_with_no_horizontal_scroll(report_en, report_zh, tmp_path, lang):
+    rep = report_en if lang == "en" else report_zh
+    w = rendered_widths(rep.html.read_text(encoding="utf-8"), tmp_path, 1280)
+    assert w["page"] <= w["view"] <= 1280
+    assert w["table"] <= w["view"]
+
+
+@needs_chromium
+def test_the_report_prints_on_a4_with_every_column_of_every_table(report_en, tmp_path):
+    w = rendered_widths(report_en.html.read_text(encoding="utf-8"), tmp_path, A4_PRINTABLE_PX, media_print=True)
+    assert w["page"] <= w["view"]
+    assert w["clipped"] == 0 and w["table"] <= w["view"]

@@ -152,9 +152,11 @@ def test_lower_is_better_whole_against_parts_cannot_be_misread():
 def test_summary_caveats_say_the_baseline_and_that_another_model_starts_its_own_way(factorial_reports):
     caveats = factorial_reports["en"].summary.caveats
     assert caveats[0] == text("sum_start_other_model", "en", model="analytic_model:make")
-    assert caveats[-1] == text("sum_baseline_point", "en", label="a=0, b=0, c=0")
+    assert caveats[-1] == text("sum_baseline_lowest", "en", label="a=0, b=0, c=0",
+                                         design=text("design_factorial", "en"))
     zh = factorial_reports["zh"].summary.caveats
-    assert zh[-1] == text("sum_baseline_point", "zh", label="a=0, b=0, c=0")
+    assert zh[-1] == text("sum_baseline_lowest", "zh", label="a=0, b=0, c=0",
+                                    design=text("design_factorial", "zh"))
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
@@ -227,7 +229,7 @@ def test_no_interval_of_a_bounded_indicator_leaves_its_range_with_two_replicates
 def test_zero_against_zero_reads_as_no_difference(two, two_reports, lang):
     """Neither pre_reform nor purchase_0m buys services: spending is exactly 0 in both, in every seed."""
     diffs = two_reports[lang].tables["differences"].set_index("indicator")
-    row = diffs.loc["purchase_spent_yuan"]
+    row = diffs.loc["purchase_spent_yuan_year"]
     assert row["verdict"] == "no difference" and row["both_zero"] and row["diff"] == 0
     page = two_reports[lang].html.read_text(encoding="utf-8")
     assert text("no difference (both zero)", lang) in page
@@ -373,3 +375,21 @@ def test_start_caveat_places_the_latest_dated_change_against_the_outcome_window(
     assert before.endswith(text("sum_latest_change", lang, month=2, gap=1))
     inside = sm._start_caveat(res, lang, window=4)  # outcomes: months 1-4
     assert inside.endswith(text("sum_latest_change_inside", lang, month=2, first=1, last=4))
+
+
+def test_an_exactly_zero_synergy_at_a_horizon_is_no_difference_not_noise(factorial_reports):
+    """The indicator z is 0 everywhere: at every horizon its whole is exactly the sum of its parts."""
+    rep = factorial_reports["en"]
+    hsyn = rep.tables["horizon_synergy"]
+    z = hsyn[hsyn["indicator"] == "z"]
+    assert len(z) >= 2 and (z["synergy"] == 0).all() and (z["ci_low"] == 0).all() and (z["ci_high"] == 0).all()
+    page = rep.html.read_text(encoding="utf-8")
+    assert not re.search(r"<td>[+]?0 \[0, 0\] \(within noise\)</td>", page)
+    assert f"<td>{text('no difference (identical)', 'en')}</td>" in page
+
+
+def test_a_factorial_at_two_levels_without_spending_has_no_dose_response(factorial_reports):
+    """Two levels say no more than the factorial effect, unless they change what coverage costs."""
+    for rep in factorial_reports.values():
+        assert not [name for name in rep.tables if name.startswith(("dose:", "cost:"))]
+        assert not [name for name in rep.figures if name.startswith("dose_")]
