@@ -230,18 +230,25 @@ def choose_scenario(choices: dict[str, Any], name: str) -> dict[str, Any]:
     return {**choices, "scenario_name": name, **scenario_levers(name)}
 
 
+def _choices_of(model: DashboardModel) -> dict[str, Any]:
+    """The choices that rebuild ``model``'s scenario, seed and scale (the controls at its scenario's values)."""
+    return {**default_choices(model.sanshe_scenario.name), "seed": model.seed,
+            "population_scale": model.params.population.population_scale}
+
+
 class StepQueue:
     """Step clicks, counted and run in order, one month each: a click while a step runs waits its turn.
 
     :meth:`request` adds a month and, unless months are already being run,
     runs them in a worker (:meth:`spawn`); the worker takes one month at a
     time until none is left, stepping the model under :attr:`lock` (which
-    the plots hold while they read the model) and calling ``on_change`` after
-    each month and each click.
+    the plots hold while they read the model). ``on_change`` is called after
+    each click and when the queue is empty again (months clicked during a
+    month run first, and the page is drawn once for them).
 
     Args:
         target: the model to step (replaced by :meth:`retarget` on Reset).
-        on_change: called with the months still queued, after each month and each click.
+        on_change: called with the months still queued.
     """
 
     def __init__(self, target: Any, on_change: Callable[[int], None] = lambda queued: None) -> None:
@@ -294,7 +301,8 @@ class StepQueue:
                     self._pending, self._draining = 0, False
                 self.on_change(0)
                 raise
-            self.on_change(self._pending)
+            if self._pending == 0:  # months still queued run first: one drawing for them all
+                self.on_change(0)
 
     def retarget(self, target: Any) -> None:
         """Step ``target`` from now on, dropping the months still queued for the previous model."""
@@ -405,14 +413,14 @@ def Controls(choices: solara.Reactive[dict], queued: int, month: int, playing: s
 
 
 @solara.component
-def DistrictTab(model: DashboardModel, version: int, lock: threading.RLock):
-    """The district map, above the main indicators over time, each as wide as the page."""
+def DistrictTab(model: DashboardModel, month: int, lock: threading.RLock):
+    """The district map, above the main indicators over time, each as wide as the page (drawn once a month)."""
     colour, set_colour = solara.use_state("need_coverage")
     solara.Select(label="colour communities by", value=colour, values=list(COMMUNITY_INDICATORS),
                   on_value=set_colour)
-    map_png = solara.use_memo(lambda: png(map_figure(model, colour, lock)), [model, version, colour])
+    map_png = solara.use_memo(lambda: png(map_figure(model, colour, lock)), [model, month, colour])
     solara.Image(map_png, width="100%")
-    panel_png = solara.use_memo(lambda: png(indicators_figure(model, lock)), [model, version])
+    panel_png = solara.use_memo(lambda: png(indicators_figure(model, lock)), [model, month])
     solara.Image(panel_png, width="100%")
 
 
@@ -421,15 +429,14 @@ def Dashboard(initial: DashboardModel | None = None):
     """The whole page: controls in the sidebar, the tabs "District" and "Levers"."""
     fg.use_language("en")
     model = solara.use_reactive(solara.use_memo(lambda: initial if initial is not None else DashboardModel(), []))
-    choices = solara.use_reactive(solara.use_memo(lambda: {**default_choices(model.value.sanshe_scenario.name),
-                                                           "seed": model.value.seed}, []))
-    version, set_version = solara.use_state(0)
+    choices = solara.use_reactive(solara.use_memo(lambda: _choices_of(model.value), []))
+    _, set_tick = solara.use_state(0)
     queued, set_queued = solara.use_state(0)
     playing = solara.use_reactive(False)
 
-    def changed(pending: int) -> None:
+    def changed(pending: int) -> None:  # after a click or a month: draw the page again
         set_queued(pending)
-        set_version(lambda v: v + 1)
+        set_tick(lambda tick: tick + 1)
 
     queue = solara.use_memo(lambda: StepQueue(model.value, changed), [])
 
@@ -452,10 +459,14 @@ def Dashboard(initial: DashboardModel | None = None):
         solara.AppBarTitle("sanshe: three-society linkage, live")
     with solara.Sidebar():
         Controls(choices, queued, m.month, playing, reset, queue.request)
-    with solara.lab.Tabs():  # not lazy: both tabs are rendered, so either shows at once
-        with solara.lab.Tab(TABS[0]):
-            DistrictTab(m, version, queue.lock)
-        with solara.lab.Tab(TABS[1]):
+    # Vuetify's tabs with their items inside switch in the browser, with no round trip to the
+    # server (which may be busy with a month or a Reset); both are on the page from the start.
+    with solara.v.Tabs():
+        for name in TABS:
+            solara.v.Tab(children=[name])
+        with solara.v.TabItem(eager=True):
+            DistrictTab(m, m.month, queue.lock)
+        with solara.v.TabItem(eager=True):
             solara.Markdown(f"**{m.sanshe_scenario.name}**, seed {m.seed}, month {nb.count(m.month)}, "
                             f"levers {m.lever_mode}")
             solara.Markdown("\n".join(levers_rows(m)))
