@@ -197,13 +197,12 @@ class DashboardModel(SansheModel):
         levers: "as in the scenario" (the lever controls are ignored) or
             "as set below" (every lever control's value goes into the scenario,
             see :meth:`model.scenario.Scenario.with_levers`).
-        scenario: Mesa's own Scenario object; not used (sanshe's scenarios are ``scenario_name``).
         **lever_values: lever path -> value, from the controls.
     """
 
     def __init__(self, scenario_name: str = DEFAULT_SCENARIO, seed: int = 0,
                  population_scale: float = DEFAULT_SCALE, levers: str = LEVER_MODES[0],
-                 scenario: Any = None, **lever_values: Any) -> None:
+                 **lever_values: Any) -> None:
         unknown = sorted(k for k in lever_values if k not in PARAMETERS or not PARAMETERS[k].lever)
         if unknown:
             raise ValueError(f"not levers: {', '.join(unknown)}")

@@ -8,7 +8,6 @@ app`` to a real Chromium is tested in ``tests/test_browser.py`` (marker
 
 import functools
 import re
-import socket
 import threading
 
 import ipyvuetify as v
@@ -295,17 +294,8 @@ def test_headless_page_named_tabs_controls_follow_the_scenario_steps_and_resets(
     assert [a != b for a, b in zip(images_before, images_after, strict=True)] == [True, False]  # the map only
 
 
-def test_app_port_mistake_is_one_line(capsys):
+def test_app_port_mistake_is_one_line(capsys):  # a port in use: tests/test_stopping.py
     assert main(["app", "--port", "70000"]) == 2
     err = capsys.readouterr().err
     assert "--port: found 70000, allowed" in err and err.count("\n") == 1 and "Traceback" not in err
 
-
-def test_app_port_in_use_is_one_line(capsys):
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        assert main(["app", "--port", str(port)]) == 2
-    err = capsys.readouterr().err
-    assert f"--port: {port} cannot be used" in err and err.count("\n") == 1 and "Traceback" not in err
