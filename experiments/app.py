@@ -40,6 +40,7 @@ import solara
 import solara.lab
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from experiments import figures as fg
 from experiments import numbers as nb
@@ -69,6 +70,13 @@ PLAY_INTERVAL_S = 0.2
 
 SCALE_RANGE = (0.005, 0.1, 0.005)
 """Population scale slider: low, high, step."""
+
+CSS = """
+.v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-input__slider .v-input__slot > .v-label { flex: 0 0 100%; max-width: 100%; height: auto; white-space: normal;
+    line-height: 1.3; margin-bottom: 2px; }
+"""
+"""A slider's label (its value and unit) on a line of its own above the slider, as wide as the sidebar."""
 
 
 def lever_paths() -> list[str]:
@@ -343,8 +351,11 @@ def indicators_figure(model: DashboardModel, lock: threading.RLock) -> Figure:
     with lock:
         month = model.month
         frame = model.recorder.district_frame().copy()
-    return readable(fg.run_panel(frame, MAIN_INDICATORS, f"{model.sanshe_scenario.name}, seed {model.seed}, "
-                                 f"month {month}, levers {model.lever_mode}"))
+    fig = fg.run_panel(frame, MAIN_INDICATORS, f"{model.sanshe_scenario.name}, seed {model.seed}, "
+                       f"month {month}, levers {model.lever_mode}")
+    for ax in fig.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole months
+    return readable(fig)
 
 
 def levers_rows(model: DashboardModel) -> list[str]:
@@ -454,6 +465,7 @@ def Dashboard(initial: DashboardModel | None = None):
     solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
     m = model.value
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle("sanshe: three-society linkage, live")
     with solara.Sidebar():
