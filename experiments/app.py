@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import solara
-import solara.lab
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
@@ -244,26 +243,32 @@ def _choices_of(model: DashboardModel) -> dict[str, Any]:
 
 
 class StepQueue:
-    """Step clicks, counted and run in order, one month each: a click while a step runs waits its turn.
+    """Step clicks and Play, run in order by one worker, one month at a time: a click while a month runs waits its turn.
 
-    :meth:`request` adds a month and, unless months are already being run,
-    runs them in a worker (:meth:`spawn`); the worker takes one month at a
-    time until none is left, stepping the model under :attr:`lock` (which
-    the plots hold while they read the model). ``on_change`` is called after
-    each click and when the queue is empty again (months clicked during a
-    month run first, and the page is drawn once for them).
+    :meth:`request` adds a month and :meth:`play` switches playing on or
+    off; unless months are already being run, either starts a worker
+    (:meth:`spawn`), which takes the queued months one at a time and, while
+    playing, one more every ``interval`` seconds, until there is nothing to
+    do. It steps the model under :attr:`lock` (which the plots hold while
+    they read the model). ``on_change`` is called after each click, after
+    each month played, and when the queue is empty again (months clicked
+    during a month run first, and the page is drawn once for them).
 
     Args:
         target: the model to step (replaced by :meth:`retarget` on Reset).
         on_change: called with the months still queued.
+        interval: seconds between two months while playing.
     """
 
-    def __init__(self, target: Any, on_change: Callable[[int], None] = lambda queued: None) -> None:
+    def __init__(self, target: Any, on_change: Callable[[int], None] = lambda queued: None,
+                 interval: float = PLAY_INTERVAL_S) -> None:
         self.target = target
         self.on_change = on_change
+        self.interval = interval
         self.lock = threading.RLock()
         self._state = threading.Lock()
         self._pending = 0
+        self._playing = False
         self._draining = False
 
     @property
@@ -272,8 +277,13 @@ class StepQueue:
         return self._pending
 
     @property
+    def playing(self) -> bool:
+        """Whether months run one after the other until paused."""
+        return self._playing
+
+    @property
     def busy(self) -> bool:
-        """Whether months are being run."""
+        """Whether a worker is running months."""
         return self._draining
 
     @staticmethod
@@ -285,37 +295,60 @@ class StepQueue:
         """Ask for ``months`` more months; start running them unless that is already happening."""
         with self._state:
             self._pending += months
-            start = not self._draining
-            self._draining = True
             queued = self._pending
         self.on_change(queued)
+        self._start()
+
+    def play(self, on: bool) -> None:
+        """Play (a month every ``interval`` seconds, after the queued ones) or pause."""
+        with self._state:
+            self._playing = on
+            queued = self._pending
+        self.on_change(queued)
+        self._start()
+
+    def _start(self) -> None:
+        with self._state:
+            start = not self._draining and (self._pending > 0 or self._playing)
+            self._draining = self._draining or start
         if start:
             self.spawn(self.drain)
 
-    def drain(self) -> None:
-        """Run the queued months one after the other until none is left."""
-        while True:
-            with self._state:
-                if self._pending == 0:
-                    self._draining = False
-                    return
+    def _next(self) -> bool | None:
+        """Take the next month: True if it was queued, False if played, None if there is nothing to do."""
+        with self._state:
+            if self._pending > 0:
                 self._pending -= 1
-            try:
+                return True
+            if self._playing and getattr(self.target, "running", True):
+                return False
+            self._playing = False
+            self._draining = False
+            return None
+
+    def drain(self) -> None:
+        """Run the queued months, then the played ones, until there is nothing to do."""
+        try:
+            while (queued := self._next()) is not None:
                 with self.lock:
                     self.target.step()
-            except Exception:
-                with self._state:
-                    self._pending, self._draining = 0, False
-                self.on_change(0)
-                raise
-            if self._pending == 0:  # months still queued run first: one drawing for them all
-                self.on_change(0)
+                if not queued:
+                    self.on_change(self._pending)
+                    time.sleep(self.interval)
+                elif self._pending == 0:  # months still queued run first: one drawing for them all
+                    self.on_change(0)
+        except BaseException:
+            with self._state:
+                self._pending, self._playing, self._draining = 0, False, False
+            self.on_change(0)
+            raise
 
     def retarget(self, target: Any) -> None:
-        """Step ``target`` from now on, dropping the months still queued for the previous model."""
+        """Step ``target`` from now on, paused, dropping the months still queued for the previous model."""
         with self.lock, self._state:
             self.target = target
             self._pending = 0
+            self._playing = False
         self.on_change(0)
 
 
@@ -385,8 +418,8 @@ def LeverControl(path: str, value: Any, on_value: Callable[[Any], None], disable
 
 
 @solara.component
-def Controls(choices: solara.Reactive[dict], queued: int, month: int, playing: solara.Reactive[bool],
-             on_reset: Callable[[], None], on_step: Callable[[], None]):
+def Controls(choices: solara.Reactive[dict], queued: int, month: int, playing: bool,
+             on_reset: Callable[[], None], on_step: Callable[[], None], on_play: Callable[[bool], None]):
     """The sidebar: Reset, Play, Step, the month, and every choice."""
     c = choices.value
 
@@ -396,9 +429,8 @@ def Controls(choices: solara.Reactive[dict], queued: int, month: int, playing: s
     with solara.Card("Run"):
         with solara.Row(justify="space-between"):
             solara.Button(label="Reset", color="primary", on_click=on_reset)
-            solara.Button(label="Pause" if playing.value else "Play", color="primary",
-                          on_click=lambda: playing.set(not playing.value))
-            solara.Button(label="Step", color="primary", on_click=on_step, disabled=playing.value)
+            solara.Button(label="Pause" if playing else "Play", color="primary", on_click=lambda: on_play(not playing))
+            solara.Button(label="Step", color="primary", on_click=on_step, disabled=playing)
         solara.Text(f"month {nb.count(month)}" + (f", {nb.count(queued)} more queued" if queued else ""),
                     classes=["sanshe-month"])
     with solara.Card("Scenario"):
@@ -442,7 +474,6 @@ def Dashboard(initial: DashboardModel | None = None):
     choices = solara.use_reactive(solara.use_memo(lambda: _choices_of(model.value), []))
     _, set_tick = solara.use_state(0)
     queued, set_queued = solara.use_state(0)
-    playing = solara.use_reactive(False)
 
     def changed(pending: int) -> None:  # after a click or a month: draw the page again
         set_queued(pending)
@@ -451,25 +482,16 @@ def Dashboard(initial: DashboardModel | None = None):
     queue = solara.use_memo(lambda: StepQueue(model.value, changed), [])
 
     def reset() -> None:
-        playing.set(False)
         built = DashboardModel(**choices.value)
         queue.retarget(built)
         model.set(built)
-
-    def play() -> None:
-        while playing.value and model.value.running:
-            if not queue.busy:
-                queue.request()
-            time.sleep(PLAY_INTERVAL_S)
-
-    solara.lab.use_task(play, dependencies=[playing.value], prefer_threaded=True)
 
     m = model.value
     solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle("sanshe: three-society linkage, live")
     with solara.Sidebar():
-        Controls(choices, queued, m.month, playing, reset, queue.request)
+        Controls(choices, queued, m.month, queue.playing, reset, queue.request, queue.play)
     # Vuetify's tabs with their items inside switch in the browser, with no round trip to the
     # server (which may be busy with a month or a Reset); both are on the page from the start.
     with solara.v.Tabs():

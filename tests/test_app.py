@@ -141,6 +141,28 @@ def test_step_clicks_while_the_worker_thread_steps_all_run():
     assert model.months_seen == [1, 2, 3, 4, 5]
 
 
+def test_play_runs_month_after_month_after_the_queued_ones_until_paused(monkeypatch):
+    monkeypatch.setattr(app.StepQueue, "spawn", staticmethod(lambda work: work()))
+    model = _Months()
+    queue = app.StepQueue(model, interval=0)
+    model.during = lambda month: [queue.request() for _ in range(2)] if month == 1 else None
+    queue.request()  # month 1, during which two more are clicked: months 2 and 3
+    assert model.months_seen == [1, 2, 3] and not queue.busy
+    model.during = lambda month: queue.play(False) if month == 7 else None
+    queue.play(True)
+    assert model.months_seen == [1, 2, 3, 4, 5, 6, 7] and not queue.playing and not queue.busy
+
+
+def test_play_stops_when_the_model_stops_running(monkeypatch):
+    monkeypatch.setattr(app.StepQueue, "spawn", staticmethod(lambda work: work()))
+    model = _Months()
+    model.running = True
+    model.during = lambda month: setattr(model, "running", month < 4)
+    queue = app.StepQueue(model, interval=0)
+    queue.play(True)
+    assert model.months_seen == [1, 2, 3, 4] and not queue.playing
+
+
 def test_reset_drops_the_months_queued_for_the_old_model(monkeypatch):
     monkeypatch.setattr(app.StepQueue, "spawn", staticmethod(lambda work: None))  # nothing runs yet
     old, new = _Months(), _Months()

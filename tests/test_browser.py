@@ -164,6 +164,18 @@ def test_five_quick_step_clicks_give_five_months(page):
     assert _month(page) == "month 5"  # and no more
 
 
+@needs_chromium
+def test_play_runs_months_and_pause_gives_step_back(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Play").click()
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()
+    expect(page.locator(".sanshe-month")).to_have_text(re.compile(r"^month ([2-9]|\d\d+)"))
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    expect(page.get_by_role("button", name="Step")).to_be_enabled()
+
+
 def _descendants(pid: int) -> list[int]:
     """The processes started by ``pid``, its children's children included (from /proc)."""
     parents = {}
