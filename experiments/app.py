@@ -22,7 +22,8 @@ untouched controls run the scenario as written. Press Reset to rebuild the
 model with the new choices.
 
 Step never loses a click: clicks are counted (:class:`StepQueue`) and run one
-after the other in a worker thread, however quickly they come.
+after the other in a worker thread, however quickly they come; Play runs in
+the same worker, after the queued months.
 """
 
 from __future__ import annotations
@@ -500,9 +501,12 @@ def Dashboard(initial: DashboardModel | None = None):
         with solara.v.TabItem(eager=True):
             DistrictTab(m, m.month, queue.lock)
         with solara.v.TabItem(eager=True):
-            solara.Markdown(f"**{m.sanshe_scenario.name}**, seed {m.seed}, month {nb.count(m.month)}, "
-                            f"levers {m.lever_mode}")
-            solara.Markdown("\n".join(levers_rows(m)))
+            with queue.lock:  # not halfway through a month
+                heading = (f"**{m.sanshe_scenario.name}**, seed {m.seed}, month {nb.count(m.month)}, "
+                           f"levers {m.lever_mode}")
+                rows = levers_rows(m)
+            solara.Markdown(heading)
+            solara.Markdown("\n".join(rows))
 
 
 def make_page(model: DashboardModel | None = None) -> Any:
