@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run district test test-slow baseline baseline-diff bench bench-sweep bench-engine clean
+.PHONY: run district test test-slow test-browser baseline baseline-diff bench bench-sweep bench-engine clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), f"sanshe needs Python >= 3.12, found {sys.version.split()[0]}"'
@@ -33,6 +33,11 @@ test: $(STAMP)
 
 test-slow: $(STAMP)
 	$(BIN)/pytest -q -m slow
+
+# The dashboard served by `sanshe app` and the experiment report, in the system's
+# headless Chromium (/usr/bin/chromium; skipped when it is missing).
+test-browser: $(STAMP)
+	$(BIN)/pytest -q -m browser
 
 # The regression baseline (tests/regression.py): what moved against the committed
 # numbers, and, after a change meant to move them, the refresh (say why in the commit).

@@ -68,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--discover", action="append", default=[], metavar="CONDITION",
                         help="scenario discovery: factor ranges that keep e.g. 'need_coverage>=0.6' (repeatable)")
     report.add_argument("--out", default=None, help="the HTML file (default DIR/report.html or DIR/report_zh.html)")
-    app = sub.add_parser("app", help="the live dashboard (Mesa SolaraViz) on 127.0.0.1")
+    app = sub.add_parser("app", help="the live dashboard (a Solara page) on 127.0.0.1")
     app.add_argument("--port", type=int, default=8765, help="port to serve on (default 8765)")
     return parser
 
