@@ -297,9 +297,6 @@ PAGE_MARGINS = """() => {
 
 
 @needs_chromium
-@pytest.mark.xfail(strict=True, reason="main's report: its wide tables (the scenarios side by side, the outcomes, "
-                   "the differences, the factorial effects) scroll sideways inside their box at 1280 px and are "
-                   "clipped on A4 (issue 15, the report's layout is being changed); remove this mark with that change")
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_report_fits_1280_px_and_prints_on_a4_without_clipping(chromium, reported, lang, tmp_path):
     context = chromium.new_context(viewport={"width": 1280, "height": 900})

@@ -1,13 +1,10 @@
 """The HTML report and its figures, built from tiny experiments."""
 
 import html
-import json
 import re
 import shutil
-import subprocess
 import warnings
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -305,7 +302,6 @@ def test_report_of_one_scenario_has_no_differences_section(tmp_path):
 
 
 def test_a_rerun_without_a_community_panel_leaves_no_stale_panel(tiny, tmp_path):
-    import shutil
     out = tmp_path / "copy"
     shutil.copytree(tiny, out)
     run_experiment_file(tmp_path, TINY + 'communities = "none"\n', "nopanel", out=out)
@@ -364,45 +360,3 @@ def test_every_visible_word_of_the_chinese_report_is_chinese_or_a_code_name(tiny
 def test_latin_words_finds_english_left_in_a_page():
     page = "<p>需求覆盖率 12.6 pp [1, 2]，见 figures_zh/ 与 tasks_72；within noise</p><pre>raw toml</pre>"
     assert latin_words(page, set()) == {"pp", "within", "noise"}
-
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="no Chromium to render the page")
-
-A4_PRINTABLE_PX = 703
-"""The width of A4 less the page's 12 mm margins (186 mm) in CSS pixels: what a printed page lays out in."""
-
-
-def rendered_widths(page: str, folder: Path, width: int, media_print: bool = False) -> dict[str, int]:
-    """The page's width and that of its widest table in headless Chromium at a window ``width`` px wide.
-
-    ``media_print`` lays the page out with its print rules (A4: the printable width), as printing does.
-    """
-    if media_print:
-        page = page.replace("@media print", "@media all")
-    probe = ("<script>const t=[...document.querySelectorAll('table')];document.body.dataset.w=JSON.stringify({"
-             "page:document.documentElement.scrollWidth,view:document.documentElement.clientWidth,"
-             "table:Math.max(0,...t.map(x=>x.getBoundingClientRect().right)),"
-             "clipped:t.filter(x=>x.parentElement.scrollWidth>x.parentElement.clientWidth+1).length})</script>")
-    file = folder / "probe.html"
-    file.write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
-    dom = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                          f"--window-size={width},900", "--dump-dom", file.as_uri()],
-                         capture_output=True, text=True, timeout=120).stdout
-    return json.loads(html.unescape(re.search(r'data-w="([^"]*)"', dom).group(1)))
-
-
-@needs_chromium
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_report_fits_1280_px_with_no_horizontal_scroll(report_en, report_zh, tmp_path, lang):
-    rep = report_en if lang == "en" else report_zh
-    w = rendered_widths(rep.html.read_text(encoding="utf-8"), tmp_path, 1280)
-    assert w["page"] <= w["view"] <= 1280
-    assert w["table"] <= w["view"]
-
-
-@needs_chromium
-def test_the_report_prints_on_a4_with_every_column_of_every_table(report_en, tmp_path):
-    w = rendered_widths(report_en.html.read_text(encoding="utf-8"), tmp_path, A4_PRINTABLE_PX, media_print=True)
-    assert w["page"] <= w["view"]
-    assert w["clipped"] == 0 and w["table"] <= w["view"]
