@@ -65,8 +65,16 @@ def is_count(indicator: str) -> bool:
 
 
 def bounds(indicator: str) -> tuple[float, float] | None:
-    """The range the indicator's values lie in, (0, 1) for a share or an index, else None."""
-    return (0.0, 1.0) if unit_of(indicator) in UNIT_BOUNDED else None
+    """The range the indicator's values lie in: (0, 1) for a share or an index, (0, inf) for a count, else None.
+
+    Intervals of a share are computed on the logit scale, of a count on the log
+    scale (:func:`experiments.analysis.bounded_interval`), so neither leaves
+    its range: 36 contract holders from two replicates is not "[-21, 94]".
+    """
+    unit = unit_of(indicator)
+    if unit in UNIT_BOUNDED:
+        return (0.0, 1.0)
+    return (0.0, math.inf) if unit in COUNT_UNITS else None
 
 
 def _finite(v: object) -> bool:

@@ -203,7 +203,7 @@ def test_no_negative_zero_anywhere_in_a_rendered_report(two_reports, factorial_r
 
 def test_no_interval_of_a_bounded_indicator_leaves_its_range_with_two_replicates(two, two_reports):
     res = an.load_results(two)
-    bounded = [i for i in res.indicators if nb.bounds(i) is not None]
+    bounded = [i for i in res.indicators if nb.bounds(i) == (0.0, 1.0)]
     assert {"need_coverage", "consultation_rate", "satisfaction"} <= set(bounded)
     summary = an.summarise(res, bounded)
     assert summary["n"].isin([0, 2]).all() and (summary["n"] == 2).sum() > 10  # 0: undefined without purchasing
@@ -218,6 +218,11 @@ def test_no_interval_of_a_bounded_indicator_leaves_its_range_with_two_replicates
     ineq = two_reports["en"].tables["inequality"].dropna(subset=["ci_low"])
     assert (ineq["ci_low"] >= 0).all()
     assert (ineq.loc[ineq["measure"] == "gini", "ci_high"] <= 1).all()
+    # Counts are never below zero either (their intervals on the log scale).
+    counts = [i for i in res.indicators if nb.is_count(i)]
+    assert {"org_count", "contract_holders"} <= set(counts)
+    ok = an.summarise(res, counts).dropna(subset=["ci_low"])
+    assert len(ok) > 5 and (ok["ci_low"] >= 0).all() and (ok["ci_low"] <= ok["mean"]).all()
     # And as the page shows them: no share below 0% or above 100%.
     for cell in two_reports["en"].tables["summary"].itertuples():
         if nb.is_percent(cell.indicator) and np.isfinite(cell.ci_low):
@@ -393,3 +398,13 @@ def test_a_factorial_at_two_levels_without_spending_has_no_dose_response(factori
     for rep in factorial_reports.values():
         assert not [name for name in rep.tables if name.startswith(("dose:", "cost:"))]
         assert not [name for name in rep.figures if name.startswith("dose_")]
+
+
+def test_the_interval_of_a_count_from_two_replicates_stays_above_zero():
+    """Contract holders 5 and 67: mean 36, t-interval 36 ± 12.71 × 43.8 / √2 = [-358, 430].
+
+    On the log scale: 36 × e^(±394/36).
+    """
+    mean, low, high = an.t_interval(np.array([5.0, 67.0]), bounds=nb.bounds("contract_holders"))
+    assert mean == 36.0 and 0 < low < mean < high
+    assert low == pytest.approx(36 * np.exp(-394.0 / 36), rel=0.01)
