@@ -39,7 +39,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from experiments.designs import sampled_value
 from experiments.spec import ExperimentError, ExperimentSpec
@@ -133,6 +132,8 @@ def intervals(x: np.ndarray, draws: np.ndarray | None, level: float = 0.95) -> d
     within draws (D draws × R seeds: D(R − 1) degrees of freedom); the total
     interval adds 1.96 standard deviations of the draws' means in quadrature.
     """
+    from scipy import stats  # here, not at the top: the engine imports this module to plan every sweep
+
     x = np.asarray(x, float)
     ok = np.isfinite(x)
     nan = float("nan")

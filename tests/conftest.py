@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
@@ -10,10 +11,33 @@ import pandas as pd
 import pytest
 
 from model import SansheModel, load_scenario
+from model.parameters import PARAMETERS
 from model.scenario import Scenario
 
 SMALL = 0.02  # scale of the statistical tests: 12,600 resident rows
 _RUNS: dict[tuple, pd.DataFrame] = {}
+# Every forkserver process of the session (the engine's pools, the pools below) forks from a
+# server that has imported the model once.
+get_context("forkserver").set_forkserver_preload(["experiments.engine", "model.model"])
+_POOL: list[ProcessPoolExecutor] = []
+
+
+def pool() -> ProcessPoolExecutor:
+    """The session's worker processes for runs (at most 4), started once and shut down at the end.
+
+    Each loads the model's compiled kernels once, and reuses the districts it has
+    built (``SansheModel``'s own cache), across every test that asks for runs.
+    """
+    if not _POOL:
+        _POOL.append(ProcessPoolExecutor(max_workers=min(os.cpu_count() or 1, 4), mp_context=get_context("forkserver")))
+    return _POOL[0]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shut_down_the_pool():
+    yield
+    while _POOL:
+        _POOL.pop().shutdown()
 
 
 def simulate(scenario: str | None, overrides: tuple[tuple[str, object], ...], seed: int, months: int,
@@ -33,16 +57,45 @@ def simulate(scenario: str | None, overrides: tuple[tuple[str, object], ...], se
 def runs(jobs: list[tuple]) -> list[pd.DataFrame]:
     """Many runs ``(scenario, overrides, seed, months, scale)``, each computed once per test session.
 
-    They run on all cores (at most 4 processes).
+    A run is the first months of a longer run of the same scenario, overrides (see
+    :func:`_canonical`), seed and scale (a month never depends on the months after it), so only the
+    longest asked for is computed, and a shorter one is read from a longer one already made.
+    They run on the session's :func:`pool`.
     """
-    todo = [job for job in dict.fromkeys(jobs) if job not in _RUNS]
+    jobs = [(scenario, _canonical(scenario, overrides), seed, months, scale)
+            for scenario, overrides, seed, months, scale in jobs]
+    longest: dict[tuple, int] = {}
+    for scenario, overrides, seed, months, scale in jobs:
+        key = (scenario, overrides, seed, scale)
+        longest[key] = max(longest.get(key, 0), months)
+    todo = [(*key[:3], months, key[3]) for key, months in longest.items()
+            if key not in _RUNS or len(_RUNS[key]) < months]
     if len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(len(todo), 4), mp_context=get_context("forkserver")) as pool:
-            _RUNS.update(zip(todo, pool.map(simulate, *zip(*todo, strict=True)), strict=True))
-    for job in todo:
-        if job not in _RUNS:
-            _RUNS[job] = simulate(*job)
-    return [_RUNS[job] for job in jobs]
+        done = pool().map(simulate, *zip(*todo, strict=True))
+        _RUNS.update(((s, o, seed, scale), f) for (s, o, seed, _, scale), f in zip(todo, done, strict=True))
+    elif todo:
+        s, o, seed, months, scale = todo[0]
+        _RUNS[s, o, seed, scale] = simulate(*todo[0])
+    return [_first_months(_RUNS[s, o, seed, scale], months) for s, o, seed, months, scale in jobs]
+
+
+def _canonical(scenario: str | None, overrides: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """The overrides that name one run whatever way a test writes them.
+
+    Distinct parameters in the order of their paths; on the defaults (no scenario),
+    without those set to their declared default.
+    """
+    paths = [path for path, _ in overrides]
+    if len(set(paths)) != len(paths):
+        return overrides
+    if scenario is None:
+        overrides = [(path, value) for path, value in overrides if value != PARAMETERS[path].default]
+    return tuple(sorted(overrides, key=lambda o: o[0]))
+
+
+def _first_months(frame: pd.DataFrame, months: int) -> pd.DataFrame:
+    """The first ``months`` months of a run's district frame (the frame itself when it has no more)."""
+    return frame if len(frame) == months else frame.iloc[:months].copy()
 
 
 def run_small(overrides: tuple[tuple[str, object], ...], seed: int, months: int,

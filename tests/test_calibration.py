@@ -184,10 +184,20 @@ def test_p1_admin_share_stays_well_above_what_72_items_imply():
         assert after > 1.5 * implied  # ...but the committees stay administrative
 
 
+def _purchase(millions: int) -> tuple:
+    """The levers of the library's ``purchase_<millions>m`` (the envelope raised to fit 100 M), after ten years."""
+    envelope = (("purchase.envelope_yuan", 200e6),) if millions > 60 else ()
+    return (*SPINUP_10, ("purchase.budget_yuan", millions * 1e6), *envelope)
+
+
 def test_returns_to_purchasing_flatten():
-    """Coverage of vulnerable groups gains less from 60 → 100 M yuan than from 0 → 30 M."""
+    """Coverage of vulnerable groups gains less from 60 → 100 M yuan than from 0 → 30 M.
+
+    The first year of runs of the library's purchase_{0,30,60,100}m (the defaults with these levers,
+    test_scenario_library), made as the 36-month runs that test_directions and test_market look at too.
+    """
     levels = (0, 30, 60, 100)
-    frames = runs([(f"purchase_{m}m", SPINUP_10, seed, 12, 0.02) for m in levels for seed in (1, 2, 3)])
+    frames = [f.head(12) for f in runs([(None, _purchase(m), seed, 36, 0.02) for m in levels for seed in (1, 2, 3)])]
     cov = {m: np.mean([df["coverage_vulnerable"].mean() for df in frames[3 * i:3 * i + 3]])
            for i, m in enumerate(levels)}
     assert cov[30] - cov[0] > 0.05
@@ -201,8 +211,11 @@ def test_contracts_concentrate_without_third_party_evaluation():
     Tolerances (3 seeds): the Herfindahl index without evaluation is at least twice the largest with it,
     and the top 10% of holders take a larger mean share.
     """
-    with_eval = _runs("tasks_72", overrides=SPINUP_10)
-    without = _runs("no_third_party_evaluation", overrides=SPINUP_10)
+    # The first year of the library's tasks_72 (the defaults) and no_third_party_evaluation: the 24-month
+    # runs of the same levers in test_administration and test_market.
+    with_eval = [f.head(12) for f in _runs(None, months=24, overrides=SPINUP_10)]
+    without = [f.head(12) for f in _runs(None, months=24,
+                                         overrides=(*SPINUP_10, ("purchase.third_party_evaluation", False)))]
     hhi_with = [df["contract_hhi"].iloc[-1] for df in with_eval]
     hhi_without = [df["contract_hhi"].iloc[-1] for df in without]
     assert min(hhi_without) > 2 * max(hhi_with), (hhi_with, hhi_without)

@@ -29,15 +29,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 
+from conftest import pool
 from model import Params, SansheModel
 from model.parameters import GROUPS, PARAMETERS
 from test_invariants import check_month
@@ -200,14 +198,11 @@ def run_case(path: str, value) -> tuple[str | None, str | None]:
 def outcomes() -> dict[tuple[str, str], tuple[str | None, str | None]]:
     """Every case run once, spread over the machine's cores.
 
-    At most 4 processes, each with its own shared default run, so the ~300 runs take
-    a fraction of a minute; each case's test below then reports its own outcome.
+    On the session's pool (at most 4 processes), each with its own shared default run, so
+    the ~300 runs take a fraction of a minute; each case's test below then reports its own outcome.
     """
-    workers = min(os.cpu_count() or 1, 4)
-    context = get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {(path, end): pool.submit(run_case, path, value) for path, end, value in CASES}
-        return {case: f.result() for case, f in futures.items()}
+    futures = {(path, end): pool().submit(run_case, path, value) for path, end, value in CASES}
+    return {case: f.result() for case, f in futures.items()}
 
 
 @pytest.mark.parametrize("path,end,value", CASES, ids=[f"{path}={end}" for path, end, _ in CASES])
@@ -326,10 +321,8 @@ def conditioned() -> dict[tuple[str, str], str]:
         for p, end, value in CASES:
             if p == path:
                 jobs[path, end] = {**regime, path: value}
-    workers = min(os.cpu_count() or 1, 4)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("forkserver")) as pool:
-        futures = {key: pool.submit(outputs_of, regime) for key, regime in jobs.items()}
-        return {key: f.result() for key, f in futures.items()}
+    futures = {key: pool().submit(outputs_of, regime) for key, regime in jobs.items()}
+    return {key: f.result() for key, f in futures.items()}
 
 
 @pytest.mark.parametrize("path", [path for path in PARAMETERS if path not in FIXED])
