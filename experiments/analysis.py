@@ -96,15 +96,18 @@ class Results:
         draws = {run["seed"]: run.get("draw") for run in self.manifest["runs"]}
         return None if any(d is None for d in draws.values()) else draws
 
-    def point_of(self, name: str) -> int:
-        """The design point called ``name`` (a scenario name or a point number)."""
+    def point_of(self, name: str, where: str = "--baseline") -> int:
+        """The design point called ``name`` (a scenario name, a point's label or number).
+
+        ``where`` names the option or key it came from in the one-line refusal of any other name.
+        """
         for p, label in self.labels.items():
             if label == name or str(p) == str(name):
                 return p
         labels = self.labels
         allowed = (", ".join(labels.values()) if self.spec.design == "scenarios" else
                    f"a point's label such as {labels[min(labels)]!r}, or its number {min(labels)}–{max(labels)}")
-        raise ExperimentError(f"--baseline: found {name!r}, allowed: {allowed}")
+        raise ExperimentError(f"{where}: found {name!r}, allowed: {allowed}")
 
 
 def load_results(path: str | Path) -> Results:

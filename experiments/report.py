@@ -157,9 +157,13 @@ def _context(res: an.Results, baseline: str | None, lang: str, window: int, out:
             else text("final_month", lang, last=last))
     headline = headline_indicators(res)
     drawn = [i for i in FIGURE_INDICATORS if i in headline] or headline[:2]
-    baseline = baseline if baseline is not None else _default_baseline(res)
     if baseline is not None:
         res.point_of(baseline)  # a wrong name is the user's mistake: say so before any work
+    elif res.spec.baseline is not None:
+        baseline = res.spec.baseline
+        res.point_of(baseline, where=f"{res.spec.source}: baseline")
+    else:
+        baseline = _default_baseline(res)
     fig_dir = res.path / ("figures_zh" if lang == "zh" else "figures")
     rep = Report(Path(out) if out else res.path / ("report_zh.html" if lang == "zh" else "report.html"))
     if out is None:
@@ -714,7 +718,10 @@ def _current_model_version() -> str:
 
 
 def _default_baseline(res: an.Results) -> str | None:
-    """The first scenario; for a grid or factorial the point where every factor is at its lowest level."""
+    """The baseline without ``--baseline`` or the file's ``baseline``.
+
+    The first scenario; for a grid or factorial the point where every factor is at its lowest level.
+    """
     if res.spec.design == "scenarios":
         return res.labels[min(res.labels)]
     if res.spec.design in an.DOSED:

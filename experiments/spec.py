@@ -16,6 +16,9 @@ An experiment file::
     indicators = ["need_coverage"]       # default: every indicator the model reports
     record = "all"                       # or "last": only the final month
     horizons = [60, 120]                 # months at which the report compares results (record = "all")
+    baseline = "pre_reform"              # what the report's differences are taken against (scenarios, grid,
+                                         # factorial; a grid point by its label or number): default the first
+                                         # scenario, or the point where every factor is at its lowest level
     communities = "last_year"            # community panel kept: "last_year", "all" months or "none"
     model = "package.module:factory"     # optional: another Mesa model
 
@@ -130,6 +133,7 @@ class _Spec(BaseModel):
     factorial: Factorial | None = None
     horizons: list[Any] | None = None  # each month is checked in _check_horizons, which names the one at fault
     uncertainty: Uncertainty | None = None
+    baseline: str | StrictInt | None = None
 
 
 @dataclass
@@ -164,6 +168,8 @@ class ExperimentSpec:
     """The ``[uncertainty]`` table (posterior, sample, spread, draws), or None: no parameter uncertainty."""
     point_seeds: list[int] = field(default_factory=list)
     """Design ``table`` only: each point's own seed (one run a point), instead of replicates shared by points."""
+    baseline: str | None = None
+    """The file's ``baseline`` (a scenario, a grid point's label or number), or None: the report's default."""
 
     @property
     def spec_hash(self) -> str:
@@ -201,7 +207,8 @@ def spec_from_dict(data: dict[str, Any], where: str) -> ExperimentSpec:
         factorial=spec.factorial.model_dump() if spec.factorial else None,
         description_zh=spec.description_zh, source=where, raw=data,
         horizons=sorted(spec.horizons) if spec.horizons is not None else default_horizons(spec.months, spec.record),
-        uncertainty=_uncertainty(spec.uncertainty))
+        uncertainty=_uncertainty(spec.uncertainty),
+        baseline=None if spec.baseline is None else str(spec.baseline))
 
 
 def _uncertainty(u: Uncertainty | None) -> dict[str, Any] | None:
@@ -237,8 +244,8 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
         raise ExperimentError(f"{where}: name: found {spec.name!r}, allowed: letters, digits, '_', '-' "
                               "and '.', starting with a letter or digit (it names the output folder)")
     unused = {"scenarios": ("base", "samples", "factors"), "grid": ("scenarios", "samples"),
-              "factorial": ("scenarios", "samples"), "lhs": ("scenarios",), "sobol": ("scenarios",),
-              "morris": ("scenarios",)}[spec.design]
+              "factorial": ("scenarios", "samples"), "lhs": ("scenarios", "baseline"),
+              "sobol": ("scenarios", "baseline"), "morris": ("scenarios", "baseline")}[spec.design]
     for key in unused:
         if key in data:
             raise ExperimentError(f"{where}: {key}: not used by design {spec.design!r}; remove it")
@@ -248,6 +255,9 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
                                   "its factors and a seed); remove it")
     if spec.design == "scenarios":
         _check_scenario_list(where, spec)
+        if spec.baseline is not None and spec.baseline not in spec.scenarios:
+            raise ExperimentError(f"{where}: baseline: found {spec.baseline!r}, allowed: one of the scenarios "
+                                  f"({', '.join(spec.scenarios)})")
     else:
         _check_factors(where, spec)
     _check_indicators(where, spec)

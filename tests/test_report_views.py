@@ -17,10 +17,12 @@ from conftest import run_experiment_file
 from experiments import analysis as an
 from experiments import figures as fg
 from experiments import numbers as nb
+from experiments import report
 from experiments import summary as sm
 from experiments.cli import main
 from experiments.labels import text
 from experiments.report import build_report
+from experiments.spec import spec_from_dict
 
 BUDGETS = [0.0, 20e6, 40e6, 60e6]
 
@@ -167,6 +169,34 @@ def test_an_unknown_grid_baseline_is_one_line_naming_a_label_and_the_numbers(gri
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert "'budget_yuan=0'" in err and "0–3" in err
+
+
+def test_the_files_baseline_is_the_default_the_option_wins_and_a_wrong_one_names_the_key(grid, tmp_path):
+    res = an.load_results(grid)
+    out = tmp_path / "report.html"
+    res.spec.baseline = "budget_yuan=40,000,000"
+    assert report._context(res, None, "en", 12, out).baseline == "budget_yuan=40,000,000"
+    assert report._context(res, "budget_yuan=0", "en", 12, out).baseline == "budget_yuan=0"
+    res.spec.baseline = "budget=1"
+    with pytest.raises(an.ExperimentError, match=r"^\S+: baseline: found 'budget=1', allowed: a point's label"):
+        report._context(res, None, "en", 12, out)
+
+
+@pytest.mark.parametrize("design,baseline,message", [
+    ("scenarios", "linkage_111", "baseline: found 'linkage_111', allowed: one of the scenarios (pre_reform, "
+                                 "yuzhong_2016)"),
+    ("lhs", "0", "baseline: not used by design 'lhs'; remove it"),
+])
+def test_a_baseline_key_the_design_cannot_use_is_one_line(design, baseline, message):
+    data = {"name": "b", "design": design, "baseline": baseline}
+    data.update({"scenarios": ["pre_reform", "yuzhong_2016"]} if design == "scenarios" else
+                {"base": "yuzhong_2016", "factors": {"purchase.budget_yuan": {"low": 0.0, "high": 1e7}}})
+    with pytest.raises(an.ExperimentError) as e:
+        spec_from_dict(data, "x.toml")
+    assert str(e.value) == f"x.toml: {message}"
+    data.pop("baseline")
+    if design == "scenarios":
+        assert spec_from_dict({**data, "baseline": "yuzhong_2016"}, "x.toml").baseline == "yuzhong_2016"
 
 
 def test_dose_response_of_a_factor_that_is_not_a_numeric_one_is_refused(grid):
