@@ -104,7 +104,9 @@ class Target:
 
     ``measure`` gives the model's value by month: every month of the report
     year for a stock, one value for a flow, a campaign or a pattern.
-    ``tuned`` names the parameters set to reach a fitted target;
+    ``tuned`` names the parameters whose defaults were set by hand to reach a
+    fitted target (the fit, ``sanshe calibrate --fit``, frees those of
+    :data:`FREE` instead);
     ``lever`` the input an input target reproduces, and the multiple of it
     the figure counts (posts per community × communities); ``repeats`` the
     target a restatement repeats.
@@ -295,10 +297,11 @@ def report(results: list[TargetResult], seeds: int, scale: float) -> str:
             lines.append(f"  {t.fact:4s} {t.what:62s} {target:>8s} {_range(t.low, t.high):>17s} {_n(r.mean):>10s} "
                          f"{_range(by_month.min(), by_month.max()):>17s} "
                          f"{_range(min(seed_means), max(seed_means)):>17s} {_n(r.next_year):>10s}  {verdict}")
-    lines += ["", "why the bands, and what was tuned:"]
+    lines += ["", "why the bands, and which defaults were set by hand to reach them (--fit frees: "
+              + ", ".join(f.path for f in FREE) + "):"]
     for r in results:
         t = r.target
-        extra = (f" (tuned: {', '.join(t.tuned)})" if t.tuned else "") + \
+        extra = (f" (defaults set by hand: {', '.join(t.tuned)})" if t.tuned else "") + \
             (f" (reproduces {t.lever[0]}{f' × {t.lever[1]:g}' if t.lever[1] != 1 else ''})" if t.lever else "") + \
             (f" (repeats {t.repeats})" if t.repeats else "")
         lines.append(f"  {t.fact} {t.what}: {t.why}{extra}")
