@@ -98,8 +98,9 @@ def update_participation(model: mesa.Model) -> None:
     differently. Grassroots volunteers come from among participants, by
     their volunteering neighbours and social workers' leadership hours (F13),
     as many as the teams that organise them have room for
-    (:func:`organising_room`); they stay longer when social workers supervise them and drop out faster
-    beyond that capacity, and stop when they stop taking part.
+    (:func:`organising_room`); they stay longer when social workers
+    supervise them and drop out faster beyond that capacity, and stop when
+    they stop taking part.
     State-mobilised volunteers are recruited by the committee's outreach
     from any adult (its lists of party members and building heads, not its
     residents' example) and leave at ``volunteer.state_dropout_month``.

@@ -132,18 +132,20 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     :func:`~model.contagion.contagion_decisions` (``sensitivity`` and the
     threshold step ``lift``). Participants who are not state-mobilised
     volunteer as grassroots volunteers the same way with ``volunteer_logit``
-    (no step) and stop at ``volunteer_dropout``; a grassroots volunteer who
+    (no step), as many as ``volunteer_room`` allows (:func:`_within_room`),
+    and stop at ``volunteer_dropout``; a grassroots volunteer who
     stops taking part stops volunteering. Any adult who is not a grassroots
     volunteer may be mobilised by the committee with the log-odds
     ``state_logit`` (no neighbour term: it recruits through its lists, not
     through peers) and stops at ``state_dropout``, taking part or not.
     ``u_participate`` and ``u_state`` hold one uniform per resident;
-    ``u_volunteer(k)`` returns ``k`` uniforms, one per participant in
-    resident order. The contagions read the neighbour shares of the start of
-    the step. With ``inverse_degree`` (float32, one over each resident's
-    degree) the two shares are given as neighbour counts instead, and each
-    share is ``count × inverse_degree`` in float32, computed only where it
-    is read (every resident's participation, participants' volunteering).
+    ``u_volunteer(k)`` returns the next ``k`` uniforms: first one per
+    participant in resident order, then one per new grassroots volunteer.
+    The contagions read the neighbour shares of the start of the step. With
+    ``inverse_degree`` (float32, one over each resident's degree) the two
+    shares are given as neighbour counts instead, and each share is ``count
+    × inverse_degree`` in float32, computed only where it is read (every
+    resident's participation, participants' volunteering).
 
     Returns the previous participant and volunteer masks, so the caller can
     update neighbour counts from the residents who changed.
