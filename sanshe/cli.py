@@ -236,7 +236,7 @@ def _screen_or_fit(args: argparse.Namespace, mode: str, scale: float, calibratio
     check_dask(args.dask)
     out = check_out(args.screen or args.fit)
     if mode == "screen":
-        trajectories = check_range("--trajectories", args.trajectories or 4, 2, 1000)
+        trajectories = check_range("--trajectories", _given(args.trajectories, 4), 2, 1000)
         table = calibration.screen(out, trajectories, scale, args.workers, args.dask)
         table.to_csv(out / "screening.csv", index=False)
         print(f"Morris screening, {trajectories} trajectories at scale {scale}: largest μ* over the fitted targets "
@@ -246,9 +246,9 @@ def _screen_or_fit(args: argparse.Namespace, mode: str, scale: float, calibratio
         return 0
     from experiments import abc
 
-    particles = check_range("--particles", args.particles or 100, 4, 100_000)
-    generations = check_range("--generations", args.generations or 8, 1, 100)
-    seed = check_range("--seed", args.seed or 0, 0, MAX_SEED)
+    particles = check_range("--particles", _given(args.particles, 100), 4, 100_000)
+    generations = check_range("--generations", _given(args.generations, 8), 1, 100)
+    seed = check_range("--seed", _given(args.seed, 0), 0, MAX_SEED)
     fitted = [t.name for t in calibration.TARGETS if t.kind is calibration.Kind.FITTED]
     for name in args.leave_out or ():
         if name not in fitted:
@@ -261,6 +261,11 @@ def _screen_or_fit(args: argparse.Namespace, mode: str, scale: float, calibratio
     (out / "fit.txt").write_text(text + "\n", encoding="utf-8")
     print(text)
     return 1 if result.stopped else 0
+
+
+def _given(value: int | None, default: int) -> int:
+    """An option's value, or its default when it was not given (a given 0 stays 0, to be checked)."""
+    return default if value is None else value
 
 
 MAX_SEED = 2**32 - 1
