@@ -14,9 +14,17 @@ Marin & Robert 2009, Biometrika 96: 983):
   figure is right to within its band.
 - Generation 0 draws ``particles`` parameter sets from the prior (a Latin
   hypercube) and keeps them all. Generation t proposes from the last
-  population: a particle chosen by weight, moved by a Gaussian kernel with
-  twice the population's weighted variance of each parameter, truncated to
-  the prior's range (:func:`propose`). It accepts a run whose distance is at
+  population: a particle chosen by weight, moved by a Gaussian kernel
+  truncated to the prior's range (:func:`propose`). The kernel is local to
+  its particle (:func:`local_scales`, the component-wise "optimal local
+  covariance" of Filippi, Barnes, Cornebise & Stumpf 2013, Stat. Appl. Genet.
+  Mol. Biol. 12: 87): its variance in each parameter is the weighted mean
+  squared distance from the particle to the last population's particles that
+  are already within ε_t. A particle far from the good region gets a wide
+  kernel, one inside it a narrow one. Beaumont's kernel (twice the whole
+  population's variance, the same for every particle), used before, accepted
+  one proposal in ten by the seventh generation of the first fit of the
+  district (docs/calibration.md). It accepts a run whose distance is at
   most ε_t, the median distance of the last population but never below 1.
   The weight of an accepted particle is its prior density over the density it
   was proposed with, truncation included (:func:`importance_weights`). The fit
@@ -62,6 +70,8 @@ MAX_PROPOSALS = 50
 """A generation that needs more than this many proposals per particle stops the fit (acceptance below 2%)."""
 HEAD = ("run_id", "point", "replicate", "seed", "scenario")
 """The engine's columns that identify a run (with ``factor:NAME``), not the run's own numbers."""
+KERNEL = "component-wise local (Filippi et al. 2013)"
+"""The proposal kernel, part of a fit's identity: a fit saved with another kernel is not resumed."""
 MIN_SCALE = 1e-3
 """The smallest kernel standard deviation, in units of a prior's range."""
 
@@ -169,24 +179,35 @@ def distances(values: pd.DataFrame, fitted: tuple[Statistic, ...]) -> np.ndarray
 
 
 # --- proposals and weights -------------------------------------------------------
-def kernel_scales(unit: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per parameter: the kernel's standard deviation, √(2 × the population's weighted variance) (Beaumont et al.)."""
-    mean = weights @ unit
-    var = weights @ (unit - mean) ** 2
-    return np.maximum(np.sqrt(2.0 * var), MIN_SCALE)
+def local_scales(unit: np.ndarray, weights: np.ndarray, distance: np.ndarray, eps: float) -> np.ndarray:
+    """Per particle and parameter: the kernel's standard deviation about that particle (Filippi et al. 2013).
+
+    σ²_id = Σ_k ω_k (θ_kd − θ_id)² over the particles k whose distance is
+    within ``eps`` (ω their weights, normalized): the mean squared step from
+    particle i to where the next generation is accepted. With no particle
+    within ``eps``, every particle of the population counts.
+    """
+    near = distance <= eps
+    if not near.any() or weights[near].sum() <= 0:
+        near = np.ones(len(unit), bool)
+    w = weights[near] / weights[near].sum()
+    var = np.einsum("k,ikd->id", w, (unit[near][None, :, :] - unit[:, None, :]) ** 2)
+    return np.maximum(np.sqrt(var), MIN_SCALE)
 
 
 def propose(unit: np.ndarray, weights: np.ndarray, scales: np.ndarray, n: int,
             rng: np.random.Generator) -> np.ndarray:
     """``n`` proposals in the unit cube: an ancestor by weight, moved by the truncated Gaussian kernel.
 
-    The truncation to [0, 1] is drawn exactly, by the inverse of the normal
-    distribution function between the cube's walls.
+    ``scales`` is one standard deviation per parameter, or one per particle
+    and parameter (a local kernel). The truncation to [0, 1] is drawn
+    exactly, by the inverse of the normal distribution function between the
+    cube's walls.
     """
     from scipy.stats import norm
 
     ancestors = rng.choice(len(unit), size=n, p=weights)
-    centre = unit[ancestors]
+    centre, scales = unit[ancestors], np.broadcast_to(scales, unit.shape)[ancestors]
     lo, hi = norm.cdf((0.0 - centre) / scales), norm.cdf((1.0 - centre) / scales)
     u = lo + rng.random(centre.shape) * (hi - lo)
     return np.clip(centre + scales * norm.ppf(u), 0.0, 1.0)
@@ -195,8 +216,9 @@ def propose(unit: np.ndarray, weights: np.ndarray, scales: np.ndarray, n: int,
 def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, scales: np.ndarray) -> np.ndarray:
     """Normalized weights of accepted particles: the uniform prior over their proposal density.
 
-    The proposal density of θ is Σ_j w_j Π_k φ((θ_k − θ_jk)/σ_k) / (σ_k Z_jk),
-    where Z_jk is the mass of ancestor j's kernel inside [0, 1] in dimension k.
+    The proposal density of θ is Σ_j w_j Π_k φ((θ_k − θ_jk)/σ_jk) / (σ_jk Z_jk),
+    where Z_jk is the mass of ancestor j's kernel inside [0, 1] in dimension k
+    (σ_jk = σ_k for a kernel shared by every ancestor).
     """
     from scipy.stats import norm
 
@@ -340,7 +362,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     :data:`MAX_PROPOSALS` per particle were needed.
     """
     unit_last, w_last = _unit(problem, last), last["weight"].to_numpy(float)
-    scales = kernel_scales(unit_last, w_last)
+    scales = local_scales(unit_last, w_last, last["distance"].to_numpy(float), eps)
     folder = out / f"generation-{g}"
     proposed = np.empty((0, len(problem.priors)))
     values = pd.DataFrame()
@@ -423,7 +445,7 @@ def _identity(problem: Problem, particles: int, base_seed: int) -> dict[str, Any
     from experiments.engine import model_version
 
     return {"fit": problem.name, "base": problem.base, "model": problem.model, "months": problem.months,
-            "scale": problem.scale, "particles": particles, "base_seed": base_seed,
+            "scale": problem.scale, "particles": particles, "base_seed": base_seed, "kernel": KERNEL,
             "priors": [[p.name, p.low, p.high] for p in problem.priors],
             "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model)}
 
@@ -457,7 +479,8 @@ def _write_manifest(problem: Problem, out: Path, done: list[Generation], particl
                     base_seed: int, stopped: str) -> None:
     manifest: dict[str, Any] = {
         "identity": _identity(problem, particles, base_seed),
-        "fit": problem.name, "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009), distance: the largest "
+        "fit": problem.name, "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009) with a component-wise "
+        "local kernel (Filippi et al. 2013), distance: the largest "
         "band-scaled distance over the fitted statistics; ε the median of the last population's, down to 1",
         "base": problem.base, "model": problem.model, "months": problem.months, "scale": problem.scale,
         "particles": particles, "generations_allowed": generations, "base_seed": base_seed,

@@ -51,6 +51,44 @@ def test_importance_weights_by_hand():
     assert w == pytest.approx([1 / (1 + math.exp(0.5)), math.exp(0.5) / (1 + math.exp(0.5))])
 
 
+def test_importance_weights_with_a_kernel_for_each_ancestor_by_hand():
+    """Ancestors at 0.3 (σ 0.1) and 0.7 (σ 0.2), weighted equally; particles at 0.5 and 0.3.
+
+    The kernels' mass inside [0, 1]: Φ(7) − Φ(−3) = 0.99865 and Φ(1.5) − Φ(−3.5) = 0.93296.
+    At 0.5: 0.5 φ(2)/(0.1 × 0.99865) + 0.5 φ(1)/(0.2 × 0.93296) = 0.27032 + 0.64840 = 0.91872.
+    At 0.3: 0.5 φ(0)/(0.1 × 0.99865) + 0.5 φ(2)/(0.2 × 0.93296) = 1.99740 + 0.14468 = 2.14208.
+    Weights 1/0.91872 and 1/2.14208, normalized: 0.69984 and 0.30016.
+    """
+    w = abc.importance_weights(np.array([[0.5], [0.3]]), np.array([[0.3], [0.7]]), np.array([0.5, 0.5]),
+                               np.array([[0.1], [0.2]]))
+    assert w == pytest.approx([0.69984, 0.30016], abs=2e-5)
+
+
+def test_local_scales_by_hand():
+    """Particles at 0.2, 0.4 and 0.8 with distances 0.5, 2 and 0.7, weighted equally; ε 1.
+
+    Within ε: 0.2 and 0.8, each weighing 1/2. About 0.4: σ² = (0.2² + 0.4²)/2 = 0.1;
+    about 0.2: (0 + 0.6²)/2 = 0.18; about 0.8: (0.6² + 0)/2 = 0.18. The second
+    parameter, equal everywhere, gets the smallest scale.
+    """
+    unit = np.array([[0.2, 0.5], [0.4, 0.5], [0.8, 0.5]])
+    scales = abc.local_scales(unit, np.full(3, 1 / 3), np.array([0.5, 2.0, 0.7]), 1.0)
+    assert scales[:, 0] == pytest.approx(np.sqrt([0.18, 0.1, 0.18]))
+    assert (scales[:, 1] == abc.MIN_SCALE).all()
+    # No particle within ε: every particle counts (about 0.4: (0.2² + 0 + 0.4²)/3).
+    assert abc.local_scales(unit, np.full(3, 1 / 3), np.array([5.0, 2.0, 3.0]), 1.0)[1, 0] == \
+        pytest.approx(np.sqrt(0.2 / 3))
+
+
+def test_each_ancestor_moves_by_its_own_kernel():
+    rng = np.random.default_rng(2)
+    unit = np.array([[0.2], [0.7]])
+    new = abc.propose(unit, np.array([0.5, 0.5]), np.array([[0.01], [0.1]]), 4000, rng)[:, 0]
+    near, far = new[new < 0.3], new[new >= 0.3]  # 10σ above the first ancestor, 4σ below the second
+    assert abs(near.std() - 0.01) < 0.002 and abs(far.std() - 0.1) < 0.01  # truncation at 1 is 3σ away
+    assert abs(len(near) / len(new) - 0.5) < 0.03
+
+
 def test_proposals_stay_in_the_cube_and_follow_their_ancestors():
     rng = np.random.default_rng(1)
     unit = np.array([[0.02, 0.5], [0.98, 0.5]])
