@@ -70,7 +70,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -79,7 +78,9 @@ from model.parameters import PARAMETERS, first_effect_month
 from model.scenario import Scenario, ScenarioError, load_scenario
 from sanshe.output import atomic_write, code_version, folder_problem, package_versions
 
-if TYPE_CHECKING:  # the designs (SALib, scipy) are imported when runs are planned, not in every worker process
+if TYPE_CHECKING:  # the designs (SALib, scipy) are imported when runs are planned, not in every worker process;
+    import pandas as pd  # pandas when a run gives a frame, not to rerun a finished sweep
+
     from experiments.designs import DesignPoint
 
 ENGINE_PACKAGES = ("dask", "distributed", "salib", "tqdm")

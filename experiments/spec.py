@@ -70,7 +70,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, ValidationError
 
-from model.indicators import DISTRICT_INDICATORS
 from model.parameters import MAX_MONTHS, PARAMETERS, Param
 
 DESIGNS = ("scenarios", "grid", "factorial", "lhs", "sobol", "morris")
@@ -404,6 +403,8 @@ def _check_indicators(where: str, spec: _Spec) -> None:
         return
     if not spec.indicators:
         raise ExperimentError(f"{where}: indicators: empty, allowed: indicator names, or leave it out for all")
+    if spec.model is None:  # only sanshe's own sweeps import the model
+        from model.indicators import DISTRICT_INDICATORS
     for name in spec.indicators:
         if spec.model is None and name not in DISTRICT_INDICATORS:
             hint = difflib.get_close_matches(name, list(DISTRICT_INDICATORS), n=1)

@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # the engine imports this module for its files and versions, not to run the model
+    import pandas as pd
 
-from model.indicators import DISTRICT_INDICATORS
-from model.model import SansheModel
-from model.scenario import Scenario
+    from model.model import SansheModel
+    from model.scenario import Scenario
 
 PACKAGES = ("mesa", "numpy", "scipy", "networkx", "pandas", "pyarrow", "matplotlib")
 
@@ -34,6 +34,8 @@ class RunResult:
 def run_scenario(scenario: Scenario, months: int, seed: int) -> RunResult:
     """Build the model for ``scenario`` and run it for ``months``."""
     t0 = time.perf_counter()
+    from model.model import SansheModel
+
     model = SansheModel(scenario, seed=seed)
     t1 = time.perf_counter()
     model.run(months)
@@ -178,6 +180,8 @@ SUMMARY = (
 
 def print_summary(result: RunResult, out: Path) -> None:
     """Print the indicator summary: first year, last year and final month."""
+    from model.indicators import DISTRICT_INDICATORS
+
     df = result.district
     m = result.manifest
     first = df[df.month <= 12]
@@ -200,7 +204,7 @@ def _fmt(x: float, name: str) -> str:
     """
     from experiments.numbers import count, is_count, number
 
-    if pd.isna(x):
+    if x != x:  # NaN
         return f"{'n/a':>12s}"
     if is_count(name):
         return f"{count(x):>12s}"
