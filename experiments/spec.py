@@ -31,7 +31,7 @@ An experiment file::
     "admin.committee_tasks" = { low = 40, high = 296 }
 
     [uncertainty]                        # optional: parameter uncertainty (see experiments.uncertainty)
-    posterior = "posterior.parquet"      # draws from a fit's posterior, or
+    posterior = "posterior.parquet"      # draws from a fit's posterior, and/or
     sample = "assumptions"               # draws of the assumptions, within ± spread of their defaults
     spread = 0.25                        # sample = "assumptions" only
     draws = 10                           # each draw runs with every replicate's seed, at every point
@@ -276,7 +276,7 @@ def _check_design(where: str, spec: _Spec, data: dict[str, Any]) -> None:
 
 
 def _check_uncertainty(where: str, spec: _Spec) -> None:
-    """``[uncertainty]``: one source of draws, a spread only for the assumptions, and the sanshe model only.
+    """``[uncertainty]``: a source of draws (or two), a spread only for the assumptions, and the sanshe model only.
 
     The posterior file itself is read when the runs are planned (beside the
     experiment file), before any run.
@@ -285,9 +285,9 @@ def _check_uncertainty(where: str, spec: _Spec) -> None:
     if spec.model is not None:
         raise ExperimentError(f"{where}: uncertainty: only for the sanshe model (another model's parameters "
                               "have no declaration to draw from); remove it")
-    if (u.posterior is None) == (u.sample is None):
-        raise ExperimentError(f"{where}: uncertainty: found {'both' if u.posterior else 'neither'} posterior and "
-                              "sample, allowed: one of posterior = \"FILE\" or sample = \"assumptions\"")
+    if u.posterior is None and u.sample is None:
+        raise ExperimentError(f"{where}: uncertainty: found neither posterior nor sample, allowed: posterior = "
+                              "\"FILE\", sample = \"assumptions\", or both")
     if u.spread is not None and u.sample is None:
         raise ExperimentError(f"{where}: uncertainty.spread: only with sample = \"assumptions\" (a posterior "
                               "gives its own spread); remove it")
@@ -518,8 +518,8 @@ def _allowed(loc: list[str], err: dict[str, Any]) -> str:
              "scenarios": "a list of scenario names or files", "indicators": "a list of indicator names",
              "factorial": "a table with factors (names) and corners (name = [0 or 1, ...])",
              "horizons": "a list of whole months, e.g. [60, 120]",
-             "uncertainty": "a table with draws (an integer in [2, 1000]) and posterior = \"FILE\" or "
-                            "sample = \"assumptions\" (with spread in (0, 1])"}
+             "uncertainty": "a table with draws (an integer in [2, 1000]) and posterior = \"FILE\", "
+                            "sample = \"assumptions\" (with spread in (0, 1]), or both"}
     if loc[0] in fixed:
         return fixed[loc[0]]
     field_info = _Spec.model_fields.get(loc[0])

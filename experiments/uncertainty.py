@@ -13,6 +13,11 @@ or::
     spread = 0.25            # each drawn uniformly within ± this share of its default, inside its declared range
     draws = 10
 
+or both: the fitted parameters drawn together from the posterior (a draw
+keeps a particle's values as one set, so their correlations stay), every
+other assumption within ± ``spread`` of its default. Without ``sample``, the
+parameters the posterior does not hold stay at their values.
+
 Every design point then runs every draw with every replicate's seed: ``draws``
 × ``replicates`` runs a point. Run k = d × replicates + r has draw d and the
 k-th seed at every point (common random numbers), so a difference between
@@ -66,6 +71,7 @@ def draw_parameters(spec: ExperimentSpec) -> list[dict[str, Any]]:
         return []
     rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(spec.base_seed, spawn_key=(DRAW_STREAM,))))
     factors = set(spec.factors)
+    draws: list[dict[str, Any]] = [{} for _ in range(u["draws"])]
     if u.get("posterior"):
         table = read_posterior(spec)
         names = [c for c in table.columns if c in PARAMETERS and c not in factors]
@@ -73,17 +79,15 @@ def draw_parameters(spec: ExperimentSpec) -> list[dict[str, Any]]:
         # Systematic resampling: each particle is drawn about draws × weight times.
         positions = (rng.random() + np.arange(u["draws"])) / u["draws"]
         rows = np.minimum(np.searchsorted(np.cumsum(w / w.sum()), positions), len(table) - 1)
-        return [{n: sampled_value(PARAMETERS[n], table[n].iloc[i]) for n in names} for i in rows]
-    spread = u["spread"]  # the spec fills in DEFAULT_SPREAD
-    params = assumption_parameters(factors)
-    unit = rng.random((u["draws"], len(params)))
-    draws = []
-    for row in unit:
-        draw = {}
-        for p, x in zip(params, row, strict=True):
-            lo, hi = around_default(p, spread)
-            draw[p.path] = sampled_value(p, lo + x * (hi - lo))
-        draws.append(draw)
+        draws = [{n: sampled_value(PARAMETERS[n], table[n].iloc[i]) for n in names} for i in rows]
+    if u.get("sample"):
+        spread = u["spread"]  # the spec fills in DEFAULT_SPREAD
+        params = assumption_parameters(factors | set().union(*draws))  # the posterior's own stay as drawn
+        unit = rng.random((u["draws"], len(params)))
+        for draw, row in zip(draws, unit, strict=True):
+            for p, x in zip(params, row, strict=True):
+                lo, hi = around_default(p, spread)
+                draw[p.path] = sampled_value(p, lo + x * (hi - lo))
     return draws
 
 

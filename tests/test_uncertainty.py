@@ -111,6 +111,23 @@ def test_posterior_draws_follow_the_weights(tmp_path):
     assert values == [0.1, 0.1, 0.1, 0.3]
 
 
+def test_posterior_and_assumptions_together(tmp_path):
+    """The posterior's parameter drawn by weight, never moved within the spread; every other assumption drawn."""
+    fitted = "orgs.own_revenue_ratio"
+    assert fitted in {p.path for p in assumption_parameters()}
+    pd.DataFrame({fitted: [0.9, 1.2], "weight": [0.75, 0.25]}).to_parquet(tmp_path / "posterior.parquet")
+    spec = load_experiment(write(tmp_path, BASE + '[uncertainty]\nposterior = "posterior.parquet"\n'
+                                 'sample = "assumptions"\nspread = 0.1\ndraws = 4\n'))
+    draws = draw_parameters(spec)
+    assert sorted(d[fitted] for d in draws) == [0.9, 0.9, 0.9, 1.2]
+    others = [p for p in assumption_parameters() if p.path != fitted]
+    for d in draws:
+        assert set(d) == {fitted} | {p.path for p in others}
+        for p in others:
+            assert abs(d[p.path] - p.default) <= 0.1 * abs(p.default) + (0.5 if p.kind is int else 1e-9)
+    assert len({d["needs.rate_group_month"] for d in draws}) == 4  # each draw its own set of the others
+
+
 def test_the_report_gives_both_intervals_and_the_total_holds_the_seed_interval(tmp_path):
     spec = load_experiment(write(tmp_path, BASE + '[uncertainty]\nsample = "assumptions"\ndraws = 2\n'))
     run_experiment(spec, tmp_path / "out", workers=2, progress=False)
@@ -127,8 +144,7 @@ def test_the_report_gives_both_intervals_and_the_total_holds_the_seed_interval(t
 
 
 @pytest.mark.parametrize("table, message", [
-    ('sample = "assumptions"\nposterior = "p.parquet"\ndraws = 2', "uncertainty: found both posterior and sample"),
-    ("draws = 2", "uncertainty: found neither posterior and sample"),
+    ("draws = 2", "uncertainty: found neither posterior nor sample"),
     ('posterior = "p.parquet"\nspread = 0.1\ndraws = 2', "uncertainty.spread: only with sample"),
     ('sample = "assumptions"\ndraws = 1', "uncertainty.draws: found 1"),
     ('sample = "everything"\ndraws = 2', "uncertainty.sample: found 'everything'"),
