@@ -130,8 +130,11 @@ class Generation:
     generation: int
     epsilon: float
     proposed: int
+    """Proposals up to the last one accepted: the denominator of the acceptance."""
     accepted: int
     seconds: float
+    runs: int = 0
+    """Runs made, with those of the last batch after the last particle kept (0: not recorded)."""
 
     @property
     def acceptance(self) -> float:
@@ -349,7 +352,7 @@ def _prior_generation(problem: Problem, out: Path, particles: int, base_seed: in
     run_experiment(_spec(problem, 0, to_model(problem, unit), seeds), folder, workers, dask, progress)
     values = measure(problem.fitted + problem.held_out + problem.checks, folder, particles)
     population = _population(problem, unit, np.full(particles, 1.0 / particles), seeds, values)
-    return population, Generation(0, math.inf, particles, particles, 0.0)
+    return population, Generation(0, math.inf, particles, particles, 0.0, particles)
 
 
 def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: float, particles: int,
@@ -387,7 +390,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     seeds = [_seed(base_seed, g, int(i)) for i in keep]
     population = _population(problem, unit, weights, seeds, values.iloc[keep].reset_index(drop=True))
     used = int(keep[-1]) + 1  # proposals up to the last one kept
-    return population, Generation(g, eps, used, particles, 0.0)
+    return population, Generation(g, eps, used, particles, 0.0, len(proposed))
 
 
 def _population(problem: Problem, unit: np.ndarray, weights: np.ndarray, seeds: list[int],
@@ -464,7 +467,7 @@ def _read_generations(out: Path, identity: dict[str, Any]) -> list[Generation]:
         data = json.loads(path.read_text())
         saved = data["identity"]
         done = [Generation(int(g["generation"]), float(g["epsilon"]), int(g["proposed"]), int(g["accepted"]),
-                           float(g["seconds"])) for g in data["generations"]]
+                           float(g["seconds"]), int(g.get("runs", 0))) for g in data["generations"]]
     except (ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{path}: not a fit's manifest (damaged?); delete the folder or choose "
                           "another") from None

@@ -406,8 +406,9 @@ def fit_report(problem, result) -> str:
     from experiments.abc import parameter_summary, predictive_checks
 
     lines = [f"ABC-SMC fit of yuzhong_2016 at scale {problem.scale}: {len(result.posterior)} particles, "
-             f"{len(result.generations)} generations, {sum(g.proposed for g in result.generations):,} runs"]
+             f"{len(result.generations)} generations, {sum(g.runs or g.proposed for g in result.generations):,} runs"]
     lines += [f"  generation {g.generation}: ε {g.epsilon:.3g}, {g.accepted} of {g.proposed} accepted, "
+              f"{g.runs or g.proposed} runs, "
               f"{g.seconds:.0f} s" for g in result.generations]
     if result.stopped:
         lines.append(f"stopped: {result.stopped}")

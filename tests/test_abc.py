@@ -169,6 +169,9 @@ def test_the_fit_writes_its_posterior_and_manifest(toy_fit):
     manifest = (out / "manifest.json").read_text()
     assert '"fit": "toy"' in manifest and '"held_out"' in manifest
     assert [g.generation for g in toy_fit.generations] == list(range(len(toy_fit.generations)))
+    for g in toy_fit.generations:  # the runs made, counted in each generation's engine folder
+        made = pd.read_parquet(out / f"generation-{g.generation}" / "points.parquet")
+        assert g.runs == len(made) >= g.proposed >= g.accepted
 
 
 def test_a_stopped_fit_resumes_to_the_same_posterior(toy_problem, toy_fit, tmp_path):
