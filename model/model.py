@@ -146,8 +146,8 @@ class SansheModel(mesa.Model):
 
         # Organizations (F3, F4): geometric staff with mean staff_mean; the spin-up
         # gives them their ages and brings the stock to the regime's own level.
-        for _ in range(p.orgs.initial_count):
-            self.found_organization(rng, home=int(rng.integers(self.n_communities)))
+        organizations.register(self, [organizations.draw_founding(p.orgs, rng, int(rng.integers(self.n_communities)))
+                                      for _ in range(p.orgs.initial_count)])
 
     def _population(self, rng: np.random.Generator):
         """The residents and their network: built, or a copy of the same build kept by this process.

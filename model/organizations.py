@@ -240,15 +240,20 @@ def capacity_people(p: Params, staff: np.ndarray) -> np.ndarray:
 
 def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgType | None = None,
           incubated: bool = False, category: int | None = None) -> int:
-    """Register a new organization in community ``home``; return its row.
+    """Register a new organization in community ``home`` (:func:`draw_founding`, :func:`register`); return its row."""
+    return int(register(model, [draw_founding(model.params.orgs, rng, home, org_type, incubated, category)])[0])
+
+
+def draw_founding(o, rng: np.random.Generator, home: int, org_type: OrgType | None = None,
+                  incubated: bool = False, category: int | None = None) -> tuple:
+    """A new organization of community ``home``, as :func:`register` takes it: type, category, home, incubated, traits.
 
     Its type (unless given) follows the declared type shares, its specialty
     (unless given) one of its type's categories; the rest is drawn by
-    :func:`draw_traits`. It starts with ``initial_reserve_months`` of costs
-    (and an incubation grant) and hires its first social worker at once
-    (:func:`register`).
+    :func:`draw_traits`. Nothing of the model is read, so organizations
+    drawn one after another and registered together are the ones founded one
+    at a time.
     """
-    o = model.params.orgs
     if org_type is None:
         shares = np.array([o.type_share_economic, o.type_share_public_welfare, o.type_share_culture_sports,
                            o.type_share_charity_relief, o.type_share_community_filed, o.type_share_hub])
@@ -256,8 +261,7 @@ def found(model: mesa.Model, rng: np.random.Generator, home: int, org_type: OrgT
     if category is None:
         cats = TYPE_CATEGORIES[org_type]
         category = int(cats[int(rng.integers(len(cats)))])
-    traits = draw_traits(o, rng, incubated)
-    return int(register(model, [(int(org_type), category, home, incubated, *traits)])[0])
+    return (int(org_type), category, home, incubated, *draw_traits(o, rng, incubated))
 
 
 def draw_traits(o, rng: np.random.Generator, incubated: bool) -> tuple[int, float, float, float]:
