@@ -182,6 +182,13 @@ def test_a_stopped_fit_resumes_to_the_same_posterior(toy_problem, toy_fit, tmp_p
     pd.testing.assert_frame_equal(again.posterior, toy_fit.posterior)
 
 
+def test_a_fit_on_a_dask_cluster_gives_the_same_posterior(toy_problem, toy_fit, tmp_path):
+    """The runs go to the cluster's workers; the proposals and seeds are the fit's own, so nothing changes."""
+    on_dask = abc.fit(toy_problem, tmp_path / "toy", particles=60, generations=4, base_seed=3, dask="local:2",
+                      progress=False)
+    pd.testing.assert_frame_equal(on_dask.posterior, toy_fit.posterior)
+
+
 def test_a_folder_holding_another_fit_is_not_resumed_from(toy_problem, toy_fit):
     with pytest.raises(OptionError, match="holds another fit \\(its particles, base_seed differ\\)"):
         abc.fit(toy_problem, toy_fit.out, particles=30, generations=4, base_seed=4, progress=False)
