@@ -411,10 +411,17 @@ def _uncertainty_section(ctx: _Context) -> None:
     u = res.manifest.get("uncertainty") or {}
     n_draws, n_seeds = len(set(draws.values())), res.spec.replicates
     spread = 100 * (u.get("spread") or 0)  # the manifest records the spread the draws used
-    source = (f"the posterior {u.get('posterior')}" if u.get("posterior") else
-              f"{len(u.get('parameters', []))} assumptions, each within ±{spread:.0f}% of its default")
-    source_zh = (f"后验分布 {u.get('posterior')}" if u.get("posterior") else
-                 f"{len(u.get('parameters', []))}个假设参数（各在默认值±{spread:.0f}%内）")
+    n_params = len(u.get("parameters", []))
+    if u.get("posterior") and u.get("sample"):
+        source = (f"the posterior {u.get('posterior')} for the parameters it holds and the other assumptions, "
+                  f"each within ±{spread:.0f}% of its default ({n_params} parameters in all)")
+        source_zh = (f"后验分布 {u.get('posterior')}（其所含参数）及其余假设参数"
+                     f"（各在默认值±{spread:.0f}%内；共{n_params}个参数）")
+    elif u.get("posterior"):
+        source, source_zh = f"the posterior {u.get('posterior')}", f"后验分布 {u.get('posterior')}"
+    else:
+        source = f"{n_params} assumptions, each within ±{spread:.0f}% of its default"
+        source_zh = f"{n_params}个假设参数（各在默认值±{spread:.0f}%内）"
     doc.h2("Parameter uncertainty" if lang == "en" else "参数不确定性")
     doc.p(f"Every scenario ran {n_draws} parameter draws from {source}, each with {n_seeds} seeds; the draws and "
           "seeds are the same in every scenario, so differences stay paired. The seed interval is the 95% "

@@ -128,8 +128,15 @@ def test_posterior_and_assumptions_together(tmp_path):
     assert len({d["needs.rate_group_month"] for d in draws}) == 4  # each draw its own set of the others
 
 
-def test_the_report_gives_both_intervals_and_the_total_holds_the_seed_interval(tmp_path):
-    spec = load_experiment(write(tmp_path, BASE + '[uncertainty]\nsample = "assumptions"\ndraws = 2\n'))
+@pytest.mark.parametrize("table, source", [
+    ('sample = "assumptions"', "assumptions, each within ±25% of its default"),
+    ('posterior = "posterior.parquet"\nsample = "assumptions"',
+     "the posterior posterior.parquet for the parameters it holds and the other assumptions, each within ±25%"),
+])
+def test_the_report_gives_both_intervals_and_the_total_holds_the_seed_interval(tmp_path, table, source):
+    posterior = pd.DataFrame({"orgs.own_revenue_ratio": [0.9, 1.2], "weight": [0.5, 0.5]})
+    posterior.to_parquet(tmp_path / "posterior.parquet")
+    spec = load_experiment(write(tmp_path, BASE + f'[uncertainty]\n{table}\ndraws = 2\n'))
     run_experiment(spec, tmp_path / "out", workers=2, progress=False)
     res = an.load_results(tmp_path / "out")
     assert res.draw_of_seed is not None and set(res.draw_of_seed.values()) == {0, 1}
@@ -141,6 +148,7 @@ def test_the_report_gives_both_intervals_and_the_total_holds_the_seed_interval(t
     assert main(["experiment", "report", str(tmp_path / "out")]) == 0
     page = (tmp_path / "out" / "report.html").read_text()
     assert "Parameter uncertainty" in page and "total interval" in page and "sign kept in draws" in page
+    assert source in page
 
 
 @pytest.mark.parametrize("table, message", [
