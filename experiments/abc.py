@@ -14,20 +14,27 @@ Marin & Robert 2009, Biometrika 96: 983):
   figure is right to within its band.
 - Generation 0 draws ``particles`` parameter sets from the prior (a Latin
   hypercube) and keeps them all. Generation t proposes from the last
-  population: a particle chosen by weight, moved by a Gaussian kernel
-  truncated to the prior's range (:func:`propose`). The kernel is local to
-  its particle (:func:`local_scales`, the component-wise "optimal local
-  covariance" of Filippi, Barnes, Cornebise & Stumpf 2013, Stat. Appl. Genet.
-  Mol. Biol. 12: 87): its variance in each parameter is the weighted mean
-  squared distance from the particle to the last population's particles that
-  are already within ε_t. A particle far from the good region gets a wide
-  kernel, one inside it a narrow one. Beaumont's kernel (twice the whole
-  population's variance, the same for every particle), used before, accepted
-  one proposal in ten by the seventh generation of the first fit of the
-  district (docs/calibration.md). It accepts a run whose distance is at
-  most ε_t, the median distance of the last population but never below 1.
-  The weight of an accepted particle is its prior density over the density it
-  was proposed with, truncation included (:func:`importance_weights`). The fit
+  population: a particle chosen by weight, moved by a multivariate Gaussian
+  kernel, drawn again until it lands inside the priors' ranges
+  (:func:`propose`). The kernel is local to its particle
+  (:func:`local_covariances`, the "optimal local covariance matrix" of
+  Filippi, Barnes, Cornebise & Stumpf 2013, Stat. Appl. Genet. Mol. Biol.
+  12: 87): its covariance is the weighted mean of the outer products of the
+  steps from the particle to the last population's particles that are
+  already within ε_t. A particle far from the good region takes long steps,
+  one inside it short ones, and every step follows the region's shape: where
+  two parameters trade off against each other (more founding attempts and a
+  smaller revenue pool give the same stock), the kernel moves along the
+  ridge, not across it. Two kernels were used before and dropped: twice the
+  whole population's variance for every particle (Beaumont et al.), and the
+  same local variance parameter by parameter; both accepted about one
+  proposal in eight to ten by the seventh generation of a fit of the
+  district, whose posterior has such a ridge (docs/calibration.md). It
+  accepts a run whose distance is at most ε_t, the median distance of the
+  last population but never below 1. The weight of an accepted particle is
+  its prior density over the density of the kernels' mixture at it
+  (:func:`importance_weights`); a proposal outside the ranges is drawn again
+  (never run), which scales that density by one constant for all. The fit
   stops after the first generation run at ε = 1, or after ``generations``.
 - Runs go through the engine (:func:`experiments.engine.run_experiment`,
   local processes or Dask) in batches, one experiment folder per generation.
@@ -70,10 +77,13 @@ MAX_PROPOSALS = 50
 """A generation that needs more than this many proposals per particle stops the fit (acceptance below 2%)."""
 HEAD = ("run_id", "point", "replicate", "seed", "scenario")
 """The engine's columns that identify a run (with ``factor:NAME``), not the run's own numbers."""
-KERNEL = "component-wise local (Filippi et al. 2013)"
+KERNEL = "multivariate local (Filippi et al. 2013, OLCM)"
 """The proposal kernel, part of a fit's identity: a fit saved with another kernel is not resumed."""
 MIN_SCALE = 1e-3
-"""The smallest kernel standard deviation, in units of a prior's range."""
+"""The smallest kernel standard deviation, in units of a prior's range (added to every local covariance's diagonal,
+squared, so that it stays positive definite)."""
+MAX_DRAWS = 1000
+"""Rounds of drawing again the proposals that left the priors' ranges before :func:`propose` gives up."""
 
 
 @dataclass(frozen=True)
@@ -182,52 +192,64 @@ def distances(values: pd.DataFrame, fitted: tuple[Statistic, ...]) -> np.ndarray
 
 
 # --- proposals and weights -------------------------------------------------------
-def local_scales(unit: np.ndarray, weights: np.ndarray, distance: np.ndarray, eps: float) -> np.ndarray:
-    """Per particle and parameter: the kernel's standard deviation about that particle (Filippi et al. 2013).
+def local_covariances(unit: np.ndarray, weights: np.ndarray, distance: np.ndarray, eps: float) -> np.ndarray:
+    """Per particle: the covariance of its kernel, ``particles × parameters × parameters`` (Filippi et al. 2013).
 
-    σ²_id = Σ_k ω_k (θ_kd − θ_id)² over the particles k whose distance is
-    within ``eps`` (ω their weights, normalized): the mean squared step from
-    particle i to where the next generation is accepted. With no particle
-    within ``eps``, every particle of the population counts.
+    Σ_i = Σ_k ω_k (θ_k − θ_i)(θ_k − θ_i)ᵀ over the particles k whose distance
+    is within ``eps`` (ω their weights, normalized), plus
+    :data:`MIN_SCALE`² on the diagonal: the mean outer product of the steps
+    from particle i to where the next generation is accepted. With no
+    particle within ``eps``, every particle of the population counts.
     """
     near = distance <= eps
     if not near.any() or weights[near].sum() <= 0:
         near = np.ones(len(unit), bool)
     w = weights[near] / weights[near].sum()
-    var = np.einsum("k,ikd->id", w, (unit[near][None, :, :] - unit[:, None, :]) ** 2)
-    return np.maximum(np.sqrt(var), MIN_SCALE)
+    steps = unit[near][None, :, :] - unit[:, None, :]  # particle i × near particle k × parameter
+    cov = np.einsum("k,ikd,ike->ide", w, steps, steps)
+    return cov + MIN_SCALE**2 * np.eye(unit.shape[1])
 
 
-def propose(unit: np.ndarray, weights: np.ndarray, scales: np.ndarray, n: int,
+def propose(unit: np.ndarray, weights: np.ndarray, cov: np.ndarray, n: int,
             rng: np.random.Generator) -> np.ndarray:
-    """``n`` proposals in the unit cube: an ancestor by weight, moved by the truncated Gaussian kernel.
+    """``n`` proposals in the unit cube: an ancestor by weight, moved by its Gaussian kernel (covariance ``cov[i]``).
 
-    ``scales`` is one standard deviation per parameter, or one per particle
-    and parameter (a local kernel). The truncation to [0, 1] is drawn
-    exactly, by the inverse of the normal distribution function between the
-    cube's walls.
+    A proposal outside the cube is drawn again, ancestor and step, until
+    every one is inside (at most :data:`MAX_DRAWS` rounds): the proposals
+    follow the kernels' mixture restricted to the priors' ranges.
+
+    Raises:
+        RuntimeError: fewer than ``n`` proposals inside after every round
+            (a population on the cube's wall with kernels pointing out of it).
     """
-    from scipy.stats import norm
+    chol = np.linalg.cholesky(cov)
+    out = np.empty((0, unit.shape[1]))
+    for _ in range(MAX_DRAWS):
+        need = n - len(out)
+        if need <= 0:
+            return out
+        ancestors = rng.choice(len(unit), size=need, p=weights)
+        z = rng.standard_normal((need, unit.shape[1]))
+        theta = unit[ancestors] + np.einsum("nde,ne->nd", chol[ancestors], z)
+        out = np.vstack([out, theta[((theta >= 0.0) & (theta <= 1.0)).all(axis=1)]])
+    raise RuntimeError(f"fewer than {n} proposals inside the priors' ranges after {MAX_DRAWS} rounds")
 
-    ancestors = rng.choice(len(unit), size=n, p=weights)
-    centre, scales = unit[ancestors], np.broadcast_to(scales, unit.shape)[ancestors]
-    lo, hi = norm.cdf((0.0 - centre) / scales), norm.cdf((1.0 - centre) / scales)
-    u = lo + rng.random(centre.shape) * (hi - lo)
-    return np.clip(centre + scales * norm.ppf(u), 0.0, 1.0)
 
+def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """Normalized weights of accepted particles: the uniform prior over the kernels' mixture density at them.
 
-def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, scales: np.ndarray) -> np.ndarray:
-    """Normalized weights of accepted particles: the uniform prior over their proposal density.
-
-    The proposal density of θ is Σ_j w_j Π_k φ((θ_k − θ_jk)/σ_jk) / (σ_jk Z_jk),
-    where Z_jk is the mass of ancestor j's kernel inside [0, 1] in dimension k
-    (σ_jk = σ_k for a kernel shared by every ancestor).
+    The mixture's density at θ is Σ_j w_j N(θ; θ_j, Σ_j). Proposals are drawn
+    again until inside the cube, so their density is this one divided by the
+    mixture's mass inside the cube, the same for every θ: normalizing the
+    weights removes it.
     """
-    from scipy.stats import norm
-
-    z = norm.cdf((1.0 - unit) / scales) - norm.cdf((0.0 - unit) / scales)  # ancestors × parameters
-    dens = norm.pdf((new[:, None, :] - unit[None, :, :]) / scales) / (scales * z)[None, :, :]
-    q = (dens.prod(axis=2) * weights[None, :]).sum(axis=1)
+    d = unit.shape[1]
+    chol = np.linalg.cholesky(cov)
+    diff = new[:, None, :] - unit[None, :, :]  # new θ × ancestor j × parameter
+    solved = np.linalg.solve(chol[None, :, :, :], diff[..., None])[..., 0]  # L_j⁻¹ (θ − θ_j)
+    log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
+    log_k = -0.5 * (solved**2).sum(axis=2) - log_det[None, :] - 0.5 * d * np.log(2 * np.pi)
+    q = (np.exp(log_k) * weights[None, :]).sum(axis=1)
     w = np.divide(1.0, q, out=np.zeros_like(q), where=q > 0)
     return w / w.sum()
 
@@ -365,7 +387,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     :data:`MAX_PROPOSALS` per particle were needed.
     """
     unit_last, w_last = _unit(problem, last), last["weight"].to_numpy(float)
-    scales = local_scales(unit_last, w_last, last["distance"].to_numpy(float), eps)
+    cov = local_covariances(unit_last, w_last, last["distance"].to_numpy(float), eps)
     folder = out / f"generation-{g}"
     proposed = np.empty((0, len(problem.priors)))
     values = pd.DataFrame()
@@ -377,7 +399,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         need = particles - int(accepted.sum())
         size = min(int(math.ceil(need / max(rate, 1.0 / MAX_PROPOSALS) * 1.1)) + 1,
                    MAX_PROPOSALS * particles - len(proposed))
-        proposed = np.vstack([proposed, propose(unit_last, w_last, scales, size, _stream(base_seed, g, batch))])
+        proposed = np.vstack([proposed, propose(unit_last, w_last, cov, size, _stream(base_seed, g, batch))])
         seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
         run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
         values = measure(problem.fitted + problem.held_out + problem.checks, folder, len(proposed))
@@ -386,7 +408,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         batch += 1
     keep = np.flatnonzero(accepted)[:particles]
     unit = proposed[keep]
-    weights = importance_weights(unit, unit_last, w_last, scales)
+    weights = importance_weights(unit, unit_last, w_last, cov)
     seeds = [_seed(base_seed, g, int(i)) for i in keep]
     population = _population(problem, unit, weights, seeds, values.iloc[keep].reset_index(drop=True))
     used = int(keep[-1]) + 1  # proposals up to the last one kept

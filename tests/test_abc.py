@@ -43,59 +43,77 @@ def test_the_distance_of_a_run_is_its_worst_statistic():
 def test_importance_weights_by_hand():
     """One ancestor at 0.5 (kernel σ 0.1): particles at 0.5 and 0.6 are weighted 1/φ(0) and 1/φ(1).
 
-    The truncation's mass is the same for both (one ancestor), so the ratio is
-    φ(0)/φ(1) = e^0.5 = 1.6487, and the normalized weights are 1/2.6487 = 0.3775
-    and 0.6225.
+    The ratio is φ(0)/φ(1) = e^0.5 = 1.6487, and the normalized weights are
+    1/2.6487 = 0.3775 and 0.6225.
     """
-    w = abc.importance_weights(np.array([[0.5], [0.6]]), np.array([[0.5]]), np.array([1.0]), np.array([0.1]))
+    w = abc.importance_weights(np.array([[0.5], [0.6]]), np.array([[0.5]]), np.array([1.0]), np.array([[[0.01]]]))
     assert w == pytest.approx([1 / (1 + math.exp(0.5)), math.exp(0.5) / (1 + math.exp(0.5))])
 
 
 def test_importance_weights_with_a_kernel_for_each_ancestor_by_hand():
     """Ancestors at 0.3 (σ 0.1) and 0.7 (σ 0.2), weighted equally; particles at 0.5 and 0.3.
 
-    The kernels' mass inside [0, 1]: Φ(7) − Φ(−3) = 0.99865 and Φ(1.5) − Φ(−3.5) = 0.93296.
-    At 0.5: 0.5 φ(2)/(0.1 × 0.99865) + 0.5 φ(1)/(0.2 × 0.93296) = 0.27032 + 0.64840 = 0.91872.
-    At 0.3: 0.5 φ(0)/(0.1 × 0.99865) + 0.5 φ(2)/(0.2 × 0.93296) = 1.99740 + 0.14468 = 2.14208.
-    Weights 1/0.91872 and 1/2.14208, normalized: 0.69984 and 0.30016.
+    At 0.5: 0.5 φ(2)/0.1 + 0.5 φ(1)/0.2 = 0.26996 + 0.60493 = 0.87488.
+    At 0.3: 0.5 φ(0)/0.1 + 0.5 φ(2)/0.2 = 1.99471 + 0.13498 = 2.12969.
+    Weights 1/0.87488 and 1/2.12969, normalized: 0.70882 and 0.29118.
     """
     w = abc.importance_weights(np.array([[0.5], [0.3]]), np.array([[0.3], [0.7]]), np.array([0.5, 0.5]),
-                               np.array([[0.1], [0.2]]))
-    assert w == pytest.approx([0.69984, 0.30016], abs=2e-5)
+                               np.array([[[0.01]], [[0.04]]]))
+    assert w == pytest.approx([0.70882, 0.29118], abs=2e-5)
 
 
-def test_local_scales_by_hand():
-    """Particles at 0.2, 0.4 and 0.8 with distances 0.5, 2 and 0.7, weighted equally; ε 1.
+def test_a_correlated_kernel_weighs_a_step_along_its_ridge_less_than_one_across_it():
+    """One ancestor at (0.5, 0.5), covariance [[0.01, 0.008], [0.008, 0.01]] (correlation 0.8).
 
-    Within ε: 0.2 and 0.8, each weighing 1/2. About 0.4: σ² = (0.2² + 0.4²)/2 = 0.1;
-    about 0.2: (0 + 0.6²)/2 = 0.18; about 0.8: (0.6² + 0)/2 = 0.18. The second
-    parameter, equal everywhere, gets the smallest scale.
+    Its inverse is [[0.01, -0.008], [-0.008, 0.01]] / 0.000036. The step (0.1, 0.1)
+    along the ridge has the squared Mahalanobis length (1e-4 - 1.6e-4 + 1e-4)/3.6e-5
+    = 1.1111, the step (0.1, -0.1) across it (1e-4 + 1.6e-4 + 1e-4)/3.6e-5 = 10.
+    Weights go as exp(m/2): e^0.5556 = 1.7429 and e^5 = 148.41, normalized 0.011607
+    and 0.988393.
     """
-    unit = np.array([[0.2, 0.5], [0.4, 0.5], [0.8, 0.5]])
-    scales = abc.local_scales(unit, np.full(3, 1 / 3), np.array([0.5, 2.0, 0.7]), 1.0)
-    assert scales[:, 0] == pytest.approx(np.sqrt([0.18, 0.1, 0.18]))
-    assert (scales[:, 1] == abc.MIN_SCALE).all()
-    # No particle within ε: every particle counts (about 0.4: (0.2² + 0 + 0.4²)/3).
-    assert abc.local_scales(unit, np.full(3, 1 / 3), np.array([5.0, 2.0, 3.0]), 1.0)[1, 0] == \
-        pytest.approx(np.sqrt(0.2 / 3))
+    cov = np.array([[[0.01, 0.008], [0.008, 0.01]]])
+    w = abc.importance_weights(np.array([[0.6, 0.6], [0.6, 0.4]]), np.array([[0.5, 0.5]]), np.array([1.0]), cov)
+    assert w == pytest.approx([0.011607, 0.988393], abs=2e-6)
 
 
-def test_each_ancestor_moves_by_its_own_kernel():
-    rng = np.random.default_rng(2)
-    unit = np.array([[0.2], [0.7]])
-    new = abc.propose(unit, np.array([0.5, 0.5]), np.array([[0.01], [0.1]]), 4000, rng)[:, 0]
-    near, far = new[new < 0.3], new[new >= 0.3]  # 10σ above the first ancestor, 4σ below the second
-    assert abs(near.std() - 0.01) < 0.002 and abs(far.std() - 0.1) < 0.01  # truncation at 1 is 3σ away
-    assert abs(len(near) / len(new) - 0.5) < 0.03
+def test_local_covariances_by_hand():
+    """Particles at (0.2, 0.3), (0.4, 0.5) and (0.8, 0.9), distances 0.5, 2 and 0.7, weighted equally; ε 1.
+
+    Within ε: the first and the last, each weighing 1/2. About (0.4, 0.5) the steps
+    are (-0.2, -0.2) and (0.4, 0.4): Σ = (0.04 + 0.16)/2 in every cell, 0.1, a ridge
+    (plus 1e-6 on the diagonal). About (0.2, 0.3): steps 0 and (0.6, 0.6): 0.18.
+    """
+    unit = np.array([[0.2, 0.3], [0.4, 0.5], [0.8, 0.9]])
+    cov = abc.local_covariances(unit, np.full(3, 1 / 3), np.array([0.5, 2.0, 0.7]), 1.0)
+    tiny = abc.MIN_SCALE**2
+    assert cov[1] == pytest.approx(np.array([[0.1 + tiny, 0.1], [0.1, 0.1 + tiny]]))
+    assert cov[0] == pytest.approx(np.array([[0.18 + tiny, 0.18], [0.18, 0.18 + tiny]]))
+    # No particle within ε: every particle counts (about (0.4, 0.5): (0.04 + 0 + 0.16)/3).
+    far = abc.local_covariances(unit, np.full(3, 1 / 3), np.array([5.0, 2.0, 3.0]), 1.0)
+    assert far[1, 0, 1] == pytest.approx(0.2 / 3)
 
 
 def test_proposals_stay_in_the_cube_and_follow_their_ancestors():
     rng = np.random.default_rng(1)
     unit = np.array([[0.02, 0.5], [0.98, 0.5]])
-    new = abc.propose(unit, np.array([1.0, 0.0]), np.array([0.05, 0.05]), 2000, rng)
-    assert new.min() >= 0 and new.max() <= 1
-    assert abs(new[:, 0].mean() - 0.05) < 0.01  # the ancestor at 0.02, its kernel cut at 0: mean 0.02 + 0.05 φ(0.4)/..
+    cov = np.broadcast_to(np.diag([0.05**2, 0.05**2]), (2, 2, 2))
+    new = abc.propose(unit, np.array([1.0, 0.0]), cov, 2000, rng)
+    assert new.shape == (2000, 2) and new.min() >= 0 and new.max() <= 1
+    # The ancestor at 0.02, its kernel cut at 0: the mean of a normal(0.02, 0.05) cut at 0 is
+    # 0.02 + 0.05 φ(0.4)/(1 − Φ(-0.4)) = 0.02 + 0.05 × 0.3683/0.6554 = 0.0481.
+    assert abs(new[:, 0].mean() - 0.0481) < 0.003
     assert abs(new[:, 1].mean() - 0.5) < 0.005
+
+
+def test_each_ancestor_moves_by_its_own_kernel_and_along_its_ridge():
+    rng = np.random.default_rng(2)
+    unit = np.array([[0.2, 0.2], [0.7, 0.5]])
+    cov = np.array([[[1e-4, 0], [0, 1e-4]], [[0.01, 0.009], [0.009, 0.01]]])
+    new = abc.propose(unit, np.array([0.5, 0.5]), cov, 4000, rng)
+    near, far = new[new[:, 0] < 0.3], new[new[:, 0] >= 0.3]  # 10σ above the first ancestor, 4σ below the second
+    assert abs(near[:, 0].std() - 0.01) < 0.002 and abs(far[:, 0].std() - 0.1) < 0.01
+    assert abs(np.corrcoef(far.T)[0, 1] - 0.9) < 0.03 and abs(np.corrcoef(near.T)[0, 1]) < 0.1
+    assert abs(len(near) / len(new) - 0.5) < 0.03
 
 
 def test_weighted_quantile_matches_the_median_and_follows_weights():
