@@ -32,6 +32,22 @@ indicators = ["need_coverage", "committee_admin_share", "volunteer_rate"]
 """
 
 
+@pytest.mark.parametrize("path", sorted((ROOT / "experiments").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_shipped_experiment_loads_and_plans(path):
+    """A shipped experiment (the flagship reads the calibration's posterior beside the repository) plans its runs.
+
+    With parameter draws, every point runs the same draws with the same seeds.
+    """
+    spec = load_experiment(path)
+    runs = plan_runs(spec)
+    assert runs and len({r.run_id for r in runs}) == len(runs)
+    if spec.uncertainty:
+        by_point = {}
+        for r in runs:
+            by_point.setdefault(r.point, []).append((r.replicate, r.seed, r.draw))
+        assert len({tuple(v) for v in by_point.values()}) == 1  # paired: the same draws and seeds everywhere
+
+
 def test_smoke_experiment_is_valid_and_small():
     spec = load_experiment(ROOT / "experiments" / "smoke.toml")
     runs = plan_runs(spec)
