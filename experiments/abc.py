@@ -86,6 +86,10 @@ MAX_DRAWS = 1000
 """Rounds of drawing again the proposals that left the priors' ranges before :func:`propose` gives up."""
 
 
+class ProposalError(RuntimeError):
+    """The kernels cannot propose inside the priors' ranges, or a particle lies where none of them reaches."""
+
+
 @dataclass(frozen=True)
 class Prior:
     """A free parameter and the range of its uniform prior (model units)."""
@@ -219,7 +223,7 @@ def propose(unit: np.ndarray, weights: np.ndarray, cov: np.ndarray, n: int,
     follow the kernels' mixture restricted to the priors' ranges.
 
     Raises:
-        RuntimeError: fewer than ``n`` proposals inside after every round
+        ProposalError: fewer than ``n`` proposals inside after every round
             (a population on the cube's wall with kernels pointing out of it).
     """
     chol = np.linalg.cholesky(cov)
@@ -227,12 +231,14 @@ def propose(unit: np.ndarray, weights: np.ndarray, cov: np.ndarray, n: int,
     for _ in range(MAX_DRAWS):
         need = n - len(out)
         if need <= 0:
-            return out
+            break
         ancestors = rng.choice(len(unit), size=need, p=weights)
         z = rng.standard_normal((need, unit.shape[1]))
         theta = unit[ancestors] + np.einsum("nde,ne->nd", chol[ancestors], z)
         out = np.vstack([out, theta[((theta >= 0.0) & (theta <= 1.0)).all(axis=1)]])
-    raise RuntimeError(f"fewer than {n} proposals inside the priors' ranges after {MAX_DRAWS} rounds")
+    if len(out) < n:
+        raise ProposalError(f"fewer than {n} proposals inside the priors' ranges after {MAX_DRAWS} rounds")
+    return out
 
 
 def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
@@ -243,15 +249,24 @@ def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, c
     mixture's mass inside the cube, the same for every θ: normalizing the
     weights removes it.
     """
+    from scipy.special import logsumexp
+
     d = unit.shape[1]
     chol = np.linalg.cholesky(cov)
-    diff = new[:, None, :] - unit[None, :, :]  # new θ × ancestor j × parameter
-    solved = np.linalg.solve(chol[None, :, :, :], diff[..., None])[..., 0]  # L_j⁻¹ (θ − θ_j)
+    inverse = np.linalg.inv(chol)  # L_j⁻¹, one per ancestor
     log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
-    log_k = -0.5 * (solved**2).sum(axis=2) - log_det[None, :] - 0.5 * d * np.log(2 * np.pi)
-    q = (np.exp(log_k) * weights[None, :]).sum(axis=1)
-    w = np.divide(1.0, q, out=np.zeros_like(q), where=q > 0)
-    return w / w.sum()
+    with np.errstate(divide="ignore"):  # an ancestor of weight 0 adds nothing
+        log_w = np.log(weights)
+    log_q = np.empty(len(new))
+    for start in range(0, len(new), 256):  # bounded memory: a block of θ × ancestors × parameters at a time
+        diff = new[start:start + 256, None, :] - unit[None, :, :]
+        solved = np.einsum("jde,nje->njd", inverse, diff)  # L_j⁻¹ (θ − θ_j)
+        log_k = -0.5 * (solved**2).sum(axis=2) - log_det[None, :] - 0.5 * d * np.log(2 * np.pi)
+        log_q[start:start + 256] = logsumexp(log_k + log_w[None, :], axis=1)
+    if not np.isfinite(log_q).all():
+        raise ProposalError("a particle lies where no kernel of the last population reaches (its density is 0)")
+    log_weight = -log_q - logsumexp(-log_q)
+    return np.exp(log_weight)
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> np.ndarray:
@@ -343,7 +358,12 @@ def fit(problem: Problem, out: Path, particles: int = 200, generations: int = 8,
             else:
                 eps = max(float(weighted_quantile(population["distance"].to_numpy(),
                                                   population["weight"].to_numpy(), ACCEPT_SHARE)), IN_BAND)
-                result = _generation(problem, out, g, population, eps, particles, base_seed, workers, dask, progress)
+                try:
+                    result = _generation(problem, out, g, population, eps, particles, base_seed, workers, dask,
+                                         progress)
+                except ProposalError as e:
+                    stopped = f"generation {g}: {e}; the posterior is generation {g - 1}'s population"
+                    break
                 if result is None:
                     stopped = (f"generation {g} accepted too few runs (fewer than 1 in {MAX_PROPOSALS} proposals "
                                f"at ε {eps:.3g}); the posterior is generation {g - 1}'s population")
@@ -504,8 +524,8 @@ def _write_manifest(problem: Problem, out: Path, done: list[Generation], particl
                     base_seed: int, stopped: str) -> None:
     manifest: dict[str, Any] = {
         "identity": _identity(problem, particles, base_seed),
-        "fit": problem.name, "method": "ABC-SMC (Toni et al. 2009; Beaumont et al. 2009) with a component-wise "
-        "local kernel (Filippi et al. 2013), distance: the largest "
+        "fit": problem.name,
+        "method": f"ABC-SMC (Toni et al. 2009; Beaumont et al. 2009), kernel: {KERNEL}; distance: the largest "
         "band-scaled distance over the fitted statistics; ε the median of the last population's, down to 1",
         "base": problem.base, "model": problem.model, "months": problem.months, "scale": problem.scale,
         "particles": particles, "generations_allowed": generations, "base_seed": base_seed,

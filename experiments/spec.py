@@ -102,7 +102,7 @@ class Factorial(BaseModel):
 
 
 class Uncertainty(BaseModel):
-    """Parameter uncertainty: draws from a posterior file or of the assumptions (:mod:`experiments.uncertainty`)."""
+    """Parameter uncertainty: draws from a posterior, of the assumptions, or both (:mod:`experiments.uncertainty`)."""
 
     model_config = ConfigDict(extra="forbid")
     posterior: str | None = None

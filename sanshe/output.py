@@ -202,9 +202,11 @@ def _fmt(x: float, name: str) -> str:
 
     Other values keep three decimals (shares and scores in [0, 1] alike), or none from 1,000 on.
     """
+    import pandas as pd
+
     from experiments.numbers import count, is_count, number
 
-    if x != x:  # NaN
+    if pd.isna(x):
         return f"{'n/a':>12s}"
     if is_count(name):
         return f"{count(x):>12s}"

@@ -116,6 +116,30 @@ def test_each_ancestor_moves_by_its_own_kernel_and_along_its_ridge():
     assert abs(len(near) / len(new) - 0.5) < 0.03
 
 
+def test_weighted_proposals_are_the_uniform_prior():
+    """Proposals from kernels cut by the cube's walls, weighted by the prior over their density, are uniform.
+
+    With every run accepted (ε infinite) a generation's weighted particles are the
+    prior: mean 0.5 and a fifth below 0.2 in each parameter, whatever the kernels,
+    which here reach through three of the cube's walls.
+    """
+    unit = np.array([[0.05, 0.05], [0.5, 0.5], [0.95, 0.3]])
+    cov = np.broadcast_to(0.09 * np.eye(2), (3, 2, 2))
+    weights = np.array([0.5, 0.3, 0.2])
+    new = abc.propose(unit, weights, cov, 20_000, np.random.default_rng(3))
+    w = abc.importance_weights(new, unit, weights, cov)
+    for k in range(2):
+        assert abs(w @ new[:, k] - 0.5) < 0.015
+        assert abs(w[new[:, k] < 0.2].sum() - 0.2) < 0.015
+
+
+def test_a_population_that_cannot_propose_inside_the_cube_is_refused():
+    unit = np.array([[0.0, 0.0]])
+    far = np.array([[[1e6, 0.0], [0.0, 1e6]]])  # a kernel so wide it almost never lands inside
+    with pytest.raises(abc.ProposalError, match="fewer than 5 proposals"):
+        abc.propose(unit, np.array([1.0]), far, 5, np.random.default_rng(0))
+
+
 def test_weighted_quantile_matches_the_median_and_follows_weights():
     v = np.array([3.0, 1.0, 2.0])
     assert abc.weighted_quantile(v, np.ones(3), 0.5) == 2.0

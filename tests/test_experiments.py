@@ -42,10 +42,13 @@ def test_every_shipped_experiment_loads_and_plans(path):
     runs = plan_runs(spec)
     assert runs and len({r.run_id for r in runs}) == len(runs)
     if spec.uncertainty:
+        from experiments.uncertainty import draw_parameters
+
+        drawn = sorted({k for d in draw_parameters(spec) for k in d})
         by_point = {}
-        for r in runs:
-            by_point.setdefault(r.point, []).append((r.replicate, r.seed, r.draw))
-        assert len({tuple(v) for v in by_point.values()}) == 1  # paired: the same draws and seeds everywhere
+        for r in sorted(runs, key=lambda r: r.replicate):
+            by_point.setdefault(r.point, []).append((r.replicate, r.seed, r.draw, *(r.params[k] for k in drawn)))
+        assert drawn and len({tuple(v) for v in by_point.values()}) == 1  # the same draws' values and seeds everywhere
 
 
 def test_smoke_experiment_is_valid_and_small():
