@@ -39,10 +39,6 @@ from model.scenario import ScenarioError
 from sanshe import cli as base_cli
 
 STOP_GRACE_S = 5  # sanshe app: seconds between SIGTERM and SIGKILL to the server's processes
-WAKE_S = 0.5
-"""sanshe app: how often the waiting command wakes. Python runs a signal's handler in the main thread only, and a
-blocking wait for the server is not interrupted when the kernel delivers the signal to another thread; waking
-bounds how late Ctrl-C or SIGTERM can act."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,11 +179,7 @@ def _app(args: argparse.Namespace) -> int:
     server = subprocess.Popen(command, env=env, start_new_session=True)
     print(f"sanshe dashboard: http://127.0.0.1:{args.port}/ (Ctrl+C stops it)", flush=True)
     try:
-        while True:  # wake every WAKE_S: a signal the kernel gave another thread still stops sanshe at once
-            try:
-                return server.wait(WAKE_S)
-            except subprocess.TimeoutExpired:
-                continue
+        return server.wait()
     except KeyboardInterrupt:
         _stop_group(server)
         print("sanshe dashboard stopped", file=sys.stderr)
