@@ -44,8 +44,11 @@ def _free_port() -> int:
 
 def _serve(port: int) -> subprocess.Popen:
     """``sanshe app --port PORT`` as a user starts it, once it answers HTTP."""
+    # As a terminal starts it: Ctrl-C at its default even when this test runs where SIGINT is ignored (a
+    # background job), which sanshe, like nohup, would rightly keep ignoring.
     server = subprocess.Popen([str(SANSHE), "app", "--port", str(port)], cwd=ROOT,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + WAIT_MS / 1000
     while time.monotonic() < deadline:
         assert server.poll() is None, server.stdout.read()
