@@ -82,6 +82,8 @@ KERNEL = "multivariate local (Filippi et al. 2013, OLCM)"
 MIN_SCALE = 1e-3
 """The smallest kernel standard deviation, in units of a prior's range (added to every local covariance's diagonal,
 squared, so that it stays positive definite)."""
+WEIGHT_BLOCK = 256
+"""Particles weighted together by :func:`importance_weights` (its memory: this × ancestors × parameters)."""
 MAX_DRAWS = 1000
 """Rounds of drawing again the proposals that left the priors' ranges before :func:`propose` gives up."""
 
@@ -258,11 +260,11 @@ def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, c
     with np.errstate(divide="ignore"):  # an ancestor of weight 0 adds nothing
         log_w = np.log(weights)
     log_q = np.empty(len(new))
-    for start in range(0, len(new), 256):  # bounded memory: a block of θ × ancestors × parameters at a time
-        diff = new[start:start + 256, None, :] - unit[None, :, :]
+    for start in range(0, len(new), WEIGHT_BLOCK):  # bounded memory: θ × ancestors × parameters a block at a time
+        diff = new[start:start + WEIGHT_BLOCK, None, :] - unit[None, :, :]
         solved = np.einsum("jde,nje->njd", inverse, diff)  # L_j⁻¹ (θ − θ_j)
         log_k = -0.5 * (solved**2).sum(axis=2) - log_det[None, :] - 0.5 * d * np.log(2 * np.pi)
-        log_q[start:start + 256] = logsumexp(log_k + log_w[None, :], axis=1)
+        log_q[start:start + WEIGHT_BLOCK] = logsumexp(log_k + log_w[None, :], axis=1)
     if not np.isfinite(log_q).all():
         raise ProposalError("a particle lies where no kernel of the last population reaches (its density is 0)")
     log_weight = -log_q - logsumexp(-log_q)

@@ -216,7 +216,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from sanshe import calibration  # loads a scenario at import: only this command needs it
 
     if mode == "check":
-        seeds = check_range("--seeds", args.seeds if args.seeds is not None else 10, 1, MAX_CALIBRATION_SEEDS)
+        seeds = check_range("--seeds", _given(args.seeds, 10), 1, MAX_CALIBRATION_SEEDS)
         results = calibration.run_calibration(seeds, scale)
         print(calibration.report(results, seeds, scale))
         return 0 if all(r.inside for r in results) else 1
