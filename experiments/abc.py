@@ -44,7 +44,8 @@ Marin & Robert 2009, Biometrika 96: 983):
 
 The output folder::
 
-    generation-G/           the engine's experiment folder of generation G
+    generation-G/           the engine's experiment folder of generation G, and
+                            ``statistics.parquet``: every statistic of each of its runs
     population-G.parquet    its accepted particles: each parameter, ``weight``,
                             ``distance``, ``seed``, each statistic (fitted and held out)
     posterior.parquet       the last population
@@ -86,6 +87,10 @@ WEIGHT_BLOCK = 256
 """Particles weighted together by :func:`importance_weights` (its memory: this × ancestors × parameters)."""
 MAX_DRAWS = 1000
 """Rounds of drawing again the proposals that left the priors' ranges before :func:`propose` gives up."""
+STATISTICS = "statistics.parquet"
+"""A generation folder's file of every run's statistics, in point order."""
+CUBE_DRAWS = 200_000
+"""Draws that estimate a generation's kernel mixture's mass inside the priors' ranges (standard error below 0.0011)."""
 
 
 class ProposalError(RuntimeError):
@@ -246,10 +251,26 @@ def propose(unit: np.ndarray, weights: np.ndarray, cov: np.ndarray, n: int,
 def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """Normalized weights of accepted particles: the uniform prior over the kernels' mixture density at them.
 
-    The mixture's density at θ is Σ_j w_j N(θ; θ_j, Σ_j). Proposals are drawn
-    again until inside the cube, so their density is this one divided by the
-    mixture's mass inside the cube, the same for every θ: normalizing the
-    weights removes it.
+    Proposals are drawn again until inside the cube, so their density is the
+    mixture's (:func:`log_mixture_density`) divided by its mass inside the
+    cube, the same for every θ: normalizing the weights removes it.
+    """
+    from scipy.special import logsumexp
+
+    log_q = log_mixture_density(new, unit, weights, cov)
+    return np.exp(-log_q - logsumexp(-log_q))
+
+
+def log_mixture_density(points: np.ndarray, unit: np.ndarray, weights: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """The log of the kernels' mixture density Σ_j w_j N(θ; θ_j, Σ_j) at each of ``points``, not restricted to the cube.
+
+    ``weights`` sum to 1 (a population's).
+
+    Computed in log-sum-exp over the inverse Cholesky factors, in blocks of
+    :data:`WEIGHT_BLOCK` points.
+
+    Raises:
+        ProposalError: a point lies where no kernel reaches (its density is 0).
     """
     from scipy.special import logsumexp
 
@@ -259,16 +280,28 @@ def importance_weights(new: np.ndarray, unit: np.ndarray, weights: np.ndarray, c
     log_det = np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)
     with np.errstate(divide="ignore"):  # an ancestor of weight 0 adds nothing
         log_w = np.log(weights)
-    log_q = np.empty(len(new))
-    for start in range(0, len(new), WEIGHT_BLOCK):  # bounded memory: θ × ancestors × parameters a block at a time
-        diff = new[start:start + WEIGHT_BLOCK, None, :] - unit[None, :, :]
+    log_q = np.empty(len(points))
+    for start in range(0, len(points), WEIGHT_BLOCK):  # bounded memory: θ × ancestors × parameters a block at a time
+        diff = points[start:start + WEIGHT_BLOCK, None, :] - unit[None, :, :]
         solved = np.einsum("jde,nje->njd", inverse, diff)  # L_j⁻¹ (θ − θ_j)
         log_k = -0.5 * (solved**2).sum(axis=2) - log_det[None, :] - 0.5 * d * np.log(2 * np.pi)
         log_q[start:start + WEIGHT_BLOCK] = logsumexp(log_k + log_w[None, :], axis=1)
     if not np.isfinite(log_q).all():
         raise ProposalError("a particle lies where no kernel of the last population reaches (its density is 0)")
-    log_weight = -log_q - logsumexp(-log_q)
-    return np.exp(log_weight)
+    return log_q
+
+
+def cube_mass(unit: np.ndarray, weights: np.ndarray, cov: np.ndarray, rng: np.random.Generator,
+              draws: int = CUBE_DRAWS) -> float:
+    """The kernels' mixture's mass inside the unit cube, by ``draws`` draws of the unrestricted mixture.
+
+    :func:`propose` draws again what falls outside, so a generation's
+    proposal density is the mixture's divided by this mass.
+    """
+    chol = np.linalg.cholesky(cov)
+    ancestors = rng.choice(len(unit), size=draws, p=weights / weights.sum())
+    theta = unit[ancestors] + np.einsum("nde,ne->nd", chol[ancestors], rng.standard_normal((draws, unit.shape[1])))
+    return float(((theta >= 0.0) & (theta <= 1.0)).all(axis=1).mean())
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | np.ndarray) -> np.ndarray:
@@ -313,18 +346,40 @@ def _spec(problem: Problem, generation: int, points: list[dict[str, float]], see
         horizons=[problem.months], points=points, point_seeds=seeds)
 
 
-def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int) -> pd.DataFrame:
-    """Each statistic of each point's run in the engine's folder ``folder``, in point order (NaN where a run failed)."""
+def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int, first: int = 0) -> pd.DataFrame:
+    """Each statistic of the runs of points ``first`` to ``n_points`` − 1 in the engine's folder ``folder``.
+
+    In point order, NaN where a run failed.
+    """
     path = folder / "runs.parquet"
     runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["point"])
+    runs = runs[runs["point"] >= first]
     body = ["month", *(c for c in runs.columns if c not in HEAD and not c.startswith("factor:") and c != "month")]
     frames = dict(iter(runs.groupby("point", sort=True)))
     rows = []
-    for point in range(n_points):
+    for point in range(first, n_points):
         frame = frames.get(point)
         rows.append({s.name: float("nan") for s in stats} if frame is None else
                     {s.name: float(s.measure(frame[body].reset_index(drop=True))) for s in stats})
     return pd.DataFrame(rows, columns=[s.name for s in stats])
+
+
+def _save_statistics(folder: Path, values: pd.DataFrame) -> None:
+    """Keep every run's statistics of a generation (``statistics.parquet``) for :func:`recycled_runs`."""
+    atomic_write(folder / STATISTICS, lambda p: values.to_parquet(p, index=False))
+
+
+def _statistics(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
+    """Every run's statistics of a generation folder: those it kept if they are all there, else measured and kept."""
+    names = [s.name for s in problem.fitted + problem.held_out + problem.checks]
+    path = folder / STATISTICS
+    if path.exists():
+        saved = pd.read_parquet(path)
+        if len(saved) == n_points and set(names) <= set(saved.columns):
+            return saved[names]
+    values = measure(problem.fitted + problem.held_out + problem.checks, folder, n_points)
+    _save_statistics(folder, values)
+    return values
 
 
 def _population_file(out: Path, generation: int) -> Path:
@@ -395,6 +450,7 @@ def _prior_generation(problem: Problem, out: Path, particles: int, base_seed: in
     folder = out / "generation-0"
     run_experiment(_spec(problem, 0, to_model(problem, unit), seeds), folder, workers, dask, progress)
     values = measure(problem.fitted + problem.held_out + problem.checks, folder, particles)
+    _save_statistics(folder, values)
     population = _population(problem, unit, np.full(particles, 1.0 / particles), seeds, values)
     return population, Generation(0, math.inf, particles, particles, 0.0, particles)
 
@@ -412,7 +468,7 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     cov = local_covariances(unit_last, w_last, last["distance"].to_numpy(float), eps)
     folder = out / f"generation-{g}"
     proposed = np.empty((0, len(problem.priors)))
-    values = pd.DataFrame()
+    parts: list[pd.DataFrame] = []  # each batch's statistics, measured once
     accepted = np.zeros(0, bool)
     batch, rate = 0, ACCEPT_SHARE
     while accepted.sum() < particles:
@@ -424,10 +480,13 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         proposed = np.vstack([proposed, propose(unit_last, w_last, cov, size, _stream(base_seed, g, batch))])
         seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
         run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
-        values = measure(problem.fitted + problem.held_out + problem.checks, folder, len(proposed))
+        parts.append(measure(problem.fitted + problem.held_out + problem.checks, folder, len(proposed),
+                             first=sum(map(len, parts))))
+        values = pd.concat(parts, ignore_index=True)
         accepted = distances(values, problem.fitted) <= eps
         rate = max(accepted.mean(), 1e-9)
         batch += 1
+    _save_statistics(folder, values)
     keep = np.flatnonzero(accepted)[:particles]
     unit = proposed[keep]
     weights = importance_weights(unit, unit_last, w_last, cov)
@@ -483,6 +542,106 @@ def predictive_checks(problem: Problem, posterior: pd.DataFrame) -> pd.DataFrame
             inside = float(w[ok & (v >= s.low) & (v <= s.high)].sum() / w.sum())
             rows.append({"statistic": s.name, "kind": kind, "target": s.target, "low": s.low, "high": s.high,
                          "median": med, "low_90": lo, "high_90": hi, "inside_share": inside})
+    return pd.DataFrame(rows)
+
+
+# --- leave-one-target-out from the fit's own runs ----------------------------------------
+@dataclass
+class Recycled:
+    """Every run of a fit's finished generations, weighted to stand for draws of the prior.
+
+    A generation's runs are draws of its proposal density; all of them
+    together are draws of the mixture of those densities, each in proportion
+    to its runs. ``weight`` is the prior's density (1 in the unit cube) over
+    that mixture's at each run: the deterministic-mixture weights of adaptive
+    multiple importance sampling (Cornuet, Marin, Mira & Robert 2012, Scand.
+    J. Stat. 39: 798; Veach & Guibas 1995's balance heuristic), normalized.
+    Weighted so, the runs whose distance to some statistics is at most 1 are
+    a sample of the ABC posterior given those statistics alone, with no new
+    run, whichever statistics those are.
+    """
+
+    unit: np.ndarray
+    values: pd.DataFrame
+    weight: np.ndarray
+    generation: np.ndarray
+
+
+def recycled_runs(problem: Problem, out: Path) -> Recycled:
+    """The runs of every generation a fit in ``out`` finished, with their weights (:class:`Recycled`).
+
+    Generation 0's proposal is the uniform prior; generation g's is the
+    kernels' mixture of population g − 1 at generation g's ε
+    (:func:`local_covariances`), restricted to the cube
+    (:func:`log_mixture_density` over :func:`cube_mass`).
+
+    Raises:
+        OptionError: no finished generation, or the folder holds another fit.
+    """
+    from scipy.special import logsumexp
+
+    try:
+        saved = json.loads((out / "manifest.json").read_text())["identity"]
+        particles, base_seed = int(saved["particles"]), int(saved["base_seed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise OptionError("--fit", f"{out / 'manifest.json'}: missing or not a fit's manifest") from None
+    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed))
+            if _population_file(out, g.generation).exists()]
+    if not done:
+        raise OptionError("--fit", f"{out}: no finished generation to weigh")
+    units, values, log_q, sizes = [], [], [], []
+    for record in done:
+        g, folder = record.generation, out / f"generation-{record.generation}"
+        points = pd.read_parquet(folder / "points.parquet").sort_values("point")
+        units.append(np.column_stack([(points[f"factor:{p.name}"].to_numpy(float) - p.low) / (p.high - p.low)
+                                      for p in problem.priors]))
+        values.append(_statistics(problem, folder, len(points)))
+        sizes.append(len(points))
+    unit = np.vstack(units)
+    for record in done:  # each generation's proposal density at every run of the fit
+        g = record.generation
+        if g == 0:
+            log_q.append(np.zeros(len(unit)))
+            continue
+        last = pd.read_parquet(_population_file(out, g - 1))
+        unit_last, w_last = _unit(problem, last), last["weight"].to_numpy(float)
+        cov = local_covariances(unit_last, w_last, last["distance"].to_numpy(float), record.epsilon)
+        rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(2 << 20, g)))  # its own stream
+        mass = cube_mass(unit_last, w_last, cov, rng)
+        log_q.append(log_mixture_density(unit, unit_last, w_last, cov) - math.log(mass))
+    share = np.log(np.asarray(sizes, float) / sum(sizes))
+    log_mixture = logsumexp(np.array(log_q) + share[:, None], axis=0)
+    weight = np.exp(-log_mixture - logsumexp(-log_mixture))
+    generation = np.repeat([r.generation for r in done], sizes)
+    return Recycled(unit, pd.concat(values, ignore_index=True), weight, generation)
+
+
+def leave_one_out(problem: Problem, recycled: Recycled, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
+    """Each group of fitted statistics predicted by the posterior given the other fitted statistics only.
+
+    For each group (a target and its statistics, e.g. a figure and the same
+    figure a year later), the recycled runs within ε = 1 of every other
+    fitted statistic, weighted, are that posterior's predictive sample: per
+    statistic of the group, its median and 90% interval, the weighted share
+    inside the band, the runs accepted and their effective sample size
+    (Kish: (Σw)² / Σw²), which says how far to trust the interval.
+    """
+    rows = []
+    by_name = {s.name: s for s in problem.fitted}
+    for group, names in groups.items():
+        others = tuple(s for s in problem.fitted if s.name not in names)
+        accepted = distances(recycled.values, others) <= IN_BAND
+        w = recycled.weight * accepted
+        ess = float(w.sum() ** 2 / (w**2).sum()) if w.sum() > 0 else 0.0
+        for name in names:
+            s, v = by_name[name], recycled.values[name].to_numpy(float)
+            ok = accepted & np.isfinite(v)
+            lo, med, hi = (weighted_quantile(v[ok], w[ok], [0.05, 0.5, 0.95]) if ok.any()
+                           else (float("nan"),) * 3)
+            inside = float(w[ok & (v >= s.low) & (v <= s.high)].sum() / w.sum()) if w.sum() > 0 else float("nan")
+            rows.append({"left_out": group, "statistic": name, "target": s.target, "low": s.low, "high": s.high,
+                         "median": med, "low_90": lo, "high_90": hi, "inside_share": inside,
+                         "runs": int(accepted.sum()), "ess": ess})
     return pd.DataFrame(rows)
 
 

@@ -416,7 +416,7 @@ def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[st
 
 def fit_report(problem, result) -> str:
     """The fit in words and tables: generations, each parameter's posterior, and every target's prediction."""
-    from experiments.abc import parameter_summary, predictive_checks
+    from experiments.abc import leave_one_out, parameter_summary, predictive_checks, recycled_runs
 
     lines = [f"ABC-SMC fit of yuzhong_2016 at scale {problem.scale}: {len(result.posterior)} particles, "
              f"{len(result.generations)} generations, {sum(g.runs or g.proposed for g in result.generations):,} runs"]
@@ -434,7 +434,24 @@ def fit_report(problem, result) -> str:
     for r in predictive_checks(problem, result.posterior).itertuples():
         lines.append(f"  {r.kind:8s} {r.statistic:28s} {_n(r.median):>10s} [{_n(r.low_90)}, {_n(r.high_90)}]  "
                      f"band {_range(r.low, r.high):>17s}  inside {100 * r.inside_share:.0f}%")
+    if result.out is not None:
+        lines += ["", "leave-one-target-out (each fitted target predicted by the posterior given the others only: "
+                  "every run of the fit, weighted by adaptive multiple importance sampling; ESS the effective "
+                  "sample size behind each interval):"]
+        loo = leave_one_out(problem, recycled_runs(problem, result.out), target_groups(problem))
+        for r in loo.itertuples():
+            lines.append(f"  {r.statistic:28s} {_n(r.median):>10s} [{_n(r.low_90)}, {_n(r.high_90)}]  "
+                         f"band {_range(r.low, r.high):>17s}  inside {100 * r.inside_share:.0f}%  "
+                         f"ESS {r.ess:.0f} of {r.runs} runs")
     return "\n".join(lines)
+
+
+def target_groups(problem) -> dict[str, tuple[str, ...]]:
+    """The fitted statistics by target: a stock's report-year and year-after statistics are left out together."""
+    groups: dict[str, list[str]] = {}
+    for s in problem.fitted:
+        groups.setdefault(s.name.removesuffix(" year after"), []).append(s.name)
+    return {name: tuple(names) for name, names in groups.items()}
 
 
 def screening_spec(trajectories: int, scale: float, spread: float = SCREEN_SPREAD):

@@ -231,6 +231,68 @@ def test_a_fit_on_a_dask_cluster_gives_the_same_posterior(toy_problem, toy_fit, 
     pd.testing.assert_frame_equal(on_dask.posterior, toy_fit.posterior)
 
 
+def test_the_recycled_runs_weigh_back_to_the_prior(toy_problem, toy_fit):
+    """Every run of the fit, weighted, is a sample of the uniform prior, though most were proposed near 0.3.
+
+    Unweighted, the runs' mean is about 0.43 of the range (the later generations
+    crowd round the known tax, 0.375 of it); weighted, 0.5 within 0.04 (over
+    base seeds 3-5 it was 0.474-0.515), and a quarter of the weight below a quarter of the range.
+    """
+    r = abc.recycled_runs(toy_problem, toy_fit.out)
+    assert len(r.weight) == sum(g.runs for g in toy_fit.generations)
+    u = r.unit[:, 0]
+    assert u.mean() < 0.46  # what the weights must undo
+    assert r.weight.sum() == pytest.approx(1.0)
+    assert abs(float(r.weight @ u) - 0.5) < 0.04
+    assert abs(float(r.weight[u < 0.25].sum()) - 0.25) < 0.06
+    assert (toy_fit.out / "generation-0" / "statistics.parquet").exists()
+
+
+def test_the_recycled_runs_within_the_band_give_the_fit_s_posterior(toy_problem, toy_fit):
+    """Those of the recycled runs whose distance is at most 1, weighted, agree with the last population.
+
+    Both are samples of the same ABC posterior: the median and the 90%
+    interval's ends agree to 0.03 in tax (they differed by at most 0.013 over base seeds 3-5).
+    """
+    r = abc.recycled_runs(toy_problem, toy_fit.out)
+    inside = abc.distances(r.values, toy_problem.fitted) <= 1
+    tax = r.unit[inside, 0] * 0.8
+    recycled = abc.weighted_quantile(tax, r.weight[inside], [0.05, 0.5, 0.95])
+    smc = abc.weighted_quantile(toy_fit.posterior["tax"].to_numpy(), toy_fit.posterior["weight"].to_numpy(),
+                                [0.05, 0.5, 0.95])
+    assert np.abs(recycled - smc).max() < 0.03, (recycled, smc)
+
+
+def test_leave_one_out_by_hand():
+    """Four runs and two fitted statistics: each predicted by the runs inside the other's band.
+
+    Leaving out B keeps runs 0, 1 and 3 (A = 2 is outside), weights 0.1, 0.2
+    and 0.4: B is inside its band in runs 0 and 3, 0.5 of 0.7; the effective
+    sample size is 0.7² / (0.01 + 0.04 + 0.16) = 2.33; the weighted median of
+    B (0.2 at cumulative midpoint 2/7, 0.5 at 4.5/7) is 0.2 + 0.6 × 0.3 = 0.38.
+    Leaving out A keeps runs 0, 2 and 3: A is inside in runs 0 and 3, 0.5 of
+    0.8; ESS 0.64 / 0.26 = 2.46.
+    """
+    a = Statistic("A", 0.5, 0.0, 1.0, lambda df: 0.0)
+    b = Statistic("B", 0.5, 0.0, 1.0, lambda df: 0.0)
+    problem = Problem(name="hand", priors=(Prior("x", 0.0, 1.0),), fitted=(a, b))
+    values = pd.DataFrame({"A": [0.5, 0.9, 2.0, 0.1], "B": [0.5, 3.0, 0.5, 0.2]})
+    r = abc.Recycled(np.zeros((4, 1)), values, np.array([0.1, 0.2, 0.3, 0.4]), np.zeros(4, int))
+    loo = abc.leave_one_out(problem, r, {"A": ("A",), "B": ("B",)}).set_index("statistic")
+    assert loo.loc["B", "runs"] == 3 and loo.loc["B", "inside_share"] == pytest.approx(5 / 7)
+    assert loo.loc["B", "ess"] == pytest.approx(0.49 / 0.21) and loo.loc["B", "median"] == pytest.approx(0.38)
+    assert loo.loc["A", "runs"] == 3 and loo.loc["A", "inside_share"] == pytest.approx(0.625)
+    assert loo.loc["A", "ess"] == pytest.approx(0.64 / 0.26)
+
+
+def test_a_generation_s_statistics_are_measured_once_and_kept(toy_problem, toy_fit, monkeypatch):
+    """A second look at the recycled runs reads each generation's statistics back instead of measuring again."""
+    calls = []
+    monkeypatch.setattr(abc, "measure", lambda *a, **k: calls.append(a))
+    again = abc.recycled_runs(toy_problem, toy_fit.out)
+    assert calls == [] and len(again.weight) == sum(g.runs for g in toy_fit.generations)
+
+
 def test_a_folder_holding_another_fit_is_not_resumed_from(toy_problem, toy_fit):
     with pytest.raises(OptionError, match="holds another fit \\(its particles, base_seed differ\\)"):
         abc.fit(toy_problem, toy_fit.out, particles=30, generations=4, base_seed=4, progress=False)

@@ -16,6 +16,7 @@ from sanshe.calibration import (
     Kind,
     TargetResult,
     crossing,
+    fit_problem,
     report,
     run_calibration,
 )
@@ -293,6 +294,8 @@ def test_calibrate_fit_writes_a_posterior_and_stops_above_the_bands_after_one_ge
     posterior = pd.read_parquet(out / "posterior.parquet")
     assert len(posterior) == 4 and "orgs.staff_mean" in posterior.columns and "P1" in posterior.columns
     assert (out / "fit.txt").read_text().startswith("ABC-SMC fit of yuzhong_2016")
+    loo = text.split("leave-one-target-out")[1].splitlines()[1:]
+    assert [line.split()[0] for line in loo] == [s.name.split()[0] for s in fit_problem(0.005).fitted]
 
 
 @pytest.mark.slow
