@@ -403,6 +403,7 @@ def fit(problem: Problem, out: Path, particles: int = 200, generations: int = 8,
     if generations < 1:
         raise OptionError("--generations", f"found {generations}, allowed: an integer >= 1")
     out.mkdir(parents=True, exist_ok=True)
+    code_version()  # the commit this fit runs, read now (it is kept for the process)
     done: list[Generation] = _read_generations(out, _identity(problem, particles, base_seed))
     population, stopped = None, ""
     for g in range(generations):

@@ -1016,6 +1016,7 @@ def run_experiment(spec: ExperimentSpec, out: Path, workers: int | None = None,
     dask = check_dask(dask)
     out = check_out(out)
     runs = plan_runs(spec)
+    code_version()  # the commit this sweep runs, read before the runs (it is kept for the process)
     workers = min(workers or os.cpu_count() or 1, MAX_WORKERS)
     client = connect_dask(dask) if dask is not None and not dask.startswith("local:") else None
     try:

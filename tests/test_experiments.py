@@ -84,6 +84,23 @@ def test_run_writes_tidy_runs_points_and_manifest(tmp_path):
     assert again.runs_run_now == 0
 
 
+def test_a_process_records_the_commit_it_began_with(monkeypatch):
+    """A sweep or fit that runs for hours records the code it runs: a commit made meanwhile is not read."""
+    import subprocess
+
+    from sanshe import output
+
+    output.code_version.cache_clear()
+    first = output.code_version()
+
+    def moved_on(*args, **kwargs):
+        raise AssertionError("git asked again")
+
+    monkeypatch.setattr(subprocess, "run", moved_on)
+    assert output.code_version() == first
+    output.code_version.cache_clear()
+
+
 def test_two_points_with_the_same_parameters_each_get_their_runs(tmp_path):
     spec = load_experiment(write(tmp_path, SMALL.replace('["tasks_296", "tasks_72"]', '["tasks_72", "posts_2"]')))
     run_experiment(spec, tmp_path / "same", workers=1, progress=False)
