@@ -79,8 +79,9 @@ MAX_PROPOSALS = 50
 BATCH_PER_PARTICLE = 2
 """A batch of a generation holds at most this many runs per particle: the acceptance the batch's size is
 estimated from is noisy while few runs are accepted (a fit of the district at ε = 1 sized its second batch
-from 3% and accepted 5.4%, running 1,610 runs past its last particle); a batch's end costs one run's wait
-and the measuring of its own runs, which smaller batches do not add to."""
+from 7 accepted of 222, 3%, and accepted 5.4%, running 1,610 runs past its last particle). A batch's end
+costs the workers' wait for its last runs, and the engine's planning and compaction of every run so far:
+a few seconds a batch at the district's generation sizes, against minutes of runs past the last particle."""
 HEAD = ("run_id", "point", "replicate", "seed", "scenario")
 """The engine's columns that identify a run (with ``factor:NAME``), not the run's own numbers."""
 KERNEL = "multivariate local (Filippi et al. 2013, OLCM)"
@@ -95,7 +96,7 @@ MAX_DRAWS = 1000
 STATISTICS = "statistics.parquet"
 """A generation folder's file of every run's statistics, in point order."""
 CUBE_DRAWS = 200_000
-"""Draws that estimate a generation's kernel mixture's mass inside the priors' ranges (standard error below 0.0011)."""
+"""Draws that estimate a generation's kernel mixture's mass inside the priors' ranges (standard error ≤ 0.0012)."""
 
 
 class ProposalError(RuntimeError):
@@ -351,18 +352,23 @@ def _spec(problem: Problem, generation: int, points: list[dict[str, float]], see
         horizons=[problem.months], points=points, point_seeds=seeds)
 
 
-def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int, first: int = 0) -> pd.DataFrame:
-    """Each statistic of the runs of points ``first`` to ``n_points`` − 1 in the engine's folder ``folder``.
+def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int,
+            points: np.ndarray | None = None) -> pd.DataFrame:
+    """Each statistic of each point's run in the engine's folder ``folder``, NaN where a run failed.
 
-    In point order, NaN where a run failed.
+    One row per point of ``points`` (default: every point, 0 to ``n_points``
+    − 1), in that order; only those points' rows of ``runs.parquet`` are read.
     """
+    points = np.arange(n_points) if points is None else np.asarray(points, np.int64)
     path = folder / "runs.parquet"
-    runs = pd.read_parquet(path) if path.exists() else pd.DataFrame(columns=["point"])
-    runs = runs[runs["point"] >= first]
+    if path.exists() and points.size:
+        runs = pd.read_parquet(path, filters=[("point", ">=", int(points.min())), ("point", "<=", int(points.max()))])
+    else:
+        runs = pd.DataFrame(columns=["point"])
     body = ["month", *(c for c in runs.columns if c not in HEAD and not c.startswith("factor:") and c != "month")]
     frames = dict(iter(runs.groupby("point", sort=True)))
     rows = []
-    for point in range(first, n_points):
+    for point in points.tolist():
         frame = frames.get(point)
         rows.append({s.name: float("nan") for s in stats} if frame is None else
                     {s.name: float(s.measure(frame[body].reset_index(drop=True))) for s in stats})
@@ -370,21 +376,55 @@ def measure(stats: tuple[Statistic, ...], folder: Path, n_points: int, first: in
 
 
 def _save_statistics(folder: Path, values: pd.DataFrame) -> None:
-    """Keep every run's statistics of a generation (``statistics.parquet``) for :func:`recycled_runs`."""
+    """Keep every run's statistics of a generation (``statistics.parquet``, in point order) for :func:`recycled_runs`.
+
+    Written by the fit as it measures them: the same values its populations
+    hold, by the statistics' definitions of the fit's time.
+    """
     atomic_write(folder / STATISTICS, lambda p: values.to_parquet(p, index=False))
 
 
+def _proposals(problem: Problem, folder: Path) -> np.ndarray:
+    """Every point a generation proposed, in the unit cube, in point order, failed runs included.
+
+    Read from the generation's engine record (``manifest.json``), which lists
+    every run with its factors, done or not (``points.parquet`` holds only the
+    runs that finished).
+
+    Raises:
+        OptionError: the record is missing, damaged, or its points are not 0 to n − 1.
+    """
+    path = folder / "manifest.json"
+    try:
+        factors = {int(r["point"]): r["factors"] for r in json.loads(path.read_text())["runs"]}
+        if sorted(factors) != list(range(len(factors))):
+            raise ValueError("points are not 0 to n - 1")
+        return np.array([[(float(factors[i][p.name]) - p.low) / (p.high - p.low) for p in problem.priors]
+                         for i in range(len(factors))]).reshape(len(factors), len(problem.priors))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise OptionError("--fit", f"{path}: not a generation's record of its runs ({e}); the fit's folder is "
+                          "damaged") from None
+
+
 def _statistics(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
-    """Every run's statistics of a generation folder: those it kept if they are all there, else measured and kept."""
+    """Every run's statistics of a generation: those the fit kept, or (a fit that kept none) measured now.
+
+    Measured statistics are not written back: a report never changes a fit's record.
+
+    Raises:
+        OptionError: the runs' results are missing while the record lists runs that finished.
+    """
     names = [s.name for s in problem.fitted + problem.held_out + problem.checks]
     path = folder / STATISTICS
     if path.exists():
         saved = pd.read_parquet(path)
         if len(saved) == n_points and set(names) <= set(saved.columns):
-            return saved[names]
-    values = measure(problem.fitted + problem.held_out + problem.checks, folder, n_points)
-    _save_statistics(folder, values)
-    return values
+            return saved[names].reset_index(drop=True)
+    if n_points and not (folder / "runs.parquet").exists() and \
+            any(r.get("file") for r in json.loads((folder / "manifest.json").read_text())["runs"]):
+        raise OptionError("--fit", f"{folder / 'runs.parquet'}: missing, though runs of this generation finished; "
+                          "the fit's folder is damaged")
+    return measure(problem.fitted + problem.held_out + problem.checks, folder, n_points)
 
 
 def _population_file(out: Path, generation: int) -> Path:
@@ -475,7 +515,8 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     cov = local_covariances(unit_last, w_last, last["distance"].to_numpy(float), eps)
     folder = out / f"generation-{g}"
     proposed = np.empty((0, len(problem.priors)))
-    parts: list[pd.DataFrame] = []  # each batch's statistics, measured once
+    stats = problem.fitted + problem.held_out + problem.checks
+    values: pd.DataFrame | None = None  # every proposal's statistics, each batch's measured once
     accepted = np.zeros(0, bool)
     batch, rate = 0, ACCEPT_SHARE
     while accepted.sum() < particles:
@@ -487,9 +528,13 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         proposed = np.vstack([proposed, propose(unit_last, w_last, cov, size, _stream(base_seed, g, batch))])
         seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
         run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
-        parts.append(measure(problem.fitted + problem.held_out + problem.checks, folder, len(proposed),
-                             first=sum(map(len, parts))))
-        values = pd.concat(parts, ignore_index=True)
+        new = measure(stats, folder, len(proposed), np.arange(len(proposed) - size, len(proposed)))
+        if values is not None:
+            failed = np.flatnonzero(values.isna().all(axis=1).to_numpy())
+            if failed.size:  # the engine tried them again with this batch: a run may have finished now
+                values.iloc[failed] = measure(stats, folder, len(proposed), failed).to_numpy()
+            new = pd.concat([values, new], ignore_index=True)
+        values = new
         accepted = distances(values, problem.fitted) <= eps
         rate = max(accepted.mean(), 1e-9)
         batch += 1
@@ -563,9 +608,11 @@ class Recycled:
     that mixture's at each run: the deterministic-mixture weights of adaptive
     multiple importance sampling (Cornuet, Marin, Mira & Robert 2012, Scand.
     J. Stat. 39: 798; Veach & Guibas 1995's balance heuristic), normalized.
-    Weighted so, the runs whose distance to some statistics is at most 1 are
-    a sample of the ABC posterior given those statistics alone, with no new
-    run, whichever statistics those are.
+    Weighted so, the runs whose distance to some statistics is at most 1
+    stand for the ABC posterior given those statistics alone, with no new
+    run, whichever statistics those are. As the proposals adapted to earlier
+    draws, the weighted estimates are consistent, not unbiased (Marin,
+    Pudlo & Sedki 2019, Comput. Stat. 34: 1).
     """
 
     unit: np.ndarray
@@ -583,28 +630,25 @@ def recycled_runs(problem: Problem, out: Path) -> Recycled:
     (:func:`log_mixture_density` over :func:`cube_mass`).
 
     Raises:
-        OptionError: no finished generation, or the folder holds another fit.
+        OptionError: no finished generation, the folder holds another fit, or a generation's record is damaged.
     """
-    from scipy.special import logsumexp
-
     try:
         saved = json.loads((out / "manifest.json").read_text())["identity"]
         particles, base_seed = int(saved["particles"]), int(saved["base_seed"])
     except (OSError, ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{out / 'manifest.json'}: missing or not a fit's manifest") from None
-    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed))
+    # The batch rule decides which points were proposed, not their density: a fit of another rule is weighed too.
+    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed), ignore=("batch",))
             if _population_file(out, g.generation).exists()]
     if not done:
         raise OptionError("--fit", f"{out}: no finished generation to weigh")
-    units, values, log_q, sizes = [], [], [], []
+    units, values = [], []
     for record in done:
-        g, folder = record.generation, out / f"generation-{record.generation}"
-        points = pd.read_parquet(folder / "points.parquet").sort_values("point")
-        units.append(np.column_stack([(points[f"factor:{p.name}"].to_numpy(float) - p.low) / (p.high - p.low)
-                                      for p in problem.priors]))
-        values.append(_statistics(problem, folder, len(points)))
-        sizes.append(len(points))
+        folder = out / f"generation-{record.generation}"
+        units.append(_proposals(problem, folder))
+        values.append(_statistics(problem, folder, len(units[-1])))
     unit = np.vstack(units)
+    log_q = []
     for record in done:  # each generation's proposal density at every run of the fit
         g = record.generation
         if g == 0:
@@ -616,11 +660,24 @@ def recycled_runs(problem: Problem, out: Path) -> Recycled:
         rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(2 << 20, g)))  # its own stream
         mass = cube_mass(unit_last, w_last, cov, rng)
         log_q.append(log_mixture_density(unit, unit_last, w_last, cov) - math.log(mass))
-    share = np.log(np.asarray(sizes, float) / sum(sizes))
-    log_mixture = logsumexp(np.array(log_q) + share[:, None], axis=0)
-    weight = np.exp(-log_mixture - logsumexp(-log_mixture))
+    sizes = [len(u) for u in units]
     generation = np.repeat([r.generation for r in done], sizes)
-    return Recycled(unit, pd.concat(values, ignore_index=True), weight, generation)
+    return Recycled(unit, pd.concat(values, ignore_index=True), mixture_weights(np.array(log_q), sizes), generation)
+
+
+def mixture_weights(log_q: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Normalized weights of draws from several proposals, under a uniform prior on the unit cube.
+
+    ``log_q[g]`` is proposal g's log density (normalized over the cube) at
+    every draw, ``sizes[g]`` how many of the draws it made: each weight is 1
+    over Σ_g (n_g / N) q_g at the draw (the deterministic-mixture or balance
+    heuristic weight).
+    """
+    from scipy.special import logsumexp
+
+    share = np.log(np.asarray(sizes, float) / sum(sizes))
+    log_mixture = logsumexp(log_q + share[:, None], axis=0)
+    return np.exp(-log_mixture - logsumexp(-log_mixture))
 
 
 def leave_one_out(problem: Problem, recycled: Recycled, groups: dict[str, tuple[str, ...]]) -> pd.DataFrame:
@@ -631,7 +688,10 @@ def leave_one_out(problem: Problem, recycled: Recycled, groups: dict[str, tuple[
     fitted statistic, weighted, are that posterior's predictive sample: per
     statistic of the group, its median and 90% interval, the weighted share
     inside the band, the runs accepted and their effective sample size
-    (Kish: (Σw)² / Σw²), which says how far to trust the interval.
+    (Kish: (Σw)² / Σw²), which says how far to trust the interval. A run
+    whose left-out statistic is NaN (no band holds it, as in
+    :func:`scaled_distance`) counts as outside the band and is left out of
+    the quantiles, as in :func:`predictive_checks`.
     """
     rows = []
     by_name = {s.name: s for s in problem.fitted}
@@ -664,8 +724,11 @@ def _identity(problem: Problem, particles: int, base_seed: int) -> dict[str, Any
             "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model)}
 
 
-def _read_generations(out: Path, identity: dict[str, Any]) -> list[Generation]:
+def _read_generations(out: Path, identity: dict[str, Any], ignore: tuple[str, ...] = ()) -> list[Generation]:
     """The generations a manifest in ``out`` records as finished (none without one).
+
+    ``ignore`` names parts of the identity that need not match (what a reader
+    of the fit does not depend on).
 
     Raises:
         OptionError: the folder holds another fit (other settings, targets or
@@ -682,7 +745,7 @@ def _read_generations(out: Path, identity: dict[str, Any]) -> list[Generation]:
     except (ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{path}: not a fit's manifest (damaged?); delete the folder or choose "
                           "another") from None
-    changed = [k for k in identity if saved.get(k) != identity[k]]
+    changed = [k for k in identity if k not in ignore and saved.get(k) != identity[k]]
     if changed:
         raise OptionError("--fit", f"{out} holds another fit (its {', '.join(changed)} differ); allowed: the "
                           "same settings to resume it, or another folder")

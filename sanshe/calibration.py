@@ -417,6 +417,7 @@ def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[st
 def fit_report(problem, result) -> str:
     """The fit in words and tables: generations, each parameter's posterior, and every target's prediction."""
     from experiments.abc import leave_one_out, parameter_summary, predictive_checks, recycled_runs
+    from experiments.engine import OptionError
 
     lines = [f"ABC-SMC fit of yuzhong_2016 at scale {problem.scale}: {len(result.posterior)} particles, "
              f"{len(result.generations)} generations, {sum(g.runs or g.proposed for g in result.generations):,} runs"]
@@ -438,7 +439,11 @@ def fit_report(problem, result) -> str:
         lines += ["", "leave-one-target-out (each fitted target predicted by the posterior given the others only: "
                   "every run of the fit, weighted by adaptive multiple importance sampling; ESS the effective "
                   "sample size behind each interval):"]
-        loo = leave_one_out(problem, recycled_runs(problem, result.out), target_groups(problem))
+        try:
+            loo = leave_one_out(problem, recycled_runs(problem, result.out), target_groups(problem))
+        except OptionError as e:  # the report is still written, and says why this part is missing
+            lines.append(f"  not computed: {e}")
+            loo = pd.DataFrame()
         for r in loo.itertuples():
             lines.append(f"  {r.statistic:28s} {_n(r.median):>10s} [{_n(r.low_90)}, {_n(r.high_90)}]  "
                          f"band {_range(r.low, r.high):>17s}  inside {100 * r.inside_share:.0f}%  "

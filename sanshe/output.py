@@ -67,14 +67,19 @@ def start_record(model: SansheModel) -> dict[str, Any]:
                    "no spin-up: month 1 follows the build"}
 
 
-@functools.cache
 def code_version() -> dict[str, Any]:
     """The package version and, inside a git checkout, the commit and whether the tree was dirty.
 
     Read once per process, the first time it is asked: the code a process
     runs is what was checked out when it began, not what is checked out when
-    it writes its record hours later.
+    it writes its record hours later. Each caller gets its own copy.
     """
+    return dict(_code_version())
+
+
+@functools.cache
+def _code_version() -> dict[str, Any]:
+    """The record :func:`code_version` copies, read from git once."""
     info: dict[str, Any] = {"package": _version("sanshe")}
     here = Path(__file__).resolve().parent
     try:

@@ -231,30 +231,49 @@ def test_a_fit_on_a_dask_cluster_gives_the_same_posterior(toy_problem, toy_fit, 
     pd.testing.assert_frame_equal(on_dask.posterior, toy_fit.posterior)
 
 
-def test_the_recycled_runs_weigh_back_to_the_prior(toy_problem, toy_fit):
-    """Every run of the fit, weighted, is a sample of the uniform prior, though most were proposed near 0.3.
+def test_draws_of_three_proposals_weigh_back_to_the_prior():
+    """Uniform draws, then two kernel mixtures pressed against walls of the cube, weighted: the uniform prior.
 
-    Unweighted, the runs' mean is about 0.43 of the range (the later generations
-    crowd round the known tax, 0.375 of it); weighted, 0.5 within 0.04 (over
-    base seeds 3-5 it was 0.474-0.515), and a quarter of the weight below a quarter of the range.
+    The mixtures' draws crowd along x = 0 and y = 1 (unweighted means about
+    0.35 and 0.63) and a quarter to a third of each mixture's mass lies
+    outside the cube, where :func:`abc.propose` draws again. Weighted, the
+    means are 0.5 and P(x < 0.2) and P(y > 0.8) are 0.2, each within 0.012
+    (over seeds 0-5 within 0.0065). Without dividing each mixture by its
+    mass inside the cube (:func:`abc.cube_mass`), the y mean is 0.025-0.03
+    off and P(y > 0.8) 0.03-0.04: the test tells the two apart.
     """
-    r = abc.recycled_runs(toy_problem, toy_fit.out)
-    assert len(r.weight) == sum(g.runs for g in toy_fit.generations)
-    u = r.unit[:, 0]
-    assert u.mean() < 0.46  # what the weights must undo
-    assert r.weight.sum() == pytest.approx(1.0)
-    assert abs(float(r.weight @ u) - 0.5) < 0.04
-    assert abs(float(r.weight[u < 0.25].sum()) - 0.25) < 0.06
-    assert (toy_fit.out / "generation-0" / "statistics.parquet").exists()
+    rng = np.random.default_rng(0)
+    first = rng.random((2000, 2))
+    wall_x = np.column_stack([rng.random(50) * 0.15, rng.random(50)])
+    wall_y = np.column_stack([rng.random(50), 0.85 + rng.random(50) * 0.15])
+    w = np.full(50, 1 / 50)
+    cov_x = np.broadcast_to(np.diag([0.1**2, 0.05**2]), (50, 2, 2)).copy()
+    cov_y = np.broadcast_to(np.diag([0.05**2, 0.15**2]), (50, 2, 2)).copy()
+    draws = np.vstack([first, abc.propose(wall_x, w, cov_x, 3000, rng), abc.propose(wall_y, w, cov_y, 3000, rng)])
+    mass_x, mass_y = abc.cube_mass(wall_x, w, cov_x, rng), abc.cube_mass(wall_y, w, cov_y, rng)
+    log_q = np.array([np.zeros(len(draws)),
+                      abc.log_mixture_density(draws, wall_x, w, cov_x) - math.log(mass_x),
+                      abc.log_mixture_density(draws, wall_y, w, cov_y) - math.log(mass_y)])
+    weight = abc.mixture_weights(log_q, [2000, 3000, 3000])
+    assert draws[:, 0].mean() < 0.4 and draws[:, 1].mean() > 0.6  # what the weights must undo
+    assert weight.sum() == pytest.approx(1.0)
+    x, y = draws[:, 0], draws[:, 1]
+    for estimate, truth in ((weight @ x, 0.5), (weight @ y, 0.5), (weight[x < 0.2].sum(), 0.2),
+                            (weight[y > 0.8].sum(), 0.2)):
+        assert abs(estimate - truth) < 0.012, (estimate, truth)
 
 
 def test_the_recycled_runs_within_the_band_give_the_fit_s_posterior(toy_problem, toy_fit):
     """Those of the recycled runs whose distance is at most 1, weighted, agree with the last population.
 
     Both are samples of the same ABC posterior: the median and the 90%
-    interval's ends agree to 0.03 in tax (they differed by at most 0.013 over base seeds 3-5).
+    interval's ends agree to 0.03 in tax (0.012-0.025 over base seeds 3-5).
+    This checks that every run's parameters, statistics and generation line
+    up; the weights themselves are checked by the test above (unweighted,
+    the runs within the band agree about as well).
     """
     r = abc.recycled_runs(toy_problem, toy_fit.out)
+    assert len(r.weight) == sum(g.runs for g in toy_fit.generations) == len(r.values)
     inside = abc.distances(r.values, toy_problem.fitted) <= 1
     tax = r.unit[inside, 0] * 0.8
     recycled = abc.weighted_quantile(tax, r.weight[inside], [0.05, 0.5, 0.95])
@@ -285,12 +304,52 @@ def test_leave_one_out_by_hand():
     assert loo.loc["A", "ess"] == pytest.approx(0.64 / 0.26)
 
 
-def test_a_generation_s_statistics_are_measured_once_and_kept(toy_problem, toy_fit, monkeypatch):
-    """A second look at the recycled runs reads each generation's statistics back instead of measuring again."""
+def test_a_generation_s_statistics_are_kept_by_the_fit(toy_problem, toy_fit, monkeypatch):
+    """The fit keeps every run's statistics; reading the runs back measures nothing and writes nothing."""
+    for g in toy_fit.generations:
+        kept = pd.read_parquet(toy_fit.out / f"generation-{g.generation}" / "statistics.parquet")
+        assert len(kept) == g.runs and list(kept.columns) == ["gini", "max_wealth"]
     calls = []
     monkeypatch.setattr(abc, "measure", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(abc, "_save_statistics", lambda *a, **k: calls.append(a))
     again = abc.recycled_runs(toy_problem, toy_fit.out)
     assert calls == [] and len(again.weight) == sum(g.runs for g in toy_fit.generations)
+
+
+def test_measuring_some_points_gives_their_rows_of_measuring_all(toy_problem, toy_fit):
+    folder = toy_fit.out / "generation-1"
+    n = toy_fit.generations[1].runs
+    stats = toy_problem.fitted + toy_problem.held_out
+    every = abc.measure(stats, folder, n)
+    assert every.notna().all().all()
+    pd.testing.assert_frame_equal(abc.measure(stats, folder, n, np.arange(5, n)), every.iloc[5:].reset_index(drop=True))
+    pd.testing.assert_frame_equal(abc.measure(stats, folder, n, np.array([7, 2])),
+                                  every.iloc[[7, 2]].reset_index(drop=True))
+
+
+def test_failed_runs_keep_their_place_among_the_recycled_runs(toy_problem, tmp_path):
+    """A model that fails on one seed in four: failed runs are NaN rows in place, the others line up.
+
+    The failed runs are missing from the engine's ``points.parquet``; the
+    proposals come from its record of every run. Every particle of every
+    population is found among the recycled runs with its own statistics.
+    """
+    problem = Problem(name="flaky", priors=toy_problem.priors, fitted=toy_problem.fitted,
+                      held_out=toy_problem.held_out, months=40, model="flaky_model:make")
+    fit = abc.fit(problem, tmp_path / "flaky", particles=12, generations=2, base_seed=1, workers=2, progress=False)
+    r = abc.recycled_runs(problem, fit.out)
+    failures = sum(len(list((fit.out / f"generation-{g.generation}" / "failures").glob("*.json")))
+                   for g in fit.generations)
+    assert failures > 0 and len(r.weight) == sum(g.runs for g in fit.generations)
+    assert int(r.values.isna().all(axis=1).sum()) == failures
+    for g in fit.generations:
+        population = pd.read_parquet(fit.out / f"population-{g.generation}.parquet")
+        mine = r.generation == g.generation
+        for row in population.itertuples():
+            at = np.flatnonzero(mine & np.isclose(r.unit[:, 0] * 0.8, row.tax, rtol=0, atol=1e-12))
+            assert at.size == 1
+            # generation 0 keeps its failed runs (NaN) too
+            assert np.array_equal(r.values["gini"].iloc[at], [row.gini], equal_nan=True)
 
 
 def test_a_folder_holding_another_fit_is_not_resumed_from(toy_problem, toy_fit):

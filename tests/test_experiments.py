@@ -90,7 +90,7 @@ def test_a_process_records_the_commit_it_began_with(monkeypatch):
 
     from sanshe import output
 
-    output.code_version.cache_clear()
+    output._code_version.cache_clear()
     first = output.code_version()
 
     def moved_on(*args, **kwargs):
@@ -98,7 +98,9 @@ def test_a_process_records_the_commit_it_began_with(monkeypatch):
 
     monkeypatch.setattr(subprocess, "run", moved_on)
     assert output.code_version() == first
-    output.code_version.cache_clear()
+    first["commit"] = "changed by a caller"
+    assert output.code_version() != first  # a caller's copy, not the kept record
+    output._code_version.cache_clear()
 
 
 def test_two_points_with_the_same_parameters_each_get_their_runs(tmp_path):
