@@ -319,3 +319,22 @@ def test_an_interrupted_fit_or_screening_says_how_to_resume():
     screen = argparse.Namespace(command="calibrate", fit=None, screen="results/screen")
     assert interrupted_line(screen, 0).startswith("interrupted; the finished runs are kept in results/screen")
     assert interrupted_line(argparse.Namespace(command="calibrate", fit=None, screen=None), 0) == "interrupted"
+
+
+def test_each_fitted_default_lies_inside_the_shipped_posterior():
+    """The hand-set default of every fitted parameter is inside its 90% interval in calibration/posterior.parquet.
+
+    Scenarios run at the defaults while experiments draw from the posterior
+    (docs/ODD.md, section 1.3): a default moved outside what the data allow,
+    or a posterior refitted away from it, must show here.
+    """
+    from pathlib import Path
+
+    from experiments.abc import weighted_quantile
+    from sanshe.calibration import FREE
+
+    posterior = pd.read_parquet(Path(__file__).resolve().parent.parent / "calibration" / "posterior.parquet")
+    assert posterior["weight"].sum() == pytest.approx(1.0) and (posterior["distance"] <= 1).all()
+    for free in FREE:
+        low, high = weighted_quantile(posterior[free.path].to_numpy(), posterior["weight"].to_numpy(), [0.05, 0.95])
+        assert low <= PARAMETERS[free.path].default <= high, (free.path, low, high)
