@@ -4,7 +4,11 @@ A signal handler that raises KeyboardInterrupt while numba compiles a kernel
 may run inside one of llvmlite's ctypes callbacks (it writes the compiled
 object to numba's cache through one). An exception raised in a ctypes
 callback is printed as "Exception ignored" and dropped, and the command would
-run on as if no signal had come. :func:`raise_stop` defers the raise while
+run on as if no signal had come. Likewise numba's compiled code calls back
+into Python to unpickle the constants a kernel holds (``numba/core/serialize.py``):
+an exception raised there comes out as a SystemError ("returned a result with
+an exception set", seen when Ctrl-C reached ``sanshe run`` during the tender)
+and the command would fail with a traceback. :func:`raise_stop` defers the raise while
 such a callback is on the stack and tries again every 50 ms until it is not.
 This module imports nothing heavy: the console script uses it from its first
 line.
@@ -18,8 +22,8 @@ from types import FrameType
 RETRY_SECONDS = 0.05
 """How long a deferred stop waits before it tries again."""
 
-_CALLBACK_FILES = ("/llvmlite/",)
-"""Where code runs as a ctypes callback that drops exceptions (numba's compiler and its cache)."""
+_CALLBACK_FILES = ("/llvmlite/", "/numba/core/serialize.py")
+"""Where code runs called back from C that drops or garbles exceptions (numba's compiler, its cache, its constants)."""
 
 
 def raise_stop(frame: FrameType | None) -> None:

@@ -412,3 +412,30 @@ def test_a_stop_that_arrives_inside_a_callback_that_drops_exceptions_is_raised_w
             pass
     assert returned, "raised inside the callback, where Python drops it"
     assert stop.signum == signal.SIGTERM
+
+
+def test_a_stop_that_arrives_while_numba_unpickles_a_kernel_constant_is_raised_after_it():
+    """A signal handled inside numba's callback that unpickles a kernel's constants waits until it returns.
+
+    Compiled code calls ``numba/core/serialize.py`` from C; a KeyboardInterrupt
+    raised there came out as "SystemError: CPUDispatcher(tender) returned a
+    result with an exception set" and a traceback (seen once in CI, Ctrl-C to
+    ``sanshe run``). The function here claims that file; SIGINT arrives while it
+    runs, and the stop must be raised in the loop after it returns.
+    """
+    code = compile("def _numba_unpickle():\n"
+                   "    os.kill(os.getpid(), signal.SIGINT)\n"
+                   "    t = time.monotonic()\n"
+                   "    while time.monotonic() - t < 0.2:\n"
+                   "        pass\n",
+                   "/venv/site-packages/numba/core/serialize.py", "exec")
+    namespace = {"os": os, "signal": signal, "time": time}
+    exec(code, namespace)
+    returned = []
+    with base_cli.stop_signals() as stop, pytest.raises(KeyboardInterrupt):
+        namespace["_numba_unpickle"]()
+        returned.append(time.monotonic())
+        while time.monotonic() < returned[0] + 5:
+            pass
+    assert returned, "raised inside numba's callback, where it turns into a SystemError"
+    assert stop.signum == signal.SIGINT
