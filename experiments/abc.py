@@ -149,6 +149,11 @@ class Problem:
     scale: float = 0.02
     indicators: tuple[str, ...] | None = None
 
+    @property
+    def statistics(self) -> tuple[Statistic, ...]:
+        """Every statistic a run is measured on: fitted, held out, then the checks."""
+        return self.fitted + self.held_out + self.checks
+
 
 @dataclass
 class Generation:
@@ -414,7 +419,7 @@ def _statistics(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
     Raises:
         OptionError: the runs' results are missing while the record lists runs that finished.
     """
-    names = [s.name for s in problem.fitted + problem.held_out + problem.checks]
+    names = [s.name for s in problem.statistics]
     path = folder / STATISTICS
     if path.exists():
         saved = pd.read_parquet(path)
@@ -424,7 +429,7 @@ def _statistics(problem: Problem, folder: Path, n_points: int) -> pd.DataFrame:
             any(r.get("file") for r in json.loads((folder / "manifest.json").read_text())["runs"]):
         raise OptionError("--fit", f"{folder / 'runs.parquet'}: missing, though runs of this generation finished; "
                           "the fit's folder is damaged")
-    return measure(problem.fitted + problem.held_out + problem.checks, folder, n_points)
+    return measure(problem.statistics, folder, n_points)
 
 
 def _population_file(out: Path, generation: int) -> Path:
@@ -495,7 +500,7 @@ def _prior_generation(problem: Problem, out: Path, particles: int, base_seed: in
     seeds = [_seed(base_seed, 0, i) for i in range(particles)]
     folder = out / "generation-0"
     run_experiment(_spec(problem, 0, to_model(problem, unit), seeds), folder, workers, dask, progress)
-    values = measure(problem.fitted + problem.held_out + problem.checks, folder, particles)
+    values = measure(problem.statistics, folder, particles)
     _save_statistics(folder, values)
     population = _population(problem, unit, np.full(particles, 1.0 / particles), seeds, values)
     return population, Generation(0, math.inf, particles, particles, 0.0, particles)
@@ -515,7 +520,6 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
     cov = local_covariances(unit_last, w_last, last["distance"].to_numpy(float), eps)
     folder = out / f"generation-{g}"
     proposed = np.empty((0, len(problem.priors)))
-    stats = problem.fitted + problem.held_out + problem.checks
     values: pd.DataFrame | None = None  # every proposal's statistics, each batch's measured once
     accepted = np.zeros(0, bool)
     batch, rate = 0, ACCEPT_SHARE
@@ -528,11 +532,11 @@ def _generation(problem: Problem, out: Path, g: int, last: pd.DataFrame, eps: fl
         proposed = np.vstack([proposed, propose(unit_last, w_last, cov, size, _stream(base_seed, g, batch))])
         seeds = [_seed(base_seed, g, i) for i in range(len(proposed))]
         run_experiment(_spec(problem, g, to_model(problem, proposed), seeds), folder, workers, dask, progress)
-        new = measure(stats, folder, len(proposed), np.arange(len(proposed) - size, len(proposed)))
+        new = measure(problem.statistics, folder, len(proposed), np.arange(len(proposed) - size, len(proposed)))
         if values is not None:
             failed = np.flatnonzero(values.isna().all(axis=1).to_numpy())
             if failed.size:  # the engine tried them again with this batch: a run may have finished now
-                values.iloc[failed] = measure(stats, folder, len(proposed), failed).to_numpy()
+                values.iloc[failed] = measure(problem.statistics, folder, len(proposed), failed).to_numpy()
             new = pd.concat([values, new], ignore_index=True)
         values = new
         accepted = distances(values, problem.fitted) <= eps

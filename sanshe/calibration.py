@@ -372,6 +372,10 @@ SCREEN_SPREAD = 0.5
 """The screening moves each parameter within ± this share of its default (inside its declared range)."""
 
 
+AFTER = " year after"
+"""What a stock's statistic in the year after adds to its target's name (left out with it, grouped with it)."""
+
+
 def _statistic(t: Target, after: bool = False):
     """A target as a statistic of one run: its mean over the report year (or, ``after``, the year after)."""
     from experiments.abc import Statistic
@@ -380,7 +384,7 @@ def _statistic(t: Target, after: bool = False):
         v = t.measure(df)
         return float(v[v.index >= NEXT_WINDOW[0]].mean() if after else v[v.index <= REPORT_WINDOW[1]].mean())
 
-    return Statistic(f"{t.name} year after" if after else t.name, t.target, t.low, t.high, measure)
+    return Statistic(t.name + AFTER if after else t.name, t.target, t.low, t.high, measure)
 
 
 def statistics(kinds: set[Kind]) -> tuple:
@@ -406,7 +410,7 @@ def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[st
     from experiments.abc import Prior, Problem
 
     fitted = statistics({Kind.FITTED})
-    left = {s.name for s in fitted if s.name.removesuffix(" year after") in leave_out}
+    left = {s.name for s in fitted if s.name.removesuffix(AFTER) in leave_out}
     return Problem(name="yuzhong_2016", priors=tuple(Prior(f.path, f.low, f.high) for f in free),
                    fitted=tuple(s for s in fitted if s.name not in left),
                    held_out=tuple(s for s in fitted if s.name in left) + statistics({Kind.HELD_OUT}),
@@ -455,7 +459,7 @@ def target_groups(problem) -> dict[str, tuple[str, ...]]:
     """The fitted statistics by target: a stock's report-year and year-after statistics are left out together."""
     groups: dict[str, list[str]] = {}
     for s in problem.fitted:
-        groups.setdefault(s.name.removesuffix(" year after"), []).append(s.name)
+        groups.setdefault(s.name.removesuffix(AFTER), []).append(s.name)
     return {name: tuple(names) for name, names in groups.items()}
 
 
