@@ -84,7 +84,12 @@ class Committee(FixedAgent):
         self.street = street
         self.workers = workers
         self.certified = certified
-        self.room: list[SocialWorker] = []
+
+    @property
+    def room(self) -> list[SocialWorker]:
+        """The social workers in its social-work room (F12), in the order they were hired (views)."""
+        workers = self.model.social_worker_table
+        return workers.views(self.model, workers.rows_of_room(self.community))
 
     # What the committee's element of the arrays gives (model.committees computes all 77 at once).
     hours_total = property(lambda self: committees.hours_total(self.model)[self.community].item(),

@@ -230,6 +230,25 @@ class SansheModel(mesa.Model):
             (zlib.crc32(name.encode()), 0, -self.month)
         return np.random.Generator(np.random.PCG64(_SeedState(self.seed, key)))
 
+    # --- Mesa's agent sets, with every view made ------------------------------
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's set of every agent, after every social worker's view is made (their views are made on demand)."""
+        self.social_worker_table.views(self)
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        """Mesa's agent sets by type, after every social worker's view is made."""
+        self.social_worker_table.views(self)
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """The agent types, social workers among them once one is in post."""
+        self.social_worker_table.views(self)
+        return super().agent_types
+
     # --- helpers used by agents and processes --------------------------------
     def organizations(self, status: OrgStatus | None = None) -> list[Organization]:
         """The model's organizations (views), in founding order, or only those with ``status``."""
@@ -238,8 +257,7 @@ class SansheModel(mesa.Model):
 
     def social_workers(self) -> list[SocialWorker]:
         """Every social worker (views), in rooms and in organizations, in the order they were hired."""
-        t = self.social_worker_table
-        return [t.agents[r] for r in t.live_rows()]
+        return self.social_worker_table.views(self)
 
     def contracts(self, org: int | None = None) -> list[Contract]:
         """This year's running contracts (views), in the order they were awarded; or only organization row ``org``'s."""
@@ -267,11 +285,11 @@ class SansheModel(mesa.Model):
             conversion_share = self.params.social_work.conversion_share
         if com.certified > 0 and rng.random() < conversion_share:
             com.certified -= 1
-            SocialWorker(self, com, certified=True)
+            self.social_worker_table.hire(self, com, certified=True)
             return True
         if self.talent_pool > 0:
             self.talent_pool -= 1
-            SocialWorker(self, com, certified=True)
+            self.social_worker_table.hire(self, com, certified=True)
             return True
         return False
 
@@ -283,7 +301,7 @@ class SansheModel(mesa.Model):
         certified = certified_wanted and self.talent_pool > 0
         if certified:
             self.talent_pool -= 1
-        SocialWorker(self, org, certified=certified)
+        self.social_worker_table.hire(self, org, certified=certified)
 
     def hire_staff(self) -> bool:
         """Whether an organization finds a new member of staff this month.

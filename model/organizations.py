@@ -161,7 +161,7 @@ class Organization(FixedAgent):
     def social_workers(self) -> list:
         """The social workers on its staff, in the order they were hired."""
         workers = self.model.social_worker_table
-        return [workers.agents[r] for r in workers.rows_of_org(self.row)]
+        return workers.views(self.model, workers.rows_of_org(self.row))
 
     @property
     def members(self) -> list:

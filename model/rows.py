@@ -139,6 +139,19 @@ class RowTable:
         self._live = None
 
 
+def reserve_ids(model, count: int) -> np.ndarray:
+    """Mesa ``unique_id``s for ``count`` new members, taken from the model's counter as registering them would.
+
+    A member whose view is made later (:meth:`model.social_work.SocialWorkerTable.view`)
+    gets the id it would have had if its agent had been registered when it
+    arrived, so ids, and those of every agent registered after it, do not
+    depend on which views a reader asked for.
+    """
+    start = model.agent_id_counter
+    model.agent_id_counter += count
+    return np.arange(start, start + count, dtype=np.int64)
+
+
 def occurrence(keys: np.ndarray) -> np.ndarray:
     """For each element of ``keys`` (integers not below 0), how many earlier elements have the same key."""
     keys = np.asarray(keys, np.int64)

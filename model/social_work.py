@@ -2,12 +2,19 @@
 
 The numbers of every social worker, in a committee's social-work room (F12)
 or with an organization, live in a :class:`SocialWorkerTable` owned by the
-model (``model.social_worker_table``); each :class:`~model.agents.SocialWorker`
+model (``model.social_worker_table``); a :class:`~model.agents.SocialWorker`
 agent is a view of its row, for the dashboard, the notebooks and a
 researcher's code. The monthly wear and turnover (DESIGN §4 step 10) is
 array code here; workers are hired and dismissed in bulk
-(:meth:`SocialWorkerTable.hire_for_orgs`, :meth:`SocialWorkerTable.dismiss`),
-and only their agents are made or removed one by one.
+(:meth:`SocialWorkerTable.hire_for_orgs`, :meth:`SocialWorkerTable.dismiss`).
+
+Workers come and go by the thousands over a run, and the simulation never
+reads their agents, so a view is made when it is first asked for
+(:meth:`SocialWorkerTable.view`; ``model.social_workers()``, a committee's
+``room``, an organization's ``social_workers``, or Mesa's ``model.agents``,
+which makes every one). Its ``unique_id`` is the one the worker was given on
+hiring (:func:`model.rows.reserve_ids`), the id Mesa would have given an
+agent registered then, so identities do not depend on what was looked at.
 
 Rows are appended when a worker is hired and marked dead when one leaves;
 the live rows keep the order of hiring (the order of Mesa's agent set), and
@@ -30,7 +37,7 @@ from model.organizations import (
     social_worker_counts,
     social_worker_target,
 )
-from model.rows import RowTable, column_view
+from model.rows import RowTable, column_view, reserve_ids
 
 
 class SocialWorkerTable(RowTable):
@@ -41,14 +48,32 @@ class SocialWorkerTable(RowTable):
     ``community`` (the room's community, -1 for a worker of an organization);
     ``org`` (the organization's row of the organization table, -1 for a room
     worker); ``experience_months`` (months in post); ``burnout`` in [0, 1]
-    (raises the chance of leaving); ``caseload`` (needs served last month, room workers).
+    (raises the chance of leaving); ``caseload`` (needs served last month, room workers);
+    ``uid`` (its agent's Mesa ``unique_id``, given on hiring).
     Experience and certification set how many cases a worker carries
     (:func:`cases_per_month`) and how well (:func:`casework_quality`).
+    ``agents[row]`` is the row's view once one was made (:meth:`view`), else None.
     """
 
     COLUMNS = {"certified": (bool, False), "in_room": (bool, False), "community": (np.int64, -1),
                "org": (np.int64, -1), "experience_months": (np.int64, 0), "burnout": (np.float64, 0.0),
-               "caseload": (np.float64, 0.0)}
+               "caseload": (np.float64, 0.0), "uid": (np.int64, -1)}
+
+    def hire(self, model: mesa.Model, employer: FixedAgent, certified: bool) -> int:
+        """A committee's room or an organization (``employer``) hires a worker; return its row (no view is made)."""
+        at_org = isinstance(employer, Organization)
+        return self.add(certified=certified, in_room=not at_org, community=-1 if at_org else employer.community,
+                        org=employer.row if at_org else -1, uid=int(reserve_ids(model, 1)[0]))
+
+    def view(self, model: mesa.Model, row: int) -> SocialWorker:
+        """The agent viewing live row ``row``: made (and registered with Mesa) when first asked for."""
+        agent = self.agents[row]
+        return agent if agent is not None else SocialWorker(model, row=int(row))
+
+    def views(self, model: mesa.Model, rows: np.ndarray | None = None) -> list[SocialWorker]:
+        """The agents viewing ``rows`` (every live row when None), in that order."""
+        rows = self.live_rows() if rows is None else rows
+        return [self.view(model, r) for r in rows.tolist()]
 
     def drop(self, row: int | np.ndarray) -> None:
         """Workers left: their rows are dead; compact when most rows are."""
@@ -68,26 +93,21 @@ class SocialWorkerTable(RowTable):
             return
         agents = [self.agents[r] for r in rows.tolist()]
         model.talent_pool += int(np.count_nonzero(self.certified[rows] & stay_in_sector))
-        for agent, in_room in zip(agents, self.in_room[rows].tolist(), strict=True):
-            if in_room:
-                agent.employer.room.remove(agent)
         self.drop(rows)
         for agent in agents:
-            agent.remove()
+            if agent is not None:
+                agent.remove()
 
     def hire_for_orgs(self, model: mesa.Model, orgs: np.ndarray, certified: np.ndarray) -> None:
         """Organizations of rows ``orgs`` hire a social worker each, in that order, certified or not.
 
-        The workers' rows are appended at once; each gets its agent.
+        The workers' rows are appended at once, with their ids (:func:`~model.rows.reserve_ids`); no view is made.
         """
         orgs = np.asarray(orgs, np.int64)
         if not orgs.size:
             return
-        rows = self.add_many(orgs.size, certified=certified, in_room=False, community=-1, org=orgs)
-        employers = model.organization_table.agents
-        for row, org, cert in zip(rows.tolist(), orgs.tolist(), np.broadcast_to(certified, orgs.shape).tolist(),
-                                  strict=True):
-            SocialWorker(model, employers[org], cert, row=row)
+        self.add_many(orgs.size, certified=certified, in_room=False, community=-1, org=orgs,
+                      uid=reserve_ids(model, orgs.size))
 
     def _split(self) -> tuple[np.ndarray, np.ndarray]:
         """The live rows in rooms and with organizations, kept (read-only) while the live rows are the same."""
@@ -105,6 +125,11 @@ class SocialWorkerTable(RowTable):
     def org_rows(self) -> np.ndarray:
         """The live rows of the workers of organizations, in the order they were hired (read-only)."""
         return self._split()[1]
+
+    def rows_of_room(self, community: int) -> np.ndarray:
+        """The live rows of a community's social-work room, in the order they were hired."""
+        rows = self.room_rows()
+        return rows[self.community[rows] == community]
 
     def rows_of_org(self, org: int) -> np.ndarray:
         """The live rows of an organization's social workers, in the order they were hired."""
@@ -132,12 +157,17 @@ class SocialWorker(Agent):
     (needs served last month); what experience makes of it: ``cases_per_month``
     and ``casework_quality``. Reads ``social_work.*``.
 
+    ``SocialWorker(model, employer, certified)`` hires a worker (a row is
+    added) and gives its view; ``SocialWorker(model, row=row)`` is the view of
+    a worker hired already (what :meth:`SocialWorkerTable.view` makes). Either
+    way the agent is registered with Mesa under the ``unique_id`` the worker
+    was given on hiring.
+
     Args:
         model: the district model.
         employer: the committee (its room) or organization the worker joins.
         certified: whether the worker holds the social-work qualification.
-        row: its row of the table when it was added already (:meth:`SocialWorkerTable.hire_for_orgs`),
-            else None: a row is added.
+        row: the row of a worker hired already; then ``employer`` and ``certified`` are not given.
     """
 
     certified = _column("certified", "Whether the worker holds the social-work qualification (F10).", bool)
@@ -145,18 +175,27 @@ class SocialWorker(Agent):
     burnout = _column("burnout", "Burnout in [0, 1].")
     caseload = _column("caseload", "Needs served last month (room workers).")
 
-    def __init__(self, model: mesa.Model, employer: FixedAgent, certified: bool, row: int | None = None) -> None:
-        super().__init__(model)
-        self.employer = employer
-        at_org = isinstance(employer, Organization)
+    def __init__(self, model: mesa.Model, employer: FixedAgent | None = None, certified: bool = True, *,
+                 row: int | None = None) -> None:
         table = model.social_worker_table
+        if (row is None) == (employer is None):
+            raise TypeError("SocialWorker takes an employer (to hire a worker) or a row (to view one), not both")
         if row is None:
-            row = table.add(certified=certified, in_room=not at_org, community=-1 if at_org else employer.community,
-                            org=employer.row if at_org else -1)
+            row = table.hire(model, employer, certified)
+        counter = model.agent_id_counter
+        super().__init__(model)  # Mesa registers it under its next id...
+        model.agent_id_counter = counter  # ...but its id was taken when it was hired
+        self.unique_id = int(table.uid[row])
         self.row = row
         table.agents[row] = self
-        if not at_org:
-            employer.room.append(self)
+
+    @property
+    def employer(self) -> FixedAgent:
+        """Its committee (whose room it works in) or its :class:`~model.organizations.Organization`."""
+        t = self.model.social_worker_table
+        if t.in_room[self.row]:
+            return self.model.committees[int(t.community[self.row])]
+        return self.model.organization_table.agents[int(t.org[self.row])]
 
     @property
     def cases_per_month(self) -> float:
@@ -168,10 +207,8 @@ class SocialWorker(Agent):
         """Probability that the worker's casework meets a need."""
         return float(casework_quality(self.model.params.social_work, self.experience_months, self.certified))
 
-    @property
-    def in_room(self) -> bool:
-        """Whether the worker is in a committee's social-work room (not with an organization)."""
-        return not isinstance(self.employer, Organization)
+    in_room = _column("in_room", "Whether the worker is in a committee's social-work room (not with an organization).",
+                      bool)
 
     def leave(self, stay_in_sector: bool) -> None:
         """Leave the post; a certified worker who stays in the sector returns to the talent pool.
@@ -318,15 +355,14 @@ def social_worker_turnover(model: mesa.Model) -> None:
     u = rng.random(in_post)
     u_stay = rng.random(in_post)
     wear_and_turnover(model, u, u_stay)
-    posts = sw.posts_per_community
+    posts, workers = sw.posts_per_community, model.social_worker_table
     filled = committees.room_sizes(model)
     for c in np.flatnonzero(filled != posts).tolist():  # in the committees' order; the others draw nothing
-        com = model.committees[c]
-        while len(com.room) > posts:
-            com.room[-1].leave(stay_in_sector=True)
-        for _ in range(posts - len(com.room)):
+        if filled[c] > posts:  # fewer posts than workers: the last hired leave first
+            workers.dismiss(model, workers.rows_of_room(c)[::-1][: filled[c] - posts], True)
+        for _ in range(posts - filled[c]):
             if rng.random() < sw.recruit_prob_month:
-                model.fill_room_post(com, rng)
+                model.fill_room_post(model.committees[c], rng)
 
 
 def certification_exam(model: mesa.Model) -> None:

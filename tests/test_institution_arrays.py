@@ -163,7 +163,7 @@ def _sync_one_by_one(model, rows) -> None:
         demand = model.contract_table.monthly_demand(t.n)[row]
         target = int(social_worker_target(p, t.staff[row], t.professional(np.array([row]))[0], demand))
         mine = workers.rows_of_org(row)
-        for agent in [workers.agents[r] for r in mine[target:][::-1]]:
+        for agent in workers.views(model, mine[target:][::-1]):
             agent.leave(stay_in_sector=True)
         if mine.size < target:
             wanted = int(contract_social_workers(p, demand)) > int(workers.certified[mine].sum())
@@ -173,7 +173,8 @@ def _sync_one_by_one(model, rows) -> None:
 def _workers(model) -> list[tuple]:
     w = model.social_worker_table
     return [(int(w.org[r]), bool(w.certified[r]), bool(w.in_room[r]), int(w.experience_months[r]),
-             w.agents[r].row == r, w.agents[r].employer.row if not w.in_room[r] else -1) for r in w.live_rows()]
+             w.view(model, r).row == r, w.view(model, r).employer.row if not w.in_room[r] else -1)
+            for r in w.live_rows()]
 
 
 @pytest.fixture(scope="module")
@@ -202,3 +203,50 @@ def test_moving_social_workers_at_once_does_what_the_loop_over_organizations_did
     assert _workers(new) == _workers(old)
     assert new.talent_pool == old.talent_pool
     assert [a.unique_id for a in new.social_workers()] == [a.unique_id for a in old.social_workers()]
+
+
+def _identities(model) -> list[tuple[str, int]]:
+    return sorted((type(a).__name__, a.unique_id) for a in model.agents)
+
+
+def test_social_workers_keep_their_ids_whether_or_not_anyone_looked_at_them(district_blob):
+    """Views are made on demand; a worker's id is the one it got on hiring, and looking changes no number."""
+    looked, unseen = pickle.loads(district_blob), pickle.loads(district_blob)
+    for _ in range(14):  # a yearly cycle included: organizations founded and closed, workers hired and dismissed
+        looked.step()
+        unseen.step()
+        assert len(looked.social_workers()) == looked.social_worker_table.live_rows().size
+        for com in looked.committees[:5]:
+            assert all(w.employer is com and w.in_room for w in com.room)
+    assert sum(a is not None for a in unseen.social_worker_table.agents) < len(unseen.social_workers())
+    assert _identities(looked) == _identities(unseen)
+    assert looked.agent_id_counter == unseen.agent_id_counter
+    assert looked.recorder.district == unseen.recorder.district
+
+
+def test_mesa_sees_every_social_worker_in_post_and_none_who_left(district_blob):
+    m = pickle.loads(district_blob)
+    workers = m.social_worker_table
+    live = workers.live_rows()
+    seen = [a for a in m.agents if isinstance(a, social_work.SocialWorker)]
+    assert sorted(a.row for a in seen) == live.tolist()
+    assert len(m.agents_by_type[social_work.SocialWorker]) == live.size
+    assert len({a.unique_id for a in m.agents}) == len(m.agents)
+    leaver = seen[0]
+    leaver.leave(stay_in_sector=False)
+    assert leaver not in m.agents and leaver not in m.agents_by_type[social_work.SocialWorker]
+    assert len(m.agents_by_type[social_work.SocialWorker]) == live.size - 1
+
+
+def test_a_social_worker_is_hired_with_an_employer_or_viewed_by_row_not_both(district_blob):
+    m = pickle.loads(district_blob)
+    com = m.committees[0]
+    before = m.agent_id_counter
+    hired = social_work.SocialWorker(m, com, certified=False)
+    assert hired.unique_id == before and m.agent_id_counter == before + 1
+    assert hired.employer is com and not hired.certified and hired in com.room
+    assert m.social_worker_table.view(m, hired.row) is hired
+    with pytest.raises(TypeError, match="not both"):
+        social_work.SocialWorker(m, com, row=hired.row)
+    with pytest.raises(TypeError, match="not both"):
+        social_work.SocialWorker(m)
