@@ -642,7 +642,8 @@ def recycled_runs(problem: Problem, out: Path) -> Recycled:
     except (OSError, ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{out / 'manifest.json'}: missing or not a fit's manifest") from None
     # The batch rule decides which points were proposed, not their density: a fit of another rule is weighed too.
-    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed), ignore=("batch",))
+    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed),
+                                              ignore=("batch", "indicators"))
             if _population_file(out, g.generation).exists()]
     if not done:
         raise OptionError("--fit", f"{out}: no finished generation to weigh")
@@ -725,7 +726,8 @@ def _identity(problem: Problem, particles: int, base_seed: int) -> dict[str, Any
             "scale": problem.scale, "particles": particles, "base_seed": base_seed, "kernel": KERNEL,
             "batch": f"at most {BATCH_PER_PARTICLE} runs a particle",
             "priors": [[p.name, p.low, p.high] for p in problem.priors],
-            "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model)}
+            "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model),
+            "indicators": list(problem.indicators) if problem.indicators else None}
 
 
 def _read_generations(out: Path, identity: dict[str, Any], ignore: tuple[str, ...] = ()) -> list[Generation]:

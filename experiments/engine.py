@@ -293,6 +293,7 @@ def _run_sanshe(run: Run) -> tuple[pa.Table, pa.Table | None]:
     # Only the months kept are computed: the final one with record = "last", the panel's year or none.
     model.recorder.district_from = run.months if run.record == "last" else 1
     model.recorder.communities_from = {"none": None, "last_year": run.months - 11, "all": 1}[run.communities]
+    model.recorder.indicators = run.indicators  # only those kept are computed (None: all)
     model.run(run.months)
     panel = None
     if run.communities != "none":

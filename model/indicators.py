@@ -45,9 +45,14 @@ class Recorder:
     computed at all; the 12-month history that some indicators read is kept
     every month, so a month's values never depend on which months are recorded.
 
+    A caller that keeps only some district indicators names them in
+    :attr:`indicators`, and the others are not computed (a row then holds
+    ``month`` and those, in the registry's order).
+
     Attributes:
         district_from: first month whose district row is recorded.
         communities_from: first month whose community rows are recorded; None for none.
+        indicators: the district indicators recorded; None for all.
 
     Args:
         model: the district model; not read until :meth:`record`, which is passed it.
@@ -60,6 +65,7 @@ class Recorder:
         self.community_months: list[int] = []
         self.district_from = 1
         self.communities_from: int | None = 1
+        self.indicators: tuple[str, ...] | None = None
         self._closed: list[tuple[np.ndarray, np.ndarray]] = []  # (met, abandoned) by community, last 12 months
 
     def record(self, model: mesa.Model) -> None:
@@ -78,7 +84,7 @@ class Recorder:
         if district:
             row: dict[str, float] = {"month": model.month}
             for ind in _REGISTRY:
-                if ind.district is not None:
+                if ind.district is not None and (self.indicators is None or ind.name in self.indicators):
                     row[ind.name] = ind.district(view)
             self.district.append(row)
             self.months.append(model.month)

@@ -65,18 +65,24 @@ def _monthly(col: str) -> Callable[[pd.DataFrame], pd.Series]:
     """The indicator in every month of the report year and the year after (a stock, checked month by month)."""
     def measure(df: pd.DataFrame) -> pd.Series:
         return _window(df, (REPORT_WINDOW[0], NEXT_WINDOW[1])).set_index("month")[col]
-    measure.stock = True
+    measure.stock, measure.columns = True, (col,)
     return measure
 
 
 def _year_sum(col: str) -> Callable[[pd.DataFrame], pd.Series]:
     """The indicator summed over the report year (a flow), dated at its last month."""
-    return lambda df: pd.Series([float(_window(df, REPORT_WINDOW)[col].sum())], index=[REPORT_MONTH])
+    def measure(df: pd.DataFrame) -> pd.Series:
+        return pd.Series([float(_window(df, REPORT_WINDOW)[col].sum())], index=[REPORT_MONTH])
+    measure.columns = (col,)
+    return measure
 
 
 def _year_mean(col: str) -> Callable[[pd.DataFrame], pd.Series]:
     """The indicator's mean over the report year (a pattern, not a count), dated at its last month."""
-    return lambda df: pd.Series([float(_window(df, REPORT_WINDOW)[col].mean())], index=[REPORT_MONTH])
+    def measure(df: pd.DataFrame) -> pd.Series:
+        return pd.Series([float(_window(df, REPORT_WINDOW)[col].mean())], index=[REPORT_MONTH])
+    measure.columns = (col,)
+    return measure
 
 
 def _campaign(col: str) -> Callable[[pd.DataFrame], pd.Series]:
@@ -88,6 +94,7 @@ def _campaign(col: str) -> Callable[[pd.DataFrame], pd.Series]:
         others = df.loc[df.month != REFORM_MONTH, col]
         value = float(df.loc[df.month == REFORM_MONTH, col].iloc[0]) if (others == 0).all() else float("nan")
         return pd.Series([value], index=[REFORM_MONTH])
+    measure.columns = (col,)
     return measure
 
 
@@ -98,11 +105,17 @@ def _births_share(df: pd.DataFrame) -> pd.Series:
     return pd.Series([float(year["org_births"].sum() / stock) if stock > 0 else float("nan")], index=[REPORT_MONTH])
 
 
+_births_share.columns = ("org_count", "org_births")
+
+
 def _admin_share_kept(df: pd.DataFrame) -> pd.Series:
     """P1: the report year's administrative share over the last pre-reform year's."""
     after = _window(df, REPORT_WINDOW)["committee_admin_share"].mean()
     before = _window(df, PRE_REFORM_WINDOW)["committee_admin_share"].mean()
     return pd.Series([float(after / before) if before > 0 else float("nan")], index=[REPORT_MONTH])
+
+
+_admin_share_kept.columns = ("committee_admin_share",)
 
 
 @dataclass(frozen=True)
@@ -142,6 +155,11 @@ class Target:
     def stock(self) -> bool:
         """Whether it is a stock, checked in every month of the report year and in the year after."""
         return getattr(self.measure, "stock", False)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The indicators its measure reads (besides ``month``)."""
+        return self.measure.columns
 
 
 _ORGS = ("orgs.founding_attempts_per_10k_year", "orgs.revenue_pool_yuan_per_capita_month",
@@ -405,7 +423,8 @@ def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[st
     posterior is checked against; inputs reproduced and restatements are
     reported as consistency checks. ``leave_out`` names fitted targets to
     hold out instead (leave-one-target-out: is each fitted target predicted
-    by a fit that never saw it?).
+    by a fit that never saw it?). Its runs record only the indicators the
+    targets read.
     """
     from experiments.abc import Prior, Problem
 
@@ -415,7 +434,7 @@ def fit_problem(scale: float, free: tuple[Free, ...] = FREE, leave_out: tuple[st
                    fitted=tuple(s for s in fitted if s.name not in left),
                    held_out=tuple(s for s in fitted if s.name in left) + statistics({Kind.HELD_OUT}),
                    checks=statistics({Kind.INPUT, Kind.REPEAT}), months=NEXT_WINDOW[1], base="yuzhong_2016",
-                   scale=scale)
+                   scale=scale, indicators=tuple(dict.fromkeys(c for t in TARGETS for c in t.columns)))
 
 
 def fit_report(problem, result) -> str:

@@ -285,6 +285,16 @@ def test_the_fit_problem_fits_the_fitted_targets_and_holds_out_the_patterns_and_
     assert not {"F3", "F3 year after"} & {s.name for s in left.fitted}
 
 
+def test_the_fit_records_only_the_indicators_its_statistics_read_and_every_one_they_read():
+    """Measured on a run that kept only the fit problem's indicators, every statistic is what the full run gives."""
+    problem = fit_problem(0.02)
+    assert 10 <= len(problem.indicators) < 20  # of some 60: each fit run records these alone
+    (frame,) = runs([("yuzhong_2016", (), 3, NEXT_WINDOW[1], 0.01)])
+    kept = frame[["month", *problem.indicators]]
+    for stat in problem.statistics:
+        assert stat.measure(kept) == pytest.approx(stat.measure(frame), nan_ok=True), stat.name
+
+
 @pytest.mark.slow
 def test_calibrate_fit_writes_a_posterior_and_stops_above_the_bands_after_one_generation(tmp_path, capsys):
     out = tmp_path / "fit"

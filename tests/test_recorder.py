@@ -28,3 +28,27 @@ def test_the_last_year_of_the_community_panel_is_the_full_panel_s_last_year():
     panel = full.recorder.community_frame(full)
     pd.testing.assert_frame_equal(tail.recorder.community_frame(tail),
                                   panel[panel["month"] >= 3].reset_index(drop=True))
+
+
+
+def test_recording_some_indicators_computes_those_alone_with_the_values_of_a_full_record(monkeypatch):
+    from dataclasses import replace
+
+    from model import indicators
+
+    kept = ("volunteer_rate", "coverage_gini", "org_count")
+
+    def untouchable(view):
+        raise AssertionError("an indicator that is not kept was computed")
+
+    full = run(14)
+    monkeypatch.setattr(indicators, "_REGISTRY", [
+        ind if ind.name in kept or ind.district is None else replace(ind, district=untouchable)
+        for ind in indicators._REGISTRY])
+    some = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 1}), seed=4)
+    some.recorder.indicators, some.recorder.communities_from = kept, None
+    some.run(14)
+    frame = some.recorder.district_frame()
+    assert set(frame.columns) == {"month", *kept}
+    assert list(frame.columns) == [c for c in full.recorder.district_frame().columns if c in frame.columns]
+    pd.testing.assert_frame_equal(frame, full.recorder.district_frame()[list(frame.columns)])
