@@ -12,7 +12,9 @@ or remove their agents.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from enum import IntEnum
+from itertools import accumulate
 
 import mesa
 import numpy as np
@@ -651,10 +653,11 @@ def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> 
     (one uniform per item, as many as ``size``, in order); its checks cost
     more than the draw in a loop over founding attempts or communities.
     """
+    if size is None:  # one draw: the same sums and quotients in Python floats, a third of numpy's cost on a few items
+        cdf = list(accumulate(np.asarray(p, float).tolist()))
+        return bisect_right([c / cdf[-1] for c in cdf], rng.random())
     cdf = np.cumsum(p)
     cdf /= cdf[-1]
-    if size is None:
-        return int(cdf.searchsorted(rng.random(), side="right"))
     return cdf.searchsorted(rng.random(size), side="right").astype(np.int64)
 
 
