@@ -692,6 +692,60 @@ def tender(rng, value: np.ndarray, category: np.ndarray, street: np.ndarray, inc
 
 
 @_jit
+def _choose(rng, p: np.ndarray) -> int:
+    """``rng.choice(p.size, p=p)``: one uniform looked up in the normalised cumulative ``p``."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return np.searchsorted(cdf, rng.random(), side="right")
+
+
+@_jit
+def founding_attempts(rng, homes: np.ndarray, money: np.ndarray, taken: np.ndarray, opportunity: np.ndarray,
+                      need: np.ndarray, bought: np.ndarray, kinds_of: np.ndarray, n_kinds: np.ndarray,
+                      priority: np.ndarray, traits: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The founding attempts of a year (:func:`model.organizations.founding_attempts`), one after another.
+
+    An attempt in community ``homes[a]`` succeeds with chance ``1 - taken /
+    money`` there (``taken`` grows by ``traits[10]``, a newcomer's cost, at
+    each success); a founder picks a category by the community's
+    ``opportunity`` (uniformly when it has none), then a type among the
+    category's ``kinds_of`` (its first ``n_kinds``) by the unmet ``need``
+    plus, for a ``priority`` type, the ``bought`` contract needs times
+    ``traits[11]``, then the traits (:func:`model.organizations.draw_traits`,
+    from ``traits[:10]``). Returns the founded organizations' type, category,
+    home, staff, quality, own-revenue ratio and price factor. Draws what the
+    Python loop drew, in its order: numba's generator methods are numpy's
+    algorithms on the same bit generator.
+    """
+    n = homes.size
+    kind, category, home = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    staff, quality, ratio, price = np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n)
+    m = 0
+    for a in range(n):
+        c = homes[a]
+        free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
+        if rng.random() >= free:
+            continue
+        total = pairwise_sum(opportunity[c])
+        k = _choose(rng, opportunity[c] / total) if total > 0 else rng.integers(0, opportunity.shape[1])
+        w = np.empty(n_kinds[k])
+        for j in range(n_kinds[k]):
+            w[j] = need[c, k] + (bought[c, k] * traits[11] if priority[kinds_of[k, j]] else 0.0)
+        w_sum = 0.0  # fewer than 8 types: numpy's sum adds them in order
+        for j in range(w.size):
+            w_sum += w[j]
+        odds = w / w_sum if w_sum > 0 else np.full(w.size, 1.0 / w.size)
+        kind[m], category[m], home[m] = kinds_of[k, _choose(rng, odds)], k, c
+        staff[m] = rng.geometric(traits[0])
+        quality[m] = min(max(rng.normal(traits[1], traits[2]), traits[3]), traits[4])
+        ratio[m] = traits[5] * rng.lognormal(traits[7], traits[6]) if traits[6] > 0 else traits[5]
+        price[m] = rng.lognormal(traits[9], traits[8]) if traits[8] > 0 else 1.0
+        taken[c] += traits[10]
+        m += 1
+    return kind[:m], category[:m], home[:m], staff[:m], quality[:m], ratio[:m], price[:m]
+
+
+@_jit
 def occurrence(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """For each of ``keys`` (integers in [0, ``n_keys``)), how many earlier elements have the same key."""
     seen = np.zeros(n_keys, np.int64)

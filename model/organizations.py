@@ -68,6 +68,12 @@ a category founds one of them (the inverse of ``TYPE_CATEGORIES``)."""
 
 CULTURE_SPORTS = SERVICE_CATEGORIES.index("culture_sports")
 
+_KINDS_OF = np.array([[*kinds, *[-1] * (len(OrgType) - len(kinds))] for kinds in CATEGORY_TYPES.values()], np.int64)
+"""``CATEGORY_TYPES`` as the founding kernel reads it: a category's types first, -1 after (:data:`_N_KINDS` of them)."""
+_N_KINDS = np.array([len(kinds) for kinds in CATEGORY_TYPES.values()], np.int64)
+_PRIORITY = np.array([kind in PRIORITY_TYPES for kind in OrgType], np.uint8)
+assert _N_KINDS.max() < 8  # the kernel adds a category's type weights in order, as numpy's sum does below 8
+
 
 class OrganizationTable(RowTable):
     """Every organization's numbers, one row each, in the order they were founded.
@@ -271,15 +277,26 @@ def draw_traits(o, rng: np.random.Generator, incubated: bool) -> tuple[int, floa
 
     Staff are geometric with mean ``staff_mean``, quality normal (incubation
     raises it) within its bounds, the own-revenue ratio and the price factor
-    lognormal around the sector's medians.
+    lognormal around the sector's medians (the laws: :func:`_trait_laws`).
     """
-    staff = int(rng.geometric(1.0 / o.staff_mean))
-    quality = min(max(float(rng.normal(o.quality_mean + o.incubation_quality_gain * incubated, o.quality_sd)),
-                      o.quality_min), o.quality_max)  # np.clip's value, without its cost on one number
-    sd = o.own_revenue_sd
-    ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
-    price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+    p_staff, q_mean, q_sd, q_min, q_max, ratio, sd, mu, price_sd, price_mu = _trait_laws(o, incubated)
+    staff = int(rng.geometric(p_staff))
+    quality = min(max(float(rng.normal(q_mean, q_sd)), q_min), q_max)  # np.clip's value, without its cost
+    ratio = float(ratio * rng.lognormal(mu, sd)) if sd > 0 else ratio
+    price = float(rng.lognormal(price_mu, price_sd)) if price_sd > 0 else 1.0
     return staff, quality, ratio, price
+
+
+def _trait_laws(o, incubated: bool) -> tuple[float, ...]:
+    """The numbers :func:`draw_traits` draws with, in this order (the founding kernel reads them so).
+
+    The geometric staff's chance, quality's mean, sd and bounds, the median
+    own-revenue ratio and its lognormal's sd and log-mean, the price factor's
+    sd and log-mean (the log-means put the medians' means at the medians).
+    """
+    return (1.0 / o.staff_mean, o.quality_mean + o.incubation_quality_gain * incubated, o.quality_sd, o.quality_min,
+            o.quality_max, o.own_revenue_ratio, o.own_revenue_sd, -o.own_revenue_sd**2 / 2, o.price_sd,
+            -o.price_sd**2 / 2)
 
 
 def register(model: mesa.Model, founded: list[tuple]) -> np.ndarray:
@@ -617,18 +634,8 @@ def found_organizations(model: mesa.Model) -> None:
     opportunity = need + o.founder_contract_weight * bought
     attempts = int(rng.poisson(o.founding_attempts_per_10k_year * p.population.residents_total / 10_000
                                * o.registration_multiplier))
-    new_cost = monthly_cost(p, o.staff_mean)
-    founded = []  # each: type, category, home, incubated, traits; registered at once at the end
-    for c in rng.choice(model.n_communities, size=attempts, p=weights).tolist():
-        free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
-        if rng.random() >= free:
-            continue
-        row = opportunity[c]
-        category = (choose(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES)))
-        kinds = CATEGORY_TYPES[category]
-        odds = founding_type_weights(o, kinds, need[c, category], bought[c, category])
-        founded.append((int(kinds[choose(rng, odds)]), category, c, False, *draw_traits(o, rng, False)))
-        taken[c] += new_cost
+    homes = rng.choice(model.n_communities, size=attempts, p=weights)
+    founded = founding_attempts(p, rng, homes, money, taken, opportunity, need, bought)  # registered at the end
     type_weights, category_weights = incubation_weights(bought.sum(axis=0))
     for _ in range(o.incubator_slots):
         kind = PRIORITY_TYPES[choose(rng, type_weights)]
@@ -644,6 +651,29 @@ def found_organizations(model: mesa.Model) -> None:
             founded.append((int(OrgType.COMMUNITY_FILED), category, c, False, *draw_traits(o, rng, False)))
     births = register(model, founded).size
     model.flow.births = births
+
+
+def founding_attempts(p: Params, rng: np.random.Generator, homes: np.ndarray, money: np.ndarray, taken: np.ndarray,
+                      opportunity: np.ndarray, need: np.ndarray, bought: np.ndarray) -> list[tuple]:
+    """The founding attempts of a year, in communities ``homes``, one after another; the organizations founded.
+
+    Per community: ``money`` its organizations can live on and what their
+    costs have ``taken`` of it (yuan a month; grows with each one founded),
+    the founders' ``opportunity``, unmet ``need`` and contract needs
+    ``bought`` by category. An attempt succeeds with the chance of the money
+    not taken yet; it then picks a category by opportunity (any, when there is
+    none) and a type by :func:`founding_type_weights`, and draws its traits
+    (:func:`draw_traits`). Each founded one is (type, category, home, False,
+    staff, quality, own-revenue ratio, price factor), as :func:`register` takes
+    it. A compiled loop (:func:`model.kernels.founding_attempts`) that draws
+    what this one-by-one description draws, in the same order.
+    """
+    o = p.orgs
+    traits = np.array([*_trait_laws(o, incubated=False), monthly_cost(p, o.staff_mean), o.founder_contract_weight])
+    columns = kernels.founding_attempts(rng, np.asarray(homes, np.int64), money, taken, opportunity, need, bought,
+                                        _KINDS_OF, _N_KINDS, _PRIORITY, traits)
+    return [(kind, category, home, False, staff, quality, ratio, price)
+            for kind, category, home, staff, quality, ratio, price in zip(*(c.tolist() for c in columns), strict=True)]
 
 
 def choose(rng: np.random.Generator, p: np.ndarray, size: int | None = None) -> int | np.ndarray:

@@ -250,3 +250,42 @@ def test_a_social_worker_is_hired_with_an_employer_or_viewed_by_row_not_both(dis
         social_work.SocialWorker(m, com, row=hired.row)
     with pytest.raises(TypeError, match="not both"):
         social_work.SocialWorker(m)
+
+
+def _founding_attempts_one_by_one(p, rng, homes, money, taken, opportunity, need, bought) -> list[tuple]:
+    """The founding attempts as the Python loop drew them, one after another (the compiled loop's reference)."""
+    o = p.orgs
+    founded = []
+    for c in homes.tolist():
+        free = 1.0 - taken[c] / money[c] if money[c] > 0 else 0.0
+        if rng.random() >= free:
+            continue
+        row = opportunity[c]
+        category = organizations.choose(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES))
+        kinds = organizations.CATEGORY_TYPES[category]
+        odds = organizations.founding_type_weights(o, kinds, need[c, category], bought[c, category])
+        founded.append((int(kinds[organizations.choose(rng, odds)]), category, c, False,
+                        *organizations.draw_traits(o, rng, False)))
+        taken[c] += organizations.monthly_cost(p, o.staff_mean)
+    return founded
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 6), st.integers(0, 80), st.sampled_from([0.0, 0.3]),
+       st.sampled_from([0.0, 0.2]), st.floats(1.0, 9.0), st.floats(0.0, 3.0))
+def test_the_compiled_founding_attempts_draw_what_the_loop_over_attempts_drew(seed, n_comm, attempts, revenue_sd,
+                                                                            price_sd, staff_mean, contract_weight):
+    p = Params({"orgs.own_revenue_sd": revenue_sd, "orgs.price_sd": price_sd, "orgs.staff_mean": staff_mean,
+                "orgs.founder_contract_weight": contract_weight})
+    draw = np.random.default_rng(seed)
+    money = draw.choice([0.0, 1e5, 3e5], n_comm)
+    taken = money * draw.uniform(0.0, 1.3, n_comm)
+    need = draw.choice([0.0, 1.0, 7.5, 40.0], (n_comm, N_CATEGORIES))
+    bought = draw.choice([0.0, 0.0, 12.0], (n_comm, N_CATEGORIES))
+    opportunity = need + contract_weight * bought
+    homes = draw.integers(0, n_comm, attempts)
+    ours, theirs = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
+    got = organizations.founding_attempts(p, ours, homes, money, taken.copy(), opportunity, need, bought)
+    want = _founding_attempts_one_by_one(p, theirs, homes, money, taken.copy(), opportunity, need, bought)
+    assert got == want
+    assert ours.random() == theirs.random()
