@@ -345,14 +345,14 @@ def to_model(problem: Problem, unit: np.ndarray) -> list[dict[str, float]]:
 def _spec(problem: Problem, generation: int, points: list[dict[str, float]], seeds: list[int]) -> ExperimentSpec:
     """The engine's experiment of one generation: a table of every point proposed so far, each with its seed."""
     factors = {p.name: {"low": p.low, "high": p.high} for p in problem.priors}
+    indicators = list(problem.indicators) if problem.indicators else None
     raw = {"name": f"{problem.name}-generation-{generation}", "design": "table", "base": problem.base,
            "factors": factors, "months": problem.months, "scale": problem.scale, "model": problem.model,
-           "indicators": list(problem.indicators) if problem.indicators else None,
-           "points": len(points), "abc": problem.name}
+           "indicators": indicators, "points": len(points), "abc": problem.name}
     return ExperimentSpec(
         name=raw["name"], description=f"ABC-SMC generation {generation} of {problem.name}", design="table",
         scenarios=[], base=problem.base, factors=factors, samples=len(points), replicates=1, base_seed=0,
-        months=problem.months, scale=problem.scale, indicators=list(problem.indicators) if problem.indicators else None,
+        months=problem.months, scale=problem.scale, indicators=indicators,
         record="all", model=problem.model, communities="none", source=problem.name, raw=raw,
         horizons=[problem.months], points=points, point_seeds=seeds)
 
@@ -642,8 +642,7 @@ def recycled_runs(problem: Problem, out: Path) -> Recycled:
     except (OSError, ValueError, KeyError, TypeError):
         raise OptionError("--fit", f"{out / 'manifest.json'}: missing or not a fit's manifest") from None
     # The batch rule decides which points were proposed, not their density: a fit of another rule is weighed too.
-    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed),
-                                              ignore=("batch", "indicators"))
+    done = [g for g in _read_generations(out, _identity(problem, particles, base_seed), ignore=("batch", "indicators"))
             if _population_file(out, g.generation).exists()]
     if not done:
         raise OptionError("--fit", f"{out}: no finished generation to weigh")

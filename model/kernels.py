@@ -1,4 +1,4 @@
-"""Compiled kernels of the resident rules and of the network (numba).
+"""Compiled kernels of the resident rules, of the network and of the institutions' loops (numba).
 
 Each kernel is one fused pass over resident (or need, or tie) arrays that
 does, element by element, the operations of the numpy code it replaced, in
@@ -10,7 +10,14 @@ of numpy (``tests/test_kernels.py`` checks each against that code, kept in
   with float32 constants (:data:`F0`, :data:`F1`; a Python float in a kernel
   is float64), float64 where numpy promotes (the detection chances);
 * no transcendental function is computed here (numpy's ``exp`` is SIMD code
-  whose last bit can differ from LLVM's): callers run ``np.exp`` between passes;
+  whose last bit can differ from LLVM's): callers run ``np.exp`` between passes.
+  The one exception is a draw from the model's generator inside a loop (the
+  tender's ``normal``, the founders' ``geometric``, ``normal`` and
+  ``lognormal``): numba's generator methods are numpy's C algorithms, and
+  both call the platform's scalar ``log`` and ``exp``, so the draws are
+  numpy's bit for bit (the tests compare them with the Python loops on this
+  platform; on another, a C compiler that fuses ``loc + scale × z`` into one
+  instruction would be the first suspect);
 * no fast-math, so LLVM neither reassociates nor contracts a multiply and
   an add into a fused multiply-add.
 
@@ -731,9 +738,7 @@ def founding_attempts(rng, homes: np.ndarray, money: np.ndarray, taken: np.ndarr
         w = np.empty(n_kinds[k])
         for j in range(n_kinds[k]):
             w[j] = need[c, k] + (bought[c, k] * traits[11] if priority[kinds_of[k, j]] else 0.0)
-        w_sum = 0.0  # fewer than 8 types: numpy's sum adds them in order
-        for j in range(w.size):
-            w_sum += w[j]
+        w_sum = pairwise_sum(w)
         odds = w / w_sum if w_sum > 0 else np.full(w.size, 1.0 / w.size)
         kind[m], category[m], home[m] = kinds_of[k, _choose(rng, odds)], k, c
         staff[m] = rng.geometric(traits[0])

@@ -245,7 +245,7 @@ class SansheModel(mesa.Model):
 
     @property
     def agent_types(self) -> list[type]:
-        """The agent types, social workers among them once one is in post."""
+        """The agent types (social workers among them once a worker's view was made, as every one in post is here)."""
         self.social_worker_table.views(self)
         return super().agent_types
 

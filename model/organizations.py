@@ -5,9 +5,10 @@ Every organization's numbers are a row of the model's
 :class:`~model.agents.Organization` agent is a view of its row, for the
 dashboard, the notebooks and a researcher's code. The monthly settlement
 (DESIGN §4 step 9) and the yearly closures, revenue revision and founding
-are array code over the table; the loops that remain run over founding
-attempts and communities, and over new or leaving organizations only to make
-or remove their agents.
+are array code over the table, and the year's founding attempts one
+compiled loop (:func:`founding_attempts`); the loops that remain run over the
+incubator's slots and the communities' volunteer clusters, and over new or
+leaving organizations only to make or remove their agents.
 """
 
 from __future__ import annotations
@@ -72,7 +73,6 @@ _KINDS_OF = np.array([[*kinds, *[-1] * (len(OrgType) - len(kinds))] for kinds in
 """``CATEGORY_TYPES`` as the founding kernel reads it: a category's types first, -1 after (:data:`_N_KINDS` of them)."""
 _N_KINDS = np.array([len(kinds) for kinds in CATEGORY_TYPES.values()], np.int64)
 _PRIORITY = np.array([kind in PRIORITY_TYPES for kind in OrgType], np.uint8)
-assert _N_KINDS.max() < 8  # the kernel adds a category's type weights in order, as numpy's sum does below 8
 
 
 class OrganizationTable(RowTable):

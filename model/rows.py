@@ -2,7 +2,7 @@
 
 A :class:`RowTable` holds one numpy column per attribute. Rows are appended
 as members arrive and marked dead when they leave; the live rows keep the
-order of arrival (the order Mesa's agent sets have), and compaction keeps it.
+order of arrival, and compaction keeps it.
 Each row may have a Mesa agent viewing it (``agents``), which is told its new
 row when the table is compacted.
 """

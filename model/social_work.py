@@ -14,11 +14,15 @@ reads their agents, so a view is made when it is first asked for
 ``room``, an organization's ``social_workers``, or Mesa's ``model.agents``,
 which makes every one). Its ``unique_id`` is the one the worker was given on
 hiring (:func:`model.rows.reserve_ids`), the id Mesa would have given an
-agent registered then, so identities do not depend on what was looked at.
+agent registered then, so identities do not depend on what was looked at;
+Mesa's agent sets hold the views in the order they were made, so a reader
+who wants the order of hiring sorts by ``unique_id`` (or reads
+``model.social_workers()``). A worker who leaves before anyone looked never
+had an agent: Mesa's signals of agents added and removed fire for views.
 
 Rows are appended when a worker is hired and marked dead when one leaves;
-the live rows keep the order of hiring (the order of Mesa's agent set), and
-the table is compacted, in order, when most rows are dead.
+the live rows keep the order of hiring, and the table is compacted, in
+order, when most rows are dead.
 """
 
 from __future__ import annotations
@@ -179,13 +183,16 @@ class SocialWorker(Agent):
                  row: int | None = None) -> None:
         table = model.social_worker_table
         if (row is None) == (employer is None):
-            raise TypeError("SocialWorker takes an employer (to hire a worker) or a row (to view one), not both")
+            raise TypeError("SocialWorker takes exactly one of an employer (to hire a worker) and a row (to view one)")
         if row is None:
             row = table.hire(model, employer, certified)
-        counter = model.agent_id_counter
-        super().__init__(model)  # Mesa registers it under its next id...
-        model.agent_id_counter = counter  # ...but its id was taken when it was hired
-        self.unique_id = int(table.uid[row])
+        elif not (0 <= row < table.n and table.alive[row] and table.agents[row] is None and table.uid[row] >= 0):
+            raise ValueError(f"row {row} of the social-worker table is not a worker in post without a view")
+        counter, model.agent_id_counter = model.agent_id_counter, int(table.uid[row])
+        try:
+            super().__init__(model)  # Mesa registers it under the id it was given when it was hired
+        finally:
+            model.agent_id_counter = counter
         self.row = row
         table.agents[row] = self
 
@@ -207,8 +214,10 @@ class SocialWorker(Agent):
         """Probability that the worker's casework meets a need."""
         return float(casework_quality(self.model.params.social_work, self.experience_months, self.certified))
 
-    in_room = _column("in_room", "Whether the worker is in a committee's social-work room (not with an organization).",
-                      bool)
+    @property
+    def in_room(self) -> bool:
+        """Whether the worker is in a committee's social-work room (not with an organization)."""
+        return bool(self.model.social_worker_table.in_room[self.row])
 
     def leave(self, stay_in_sector: bool) -> None:
         """Leave the post; a certified worker who stays in the sector returns to the talent pool.

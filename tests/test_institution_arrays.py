@@ -9,7 +9,9 @@ from __future__ import annotations
 import pickle
 from types import SimpleNamespace
 
+import mesa
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -196,6 +198,7 @@ def test_moving_social_workers_at_once_does_what_the_loop_over_organizations_did
         t.staff[rows] = draw.integers(1, 12, rows.size) if m is old else old.organization_table.staff[rows]
         m.params.set("orgs.social_worker_share", share)
         m.talent_pool = pool
+        m.social_workers()  # every view made: each must follow its row through a compaction
     rows = old.organization_table.rows(OrgStatus.ACTIVE)
     rows = rows[np.random.default_rng(seed + 1).permutation(rows.size)]
     _sync_one_by_one(old, rows)
@@ -221,7 +224,43 @@ def test_social_workers_keep_their_ids_whether_or_not_anyone_looked_at_them(dist
     assert sum(a is not None for a in unseen.social_worker_table.agents) < len(unseen.social_workers())
     assert _identities(looked) == _identities(unseen)
     assert looked.agent_id_counter == unseen.agent_id_counter
-    assert looked.recorder.district == unseen.recorder.district
+    pd.testing.assert_frame_equal(looked.recorder.district_frame(), unseen.recorder.district_frame())
+
+
+def test_social_workers_have_the_ids_mesa_gives_agents_registered_on_hiring(district_blob, monkeypatch):
+    """The reference reserves no id: it registers each worker's agent with Mesa the moment it is hired."""
+    lazy, eager = pickle.loads(district_blob), pickle.loads(district_blob)
+    real_reserve = social_work.reserve_ids
+    real_add, real_add_many = social_work.SocialWorkerTable.add, social_work.SocialWorkerTable.add_many
+    monkeypatch.setattr(social_work, "reserve_ids", lambda model, count: (
+        np.full(count, -1, np.int64) if model is eager else real_reserve(model, count)))
+
+    def register_at_once(table, rows) -> None:
+        for row in np.atleast_1d(rows).tolist():
+            agent = social_work.SocialWorker.__new__(social_work.SocialWorker)
+            mesa.Agent.__init__(agent, eager)  # Mesa's own counter gives the id
+            agent.row, table.agents[row], table.uid[row] = row, agent, agent.unique_id
+
+    def add(table, agent=None, **values):
+        row = real_add(table, agent, **values)
+        if table is eager.social_worker_table:
+            register_at_once(table, row)
+        return row
+
+    def add_many(table, count, **values):
+        rows = real_add_many(table, count, **values)
+        if table is eager.social_worker_table:
+            register_at_once(table, rows)
+        return rows
+
+    monkeypatch.setattr(social_work.SocialWorkerTable, "add", add)
+    monkeypatch.setattr(social_work.SocialWorkerTable, "add_many", add_many)
+    for _ in range(14):
+        lazy.step()
+        eager.step()
+    assert _identities(lazy) == _identities(eager)
+    assert sorted(a.unique_id for a in eager.social_workers()) == eager.social_worker_table.uid[
+        eager.social_worker_table.live_rows()].tolist()
 
 
 def test_mesa_sees_every_social_worker_in_post_and_none_who_left(district_blob):
@@ -246,10 +285,25 @@ def test_a_social_worker_is_hired_with_an_employer_or_viewed_by_row_not_both(dis
     assert hired.unique_id == before and m.agent_id_counter == before + 1
     assert hired.employer is com and not hired.certified and hired in com.room
     assert m.social_worker_table.view(m, hired.row) is hired
-    with pytest.raises(TypeError, match="not both"):
+    with pytest.raises(TypeError, match="exactly one"):
         social_work.SocialWorker(m, com, row=hired.row)
-    with pytest.raises(TypeError, match="not both"):
+    with pytest.raises(TypeError, match="exactly one"):
         social_work.SocialWorker(m)
+
+
+def test_a_view_is_made_once_and_only_of_a_worker_in_post(district_blob):
+    m = pickle.loads(district_blob)
+    t = m.social_worker_table
+    viewed = m.committees[0].room[0]
+    with pytest.raises(ValueError, match="without a view"):
+        social_work.SocialWorker(m, row=viewed.row)  # a second agent under its id
+    unseen = t.hire(m, m.committees[1], certified=False)
+    t.dismiss(m, np.array([unseen]), stay_in_sector=False)
+    assert not t.alive[unseen] and t.agents[unseen] is None  # it left before anyone looked
+    for row in (unseen, t.n):
+        with pytest.raises(ValueError, match="not a worker in post"):
+            social_work.SocialWorker(m, row=row)
+    assert len(m.agents_by_type[social_work.SocialWorker]) == t.live_rows().size
 
 
 def _founding_attempts_one_by_one(p, rng, homes, money, taken, opportunity, need, bought) -> list[tuple]:
@@ -264,8 +318,13 @@ def _founding_attempts_one_by_one(p, rng, homes, money, taken, opportunity, need
         category = organizations.choose(rng, row / row.sum()) if row.sum() > 0 else int(rng.integers(N_CATEGORIES))
         kinds = organizations.CATEGORY_TYPES[category]
         odds = organizations.founding_type_weights(o, kinds, need[c, category], bought[c, category])
-        founded.append((int(kinds[organizations.choose(rng, odds)]), category, c, False,
-                        *organizations.draw_traits(o, rng, False)))
+        kind = int(kinds[organizations.choose(rng, odds)])
+        staff = int(rng.geometric(1.0 / o.staff_mean))  # the traits as the loop drew them
+        quality = min(max(float(rng.normal(o.quality_mean, o.quality_sd)), o.quality_min), o.quality_max)
+        sd = o.own_revenue_sd
+        ratio = float(o.own_revenue_ratio * rng.lognormal(-sd**2 / 2, sd)) if sd > 0 else o.own_revenue_ratio
+        price = float(rng.lognormal(-o.price_sd**2 / 2, o.price_sd)) if o.price_sd > 0 else 1.0
+        founded.append((kind, category, c, False, staff, quality, ratio, price))
         taken[c] += organizations.monthly_cost(p, o.staff_mean)
     return founded
 
@@ -282,10 +341,14 @@ def test_the_compiled_founding_attempts_draw_what_the_loop_over_attempts_drew(se
     taken = money * draw.uniform(0.0, 1.3, n_comm)
     need = draw.choice([0.0, 1.0, 7.5, 40.0], (n_comm, N_CATEGORIES))
     bought = draw.choice([0.0, 0.0, 12.0], (n_comm, N_CATEGORIES))
+    barren = draw.random(n_comm) < 0.3  # no opportunity: any category, and every type alike
+    need[barren], bought[barren] = 0.0, 0.0
     opportunity = need + contract_weight * bought
     homes = draw.integers(0, n_comm, attempts)
     ours, theirs = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
-    got = organizations.founding_attempts(p, ours, homes, money, taken.copy(), opportunity, need, bought)
-    want = _founding_attempts_one_by_one(p, theirs, homes, money, taken.copy(), opportunity, need, bought)
+    taken_ours, taken_theirs = taken.copy(), taken.copy()
+    got = organizations.founding_attempts(p, ours, homes, money, taken_ours, opportunity, need, bought)
+    want = _founding_attempts_one_by_one(p, theirs, homes, money, taken_theirs, opportunity, need, bought)
     assert got == want
+    assert taken_ours.tolist() == taken_theirs.tolist()
     assert ours.random() == theirs.random()
