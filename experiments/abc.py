@@ -154,6 +154,11 @@ class Problem:
         """Every statistic a run is measured on: fitted, held out, then the checks."""
         return self.fitted + self.held_out + self.checks
 
+    @property
+    def kept(self) -> list[str] | None:
+        """The indicators a run keeps, as the engine's experiment lists them (None: all)."""
+        return list(self.indicators) if self.indicators else None
+
 
 @dataclass
 class Generation:
@@ -345,14 +350,13 @@ def to_model(problem: Problem, unit: np.ndarray) -> list[dict[str, float]]:
 def _spec(problem: Problem, generation: int, points: list[dict[str, float]], seeds: list[int]) -> ExperimentSpec:
     """The engine's experiment of one generation: a table of every point proposed so far, each with its seed."""
     factors = {p.name: {"low": p.low, "high": p.high} for p in problem.priors}
-    indicators = list(problem.indicators) if problem.indicators else None
     raw = {"name": f"{problem.name}-generation-{generation}", "design": "table", "base": problem.base,
            "factors": factors, "months": problem.months, "scale": problem.scale, "model": problem.model,
-           "indicators": indicators, "points": len(points), "abc": problem.name}
+           "indicators": problem.kept, "points": len(points), "abc": problem.name}
     return ExperimentSpec(
         name=raw["name"], description=f"ABC-SMC generation {generation} of {problem.name}", design="table",
         scenarios=[], base=problem.base, factors=factors, samples=len(points), replicates=1, base_seed=0,
-        months=problem.months, scale=problem.scale, indicators=indicators,
+        months=problem.months, scale=problem.scale, indicators=problem.kept,
         record="all", model=problem.model, communities="none", source=problem.name, raw=raw,
         horizons=[problem.months], points=points, point_seeds=seeds)
 
@@ -726,7 +730,7 @@ def _identity(problem: Problem, particles: int, base_seed: int) -> dict[str, Any
             "batch": f"at most {BATCH_PER_PARTICLE} runs a particle",
             "priors": [[p.name, p.low, p.high] for p in problem.priors],
             "fitted_names": [s.name for s in problem.fitted], "model_version": model_version(problem.model),
-            "indicators": list(problem.indicators) if problem.indicators else None}
+            "indicators": problem.kept}
 
 
 def _read_generations(out: Path, identity: dict[str, Any], ignore: tuple[str, ...] = ()) -> list[Generation]:

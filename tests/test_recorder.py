@@ -7,9 +7,11 @@ import pandas as pd
 from model import Params, SansheModel
 
 
-def run(months: int, district_from: int = 1, communities_from: int | None = 1) -> SansheModel:
+def run(months: int, district_from: int = 1, communities_from: int | None = 1,
+        indicators: tuple[str, ...] | None = None) -> SansheModel:
     m = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 1}), seed=4)
     m.recorder.district_from, m.recorder.communities_from = district_from, communities_from
+    m.recorder.indicators = indicators
     m.run(months)
     return m
 
@@ -30,7 +32,6 @@ def test_the_last_year_of_the_community_panel_is_the_full_panel_s_last_year():
                                   panel[panel["month"] >= 3].reset_index(drop=True))
 
 
-
 def test_recording_some_indicators_computes_those_alone_with_the_values_of_a_full_record(monkeypatch):
     from dataclasses import replace
 
@@ -45,9 +46,7 @@ def test_recording_some_indicators_computes_those_alone_with_the_values_of_a_ful
     monkeypatch.setattr(indicators, "_REGISTRY", [
         ind if ind.name in kept or ind.district is None else replace(ind, district=untouchable)
         for ind in indicators._REGISTRY])
-    some = SansheModel(params=Params({"population.population_scale": 0.01, "start.spinup_years": 1}), seed=4)
-    some.recorder.indicators, some.recorder.communities_from = kept, None
-    some.run(14)
+    some = run(14, communities_from=None, indicators=kept)
     frame = some.recorder.district_frame()
     assert set(frame.columns) == {"month", *kept}
     assert list(frame.columns) == [c for c in full.recorder.district_frame().columns if c in frame.columns]
