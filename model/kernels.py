@@ -89,6 +89,76 @@ def first_in_queue(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray,
 
 
 @_jit
+def serve_pools(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray, capacity: np.ndarray,
+                quality_sum: np.ndarray, scale: float, u_capacity: np.ndarray, u_met: np.ndarray,
+                waiting: np.ndarray, per_community: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pass of service delivery from a set of pools (:func:`model.services.deliver_services`).
+
+    Each pool's capacity (people, float64) is rounded to rows up with the
+    chance of its fraction (``u_capacity``, one uniform per pool); in each
+    pool the first candidates in ``queue`` order are served
+    (:func:`first_in_queue`), and a served need is met when its ``u_met``
+    is below the pool's quality, ``quality_sum / capacity`` clipped to [0, 1]
+    (0 for an empty pool). Served needs stop ``waiting`` (uint8, changed in
+    place, after every candidate is read: ``candidate`` may be ``waiting``).
+
+    Returns the served and the met needs (ascending), and what each pool
+    leaves: its unrounded capacity less the people served (rows over
+    ``scale``) and that times its quality. With ``per_community`` > 1 the
+    pools are cells, ``per_community`` to a community, and what they leave
+    is summed by community as numpy's ``reshape(-1, per_community).sum(1)``
+    adds (its pairwise order). The numpy code it replaced is
+    ``tests/numpy_rules.py:serve_pools``.
+    """
+    n_pools = capacity.size
+    rows = np.empty(n_pools, np.int64)
+    quality = np.empty(n_pools)
+    for g in range(n_pools):
+        c = capacity[g]
+        x = max(c, 0.0) * scale
+        base = np.floor(x)
+        rows[g] = np.int64(base + 1.0) if u_capacity[g] < x - base else np.int64(base)
+        q = quality_sum[g] / c if c > 0 else 0.0
+        quality[g] = min(max(q, 0.0), 1.0)
+    taken = first_in_queue(queue, candidate, groups, rows)
+    n = taken.size
+    served, met = np.empty(n, np.int64), np.empty(n, np.int64)
+    count = np.zeros(n_pools, np.int64)
+    n_served = n_met = 0
+    for i in range(n):  # no branch per need: whether it is served, and met, is a coin toss
+        s = np.int64(taken[i])
+        g = groups[i]
+        served[n_served] = i
+        met[n_met] = i
+        n_served += s
+        n_met += s & np.int64(u_met[i] < quality[g])
+        count[g] += s
+        waiting[i] &= np.uint8(1 - s)
+    left, left_q = np.empty(n_pools), np.empty(n_pools)
+    for g in range(n_pools):
+        left[g] = capacity[g] - count[g] / scale
+        left_q[g] = left[g] * quality[g]
+    if per_community > 1:
+        left, left_q = _block_sums(left, per_community), _block_sums(left_q, per_community)
+    return served[:n_served].copy(), met[:n_met].copy(), left, left_q
+
+
+@_jit
+def _block_sums(a: np.ndarray, per: int) -> np.ndarray:
+    """``a.reshape(-1, per).sum(1)`` of a float64 array, each block added in numpy's order."""
+    n_blocks = a.size // per
+    out = np.empty(n_blocks)
+    for b in range(n_blocks):
+        s = b * per
+        if per == 8:  # numpy's pairwise_sum of a block of 8: eight accumulators, added in pairs
+            out[b] = 0.0 + (((a[s] + a[s + 1]) + (a[s + 2] + a[s + 3]))
+                            + ((a[s + 4] + a[s + 5]) + (a[s + 6] + a[s + 7])))
+        else:
+            out[b] = 0.0 + _pairwise(a, s, per)
+    return out
+
+
+@_jit
 def oldest_first(shuffled: np.ndarray, age: np.ndarray) -> np.ndarray:
     """``shuffled[np.argsort(-age[shuffled], kind="stable")]`` for ages that are small integers not below 0.
 

@@ -17,13 +17,6 @@ from model.purchasing import ProjectKind
 F32 = np.float32
 
 
-def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Round to integers, up with probability equal to the fractional part (unbiased)."""
-    x = np.asarray(x, dtype=np.float64)
-    base = np.floor(x)
-    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
-
-
 def deliver_services(model: mesa.Model) -> None:
     """Committees, social-work rooms, organizations and volunteers serve detected needs.
 
@@ -80,40 +73,32 @@ def deliver_services(model: mesa.Model) -> None:
 
     waiting = res.need_detected.copy()
     reached = common_outreach(model, common_cap, cell, vul & ~waiting)
-    met_parts = []
+    # One uniform per pool of the four passes, drawn at once (the draws each pass drew in turn).
+    u_capacity = np.split(rng_cap.random(2 * (n_cells + n_comm)), np.cumsum([n_cells, n_comm, n_cells]))
+    w = waiting.view(np.uint8)
 
-    def serve(candidate, groups, capacity_people, quality_sum):
-        """Serve from one set of pools.
+    def serve(number, candidate, groups, capacity_people, quality_sum, per):
+        """Pass ``number`` (1-4) from one set of pools (:func:`model.kernels.serve_pools`).
 
-        Return what each pool left unused (people, per community) and its quality sum,
-        with the served and met.
+        Return the served and met needs, and what each pool left unused (people,
+        per community) with its quality sum. What the next pool gets is the
+        unrounded capacity less the people served, not the rounded rows:
+        otherwise every pool's rounding noise (±1 row, 1/scale people) is handed
+        on, and noisier capacity against a few candidates goes unused more often.
         """
-        rows = stochastic_round(np.maximum(capacity_people, 0.0) * model.scale, rng_cap)
-        served = _allocate(candidate, groups, queue, rows)
-        # A remainder borrowed by rounding up (negative) can push a pool's mean outside [0, 1].
-        quality = np.clip(np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
-                                    where=capacity_people > 0), 0.0, 1.0)
-        met = served[u_met[served] < quality[groups[served]]]
-        waiting[served] = False
-        met_parts.append(met)
-        # What the next pool gets is the unrounded capacity less the people served, not the
-        # rounded rows: otherwise every pool's rounding noise (±1 row, 1/scale people) is
-        # handed on, and noisier capacity against a few candidates goes unused more often.
-        left = capacity_people - np.bincount(groups[served], minlength=rows.size) / model.scale
-        left_q = left * quality
-        if rows.size == n_cells:  # cell pools: sum what is left by community
-            left, left_q = left.reshape(n_comm, K).sum(1), left_q.reshape(n_comm, K).sum(1)
-        return left, left_q, served, met
+        return kernels.serve_pools(queue, candidate.view(np.uint8), groups, np.asarray(capacity_people, np.float64),
+                                   np.asarray(quality_sum, np.float64), model.scale, u_capacity[number - 1], u_met,
+                                   w, per)
 
-    left1, left1_q, served1, met1 = serve((waiting & vul) | reached, cell, common_cap, common_q)
+    served1, met1, left1, left1_q = serve(1, (waiting & vul) | reached, cell, common_cap, common_q, K)
     res.need_detected[served1] = True  # a need a project reached is known now, met or not
-    left2, left2_q, served2, _ = serve(waiting & vul, comm, room_cap + left1,
-                                       room_cap * room_q + left1_q)
-    left3, left3_q, served3, met3 = serve(waiting.copy(), cell, cell_cap, cell_q)
+    served2, met2, left2, left2_q = serve(2, waiting & vul, comm, room_cap + left1, room_cap * room_q + left1_q, 1)
+    served3, met3, left3, left3_q = serve(3, waiting, cell, cell_cap, cell_q, K)
     generic = committee_cap + volunteer_cap + left2 + left3
     generic_q = (committee_cap * p.committee.service_quality + volunteer_cap * v.service_quality
                  + left2_q + left3_q)
-    serve(waiting.copy(), comm, generic, generic_q)
+    _, met4, _, _ = serve(4, waiting, comm, generic, generic_q, 1)
+    met_parts = [met1, met2, met3, met4]
 
     # Attribute delivery to contracts in proportion to their share of the pool.
     met_by_contracts = purchasing.attribute_delivery(
@@ -152,16 +137,6 @@ def common_outreach(model: mesa.Model, common_cap: np.ndarray, cell: np.ndarray,
     reached = np.zeros(unknown.size, bool)
     reached[candidates[u < model.params.purchase.common_outreach_share]] = True
     return reached
-
-
-def _allocate(candidate: np.ndarray, groups: np.ndarray, queue: np.ndarray,
-              capacity_rows: np.ndarray) -> np.ndarray:
-    """The needs served, ascending: in each group (pool), the first ``capacity_rows`` candidates in ``queue`` order.
-
-    ``candidate`` says which needs may be served by these pools; one pass
-    over the queue (:func:`model.kernels.first_in_queue`).
-    """
-    return np.flatnonzero(kernels.first_in_queue(queue, candidate.view(np.uint8), groups, capacity_rows))
 
 
 def _met_v(v) -> np.ndarray:

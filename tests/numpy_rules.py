@@ -207,3 +207,30 @@ def allocate(candidates: np.ndarray, groups: np.ndarray, queue: np.ndarray, capa
     served = np.concatenate([candidates[~short[cand_groups]], ranked[rank < capacity_rows[g]]])
     served.sort()
     return served
+
+
+def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Round to integers, up with probability equal to the fractional part (unbiased)."""
+    x = np.asarray(x, dtype=np.float64)
+    base = np.floor(x)
+    return (base + (rng.random(x.shape) < (x - base))).astype(np.int64)
+
+
+def serve_pools(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray, capacity_people: np.ndarray,
+                quality_sum: np.ndarray, scale: float, rng_cap: np.random.Generator, u_met: np.ndarray,
+                waiting: np.ndarray, n_comm: int, n_cells: int) -> tuple[np.ndarray, ...]:
+    """One pass of ``services.deliver_services`` in numpy: its ``serve`` before kernels.serve_pools.
+
+    Returns (served, met, left, left_q); ``waiting`` (bool) is changed in place.
+    """
+    rows = stochastic_round(np.maximum(capacity_people, 0.0) * scale, rng_cap)
+    served = allocate(np.flatnonzero(candidate), groups, queue, rows)
+    quality = np.clip(np.divide(quality_sum, capacity_people, out=np.zeros_like(capacity_people),
+                                where=capacity_people > 0), 0.0, 1.0)
+    met = served[u_met[served] < quality[groups[served]]]
+    waiting[served] = False
+    left = capacity_people - np.bincount(groups[served], minlength=rows.size) / scale
+    left_q = left * quality
+    if rows.size == n_cells:  # cell pools: sum what is left by community
+        left, left_q = left.reshape(n_comm, N_CATEGORIES).sum(1), left_q.reshape(n_comm, N_CATEGORIES).sum(1)
+    return served, met, left, left_q

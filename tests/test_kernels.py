@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import numpy_rules
-from model import contagion, kernels, residents, rules, services
+from model import contagion, kernels, residents, rules
 from model.parameters import N_CATEGORIES
 from model.residents import Residents
 
@@ -281,9 +281,45 @@ def test_serving_the_first_in_the_queue_equals_numpy(n, n_groups, share, seed):
     queue = rng.permutation(n)
     candidate = rng.random(n) < share
     capacity = rng.integers(0, max(n // n_groups, 1) + 3, n_groups)  # some pools short, some not, some empty
-    ours = services._allocate(candidate, groups, queue, capacity)
+    ours = np.flatnonzero(kernels.first_in_queue(queue, candidate.view(np.uint8), groups, capacity))
     theirs = numpy_rules.allocate(np.flatnonzero(candidate), groups, queue, capacity)
     assert bits_equal(ours, theirs.astype(ours.dtype)) and ours.dtype == np.int64
+
+
+@SETTINGS
+@given(st.integers(1, 12), st.integers(0, 3000), st.sampled_from([1, N_CATEGORIES]), st.floats(0.0, 1.0),
+       st.floats(1e-3, 1.0), st.integers(0, 2**32 - 1))
+def test_a_pass_of_service_delivery_equals_numpy(n_comm, n, per, share, scale, seed):
+    """kernels.serve_pools: the rounding of capacity, the served, the met, waiting and what each pool leaves."""
+    rng = np.random.default_rng(seed)
+    n_pools = n_comm * per
+    groups = rng.integers(0, n_pools, n)
+    queue = rng.permutation(n)
+    candidate = rng.random(n) < share
+    # Capacity in people: some pools empty, some negative (a remainder borrowed by rounding up), some short.
+    capacity = rng.choice([0.0, -0.3, 1.0], n_pools) * rng.random(n_pools) * 3 + rng.random(n_pools) * (
+        rng.random(n_pools) < 0.7) * n / max(n_pools, 1) / scale
+    quality_sum = capacity * rng.uniform(-0.2, 1.3, n_pools)  # pools' means outside [0, 1] are clipped
+    u_met = rng.random(n)
+    waiting = rng.random(n) < 0.8
+    ours_waiting, theirs_waiting = waiting.copy(), waiting.copy()
+    u_capacity = np.random.default_rng(seed + 1).random(n_pools)
+    ours = kernels.serve_pools(queue, candidate.view(np.uint8), groups, capacity, quality_sum, scale,
+                               u_capacity, u_met, ours_waiting.view(np.uint8), per)
+    theirs = numpy_rules.serve_pools(queue, candidate, groups, capacity, quality_sum, scale,
+                                     np.random.default_rng(seed + 1), u_met, theirs_waiting, n_comm,
+                                     n_comm * N_CATEGORIES if per > 1 else -1)
+    assert all(bits_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+    assert bits_equal(ours_waiting, theirs_waiting)
+    assert not (ours_waiting & np.isin(np.arange(n), ours[0])).any() and np.isin(ours[1], ours[0]).all()
+
+
+def test_block_sums_add_in_numpy_order():
+    """Blocks of 8 (the categories of a community) and of other lengths are summed as numpy sums each row."""
+    rng = np.random.default_rng(5)
+    for per in (1, 3, 8, 9, 20):
+        a = rng.standard_normal(per * 500) * 10.0 ** rng.integers(-8, 8, per * 500)
+        assert bits_equal(kernels._block_sums(a, per), a.reshape(-1, per).sum(1))
 
 
 @pytest.mark.filterwarnings("ignore:Error in function boost")  # both give up alike at extreme shapes
