@@ -71,6 +71,37 @@ def shift_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, ga
 
 
 @_jit
+def update_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, before: np.ndarray,
+                  after: np.ndarray) -> None:
+    """Bring neighbour counts (float32, whole numbers) of a trait from ``before`` to ``after`` (uint8), in place.
+
+    One pass finds who gained and who lost the trait and how many hold it
+    now; when more changed than hold it, the counts are pushed afresh from
+    the holders' ties (:func:`count_neighbours`), else only the changed
+    rows' ties are touched (:func:`shift_counts`). Whole numbers below 2^24
+    in float32 add exactly, so either way, in any order, gives the same counts.
+    """
+    n = after.size
+    gained, lost = np.empty(n, np.int64), np.empty(n, np.int64)
+    n_gained = n_lost = holders = 0
+    for i in range(n):
+        a, b = after[i], before[i]
+        gained[n_gained] = i
+        lost[n_lost] = i
+        n_gained += a & (b ^ np.uint8(1))
+        n_lost += b & (a ^ np.uint8(1))
+        holders += a
+    if n_gained + n_lost > holders:
+        counts[:] = F0
+        for i in range(n):
+            if after[i]:
+                for k in range(indptr[i], indptr[i + 1]):
+                    counts[indices[k]] += F1
+    else:
+        shift_counts(counts, indptr, indices, gained[:n_gained], lost[:n_lost])
+
+
+@_jit
 def first_in_queue(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray,
                    capacity: np.ndarray) -> np.ndarray:
     """Which needs are served (uint8): in each group, the first ``capacity`` candidates in ``queue`` order.
@@ -351,6 +382,86 @@ def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarra
         adopt = np.uint8((exp_z[i] + F1) * u < F1) & (active[i] ^ np.uint8(1))
         out[i] = (stay | adopt) & eligible[i]
     return out
+
+
+@_jit
+def volunteer_exponent(idx: np.ndarray, per_community: np.ndarray, logit: np.ndarray, count: np.ndarray,
+                       scale: np.ndarray, threshold: np.ndarray, sensitivity: np.float32) -> np.ndarray:
+    """``-clip(logit + sensitivity × (share - threshold), ±60)`` at the participants ``idx`` (float32).
+
+    The exponent of :func:`model.contagion.contagion_decisions` (no step) for
+    grassroots volunteering in :func:`model.rules.update_participation`: the
+    participants are runs of ``per_community`` (rows are stored by
+    community), ``logit`` is per community and the share is ``count ×
+    scale`` at each participant's row. The caller takes ``np.exp`` of it.
+    """
+    out = np.empty(idx.size, np.float32)
+    lo = 0
+    for c in range(per_community.size):
+        logit_c = logit[c]
+        hi = lo + per_community[c]
+        for k in range(lo, hi):
+            i = idx[k]
+            x = logit_c + sensitivity * (count[i] * scale[i] - threshold[i])
+            x = -F60 if x < -F60 else (F60 if x > F60 else x)
+            out[k] = -x
+        lo = hi
+    return out
+
+
+@_jit
+def volunteer_outcome(idx: np.ndarray, per_community: np.ndarray, volunteer: np.ndarray, exp_z: np.ndarray,
+                      uniforms: np.ndarray, dropout: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Which participants ``idx`` volunteer as grassroots volunteers before the teams' room is counted.
+
+    A grassroots volunteer (``volunteer`` 2) stays when ``u >= dropout`` of
+    its community; any other adopts when ``u × (1 + e^-z) < 1``; a
+    state-mobilised volunteer (``volunteer`` 1) never does. Returns the
+    decisions and who was a grassroots volunteer already (uint8, aligned on
+    ``idx``), and how many are new.
+    """
+    stays, active = np.empty(idx.size, np.uint8), np.empty(idx.size, np.uint8)
+    n_new = 0
+    lo = 0
+    for c in range(per_community.size):
+        d = dropout[c]
+        hi = lo + per_community[c]
+        for k in range(lo, hi):
+            kind = volunteer[idx[k]]
+            a = np.uint8(kind == 2)
+            u = uniforms[k]
+            stay = np.uint8(u >= d) & a
+            adopt = np.uint8((exp_z[k] + F1) * u < F1) & (a ^ np.uint8(1))
+            s = (stay | adopt) & np.uint8(kind != 1)
+            stays[k], active[k] = s, a
+            n_new += s & (a ^ np.uint8(1))
+        lo = hi
+    return stays, active, n_new
+
+
+@_jit
+def within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray, room: np.ndarray,
+                uniforms: np.ndarray) -> None:
+    """Keep each new grassroots volunteer with the chance ``min(1, room / joiners)`` of its community.
+
+    ``stays`` (changed in place) and ``active`` (uint8) are aligned on the
+    participants, runs of ``per_community``; the new are those who stay and
+    were not active, with one uniform each, in order (float32, compared in
+    float64 with the float64 chance ``room / joiners``, as numpy compares them).
+    """
+    lo, k = 0, 0
+    for c in range(per_community.size):
+        hi = lo + per_community[c]
+        joiners = 0
+        for j in range(lo, hi):
+            joiners += stays[j] & (active[j] ^ np.uint8(1))
+        chance = room[c] / joiners if joiners > 0 else 1.0
+        for j in range(lo, hi):
+            if stays[j] & (active[j] ^ np.uint8(1)):
+                if np.float64(uniforms[k]) >= chance:
+                    stays[j] = 0
+                k += 1
+        lo = hi
 
 
 @_jit

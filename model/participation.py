@@ -10,7 +10,6 @@ import mesa
 import numpy as np
 
 from model import kernels, rules
-from model.contagion import neighbour_counts
 from model.measures import Indicator, ratio
 from model.parameters import N_CATEGORIES
 
@@ -187,14 +186,11 @@ def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, af
     the holders; when more changed (state-mobilised volunteers come and go
     by the tens of thousands a month at full scale) the counts are pushed
     afresh from the holders' ties, which touches fewer. Counts are whole
-    numbers in float32, so either way and in any order they are the same.
+    numbers in float32, so either way and in any order they are the same
+    (one compiled pass finds the changes: :func:`model.kernels.update_counts`).
     """
     adjacency = model.adjacency
-    gained, lost = np.flatnonzero(after & ~before), np.flatnonzero(before & ~after)
-    if gained.size + lost.size > np.count_nonzero(after):
-        counts[:] = neighbour_counts(adjacency, after)
-    else:
-        kernels.shift_counts(counts, adjacency.indptr, adjacency.indices, gained, lost)
+    kernels.update_counts(counts, adjacency.indptr, adjacency.indices, before.view(np.uint8), after.view(np.uint8))
 
 
 def _tallies(v) -> np.ndarray:

@@ -157,20 +157,47 @@ def update_participation(res: Residents, participant_share: np.ndarray,
                                            civic_weight, sensitivity, dropout, u_participate, inverse_degree,
                                            lift)
 
-    f32 = np.float32
     idx = np.flatnonzero(participant)
     per_community = np.diff(np.searchsorted(idx, res.community_start))  # rows are stored by community
-    share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
-    stays = contagion_decisions(res.volunteer[idx] == GRASSROOTS, share, res.threshold[idx],
-                                np.repeat(mob.volunteer_logit.astype(f32), per_community), volunteer_sensitivity,
-                                np.repeat(mob.volunteer_dropout.astype(f32), per_community), u_volunteer(idx.size))
-    stays &= ~was_state[idx]
-    _within_room(stays, res.volunteer[idx] == GRASSROOTS, per_community, mob.volunteer_room, u_volunteer)
-    grassroots = idx[stays]
+    grassroots = _grassroots_volunteers(res, idx, per_community, volunteer_share, inverse_degree, mob,
+                                        volunteer_sensitivity, u_volunteer)
 
     res.volunteer = _mobilise(res, grassroots, was_state, mob.state_logit, mob.state_dropout, u_state)
     res.participant = participant
     return was_participant, was_volunteer
+
+
+def _grassroots_volunteers(res: Residents, idx: np.ndarray, per_community: np.ndarray,
+                           volunteer_share: np.ndarray, inverse_degree: np.ndarray | None, mob: Mobilisation,
+                           sensitivity: float, u_volunteer: Callable[[int], np.ndarray]) -> np.ndarray:
+    """Who among the participants ``idx`` volunteers as a grassroots volunteer this month (ascending rows).
+
+    :func:`~model.contagion.contagion_decisions` with ``volunteer_logit``
+    and ``volunteer_dropout`` of each participant's community (no step);
+    a state-mobilised volunteer never does; then the teams' room
+    (:func:`_within_room`). On float32 inputs (the model's) compiled passes
+    compute it around numpy's ``exp``, bit for bit as the numpy expression
+    of the else branch.
+    """
+    f32 = np.float32
+    u = u_volunteer(idx.size)
+    logit, dropout = mob.volunteer_logit.astype(f32), mob.volunteer_dropout.astype(f32)
+    if (volunteer_share.dtype == f32 and res.threshold.dtype == f32 and u.dtype == f32
+            and (inverse_degree is None or inverse_degree.dtype == f32)):
+        scale = np.ones(volunteer_share.size, f32) if inverse_degree is None else inverse_degree  # x × 1 is x
+        exp_z = kernels.volunteer_exponent(idx, per_community, logit, volunteer_share, scale, res.threshold,
+                                           f32(sensitivity))
+        np.exp(exp_z, out=exp_z)
+        stays, active, n_new = kernels.volunteer_outcome(idx, per_community, res.volunteer, exp_z, u, dropout)
+        kernels.within_room(stays, active, per_community, mob.volunteer_room, u_volunteer(n_new))
+        return idx[stays.view(bool)]
+    share = volunteer_share[idx] if inverse_degree is None else volunteer_share[idx] * inverse_degree[idx]
+    active = res.volunteer[idx] == GRASSROOTS
+    stays = contagion_decisions(active, share, res.threshold[idx], np.repeat(logit, per_community), sensitivity,
+                                np.repeat(dropout, per_community), u)
+    stays &= res.volunteer[idx] != STATE_MOBILISED
+    _within_room(stays, active, per_community, mob.volunteer_room, u_volunteer)
+    return idx[stays]
 
 
 def _within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray, room: np.ndarray,
@@ -182,7 +209,8 @@ def _within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarra
     community with ``j`` new volunteers and ``room`` places keeps each with
     the chance ``min(1, room / j)`` (one uniform per new volunteer, in
     order), so it takes on at most its room, whatever the odds that brought
-    them: a bounded stock, without the overshoot of an odds factor.
+    them: a bounded stock, without the overshoot of an odds factor
+    (compiled in :func:`model.kernels.within_room` for the model's inputs).
     """
     new = np.flatnonzero(stays & ~active)
     community = np.searchsorted(np.cumsum(per_community), new, side="right")

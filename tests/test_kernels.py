@@ -150,6 +150,20 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
     assert bits_equal(contagion.ties_of(adj, nodes[::-1]), numpy_rules.ties_of(adj, nodes[::-1]))
 
 
+@SETTINGS
+@given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), churn=st.floats(0, 1),
+       seed=st.integers(0, 2**32 - 1))
+def test_updated_neighbour_counts_equal_a_fresh_count(n, density, share, churn, seed):
+    """kernels.update_counts, by shifting the changed rows' ties or by counting afresh, gives the counts of ``after``."""
+    rng = np.random.default_rng(seed)
+    adj = random_network(rng, n, density)
+    before = rng.random(n) < share
+    after = np.where(rng.random(n) < churn, rng.random(n) < share, before)  # few or many changes
+    counts = numpy_rules.neighbour_counts(adj, before)
+    kernels.update_counts(counts, adj.indptr, adj.indices, before.view(np.uint8), after.view(np.uint8))
+    assert bits_equal(counts, numpy_rules.neighbour_counts(adj, after))
+
+
 def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
     """Give residents random open needs (sorted keys, ages up to the int16 limit, half detected)."""
     cells = np.flatnonzero(rng.random(res.n * N_CATEGORIES) < share)
