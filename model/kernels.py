@@ -642,6 +642,36 @@ def detect(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, scale: np
     return hits
 
 
+@_jit
+def detect_by_ties(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, indptr: np.ndarray,
+                   indices: np.ndarray, scale: np.ndarray, place: np.ndarray, p_place: np.ndarray,
+                   one_minus_self_referral: float, word_of_mouth: np.float32, uniforms: np.ndarray) -> int:
+    """:func:`detect` with each served-neighbour count taken along the ties of a need not yet detected.
+
+    ``served`` (uint8) marks the residents served last month; a need's
+    count is how many of its resident's neighbours it marks, counted only
+    for the needs that can still come to light (a detected need's draw
+    changes nothing), instead of pushing every served resident's ties into
+    a count for every resident. The counts are whole numbers in float32, so
+    the chances are :func:`detect`'s bit for bit.
+    """
+    hits = 0
+    for k in range(rows.size):
+        if detected[k]:
+            continue
+        r = rows[k]
+        count = F0
+        for t in range(indptr[r], indptr[r + 1]):
+            count += np.float32(served[indices[t]])
+        x = word_of_mouth * (count * scale[r])
+        p_wom = x if x < F1 else F1
+        miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
+        hit = np.uint8(uniforms[k] < 1.0 - miss)
+        detected[k] = hit
+        hits += hit
+    return hits
+
+
 # --- the build ---------------------------------------------------------------
 @_jit
 def order_in_blocks(bounds: np.ndarray, key: np.ndarray) -> np.ndarray:

@@ -10,7 +10,6 @@ import mesa
 import numpy as np
 
 from model import committees, rules
-from model.contagion import neighbour_counts
 
 F32 = np.float32
 
@@ -44,7 +43,7 @@ def detect_needs(model: mesa.Model) -> None:
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_by_grid = 1.0 - (1.0 - p_grid) * (1.0 - p_broker[grid_community])
 
-    served_nbrs = neighbour_counts(model.adjacency, res.served_last > 0)
     u = rng.random(res.need_key.size, dtype=F32)
-    rules.detect_needs(res, p_by_grid, res.grid, p.needs.self_referral_prob_month, p.needs.word_of_mouth_weight,
-                       served_nbrs, u, inverse_degree=model.inverse_degree)
+    rules.detect_needs_by_ties(res, p_by_grid, res.grid, p.needs.self_referral_prob_month,
+                               p.needs.word_of_mouth_weight, model.adjacency, res.served_last > 0, u,
+                               model.inverse_degree)

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from model import kernels
-from model.contagion import contagion_decisions
+from model.contagion import contagion_decisions, neighbour_counts
 from model.residents import GRASSROOTS, STATE_MOBILISED, Residents
 
 
@@ -90,6 +91,29 @@ def detect_needs(res: Residents, p_place: np.ndarray, place: np.ndarray, self_re
     hit = (~res.need_detected) & (u_need < 1.0 - miss)
     res.need_detected |= hit
     return int(hit.sum())
+
+
+def detect_needs_by_ties(res: Residents, p_place: np.ndarray, place: np.ndarray, self_referral: float,
+                         word_of_mouth: float, adjacency: sp.csr_array, served: np.ndarray, u_need: np.ndarray,
+                         inverse_degree: np.ndarray) -> int:
+    """:func:`detect_needs` with the served neighbours of ``served`` (bool, per resident) counted where they are read.
+
+    Word of mouth reads the count of a resident's neighbours served last
+    month only at needs not yet detected, a few tens of thousands at full
+    scale; counting them there (:func:`model.kernels.detect_by_ties`) reads
+    fewer ties than pushing every served resident's ties into a count for
+    all residents. The same result as :func:`detect_needs` on
+    :func:`~model.contagion.neighbour_counts`, bit for bit; other dtypes take that way.
+    """
+    f32, f64 = np.float32, np.float64
+    if (np.result_type(f32, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
+            and np.result_type(p_place, self_referral) == f64 and inverse_degree.dtype == f32):
+        return kernels.detect_by_ties(res.need_resident, res.need_detected.view(np.uint8),
+                                      np.ascontiguousarray(served, bool).view(np.uint8), adjacency.indptr,
+                                      adjacency.indices, inverse_degree, place, p_place, 1.0 - self_referral,
+                                      f32(word_of_mouth), u_need)
+    return detect_needs(res, p_place, place, self_referral, word_of_mouth, neighbour_counts(adjacency, served),
+                        u_need, inverse_degree=inverse_degree)
 
 
 @dataclass

@@ -154,7 +154,7 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
 @given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), churn=st.floats(0, 1),
        seed=st.integers(0, 2**32 - 1))
 def test_updated_neighbour_counts_equal_a_fresh_count(n, density, share, churn, seed):
-    """kernels.update_counts, by shifting the changed rows' ties or by counting afresh, gives the counts of ``after``."""
+    """kernels.update_counts, shifting the changed rows' ties or counting afresh, gives the counts of ``after``."""
     rng = np.random.default_rng(seed)
     adj = random_network(rng, n, density)
     before = rng.random(n) < share
@@ -162,6 +162,27 @@ def test_updated_neighbour_counts_equal_a_fresh_count(n, density, share, churn, 
     counts = numpy_rules.neighbour_counts(adj, before)
     kernels.update_counts(counts, adj.indptr, adj.indices, before.view(np.uint8), after.view(np.uint8))
     assert bits_equal(counts, numpy_rules.neighbour_counts(adj, after))
+
+
+@SETTINGS
+@given(layout=layouts, density=st.floats(0, 0.1), served_share=st.floats(0, 1), wom=st.floats(0, 3),
+       self_referral=st.floats(0, 1))
+def test_detection_counting_along_ties_equals_detection_on_counts(layout, density, served_share, wom,
+                                                                  self_referral):
+    """rules.detect_needs_by_ties: the needs detected and their number as detect_needs on pushed counts."""
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = with_needs(random_residents(rng, n_comm, max(n, 1)), rng, 0.2)
+    adj = random_network(rng, res.n, density)
+    served = rng.random(res.n) < served_share
+    inverse_degree = (1.0 / np.maximum(np.diff(adj.indptr), 1)).astype(F32)
+    u = salted(rng, res.need_key.size)
+    p_place = rng.random(n_comm)
+    ref = copy.deepcopy(res)
+    got = rules.detect_needs_by_ties(res, p_place, res.community, self_referral, wom, adj, served, u, inverse_degree)
+    want = rules.detect_needs(ref, p_place, ref.community, self_referral, wom, contagion.neighbour_counts(adj, served),
+                              u, inverse_degree=inverse_degree)
+    assert got == want and same_needs(res, ref)
 
 
 def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
