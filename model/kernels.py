@@ -84,13 +84,16 @@ def update_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, b
     n = after.size
     gained, lost = np.empty(n, np.int64), np.empty(n, np.int64)
     n_gained = n_lost = holders = 0
-    for i in range(n):
-        a, b = after[i], before[i]
-        gained[n_gained] = i
-        lost[n_lost] = i
-        n_gained += a & (b ^ np.uint8(1))
-        n_lost += b & (a ^ np.uint8(1))
+    for i in range(n):  # a branch here: few change in a month, so it is well predicted
+        a = after[i]
         holders += a
+        if a != before[i]:
+            if a:
+                gained[n_gained] = i
+                n_gained += 1
+            else:
+                lost[n_lost] = i
+                n_lost += 1
     if n_gained + n_lost > holders:
         counts[:] = F0
         for i in range(n):

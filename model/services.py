@@ -74,7 +74,8 @@ def deliver_services(model: mesa.Model) -> None:
     waiting = res.need_detected.copy()
     reached = common_outreach(model, common_cap, cell, vul & ~waiting)
     # One uniform per pool of the four passes, drawn at once (the draws each pass drew in turn).
-    u_capacity = np.split(rng_cap.random(2 * (n_cells + n_comm)), np.cumsum([n_cells, n_comm, n_cells]))
+    u = rng_cap.random(2 * (n_cells + n_comm))
+    u_capacity = u[:n_cells], u[n_cells:n_cells + n_comm], u[n_cells + n_comm:-n_comm], u[-n_comm:]
     w = waiting.view(np.uint8)
 
     def serve(number, candidate, groups, capacity_people, quality_sum, per):
