@@ -468,6 +468,90 @@ def within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray
 
 
 @_jit
+def block_counts(start: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many rows of each block ``start[c]:start[c + 1]`` ``mask`` (uint8) marks (int64)."""
+    out = np.zeros(start.size - 1, np.int64)
+    for c in range(start.size - 1):
+        m = mask[start[c]:start[c + 1]]
+        n = 0
+        for i in range(m.size):
+            n += m[i]
+        out[c] = n
+    return out
+
+
+@_jit
+def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, chance: np.ndarray, month: int,
+            last_attended: np.ndarray, community: np.ndarray, need_key: np.ndarray, detected: np.ndarray,
+            agenda: np.ndarray, voice: np.ndarray) -> None:
+    """One month's consultation meetings (:func:`model.participation.hold_consultations`), in place.
+
+    A participant (uint8) of community ``c`` attends when its uniform (one
+    per participant, in row order) is below ``chance[c]`` and its
+    ``last_attended`` becomes ``month``. Attendees voice their open needs
+    (keys ``row × categories + category``, sorted; ``agenda`` has a column a category): each becomes
+    ``detected`` (uint8) and counts on this month's agenda of its community
+    and category, which is added to ``agenda`` (communities × categories).
+    A resident with a voiced need in the category on top of its community's
+    agenda (the first most voiced; a community with an empty agenda has
+    none) gains ``voice`` (uint8). Attendance is decided without a branch
+    per resident (whether one takes part is a coin toss where many do).
+    """
+    n_comm, n_cat = start.size - 1, agenda.shape[1]
+    bits = _category_bits(n_cat)
+    attendee = np.zeros(participant.size, np.uint8)
+    last_u = max(uniforms.size - 1, 0)
+    u_all = uniforms if uniforms.size else np.ones(1)
+    k = 0
+    for c in range(n_comm):
+        chance_c = chance[c]
+        lo, hi = start[c], start[c + 1]
+        p, att, last = participant[lo:hi], attendee[lo:hi], last_attended[lo:hi]
+        for i in range(hi - lo):
+            a = p[i] & np.uint8(u_all[min(k, last_u)] < chance_c)
+            att[i] = a
+            last[i] = month if a else last[i]
+            k += p[i]
+    month_agenda = np.zeros((n_comm, n_cat), np.int64)
+    for j in range(need_key.size):
+        row, cat = _split_key(need_key[j], n_cat, bits)
+        if attendee[row]:
+            detected[j] = 1
+            month_agenda[community[row], cat] += 1
+    top = np.zeros(n_comm, np.int64)
+    for c in range(n_comm):
+        best = 0
+        for cat in range(n_cat):
+            agenda[c, cat] += month_agenda[c, cat]
+            if month_agenda[c, cat] > month_agenda[c, best]:
+                best = cat
+        top[c] = best if month_agenda[c, best] > 0 else -1
+    for j in range(need_key.size):
+        row, cat = _split_key(need_key[j], n_cat, bits)
+        if attendee[row] and cat == top[community[row]]:
+            voice[row] = 1
+
+
+@_jit
+def _category_bits(n_categories: int) -> int:
+    """log2 of the number of categories when it is a power of two, else -1."""
+    if n_categories & (n_categories - 1):
+        return -1
+    bits = 0
+    while (1 << bits) < n_categories:
+        bits += 1
+    return bits
+
+
+@_jit
+def _split_key(key: np.int64, n_categories: int, bits: int) -> tuple[np.int64, np.int64]:
+    """A need's resident row and category from its key: by shift and mask with ``bits`` (:func:`_category_bits`)."""
+    if bits >= 0:  # the same for every key: LLVM takes the test out of the caller's loop
+        return key >> bits, key & (n_categories - 1)
+    return key // n_categories, key % n_categories
+
+
+@_jit
 def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_state: np.ndarray,
              odds: np.ndarray, dropout: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Each resident's volunteer kind (int8): grassroots, state-mobilised or none.

@@ -11,7 +11,6 @@ import numpy as np
 
 from model import kernels, rules
 from model.measures import Indicator, ratio
-from model.parameters import N_CATEGORIES
 
 F32 = np.float32
 
@@ -35,32 +34,17 @@ def hold_consultations(model: mesa.Model) -> None:
     # of its community, so expected attendance is min(attend_prob × participants,
     # seats) in people at any scale: a cap of whole rows against a random count of
     # a few rows would lose seats at small scales.
-    participants = np.flatnonzero(res.participant)
-    u = rng.random(participants.size)
-    # Rows are stored by community, so the participants of a community are a run of this sorted list.
-    per_community = np.diff(np.searchsorted(participants, res.community_start))
+    per_community = kernels.block_counts(res.community_start, res.participant.view(np.uint8))
+    u = rng.random(int(per_community.sum()))  # one per participant, in row order
     participant_rows = per_community.astype(float)
     seat_rows = meetings * c.seats_per_meeting * model.scale
     chance = np.minimum(p.participation.attend_prob, np.divide(
         seat_rows, participant_rows, out=np.zeros(n_comm), where=participant_rows > 0))
-    attend = participants[u < np.repeat(chance, per_community)]
-    res.last_attended[attend] = model.month
-
-    is_attendee = np.zeros(res.n, bool)
-    is_attendee[attend] = True
-    need_res = res.need_resident
-    voiced = is_attendee[need_res]
-    res.need_detected |= voiced
-    cells = res.community[need_res[voiced]].astype(np.int64) * N_CATEGORIES + res.need_category[voiced]
-    agenda = np.bincount(cells, minlength=n_comm * N_CATEGORIES).reshape(n_comm, N_CATEGORIES)
     table.meetings[:] = meetings
-    table.agenda += agenda
-    top = agenda.argmax(axis=1)
-    has_agenda = agenda.sum(axis=1) > 0
-    on_top = voiced.copy()
-    on_top[voiced] = (res.need_category[voiced] == top[res.community[need_res[voiced]]]) & \
-        has_agenda[res.community[need_res[voiced]]]
-    model.flow.voice[need_res[on_top]] = True
+    # Attendance, voiced needs, the month's agenda and who tops it: one compiled pass each.
+    kernels.consult(res.community_start, res.participant.view(np.uint8), u, chance, model.month, res.last_attended,
+                    res.community, res.need_key, res.need_detected.view(np.uint8), table.agenda,
+                    model.flow.voice.view(np.uint8))
 
 
 def seed_participation(model: mesa.Model) -> None:

@@ -234,3 +234,27 @@ def serve_pools(queue: np.ndarray, candidate: np.ndarray, groups: np.ndarray, ca
     if rows.size == n_cells:  # cell pools: sum what is left by community
         left, left_q = left.reshape(n_comm, N_CATEGORIES).sum(1), left_q.reshape(n_comm, N_CATEGORIES).sum(1)
     return served, met, left, left_q
+
+
+def consult(res: Residents, u: np.ndarray, chance: np.ndarray, month: int, agenda: np.ndarray,
+            voice: np.ndarray) -> None:
+    """The attendance, voiced needs, agenda and voice of ``participation.hold_consultations`` in numpy."""
+    participants = np.flatnonzero(res.participant)
+    per_community = np.diff(np.searchsorted(participants, res.community_start))
+    attend = participants[u < np.repeat(chance, per_community)]
+    res.last_attended[attend] = month
+    n_comm = res.community_start.size - 1
+    is_attendee = np.zeros(res.n, bool)
+    is_attendee[attend] = True
+    need_res = res.need_resident
+    voiced = is_attendee[need_res]
+    res.need_detected |= voiced
+    cells = res.community[need_res[voiced]].astype(np.int64) * N_CATEGORIES + res.need_category[voiced]
+    month_agenda = np.bincount(cells, minlength=n_comm * N_CATEGORIES).reshape(n_comm, N_CATEGORIES)
+    agenda += month_agenda
+    top = month_agenda.argmax(axis=1)
+    has_agenda = month_agenda.sum(axis=1) > 0
+    on_top = voiced.copy()
+    on_top[voiced] = (res.need_category[voiced] == top[res.community[need_res[voiced]]]) & \
+        has_agenda[res.community[need_res[voiced]]]
+    voice[need_res[on_top]] = True

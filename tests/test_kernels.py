@@ -185,6 +185,29 @@ def test_detection_counting_along_ties_equals_detection_on_counts(layout, densit
     assert got == want and same_needs(res, ref)
 
 
+@SETTINGS
+@given(layout=layouts, need_share=st.floats(0, 0.5), month=st.integers(-300, 300))
+def test_consultation_kernel_equals_numpy(layout, need_share, month):
+    """kernels.consult: who attends, the needs voiced and detected, the agenda and who gains voice."""
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    res = with_needs(random_residents(rng, n_comm, n), rng, need_share)
+    ref = copy.deepcopy(res)
+    u = salted(rng, int(res.participant.sum())).astype(np.float64)
+    chance = rng.choice([0.0, 0.3, 1.0], n_comm) * rng.random(n_comm)
+    agenda, ref_agenda = [np.floor(rng.random((n_comm, N_CATEGORIES)) * 3)] * 2
+    agenda, ref_agenda = agenda.copy(), ref_agenda.copy()
+    voice, ref_voice = np.zeros(n, bool), np.zeros(n, bool)
+    counts = kernels.block_counts(res.community_start, res.participant.view(np.uint8))
+    assert bits_equal(counts, np.bincount(res.community[res.participant], minlength=n_comm))
+    kernels.consult(res.community_start, res.participant.view(np.uint8), u, chance, month, res.last_attended,
+                    res.community, res.need_key, res.need_detected.view(np.uint8), agenda,
+                    voice.view(np.uint8))
+    numpy_rules.consult(ref, u, chance, month, ref_agenda, ref_voice)
+    assert bits_equal(res.last_attended, ref.last_attended) and same_needs(res, ref)
+    assert bits_equal(agenda, ref_agenda) and bits_equal(voice, ref_voice)
+
+
 def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
     """Give residents random open needs (sorted keys, ages up to the int16 limit, half detected)."""
     cells = np.flatnonzero(rng.random(res.n * N_CATEGORIES) < share)
