@@ -1049,6 +1049,43 @@ def founding_attempts(rng, homes: np.ndarray, money: np.ndarray, taken: np.ndarr
 
 
 @_jit
+def spread_leadership(lead: np.ndarray, hours: np.ndarray, contract_org: np.ndarray,
+                      contract_community: np.ndarray, home: np.ndarray) -> None:
+    """Add each organization's leadership ``hours`` (float64, by row; 0 for none) to ``lead``, by community.
+
+    An organization's hours are split evenly over the communities of its
+    contracts (``contract_org``, ``contract_community``: the live contracts
+    in the order they were awarded) or, without a contract, go to its
+    ``home``; organizations are taken in row order, their contracts in
+    order, one addition each (the additions of ``np.add.at`` in that order).
+    """
+    n = hours.size
+    places = np.zeros(n, np.int64)
+    for k in range(contract_org.size):
+        o = contract_org[k]
+        places[o] += np.int64(hours[o] > 0)
+    first = np.zeros(n + 1, np.int64)
+    for o in range(n):
+        first[o + 1] = first[o] + places[o]
+    where = np.empty(first[n], np.int64)
+    fill = first[:n].copy()
+    for k in range(contract_org.size):
+        o = contract_org[k]
+        if hours[o] > 0:
+            where[fill[o]] = contract_community[k]
+            fill[o] += 1
+    for o in range(n):
+        h = hours[o]
+        if h > 0:
+            if places[o] == 0:
+                lead[home[o]] += h / np.int64(1)
+            else:
+                share = h / places[o]
+                for j in range(first[o], first[o + 1]):
+                    lead[where[j]] += share
+
+
+@_jit
 def occurrence(keys: np.ndarray, n_keys: int) -> np.ndarray:
     """For each of ``keys`` (integers in [0, ``n_keys``)), how many earlier elements have the same key."""
     seen = np.zeros(n_keys, np.int64)

@@ -482,26 +482,11 @@ def add_leadership(model: mesa.Model, lead: np.ndarray) -> None:
     """
     t, sw = model.organization_table, model.params.social_work
     rows = t.rows(OrgStatus.ACTIVE)
-    hours = social_worker_counts(model)[rows] * sw.hours_month * sw.leadership_share
-    rows, hours = rows[hours > 0], hours[hours > 0]
-    if not rows.size:
-        return
+    hours = np.zeros(t.n)
+    hours[rows] = social_worker_counts(model)[rows] * sw.hours_month * sw.leadership_share
     contracts = model.contract_table
     c_rows = contracts.live_rows()
-    c_org = contracts.org[c_rows]
-    leads = np.zeros(t.n, bool)
-    leads[rows] = True
-    take = leads[c_org]
-    c_org, c_comm = c_org[take], contracts.community[c_rows[take]]
-    homeless = rows[contracts.count_by_org(t.n)[rows] == 0]
-    org = np.concatenate([c_org, homeless])
-    community = np.concatenate([c_comm, t.home[homeless]])
-    order = np.argsort(org, kind="stable")
-    org, community = org[order], community[order]
-    places = np.bincount(org, minlength=t.n)
-    per_place = np.zeros(t.n)
-    per_place[rows] = hours
-    np.add.at(lead, community, per_place[org] / places[org])
+    kernels.spread_leadership(lead, hours, contracts.org[c_rows], contracts.community[c_rows], t.home[: t.n])
 
 
 # --- the year -------------------------------------------------------------------------

@@ -258,3 +258,25 @@ def consult(res: Residents, u: np.ndarray, chance: np.ndarray, month: int, agend
     on_top[voiced] = (res.need_category[voiced] == top[res.community[need_res[voiced]]]) & \
         has_agenda[res.community[need_res[voiced]]]
     voice[need_res[on_top]] = True
+
+
+def spread_leadership(lead: np.ndarray, rows: np.ndarray, hours: np.ndarray, contract_org: np.ndarray,
+                      contract_community: np.ndarray, contract_count: np.ndarray, home: np.ndarray) -> None:
+    """``organizations.add_leadership`` after the hours, in numpy: active ``rows`` with their ``hours``."""
+    n = home.size
+    rows, hours = rows[hours > 0], hours[hours > 0]
+    if not rows.size:
+        return
+    leads = np.zeros(n, bool)
+    leads[rows] = True
+    take = leads[contract_org]
+    c_org, c_comm = contract_org[take], contract_community[take]
+    homeless = rows[contract_count[rows] == 0]
+    org = np.concatenate([c_org, homeless])
+    community = np.concatenate([c_comm, home[homeless]])
+    order = np.argsort(org, kind="stable")
+    org, community = org[order], community[order]
+    places = np.bincount(org, minlength=n)
+    per_place = np.zeros(n)
+    per_place[rows] = hours
+    np.add.at(lead, community, per_place[org] / places[org])

@@ -208,6 +208,25 @@ def test_consultation_kernel_equals_numpy(layout, need_share, month):
     assert bits_equal(agenda, ref_agenda) and bits_equal(voice, ref_voice)
 
 
+@SETTINGS
+@given(n_orgs=st.integers(1, 60), n_contracts=st.integers(0, 200), n_comm=st.integers(1, 12),
+       seed=st.integers(0, 2**32 - 1))
+def test_leadership_spread_equals_numpy(n_orgs, n_contracts, n_comm, seed):
+    """kernels.spread_leadership: each organization's hours over its contracts' communities or its home."""
+    rng = np.random.default_rng(seed)
+    active = np.flatnonzero(rng.random(n_orgs) < 0.7)
+    hours = np.zeros(n_orgs)
+    hours[active] = rng.integers(0, 4, active.size) * 160.0 * rng.random()  # some active without workers
+    contract_org, contract_community = rng.integers(0, n_orgs, n_contracts), rng.integers(0, n_comm, n_contracts)
+    home = rng.integers(0, n_comm, n_orgs)
+    lead = rng.random(n_comm) * 100
+    ref = lead.copy()
+    kernels.spread_leadership(lead, hours, contract_org, contract_community, home)
+    numpy_rules.spread_leadership(ref, active, hours[active], contract_org, contract_community,
+                                  np.bincount(contract_org, minlength=n_orgs), home)
+    assert bits_equal(lead, ref)
+
+
 def with_needs(res: Residents, rng: np.random.Generator, share: float) -> Residents:
     """Give residents random open needs (sorted keys, ages up to the int16 limit, half detected)."""
     cells = np.flatnonzero(rng.random(res.n * N_CATEGORIES) < share)
