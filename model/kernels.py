@@ -489,9 +489,10 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
     A participant (uint8) of community ``c`` attends when its uniform (one
     per participant, in row order) is below ``chance[c]`` and its
     ``last_attended`` becomes ``month``. Attendees voice their open needs
-    (keys ``row × categories + category``, sorted; ``agenda`` has a column a category): each becomes
-    ``detected`` (uint8) and counts on this month's agenda of its community
-    and category, which is added to ``agenda`` (communities × categories).
+    (sorted keys ``row × categories + category``, with as many categories
+    as ``agenda`` has columns): each becomes ``detected`` (uint8) and counts
+    on this month's agenda of its community and category, which is added to
+    ``agenda`` (communities × categories).
     A resident with a voiced need in the category on top of its community's
     agenda (the first most voiced; a community with an empty agenda has
     none) gains ``voice`` (uint8). Attendance is decided without a branch
@@ -1078,7 +1079,7 @@ def spread_leadership(lead: np.ndarray, hours: np.ndarray, contract_org: np.ndar
         h = hours[o]
         if h > 0:
             if places[o] == 0:
-                lead[home[o]] += h / np.int64(1)
+                lead[home[o]] += h  # its one place: h / 1 is h
             else:
                 share = h / places[o]
                 for j in range(first[o], first[o + 1]):
