@@ -195,8 +195,8 @@ def test_consultation_kernel_equals_numpy(layout, need_share, month):
     ref = copy.deepcopy(res)
     u = salted(rng, int(res.participant.sum())).astype(np.float64)
     chance = rng.choice([0.0, 0.3, 1.0], n_comm) * rng.random(n_comm)
-    agenda, ref_agenda = [np.floor(rng.random((n_comm, N_CATEGORIES)) * 3)] * 2
-    agenda, ref_agenda = agenda.copy(), ref_agenda.copy()
+    agenda = np.floor(rng.random((n_comm, N_CATEGORIES)) * 3)  # earlier months' agenda, added to
+    ref_agenda = agenda.copy()
     voice, ref_voice = np.zeros(n, bool), np.zeros(n, bool)
     counts = kernels.block_counts(res.community_start, res.participant.view(np.uint8))
     assert bits_equal(counts, np.bincount(res.community[res.participant], minlength=n_comm))
@@ -389,6 +389,15 @@ def test_a_pass_of_service_delivery_equals_numpy(n_comm, n, per, share, scale, s
     assert all(bits_equal(a, b) for a, b in zip(ours, theirs, strict=True))
     assert bits_equal(ours_waiting, theirs_waiting)
     assert not (ours_waiting & np.isin(np.arange(n), ours[0])).any() and np.isin(ours[1], ours[0]).all()
+    # Passes 3 and 4 serve whoever is waiting: the candidates are the array the kernel updates.
+    ours_waiting, theirs_waiting = waiting.copy(), waiting.copy()
+    ours = kernels.serve_pools(queue, ours_waiting.view(np.uint8), groups, capacity, quality_sum, scale,
+                               u_capacity, u_met, ours_waiting.view(np.uint8), per)
+    theirs = numpy_rules.serve_pools(queue, waiting.copy(), groups, capacity, quality_sum, scale,
+                                     np.random.default_rng(seed + 1), u_met, theirs_waiting, n_comm,
+                                     n_comm * N_CATEGORIES if per > 1 else -1)
+    assert all(bits_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+    assert bits_equal(ours_waiting, theirs_waiting)
 
 
 def test_block_sums_add_in_numpy_order():
