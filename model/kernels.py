@@ -95,11 +95,7 @@ def update_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, b
                 lost[n_lost] = i
                 n_lost += 1
     if n_gained + n_lost > holders:
-        counts[:] = F0
-        for i in range(n):
-            if after[i]:
-                for k in range(indptr[i], indptr[i + 1]):
-                    counts[indices[k]] += F1
+        counts[:] = count_neighbours(indptr, indices, after)
     else:
         shift_counts(counts, indptr, indices, gained[:n_gained], lost[:n_lost])
 
@@ -371,19 +367,27 @@ def participation_exponent(start: np.ndarray, trust: np.ndarray, civic: np.ndarr
 
 
 @_jit
+def _stays_or_adopts(active: np.uint8, u: np.float32, dropout: np.float32, odds: np.float32) -> np.uint8:
+    """The rule of :func:`model.contagion.contagion_decisions` for one node (uint8, no branch).
+
+    An active node stays when ``u >= dropout``; an inactive one adopts when
+    ``u × odds < 1``, with ``odds = 1 + e^-z`` (float32).
+    """
+    stay = np.uint8(u >= dropout) & active
+    adopt = np.uint8(odds * u < F1) & (active ^ np.uint8(1))
+    return stay | adopt
+
+
+@_jit
 def contagion_outcome(active: np.ndarray, exp_z: np.ndarray, uniforms: np.ndarray, dropout: np.float32,
                       eligible: np.ndarray) -> np.ndarray:
     """The new states (uint8) of :func:`model.contagion.contagion_decisions` given ``exp_z = e^-z``.
 
-    An active node stays when ``u >= dropout``; an inactive one adopts when
-    ``u × (1 + e^-z) < 1``; only ``eligible`` nodes (uint8) end active.
+    :func:`_stays_or_adopts` with the odds ``1 + e^-z``; only ``eligible`` nodes (uint8) end active.
     """
     out = np.empty(active.size, np.uint8)
     for i in range(active.size):
-        u = uniforms[i]
-        stay = np.uint8(u >= dropout) & active[i]
-        adopt = np.uint8((exp_z[i] + F1) * u < F1) & (active[i] ^ np.uint8(1))
-        out[i] = (stay | adopt) & eligible[i]
+        out[i] = _stays_or_adopts(active[i], uniforms[i], dropout, exp_z[i] + F1) & eligible[i]
     return out
 
 
@@ -432,10 +436,7 @@ def volunteer_outcome(idx: np.ndarray, per_community: np.ndarray, volunteer: np.
         for k in range(lo, hi):
             kind = volunteer[idx[k]]
             a = np.uint8(kind == 2)
-            u = uniforms[k]
-            stay = np.uint8(u >= d) & a
-            adopt = np.uint8((exp_z[k] + F1) * u < F1) & (a ^ np.uint8(1))
-            s = (stay | adopt) & np.uint8(kind != 1)
+            s = _stays_or_adopts(a, uniforms[k], d, exp_z[k] + F1) & np.uint8(kind != 1)
             stays[k], active[k] = s, a
             n_new += s & (a ^ np.uint8(1))
         lo = hi
@@ -483,23 +484,23 @@ def block_counts(start: np.ndarray, mask: np.ndarray) -> np.ndarray:
 @_jit
 def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, chance: np.ndarray, month: int,
             last_attended: np.ndarray, community: np.ndarray, need_key: np.ndarray, detected: np.ndarray,
-            agenda: np.ndarray, voice: np.ndarray) -> None:
+            agenda: np.ndarray, voice: np.ndarray, category_bits: int) -> None:
     """One month's consultation meetings (:func:`model.participation.hold_consultations`), in place.
 
     A participant (uint8) of community ``c`` attends when its uniform (one
     per participant, in row order) is below ``chance[c]`` and its
     ``last_attended`` becomes ``month``. Attendees voice their open needs
     (sorted keys ``row × categories + category``, with as many categories
-    as ``agenda`` has columns): each becomes ``detected`` (uint8) and counts
-    on this month's agenda of its community and category, which is added to
-    ``agenda`` (communities × categories).
-    A resident with a voiced need in the category on top of its community's
+    as ``agenda`` has columns, split by shifts of ``category_bits``,
+    :data:`model.residents.CATEGORY_BITS`, or by division when it is -1):
+    each becomes ``detected`` (uint8) and counts on this month's agenda of
+    its community and category, which is added to ``agenda`` (communities
+    × categories). A resident with a voiced need in the category on top of its community's
     agenda (the first most voiced; a community with an empty agenda has
     none) gains ``voice`` (uint8). Attendance is decided without a branch
     per resident (whether one takes part is a coin toss where many do).
     """
     n_comm, n_cat = start.size - 1, agenda.shape[1]
-    bits = _category_bits(n_cat)
     attendee = np.zeros(participant.size, np.uint8)
     last_u = max(uniforms.size - 1, 0)
     u_all = uniforms if uniforms.size else np.ones(1)
@@ -515,7 +516,7 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
             k += p[i]
     month_agenda = np.zeros((n_comm, n_cat), np.int64)
     for j in range(need_key.size):
-        row, cat = _split_key(need_key[j], n_cat, bits)
+        row, cat = _split_key(need_key[j], n_cat, category_bits)
         if attendee[row]:
             detected[j] = 1
             month_agenda[community[row], cat] += 1
@@ -528,25 +529,14 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
                 best = cat
         top[c] = best if month_agenda[c, best] > 0 else -1
     for j in range(need_key.size):
-        row, cat = _split_key(need_key[j], n_cat, bits)
+        row, cat = _split_key(need_key[j], n_cat, category_bits)
         if attendee[row] and cat == top[community[row]]:
             voice[row] = 1
 
 
 @_jit
-def _category_bits(n_categories: int) -> int:
-    """log2 of the number of categories when it is a power of two, else -1."""
-    if n_categories & (n_categories - 1):
-        return -1
-    bits = 0
-    while (1 << bits) < n_categories:
-        bits += 1
-    return bits
-
-
-@_jit
 def _split_key(key: np.int64, n_categories: int, bits: int) -> tuple[np.int64, np.int64]:
-    """A need's resident row and category from its key: by shift and mask with ``bits`` (:func:`_category_bits`)."""
+    """A need's resident row and category from its key: by shift and mask with ``bits`` when it is not -1."""
     if bits >= 0:  # the same for every key: LLVM takes the test out of the caller's loop
         return key >> bits, key & (n_categories - 1)
     return key // n_categories, key % n_categories
@@ -570,9 +560,7 @@ def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_s
         u, a, g, w = uniforms[lo:hi], adult[lo:hi], grassroots[lo:hi], was_state[lo:hi]
         kind = out[lo:hi]
         for i in range(hi - lo):
-            stay = np.uint8(u[i] >= d) & w[i]
-            join = np.uint8(u[i] * o < F1) & (w[i] ^ np.uint8(1))
-            state = (stay | join) & a[i] & (g[i] ^ np.uint8(1))
+            state = _stays_or_adopts(w[i], u[i], d, o) & a[i] & (g[i] ^ np.uint8(1))
             kind[i] = np.int8(2) * np.int8(g[i]) + np.int8(state)
     return out
 
@@ -721,13 +709,25 @@ def detect(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, scale: np
     hits = 0
     for k in range(rows.size):
         r = rows[k]
-        x = word_of_mouth * (served[r] * scale[r])
-        p_wom = x if x < F1 else F1
-        miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
-        hit = np.uint8(uniforms[k] < 1.0 - miss) & (detected[k] ^ np.uint8(1))
+        hit = _comes_to_light(uniforms[k], served[r] * scale[r], p_place[place[r]], one_minus_self_referral,
+                              word_of_mouth) & (detected[k] ^ np.uint8(1))
         detected[k] |= hit
         hits += hit
     return hits
+
+
+@_jit
+def _comes_to_light(u: np.float32, served_share: np.float32, p_place: float, one_minus_self_referral: float,
+                    word_of_mouth: np.float32) -> np.uint8:
+    """Whether a need comes to light (uint8): ``u`` below one minus the chance that all three ways miss it.
+
+    Word of mouth's chance is ``word_of_mouth × served_share`` (float32, at
+    most 1); the place's and self-referral's are float64, as numpy promotes them.
+    """
+    x = word_of_mouth * served_share
+    p_wom = x if x < F1 else F1
+    miss = ((1.0 - p_place) * one_minus_self_referral) * np.float64(F1 - p_wom)
+    return np.uint8(u < 1.0 - miss)
 
 
 @_jit
@@ -751,10 +751,8 @@ def detect_by_ties(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, i
         count = F0
         for t in range(indptr[r], indptr[r + 1]):
             count += np.float32(served[indices[t]])
-        x = word_of_mouth * (count * scale[r])
-        p_wom = x if x < F1 else F1
-        miss = ((1.0 - p_place[place[r]]) * one_minus_self_referral) * np.float64(F1 - p_wom)
-        hit = np.uint8(uniforms[k] < 1.0 - miss)
+        hit = _comes_to_light(uniforms[k], count * scale[r], p_place[place[r]], one_minus_self_referral,
+                              word_of_mouth)
         detected[k] = hit
         hits += hit
     return hits

@@ -57,8 +57,8 @@ def _order_in_blocks(group: np.ndarray, key: np.ndarray) -> np.ndarray:
     return kernels.order_in_blocks(bounds, key)
 
 
-# Keys split by shifts when the number of categories is a power of two (8).
-_CATEGORY_BITS = N_CATEGORIES.bit_length() - 1 if N_CATEGORIES & (N_CATEGORIES - 1) == 0 else None
+# Keys split by shifts when the number of categories is a power of two (8); None otherwise.
+CATEGORY_BITS = N_CATEGORIES.bit_length() - 1 if N_CATEGORIES & (N_CATEGORIES - 1) == 0 else None
 
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2
@@ -128,14 +128,14 @@ class Residents:
     @property
     def need_resident(self) -> np.ndarray:
         """The row of the resident each open need belongs to."""
-        if _CATEGORY_BITS is None:
+        if CATEGORY_BITS is None:
             return self.need_key // N_CATEGORIES
-        return self.need_key >> _CATEGORY_BITS  # keys are never negative: the same, three times faster
+        return self.need_key >> CATEGORY_BITS  # keys are never negative: the same, three times faster
 
     @property
     def need_category(self) -> np.ndarray:
         """The category of each open need."""
-        if _CATEGORY_BITS is None:
+        if CATEGORY_BITS is None:
             return self.need_key % N_CATEGORIES
         return self.need_key & (N_CATEGORIES - 1)
 

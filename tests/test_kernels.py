@@ -186,9 +186,12 @@ def test_detection_counting_along_ties_equals_detection_on_counts(layout, densit
 
 
 @SETTINGS
-@given(layout=layouts, need_share=st.floats(0, 0.5), month=st.integers(-300, 300))
-def test_consultation_kernel_equals_numpy(layout, need_share, month):
-    """kernels.consult: who attends, the needs voiced and detected, the agenda and who gains voice."""
+@given(layout=layouts, need_share=st.floats(0, 0.5), month=st.integers(-300, 300), shifts=st.booleans())
+def test_consultation_kernel_equals_numpy(layout, need_share, month, shifts):
+    """kernels.consult: who attends, the needs voiced and detected, the agenda and who gains voice.
+
+    Keys are split by shifts with the categories' bits, or by division (-1).
+    """
     n_comm, n, seed = layout
     rng = np.random.default_rng(seed)
     res = with_needs(random_residents(rng, n_comm, n), rng, need_share)
@@ -202,7 +205,7 @@ def test_consultation_kernel_equals_numpy(layout, need_share, month):
     assert bits_equal(counts, np.bincount(res.community[res.participant], minlength=n_comm))
     kernels.consult(res.community_start, res.participant.view(np.uint8), u, chance, month, res.last_attended,
                     res.community, res.need_key, res.need_detected.view(np.uint8), agenda,
-                    voice.view(np.uint8))
+                    voice.view(np.uint8), residents.CATEGORY_BITS if shifts else -1)
     numpy_rules.consult(ref, u, chance, month, ref_agenda, ref_voice)
     assert bits_equal(res.last_attended, ref.last_attended) and same_needs(res, ref)
     assert bits_equal(agenda, ref_agenda) and bits_equal(voice, ref_voice)
