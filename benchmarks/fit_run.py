@@ -24,6 +24,7 @@ import argparse  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
+from model import Params  # noqa: E402
 from model.model import SansheModel  # noqa: E402
 from model.scenario import Scenario, load_scenario  # noqa: E402
 from sanshe.calibration import fit_problem  # noqa: E402
@@ -36,6 +37,12 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=100)
     parser.add_argument("--scale", type=float, default=0.02)
     args = parser.parse_args()
+    if args.runs < 1:
+        parser.error("--runs: at least 1")
+    try:
+        Params({"population.population_scale": args.scale})
+    except ValueError as e:
+        parser.error(f"--scale: {e}")
 
     problem = fit_problem(args.scale)
     base = load_scenario(problem.base)

@@ -35,8 +35,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    if args.months < 1 or args.repeats < 1:
+        parser.error("--months and --repeats: at least 1")
+    try:
+        params = Params({"population.population_scale": args.scale})
+    except ValueError as e:
+        parser.error(f"--scale: {e}")
 
-    start = SansheModel(params=Params({"population.population_scale": args.scale}), seed=args.seed)
+    start = SansheModel(params=params, seed=args.seed)
     blob = pickle.dumps(start, protocol=pickle.HIGHEST_PROTOCOL)
     pickle.loads(blob).run(1)  # compiled kernels loaded, caches warm
     runs = []
