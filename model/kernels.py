@@ -45,6 +45,34 @@ F60 = np.float32(60.0)
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 
+# --- uniform draws ----------------------------------------------------------
+_TWO_TO_MINUS_24 = np.float32(1.0 / 16777216.0)
+
+
+@_jit
+def fill_uniform32(next_uint64, state: int, out: np.ndarray) -> np.int64:
+    """Fill ``out`` with numpy's float32 uniforms from a bit generator's 64-bit words; the half word left over.
+
+    numpy makes a float32 uniform from 32 random bits, ``(bits >> 8) ×
+    2^-24``, and PCG64 serves 32 bits as the low half of a 64-bit word, then
+    its high half. Here each word is drawn once (``next_uint64`` and
+    ``state``: the bit generator's ``ctypes`` function and state address)
+    and both halves are used in that order. When ``out`` has an odd size
+    the last word's high half is returned, for the caller to leave in the
+    generator as numpy would (-1 when nothing is left over).
+    """
+    n = out.size
+    for k in range(0, n - 1, 2):
+        w = next_uint64(state)
+        out[k] = np.float32(np.uint32(w & np.uint64(0xFFFFFFFF)) >> np.uint32(8)) * _TWO_TO_MINUS_24
+        out[k + 1] = np.float32(np.uint32(w >> np.uint64(32)) >> np.uint32(8)) * _TWO_TO_MINUS_24
+    if n % 2 == 0:
+        return np.int64(-1)
+    w = next_uint64(state)
+    out[n - 1] = np.float32(np.uint32(w & np.uint64(0xFFFFFFFF)) >> np.uint32(8)) * _TWO_TO_MINUS_24
+    return np.int64(w >> np.uint64(32))
+
+
 # --- the resident network --------------------------------------------------
 @_jit
 def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray) -> np.ndarray:

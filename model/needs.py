@@ -9,16 +9,14 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import committees, rules
-
-F32 = np.float32
+from model import committees, draws, rules
 
 
 def needs_arise(model: mesa.Model) -> None:
     """Open needs age and some end unmet; new needs arise by group and category."""
     res, p = model.residents, model.params
-    u_arrive = model.stream("needs.arrive").random(res.n, dtype=F32)
-    u_need = model.stream("needs.abandon").random(res.need_key.size, dtype=F32)
+    u_arrive = draws.uniform32(model.stream("needs.arrive"), res.n)
+    u_need = draws.uniform32(model.stream("needs.abandon"), res.need_key.size)
     abandoned = rules.age_and_abandon(res, p.needs.abandon_prob_month, u_need)
     rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
                             model.resident_need_rate)
@@ -43,7 +41,7 @@ def detect_needs(model: mesa.Model) -> None:
     p_broker = 1.0 - np.exp(-d.broker_rate_per_hour * broker / (model.people_per_community / 1000.0))
     p_by_grid = 1.0 - (1.0 - p_grid) * (1.0 - p_broker[grid_community])
 
-    u = rng.random(res.need_key.size, dtype=F32)
+    u = draws.uniform32(rng, res.need_key.size)
     rules.detect_needs_by_ties(res, p_by_grid, res.grid, p.needs.self_referral_prob_month,
                                p.needs.word_of_mouth_weight, model.adjacency, res.served_last > 0, u,
                                model.inverse_degree)

@@ -9,11 +9,9 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model import kernels, rules
+from model import draws, kernels, rules
 from model.measures import Indicator, ratio
 from model.residents import CATEGORY_BITS
-
-F32 = np.float32
 
 
 def hold_consultations(model: mesa.Model) -> None:
@@ -108,8 +106,8 @@ def update_participation(model: mesa.Model) -> None:
         trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
         sensitivity=pa.neighbour_sensitivity, lift=pa.peer_lift, dropout=pa.dropout_month,
         volunteer_sensitivity=v.neighbour_sensitivity,
-        u_participate=rng.random(res.n, dtype=F32),
-        u_volunteer=lambda k: rng.random(k, dtype=F32), u_state=rng.random(res.n, dtype=F32))
+        u_participate=draws.uniform32(rng, res.n),
+        u_volunteer=lambda k: draws.uniform32(rng, k), u_state=draws.uniform32(rng, res.n))
     _update_counts(model, model.participant_nbrs, was_participant, res.participant)
     _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer > 0)
 
