@@ -73,6 +73,28 @@ def fill_uniform32(next_uint64, state: int, out: np.ndarray) -> np.int64:
     return np.int64(w >> np.uint64(32))
 
 
+@_jit
+def below(u: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(u < p)`` in one pass: each row is written, and the count moves on where it is below."""
+    out = np.empty(u.size, np.int64)
+    n = 0
+    for i in range(u.size):
+        out[n] = i
+        n += u[i] < p[i]
+    return out[:n].copy()  # not the whole row-length buffer
+
+
+@_jit
+def rows_where(mask: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask)`` of a uint8 mask of 0 and 1, without a branch per row (as :func:`below`)."""
+    out = np.empty(mask.size, np.int64)
+    n = 0
+    for i in range(mask.size):
+        out[n] = i
+        n += mask[i]
+    return out[:n].copy()
+
+
 # --- the resident network --------------------------------------------------
 @_jit
 def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray) -> np.ndarray:

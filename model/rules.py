@@ -50,7 +50,7 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
     total = rate_table.sum(axis=1)
     if resident_rate is None:
         resident_rate = total.astype(np.float32)[res.profile]
-    idx = np.flatnonzero(u_arrive < resident_rate)
+    idx = kernels.below(u_arrive, resident_rate)
     if isinstance(category_uniforms, np.random.Generator):
         category_uniforms = category_uniforms.random(idx.size)
     if idx.size == 0:
@@ -181,7 +181,7 @@ def update_participation(res: Residents, participant_share: np.ndarray,
                                            civic_weight, sensitivity, dropout, u_participate, inverse_degree,
                                            lift)
 
-    idx = np.flatnonzero(participant)
+    idx = kernels.rows_where(participant.view(np.uint8))
     per_community = np.diff(np.searchsorted(idx, res.community_start))  # rows are stored by community
     grassroots = _grassroots_volunteers(res, idx, per_community, volunteer_share, inverse_degree, mob,
                                         volunteer_sensitivity, u_volunteer)

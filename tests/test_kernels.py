@@ -151,6 +151,18 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
 
 
 @SETTINGS
+@given(n=st.integers(0, 3000), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_rows_below_and_rows_where_equal_flatnonzero(n, share, seed):
+    """kernels.below and kernels.rows_where: numpy's flatnonzero of ``u < p`` and of a mask, ties not below."""
+    rng = np.random.default_rng(seed)
+    u, p = salted(rng, n), salted(rng, n) * F32(share)
+    p[: n // 3] = u[: n // 3]  # exact ties: not below
+    assert bits_equal(kernels.below(u, p), np.flatnonzero(u < p))
+    mask = rng.random(n) < share
+    assert bits_equal(kernels.rows_where(mask.view(np.uint8)), np.flatnonzero(mask))
+
+
+@SETTINGS
 @given(n=st.integers(1, 400), density=st.floats(0, 0.1), share=st.floats(0, 1), churn=st.floats(0, 1),
        seed=st.integers(0, 2**32 - 1))
 def test_updated_neighbour_counts_equal_a_fresh_count(n, density, share, churn, seed):
