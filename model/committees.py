@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from model import organizations
+from model import kernels, organizations
 from model.parameters import N_CATEGORIES
 from model.residents import GRASSROOTS, STATE_MOBILISED
 
@@ -211,11 +211,9 @@ def leadership_hours(model: mesa.Model) -> np.ndarray:
 def count_volunteers(model: mesa.Model) -> None:
     """Volunteers of each kind by community, in people (grassroots, state-mobilised and all)."""
     res = model.residents
-    start = res.community_start[:-1]
-    model.grassroots_people = np.add.reduceat(res.volunteer == GRASSROOTS, start,
-                                              dtype=np.float64) * model.people_per_row
-    model.state_volunteers_people = np.add.reduceat(res.volunteer == STATE_MOBILISED, start,
-                                                    dtype=np.float64) * model.people_per_row
+    rows = kernels.count_kinds(res.community_start, res.volunteer, GRASSROOTS, STATE_MOBILISED).astype(np.float64)
+    model.grassroots_people = rows[0] * model.people_per_row
+    model.state_volunteers_people = rows[1] * model.people_per_row
     model.volunteers_people = model.grassroots_people + model.state_volunteers_people
 
 

@@ -639,6 +639,25 @@ def participation_tallies(start: np.ndarray, last_attended: np.ndarray, since: i
     return out
 
 
+@_jit
+def count_kinds(start: np.ndarray, kind: np.ndarray, first: int, second: int) -> np.ndarray:
+    """Per community (int64, shape (2, communities)): the rows whose ``kind`` is ``first``, and ``second``.
+
+    One pass instead of a comparison and a float64 reduction for each kind
+    (the volunteers' kinds, :func:`model.committees.count_volunteers`); the
+    counts are whole numbers, so any order of addition gives them.
+    """
+    out = np.zeros((2, start.size - 1), np.int64)
+    for c in range(start.size - 1):
+        k = kind[start[c]:start[c + 1]]
+        n_first = n_second = 0
+        for i in range(k.size):
+            n_first += np.int64(k[i] == first)
+            n_second += np.int64(k[i] == second)
+        out[0, c], out[1, c] = n_first, n_second
+    return out
+
+
 # --- needs -------------------------------------------------------------------
 @_jit
 def count_per_row(keys: np.ndarray, n_categories: int, n: int) -> np.ndarray:

@@ -151,6 +151,18 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
 
 
 @SETTINGS
+@given(layout=layouts)
+def test_volunteer_kinds_counted_by_community(layout):
+    """kernels.count_kinds: each community's grassroots and state-mobilised volunteers, empty communities 0."""
+    n_comm, n, seed = layout
+    res = random_residents(np.random.default_rng(seed), n_comm, n)
+    got = kernels.count_kinds(res.community_start, res.volunteer, residents.GRASSROOTS, residents.STATE_MOBILISED)
+    for row, kind in zip(got, (residents.GRASSROOTS, residents.STATE_MOBILISED), strict=True):
+        want = np.bincount(res.community, weights=res.volunteer == kind, minlength=n_comm)
+        assert bits_equal(row, want.astype(np.int64))
+
+
+@SETTINGS
 @given(n=st.integers(0, 3000), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
 def test_rows_below_and_rows_where_equal_flatnonzero(n, share, seed):
     """kernels.below and kernels.rows_where: numpy's flatnonzero of ``u < p`` and of a mask, ties not below."""
