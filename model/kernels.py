@@ -520,7 +520,10 @@ def within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray
 
 @_jit
 def block_counts(start: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """How many rows of each block ``start[c]:start[c + 1]`` ``mask`` (uint8) marks (int64)."""
+    """How many rows of each block ``start[c]:start[c + 1]`` ``mask`` (uint8) marks (int64).
+
+    Of whole numbers other than 0 and 1 (the open needs' ages), their sum.
+    """
     out = np.zeros(start.size - 1, np.int64)
     for c in range(start.size - 1):
         m = mask[start[c]:start[c + 1]]

@@ -157,8 +157,7 @@ def _need_blocks(v) -> np.ndarray:
 
 def _wait_c(v) -> np.ndarray:
     """Summed months of wait of the open needs, by community."""
-    summed = np.concatenate([[0], np.cumsum(v.res.need_age, dtype=np.int64)])[v.once(_need_blocks)]
-    return np.diff(summed).astype(float)
+    return kernels.block_counts(v.once(_need_blocks), v.res.need_age).astype(float)
 
 
 def _open_c(v) -> np.ndarray:

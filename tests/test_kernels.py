@@ -152,6 +152,18 @@ def test_neighbour_counts_and_ties_equal_numpy(n, density, share, seed):
 
 @SETTINGS
 @given(layout=layouts)
+def test_block_counts_sum_whole_numbers_by_block(layout):
+    """kernels.block_counts of the needs' ages (int16): each block's sum, as the cumulative sum gave it."""
+    n_comm, n, seed = layout
+    rng = np.random.default_rng(seed)
+    bounds = np.sort(np.concatenate([[0, n], rng.integers(0, n + 1, n_comm - 1)]))
+    ages = rng.integers(0, 400, n).astype(np.int16)
+    want = np.diff(np.concatenate([[0], np.cumsum(ages, dtype=np.int64)])[bounds])
+    assert bits_equal(kernels.block_counts(bounds, ages), want)
+
+
+@SETTINGS
+@given(layout=layouts)
 def test_volunteer_kinds_counted_by_community(layout):
     """kernels.count_kinds: each community's grassroots and state-mobilised volunteers, empty communities 0."""
     n_comm, n, seed = layout
