@@ -243,21 +243,25 @@ def oldest_first(shuffled: np.ndarray, age: np.ndarray) -> np.ndarray:
     """``shuffled[np.argsort(-age[shuffled], kind="stable")]`` for ages that are small integers not below 0.
 
     A counting sort by age, oldest first, which keeps the shuffled order
-    within an age: the order of any stable sort.
+    within an age: the order of any stable sort. Each need's place among
+    the ages is looked up once, in shuffled order, and kept in the ages'
+    dtype for the second pass (the look-up is a random read).
     """
     oldest = 0
     for i in range(age.size):
         oldest = max(oldest, np.int64(age[i]))
     start = np.zeros(oldest + 2, np.int64)
+    rank = np.empty(shuffled.size, age.dtype)
     for j in range(shuffled.size):
-        start[oldest - age[shuffled[j]] + 1] += 1
+        k = oldest - age[shuffled[j]]
+        rank[j] = k
+        start[k + 1] += 1
     for a in range(oldest + 1):
         start[a + 1] += start[a]
     out = np.empty(shuffled.size, shuffled.dtype)
     for j in range(shuffled.size):
-        s = shuffled[j]
-        k = oldest - age[s]
-        out[start[k]] = s
+        k = rank[j]
+        out[start[k]] = shuffled[j]
         start[k] += 1
     return out
 
