@@ -555,7 +555,9 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
     × categories). A resident with a voiced need in the category on top of its community's
     agenda (the first most voiced; a community with an empty agenda has
     none) gains ``voice`` (uint8). Attendance is decided without a branch
-    per resident (whether one takes part is a coin toss where many do).
+    per resident (whether one takes part is a coin toss where many do);
+    only an attendee's month is written (attendees are a few in a hundred,
+    so that branch is well predicted, and the other rows are not rewritten).
     """
     n_comm, n_cat = start.size - 1, agenda.shape[1]
     attendee = np.zeros(participant.size, np.uint8)
@@ -569,7 +571,8 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
         for i in range(hi - lo):
             a = p[i] & np.uint8(u_all[min(k, last_u)] < chance_c)
             att[i] = a
-            last[i] = month if a else last[i]
+            if a:
+                last[i] = month
             k += p[i]
     month_agenda = np.zeros((n_comm, n_cat), np.int64)
     for j in range(need_key.size):
