@@ -95,6 +95,17 @@ def rows_where(mask: np.ndarray) -> np.ndarray:
     return out[:n].copy()
 
 
+@_jit
+def rows_in_open_groups(mask: np.ndarray, groups: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(mask & is_open[groups])`` (uint8 ``mask``, ``is_open``) in one pass, as :func:`rows_where`."""
+    out = np.empty(mask.size, np.int64)
+    n = 0
+    for i in range(mask.size):
+        out[n] = i
+        n += mask[i] & is_open[groups[i]]
+    return out[:n].copy()
+
+
 # --- the resident network --------------------------------------------------
 @_jit
 def count_neighbours(indptr: np.ndarray, indices: np.ndarray, state: np.ndarray) -> np.ndarray:
@@ -600,6 +611,26 @@ def _split_key(key: np.int64, n_categories: int, bits: int) -> tuple[np.int64, n
     if bits >= 0:  # the same for every key: LLVM takes the test out of the caller's loop
         return key >> bits, key & (n_categories - 1)
     return key // n_categories, key % n_categories
+
+
+@_jit
+def need_pools(need_key: np.ndarray, community: np.ndarray, vulnerable: np.ndarray, n_categories: int,
+               category_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each open need's community, cell (``community × categories + category``; int32) and vulnerability (uint8).
+
+    One pass over the sorted keys (split as in :func:`consult`) instead of
+    the rows, two gathers and a product, each a full-length int64 array:
+    the pools of service delivery (:func:`model.services.deliver_services`).
+    """
+    comm, cell = np.empty(need_key.size, np.int32), np.empty(need_key.size, np.int32)
+    vul = np.empty(need_key.size, np.uint8)
+    for j in range(need_key.size):
+        row, cat = _split_key(need_key[j], n_categories, category_bits)
+        c = community[row]
+        comm[j] = c
+        cell[j] = c * n_categories + cat
+        vul[j] = vulnerable[row]
+    return comm, cell, vul
 
 
 @_jit

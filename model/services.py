@@ -13,6 +13,7 @@ from model import committees, kernels, organizations, purchasing, social_work
 from model.measures import Indicator, gini, ratio
 from model.parameters import N_CATEGORIES
 from model.purchasing import ProjectKind
+from model.residents import CATEGORY_BITS
 
 F32 = np.float32
 
@@ -45,10 +46,9 @@ def deliver_services(model: mesa.Model) -> None:
     rng, rng_cap = model.stream("services"), model.stream("services.capacity")
     n_comm, K = model.n_communities, N_CATEGORIES
     n_cells = n_comm * K
-    need_res = res.need_resident
-    comm = res.community[need_res]
-    cell = comm * K + res.need_category
-    vul = res.vulnerable[need_res]
+    comm, cell, vul = kernels.need_pools(res.need_key, res.community, res.vulnerable.view(np.uint8), K,
+                                         -1 if CATEGORY_BITS is None else CATEGORY_BITS)
+    vul = vul.view(bool)
     n_needs = res.need_key.size
     u_met = rng.random(n_needs)
     # Service order: oldest first, ties in random order (a stable sort of a permutation).
@@ -133,7 +133,7 @@ def common_outreach(model: mesa.Model, common_cap: np.ndarray, cell: np.ndarray,
     known ones. ``unknown`` marks those needs; the draws come from their own
     stream, one per such need.
     """
-    candidates = np.flatnonzero(unknown & (common_cap[cell] > 0))
+    candidates = kernels.rows_in_open_groups(unknown.view(np.uint8), cell, (common_cap > 0).view(np.uint8))
     u = model.stream("services.outreach").random(candidates.size)
     reached = np.zeros(unknown.size, bool)
     reached[candidates[u < model.params.purchase.common_outreach_share]] = True

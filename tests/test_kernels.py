@@ -184,6 +184,9 @@ def test_rows_below_and_rows_where_equal_flatnonzero(n, share, seed):
     assert bits_equal(kernels.below(u, p), np.flatnonzero(u < p))
     mask = rng.random(n) < share
     assert bits_equal(kernels.rows_where(mask.view(np.uint8)), np.flatnonzero(mask))
+    groups, is_open = rng.integers(0, 5, n).astype(np.int32), rng.random(5) < 0.6
+    assert bits_equal(kernels.rows_in_open_groups(mask.view(np.uint8), groups, is_open.view(np.uint8)),
+                      np.flatnonzero(mask & is_open[groups]))
 
 
 @SETTINGS
