@@ -136,8 +136,9 @@ def update_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, b
                   after: np.ndarray) -> None:
     """Bring neighbour counts (float32, whole numbers) of a trait from ``before`` to ``after`` (uint8), in place.
 
-    One pass finds who gained and who lost the trait and how many hold it
-    now; when more changed than hold it, the counts are pushed afresh from
+    A row holds the trait where its value is not 0 (a participant, or a
+    volunteer of either kind). One pass finds who gained and who lost the
+    trait and how many hold it now; when more changed than hold it, the counts are pushed afresh from
     the holders' ties (:func:`count_neighbours`), else only the changed
     rows' ties are touched (:func:`shift_counts`). Whole numbers below 2^24
     in float32 add exactly, so either way, in any order, gives the same counts.
@@ -146,9 +147,9 @@ def update_counts(counts: np.ndarray, indptr: np.ndarray, indices: np.ndarray, b
     gained, lost = np.empty(n, np.int64), np.empty(n, np.int64)
     n_gained = n_lost = holders = 0
     for i in range(n):  # a branch here: few change in a month, so it is well predicted
-        a = after[i]
+        a = np.uint8(after[i] != 0)
         holders += a
-        if a != before[i]:
+        if a != np.uint8(before[i] != 0):
             if a:
                 gained[n_gained] = i
                 n_gained += 1
@@ -634,12 +635,12 @@ def need_pools(need_key: np.ndarray, community: np.ndarray, vulnerable: np.ndarr
 
 
 @_jit
-def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_state: np.ndarray,
+def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_kind: np.ndarray,
              odds: np.ndarray, dropout: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Each resident's volunteer kind (int8): grassroots, state-mobilised or none.
 
     An adult who is not a grassroots volunteer is state-mobilised when it
-    was and ``u >= dropout`` of its community, or when it was not and
+    was (``was_kind``, uint8) and ``u >= dropout`` of its community, or when it was not and
     ``u × odds < 1`` (``odds`` = 1 + e^-z of its community, float32), as
     :func:`model.contagion.contagion_decisions` decides with no neighbour term.
     The kinds are coded as in :mod:`model.residents`: 0 none, 1 state-mobilised, 2 grassroots.
@@ -648,10 +649,10 @@ def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_s
     for c in range(start.size - 1):
         lo, hi = start[c], start[c + 1]
         o, d = odds[c], dropout[c]
-        u, a, g, w = uniforms[lo:hi], adult[lo:hi], grassroots[lo:hi], was_state[lo:hi]
+        u, a, g, w = uniforms[lo:hi], adult[lo:hi], grassroots[lo:hi], was_kind[lo:hi]
         kind = out[lo:hi]
         for i in range(hi - lo):
-            state = _stays_or_adopts(w[i], u[i], d, o) & a[i] & (g[i] ^ np.uint8(1))
+            state = _stays_or_adopts(np.uint8(w[i] == 1), u[i], d, o) & a[i] & (g[i] ^ np.uint8(1))
             kind[i] = np.int8(2) * np.int8(g[i]) + np.int8(state)
     return out
 

@@ -101,7 +101,7 @@ def update_participation(model: mesa.Model) -> None:
         state_dropout=np.full(model.n_communities, v.state_dropout_month),
         volunteer_room=organising_room(model) / model.people_per_row,
     )
-    was_participant, was_volunteer = rules.update_participation(
+    was_participant, was_kind = rules.update_participation(
         res, model.participant_nbrs, model.volunteer_nbrs, mob, inverse_degree=model.inverse_degree,
         trust_weight=pa.trust_weight, civic_weight=pa.civic_weight,
         sensitivity=pa.neighbour_sensitivity, lift=pa.peer_lift, dropout=pa.dropout_month,
@@ -109,7 +109,7 @@ def update_participation(model: mesa.Model) -> None:
         u_participate=draws.uniform32(rng, res.n),
         u_volunteer=lambda k: draws.uniform32(rng, k), u_state=draws.uniform32(rng, res.n))
     _update_counts(model, model.participant_nbrs, was_participant, res.participant)
-    _update_counts(model, model.volunteer_nbrs, was_volunteer, res.volunteer > 0)
+    _update_counts(model, model.volunteer_nbrs, was_kind, res.volunteer)  # a volunteer of either kind counts
 
 
 def participation_push(model: mesa.Model) -> np.ndarray:
@@ -163,7 +163,7 @@ def organising_room(model: mesa.Model) -> np.ndarray:
 
 
 def _update_counts(model: mesa.Model, counts: np.ndarray, before: np.ndarray, after: np.ndarray) -> None:
-    """Bring neighbour counts of a trait up to date with the residents who changed.
+    """Bring neighbour counts of a trait (held where ``after`` is not 0) up to date with the residents who changed.
 
     Only the ties of those who changed are touched when they are fewer than
     the holders; when more changed (state-mobilised volunteers come and go

@@ -171,12 +171,11 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     × inverse_degree`` in float32, computed only where it is read (every
     resident's participation, participants' volunteering).
 
-    Returns the previous participant and volunteer masks, so the caller can
-    update neighbour counts from the residents who changed.
+    Returns the previous participant mask and volunteer kinds (the arrays
+    the residents held: new ones replace them), so the caller can update
+    neighbour counts from the residents who changed.
     """
-    was_participant = res.participant
-    was_volunteer = res.volunteer > 0
-    was_state = res.volunteer == STATE_MOBILISED
+    was_participant, was_kind = res.participant, res.volunteer
     participant = _participation_decisions(res, participant_share, mob.participation_logit, trust_weight,
                                            civic_weight, sensitivity, dropout, u_participate, inverse_degree,
                                            lift)
@@ -186,9 +185,9 @@ def update_participation(res: Residents, participant_share: np.ndarray,
     grassroots = _grassroots_volunteers(res, idx, per_community, volunteer_share, inverse_degree, mob,
                                         volunteer_sensitivity, u_volunteer)
 
-    res.volunteer = _mobilise(res, grassroots, was_state, mob.state_logit, mob.state_dropout, u_state)
+    res.volunteer = _mobilise(res, grassroots, was_kind, mob.state_logit, mob.state_dropout, u_state)
     res.participant = participant
-    return was_participant, was_volunteer
+    return was_participant, was_kind
 
 
 def _grassroots_volunteers(res: Residents, idx: np.ndarray, per_community: np.ndarray,
@@ -243,9 +242,11 @@ def _within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarra
     stays[new[uniforms(new.size) >= chance[community]]] = False
 
 
-def _mobilise(res: Residents, grassroots: np.ndarray, was_state: np.ndarray, state_logit: np.ndarray,
+def _mobilise(res: Residents, grassroots: np.ndarray, was_kind: np.ndarray, state_logit: np.ndarray,
               state_dropout: np.ndarray, u_state: np.ndarray) -> np.ndarray:
     """The volunteers' kinds after the committees mobilise adults who are not grassroots volunteers.
+
+    ``was_kind`` holds the kinds before the step (a state-mobilised volunteer stays or drops out).
 
     :func:`~model.contagion.contagion_decisions` with no neighbour term:
     its chance of joining, ``u × (1 + e^-z) < 1`` with ``z`` the community's
@@ -260,7 +261,7 @@ def _mobilise(res: Residents, grassroots: np.ndarray, was_state: np.ndarray, sta
     is_grassroots = np.zeros(res.n, np.uint8)
     is_grassroots[grassroots] = 1
     return kernels.mobilise(res.community_start, res.adult.view(np.uint8), is_grassroots,
-                            was_state.view(np.uint8), odds, state_dropout.astype(f32), u_state)
+                            was_kind.view(np.uint8), odds, state_dropout.astype(f32), u_state)
 
 
 def _participation_decisions(res: Residents, share: np.ndarray, logit: np.ndarray, trust_weight: float,
