@@ -85,6 +85,17 @@ def below(u: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 @_jit
+def below_at(u: np.ndarray, group: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """``np.flatnonzero(u < p[group])`` in one pass (as :func:`below`): each row's bound is its group's."""
+    out = np.empty(u.size, np.int64)
+    n = 0
+    for i in range(u.size):
+        out[n] = i
+        n += u[i] < p[group[i]]
+    return out[:n].copy()
+
+
+@_jit
 def rows_where(mask: np.ndarray) -> np.ndarray:
     """``np.flatnonzero(mask)`` of a uint8 mask of 0 and 1, without a branch per row (as :func:`below`)."""
     out = np.empty(mask.size, np.int64)

@@ -89,7 +89,6 @@ class SansheModel(mesa.Model):
         self.participant_nbrs = neighbour_counts(self.adjacency, res.participant)
         self.volunteer_nbrs = neighbour_counts(self.adjacency, res.volunteer > 0)
         self.rate_table = need_rate_table(p)
-        self.resident_need_rate = self.rate_table.sum(axis=1).astype(np.float32)[res.profile]
         self.rows_per_community = res.community_sizes()
         self.grid_community = np.zeros(res.grid_households.size, np.intp)
         self.grid_community[res.grid] = res.community

@@ -18,8 +18,7 @@ def needs_arise(model: mesa.Model) -> None:
     u_arrive = draws.uniform32(model.stream("needs.arrive"), res.n)
     u_need = draws.uniform32(model.stream("needs.abandon"), res.need_key.size)
     abandoned = rules.age_and_abandon(res, p.needs.abandon_prob_month, u_need)
-    rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"),
-                            model.resident_need_rate)
+    rules.arise_needs(res, model.rate_table, u_arrive, model.stream("needs.category"))
     model.flow.abandoned = abandoned
 
 

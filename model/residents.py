@@ -83,7 +83,7 @@ class Residents:
         grid: global grid id (intp); a grid holds ``households_per_grid`` real households
             (``households_per_grid × population_scale`` households of rows).
         grid_households: real households in each grid (the last grid of a community is smaller).
-        profile: group bits (CHILD | ELDERLY | ...), intp.
+        profile: group bits (CHILD | ELDERLY | ...), uint8 (the 32 profiles; a byte a resident).
         vulnerable: elderly, disabled, low-income or other special (bool).
         adult: not a child (bool).
         civic: civic disposition in [0, 1] (float32).
@@ -286,7 +286,7 @@ def build_residents(params: Params, rng: np.random.Generator) -> Residents:
     low_income = (stratified_uniform(household_community, rng) < pop.share_low_income)[household]
     special = stratified_uniform(community, rng) < pop.share_other_special
     profile = (CHILD * child + ELDERLY * elderly + DISABLED * disabled
-               + LOW_INCOME * low_income + SPECIAL * special).astype(np.intp)
+               + LOW_INCOME * low_income + SPECIAL * special).astype(np.uint8)
     vulnerable = elderly | disabled | low_income | special
 
     m = pop.civic_disposition_mean

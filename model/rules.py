@@ -44,13 +44,14 @@ def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
     ``u * total`` falls in the cumulative rates, with one uniform ``u`` per
     arrival, in resident order (drawn from ``category_uniforms`` when it is
     a generator). A need in a category already open adds nothing.
-    ``resident_rate`` (each resident's total rate) may be passed to save
-    recomputing it. Returns the new keys.
+    ``resident_rate`` (each resident's total rate, float32) may be given
+    instead of the rate of its profile. Returns the new keys.
     """
     total = rate_table.sum(axis=1)
-    if resident_rate is None:
-        resident_rate = total.astype(np.float32)[res.profile]
-    idx = kernels.below(u_arrive, resident_rate)
+    if resident_rate is None:  # a byte of profile a resident is read, not four of rate
+        idx = kernels.below_at(u_arrive, res.profile, total.astype(np.float32))
+    else:
+        idx = kernels.below(u_arrive, resident_rate)
     if isinstance(category_uniforms, np.random.Generator):
         category_uniforms = category_uniforms.random(idx.size)
     if idx.size == 0:

@@ -182,11 +182,14 @@ def test_volunteer_kinds_counted_by_community(layout):
 @SETTINGS
 @given(n=st.integers(0, 3000), share=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
 def test_rows_below_and_rows_where_equal_flatnonzero(n, share, seed):
-    """kernels.below and kernels.rows_where: numpy's flatnonzero of ``u < p`` and of a mask, ties not below."""
+    """kernels.below, below_at and rows_where: numpy's flatnonzero of ``u < p`` and of a mask, ties not below."""
     rng = np.random.default_rng(seed)
     u, p = salted(rng, n), salted(rng, n) * F32(share)
     p[: n // 3] = u[: n // 3]  # exact ties: not below
     assert bits_equal(kernels.below(u, p), np.flatnonzero(u < p))
+    group, bound = rng.integers(0, 32, n).astype(np.uint8), salted(rng, 32) * F32(share)
+    u[: n // 3] = bound[group[: n // 3]]  # exact ties: not below
+    assert bits_equal(kernels.below_at(u, group, bound), np.flatnonzero(u < bound[group]))
     mask = rng.random(n) < share
     assert bits_equal(kernels.rows_where(mask.view(np.uint8)), np.flatnonzero(mask))
     groups, is_open = rng.integers(0, 5, n).astype(np.int32), rng.random(5) < 0.6
