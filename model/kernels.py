@@ -329,18 +329,21 @@ def gather_ties(indptr: np.ndarray, indices: np.ndarray, nodes: np.ndarray) -> n
 def symmetric_csr(src: np.ndarray, dst: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR ``(indptr, indices)`` (int32) of the undirected graph of the ties ``src``–``dst``.
 
-    Each row's indices are sorted and unique (duplicate ties collapse into one);
-    self-loops must have been removed.
+    Each row's indices are sorted and unique (duplicate ties collapse into
+    one); a tie of a node with itself is left out.
     """
     degree = np.zeros(n + 1, np.int64)
     for k in range(src.size):
-        degree[src[k] + 1] += 1
-        degree[dst[k] + 1] += 1
+        loop = np.int64(src[k] == dst[k])
+        degree[src[k] + 1] += 1 - loop
+        degree[dst[k] + 1] += 1 - loop
     fill = np.cumsum(degree)
     indices = np.empty(fill[n], np.int32)
     at = fill[:n].copy()
     for k in range(src.size):
         a, b = src[k], dst[k]
+        if a == b:  # rare (a rewired tie that found its own end), so well predicted
+            continue
         indices[at[a]] = b
         at[a] += 1
         indices[at[b]] = a

@@ -119,10 +119,9 @@ def build_resident_network(
         src_parts.append(a)
         dst_parts.append(b)
 
-    src = np.concatenate(src_parts).astype(np.int32)
-    dst = np.concatenate(dst_parts).astype(np.int32)
-    keep = src != dst
-    indptr, indices = kernels.symmetric_csr(src[keep], dst[keep], n)
+    src = np.concatenate(src_parts, dtype=np.int32, casting="same_kind")  # rows fit in int32: one pass, not two
+    dst = np.concatenate(dst_parts, dtype=np.int32, casting="same_kind")
+    indptr, indices = kernels.symmetric_csr(src, dst, n)  # self-loops left out
     adj = sp.csr_array((np.ones(indices.size, dtype=bool), indices, indptr), shape=(n, n))
     adj.indices = adj.indices.astype(np.int32, copy=False)
     adj.indptr = adj.indptr.astype(np.int32, copy=False)
