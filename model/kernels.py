@@ -37,6 +37,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 F0 = np.float32(0.0)
 F1 = np.float32(1.0)
@@ -47,30 +50,78 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 # --- uniform draws ----------------------------------------------------------
 _TWO_TO_MINUS_24 = np.float32(1.0 / 16777216.0)
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@intrinsic
+def _mul_add_128(typingctx, s_lo, s_hi, m_lo, m_hi, c_lo, c_hi):
+    """``(s × m + c) mod 2^128`` of three unsigned 128-bit numbers given as (low, high) 64-bit halves.
+
+    LLVM's own 128-bit arithmetic (numba has no 128-bit integer), which is
+    what numpy's C code for PCG64 compiles to: a few multiplications.
+    """
+    u64 = types.uint64
+    sig = types.UniTuple(u64, 2)(u64, u64, u64, u64, u64, u64)
+
+    def codegen(context, builder, signature, args):
+        i128, i64 = ir.IntType(128), ir.IntType(64)
+
+        def join(lo, hi):
+            return builder.or_(builder.zext(lo, i128), builder.shl(builder.zext(hi, i128), ir.Constant(i128, 64)))
+
+        r = builder.add(builder.mul(join(args[0], args[1]), join(args[2], args[3])), join(args[4], args[5]))
+        halves = [builder.trunc(r, i64), builder.trunc(builder.lshr(r, ir.Constant(i128, 64)), i64)]
+        return context.make_tuple(builder, signature.return_type, halves)
+
+    return sig, codegen
+
+
+@numba.njit(inline="always")
+def _xsl_rr(lo: np.uint64, hi: np.uint64) -> np.uint64:
+    """PCG64's output of a 128-bit state: its halves XORed, rotated right by its top six bits."""
+    x = hi ^ lo
+    rot = hi >> np.uint64(58)
+    return (x >> rot) | (x << ((np.uint64(64) - rot) & np.uint64(63)))
+
+
+@numba.njit(inline="always")
+def _two_uniforms(out: np.ndarray, k: int, word: np.uint64) -> None:
+    """The float32 uniforms numpy makes of a word, ``(bits >> 8) × 2^-24``: low half in ``out[k]``, then high."""
+    out[k] = np.float32(np.uint32(word & _LOW32) >> np.uint32(8)) * _TWO_TO_MINUS_24
+    out[k + 1] = np.float32(np.uint32(word >> np.uint64(32)) >> np.uint32(8)) * _TWO_TO_MINUS_24
 
 
 @_jit
-def fill_uniform32(next_uint64, state: int, out: np.ndarray) -> np.int64:
-    """Fill ``out`` with numpy's float32 uniforms from a bit generator's 64-bit words; the half word left over.
+def pcg64_uniform32(states: np.ndarray, jump: np.ndarray, out: np.ndarray) -> tuple[int, np.uint64, np.uint64]:
+    """Fill ``out`` with numpy's float32 uniforms of a PCG64 stream, eight at a time; how many, and the state after.
 
-    numpy makes a float32 uniform from 32 random bits, ``(bits >> 8) ×
-    2^-24``, and PCG64 serves 32 bits as the low half of a 64-bit word, then
-    its high half. Here each word is drawn once (``next_uint64`` and
-    ``state``: the bit generator's ``ctypes`` function and state address)
-    and both halves are used in that order. When ``out`` has an odd size
-    the last word's high half is returned, for the caller to leave in the
-    generator as numpy would (-1 when nothing is left over).
+    PCG64 steps its 128-bit state ``s ← s × M + c`` and outputs
+    :func:`_xsl_rr` of the new state as a 64-bit word; numpy makes two
+    float32 uniforms of each word, low half first. ``states`` holds the
+    next four states (low, high halves; the caller computes them), and
+    ``jump`` the multiplier and increment of four steps at once (``M⁴`` and
+    ``c × (M³ + M² + M + 1)``, modulo 2^128): four interleaved chains, whose
+    multiplications the processor overlaps where one chain waits on each.
+    Fills the largest multiple of eight of ``out`` and returns it with the
+    state after the last word used (the one a fifth word would step from).
     """
-    n = out.size
-    for k in range(0, n - 1, 2):
-        w = next_uint64(state)
-        out[k] = np.float32(np.uint32(w & np.uint64(0xFFFFFFFF)) >> np.uint32(8)) * _TWO_TO_MINUS_24
-        out[k + 1] = np.float32(np.uint32(w >> np.uint64(32)) >> np.uint32(8)) * _TWO_TO_MINUS_24
-    if n % 2 == 0:
-        return np.int64(-1)
-    w = next_uint64(state)
-    out[n - 1] = np.float32(np.uint32(w & np.uint64(0xFFFFFFFF)) >> np.uint32(8)) * _TWO_TO_MINUS_24
-    return np.int64(w >> np.uint64(32))
+    a0, a1, b0, b1, c0, c1, d0, d1 = states[0], states[1], states[2], states[3], states[4], states[5], states[6], \
+        states[7]
+    m0, m1, i0, i1 = jump[0], jump[1], jump[2], jump[3]
+    last0, last1 = np.uint64(0), np.uint64(0)
+    k = 0
+    while k + 8 <= out.size:
+        _two_uniforms(out, k, _xsl_rr(a0, a1))
+        _two_uniforms(out, k + 2, _xsl_rr(b0, b1))
+        _two_uniforms(out, k + 4, _xsl_rr(c0, c1))
+        _two_uniforms(out, k + 6, _xsl_rr(d0, d1))
+        last0, last1 = d0, d1
+        a0, a1 = _mul_add_128(a0, a1, m0, m1, i0, i1)
+        b0, b1 = _mul_add_128(b0, b1, m0, m1, i0, i1)
+        c0, c1 = _mul_add_128(c0, c1, m0, m1, i0, i1)
+        d0, d1 = _mul_add_128(d0, d1, m0, m1, i0, i1)
+        k += 8
+    return k, last0, last1
 
 
 @_jit
