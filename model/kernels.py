@@ -21,6 +21,11 @@ of numpy (``tests/test_kernels.py`` checks each against that code, kept in
 * no fast-math, so LLVM neither reassociates nor contracts a multiply and
   an add into a fused multiply-add.
 
+The float32 uniforms of the resident rules (:func:`pcg64_uniform32`, for
+:mod:`model.draws`) are PCG64's own steps in whole-number arithmetic and
+numpy's conversion to float32 (a whole number below 2^24 times 2^-24, exact),
+so they are numpy's on any platform.
+
 Per-community values are read once per community block (residents are
 stored contiguously by community, ``community_start``), and the inner loop
 indexes slices of the block from 0: a loop from ``community_start[c]``
