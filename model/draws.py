@@ -9,8 +9,8 @@ congruential state, stepped ``s ← s × M + c``, whose XSL-RR output word
 numpy splits into two float32 uniforms. :func:`uniform32` runs that
 algorithm itself (:func:`model.kernels.pcg64_uniform32`), four steps at a
 time, in about 0.42 of numpy's time at 630,000. It returns the same numbers
-and leaves the generator to draw the same numbers next, so nothing the
-model computes changes (``tests/test_draws.py`` compares them with numpy's).
+and leaves the generator in the state numpy would, so nothing the model
+computes changes (``tests/test_draws.py`` compares both with numpy's).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from model import kernels
 
 F32 = np.float32
-SMALL = 8192  # below it numpy is as quick (4,096: 8.4 us against 10.0; 8,192: 15 against 12)
+SMALL = 8192  # numpy's time against ours: 8.4 us against 10.0 at 4,096 numbers, 15 against 12 at 8,192
 
 _MOD = 1 << 128
 _HALF = (1 << 64) - 1
@@ -31,15 +31,17 @@ _JUMP_SUM = (PCG64_MULTIPLIER ** 3 + PCG64_MULTIPLIER ** 2 + PCG64_MULTIPLIER + 
 
 
 def uniform32(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``rng.random(n, dtype=np.float32)``: the same numbers, and ``rng`` left to draw the same numbers next.
+    """``rng.random(n, dtype=np.float32)``: the same numbers, and ``rng`` left in the same state.
 
     numpy keeps the unused high half of a PCG64 word for the next float32
     draw (``has_uint32`` and ``uinteger`` of the bit generator's state);
     this one uses such a half first, draws whole words for the largest
-    multiple of eight numbers after it, sets the generator's state to the
-    last word's, and leaves the rest (at most seven) to numpy, which keeps a
-    half word exactly when it would have. Another bit generator, or a small
-    ``n``, is drawn by numpy itself.
+    multiple of eight numbers after it (at least eight, ``n`` being at
+    least :data:`SMALL`), sets the generator's state to the last word's,
+    with that word's high half as numpy leaves it (spent), and leaves the
+    rest (at most seven) to numpy, which keeps a half word exactly when it
+    would have. Another bit generator, or a small ``n``, is drawn by numpy
+    itself.
     """
     bits = rng.bit_generator
     if n < SMALL or type(bits) is not np.random.PCG64:
@@ -48,7 +50,7 @@ def uniform32(rng: np.random.Generator, n: int) -> np.ndarray:
     out = np.empty(n, F32)
     first = 0
     if state["has_uint32"]:
-        out[0] = F32(state["uinteger"] >> 8) * F32(1.0 / 16777216.0)
+        out[0] = F32(state["uinteger"] >> 8) * kernels.TWO_TO_MINUS_24
         first = 1
     s, c = state["state"]["state"], state["state"]["inc"]
     chains = []
@@ -58,11 +60,12 @@ def uniform32(rng: np.random.Generator, n: int) -> np.ndarray:
     jump_c = c * _JUMP_SUM % _MOD
     jump = np.array([_JUMP_MULTIPLIER & _HALF, _JUMP_MULTIPLIER >> 64, jump_c & _HALF, jump_c >> 64], np.uint64)
     done, last_lo, last_hi = kernels.pcg64_uniform32(np.array(chains, np.uint64), jump, out[first:])
-    if done or first:
-        if done:
-            state["state"]["state"] = int(last_lo) | (int(last_hi) << 64)
-        state["has_uint32"] = 0
-        bits.state = state
+    lo, hi = int(last_lo), int(last_hi)
+    x, turn = lo ^ hi, hi >> 58  # the last word (XSL-RR), whose high half numpy leaves behind, spent
+    word = ((x >> turn) | (x << (64 - turn))) & _HALF
+    state["state"]["state"] = lo | (hi << 64)
+    state["has_uint32"], state["uinteger"] = 0, word >> 32
+    bits.state = state
     rest = n - first - done
     if rest:
         out[first + done:] = rng.random(rest, dtype=F32)

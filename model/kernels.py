@@ -54,7 +54,8 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 
 # --- uniform draws ----------------------------------------------------------
-_TWO_TO_MINUS_24 = np.float32(1.0 / 16777216.0)
+TWO_TO_MINUS_24 = np.float32(1.0 / 16777216.0)
+"""numpy's float32 uniform of 32 random bits is ``(bits >> 8) × 2^-24``."""
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -92,8 +93,8 @@ def _xsl_rr(lo: np.uint64, hi: np.uint64) -> np.uint64:
 @numba.njit(inline="always")
 def _two_uniforms(out: np.ndarray, k: int, word: np.uint64) -> None:
     """The float32 uniforms numpy makes of a word, ``(bits >> 8) × 2^-24``: low half in ``out[k]``, then high."""
-    out[k] = np.float32(np.uint32(word & _LOW32) >> np.uint32(8)) * _TWO_TO_MINUS_24
-    out[k + 1] = np.float32(np.uint32(word >> np.uint64(32)) >> np.uint32(8)) * _TWO_TO_MINUS_24
+    out[k] = np.float32(np.uint32(word & _LOW32) >> np.uint32(8)) * TWO_TO_MINUS_24
+    out[k + 1] = np.float32(np.uint32(word >> np.uint64(32)) >> np.uint32(8)) * TWO_TO_MINUS_24
 
 
 @_jit
@@ -130,19 +131,13 @@ def pcg64_uniform32(states: np.ndarray, jump: np.ndarray, out: np.ndarray) -> tu
 
 
 @_jit
-def below(u: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(u < p)`` in one pass: each row is written, and the count moves on where it is below."""
-    out = np.empty(u.size, np.int64)
-    n = 0
-    for i in range(u.size):
-        out[n] = i
-        n += u[i] < p[i]
-    return out[:n].copy()  # not the whole row-length buffer
-
-
-@_jit
 def below_at(u: np.ndarray, group: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(u < p[group])`` in one pass (as :func:`below`): each row's bound is its group's."""
+    """``np.flatnonzero(u < p[group])`` in one pass: each row's bound is its group's.
+
+    Each row is written to the next free place, which moves on only where
+    ``u`` is below: no branch per row; the copy returned is the rows found,
+    not the whole row-length buffer.
+    """
     out = np.empty(u.size, np.int64)
     n = 0
     for i in range(u.size):
@@ -153,7 +148,7 @@ def below_at(u: np.ndarray, group: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 @_jit
 def rows_where(mask: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(mask)`` of a uint8 mask of 0 and 1, without a branch per row (as :func:`below`)."""
+    """``np.flatnonzero(mask)`` of a uint8 mask of 0 and 1, without a branch per row (as :func:`below_at`)."""
     out = np.empty(mask.size, np.int64)
     n = 0
     for i in range(mask.size):
@@ -164,7 +159,7 @@ def rows_where(mask: np.ndarray) -> np.ndarray:
 
 @_jit
 def rows_in_open_groups(mask: np.ndarray, groups: np.ndarray, is_open: np.ndarray) -> np.ndarray:
-    """``np.flatnonzero(mask & is_open[groups])`` (uint8 ``mask``, ``is_open``) in one pass, as :func:`rows_where`."""
+    """``np.flatnonzero(mask & is_open[groups])`` (uint8 ``mask``, ``is_open``) in one pass, as :func:`below_at`."""
     out = np.empty(mask.size, np.int64)
     n = 0
     for i in range(mask.size):
@@ -606,9 +601,10 @@ def within_room(stays: np.ndarray, active: np.ndarray, per_community: np.ndarray
 
 @_jit
 def block_counts(start: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """How many rows of each block ``start[c]:start[c + 1]`` ``mask`` (uint8) marks (int64).
+    """The sum of ``mask`` in each block ``start[c]:start[c + 1]`` (int64).
 
-    Of whole numbers other than 0 and 1 (the open needs' ages), their sum.
+    Of a uint8 mask of 0 and 1, how many rows it marks; of other whole
+    numbers (the open needs' ages), their sum.
     """
     out = np.zeros(start.size - 1, np.int64)
     for c in range(start.size - 1):
@@ -710,7 +706,7 @@ def mobilise(start: np.ndarray, adult: np.ndarray, grassroots: np.ndarray, was_k
     """Each resident's volunteer kind (int8): grassroots, state-mobilised or none.
 
     An adult who is not a grassroots volunteer is state-mobilised when it
-    was (``was_kind``, uint8) and ``u >= dropout`` of its community, or when it was not and
+    was (its ``was_kind``, uint8, is 1) and ``u >= dropout`` of its community, or when it was not and
     ``u × odds < 1`` (``odds`` = 1 + e^-z of its community, float32), as
     :func:`model.contagion.contagion_decisions` decides with no neighbour term.
     The kinds are coded as in :mod:`model.residents`: 0 none, 1 state-mobilised, 2 grassroots.
@@ -925,7 +921,9 @@ def detect_by_ties(rows: np.ndarray, detected: np.ndarray, served: np.ndarray, i
     the chances are :func:`detect`'s bit for bit.
 
     The chance never falls as the count grows (each step of
-    :func:`_comes_to_light`, rounding included, is monotone), so a need that
+    :func:`_comes_to_light`, rounding included, is monotone, given
+    ``word_of_mouth`` and ``scale`` not negative and ``p_place`` and the
+    self-referral chance at most 1, as the caller checks), so a need that
     comes to light with no served neighbour comes to light, and one that
     stays hidden with all its neighbours served stays hidden, whatever the
     count: only the needs between the two are counted (with the default

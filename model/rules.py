@@ -35,23 +35,18 @@ def age_and_abandon(res: Residents, p_abandon: float, u_need: np.ndarray) -> np.
 
 
 def arise_needs(res: Residents, rate_table: np.ndarray, u_arrive: np.ndarray,
-                category_uniforms: np.random.Generator | np.ndarray,
-                resident_rate: np.ndarray | None = None) -> np.ndarray:
+                category_uniforms: np.random.Generator | np.ndarray) -> np.ndarray:
     """New needs arise: at most one per resident a month.
 
     Resident ``i`` gets a need when ``u_arrive[i]`` is below its total rate
     (the row of ``rate_table`` for its profile); the category is where
     ``u * total`` falls in the cumulative rates, with one uniform ``u`` per
     arrival, in resident order (drawn from ``category_uniforms`` when it is
-    a generator). A need in a category already open adds nothing.
-    ``resident_rate`` (each resident's total rate, float32) may be given
-    instead of the rate of its profile. Returns the new keys.
+    a generator). A need in a category already open adds nothing. Returns
+    the new keys.
     """
     total = rate_table.sum(axis=1)
-    if resident_rate is None:  # a byte of profile a resident is read, not four of rate
-        idx = kernels.below_at(u_arrive, res.profile, total.astype(np.float32))
-    else:
-        idx = kernels.below(u_arrive, resident_rate)
+    idx = kernels.below_at(u_arrive, res.profile, total.astype(np.float32))  # a byte of profile a resident
     if isinstance(category_uniforms, np.random.Generator):
         category_uniforms = category_uniforms.random(idx.size)
     if idx.size == 0:
@@ -104,11 +99,16 @@ def detect_needs_by_ties(res: Residents, p_place: np.ndarray, place: np.ndarray,
     scale; counting them there (:func:`model.kernels.detect_by_ties`) reads
     fewer ties than pushing every served resident's ties into a count for
     all residents. The same result as :func:`detect_needs` on
-    :func:`~model.contagion.neighbour_counts`, bit for bit; other dtypes take that way.
+    :func:`~model.contagion.neighbour_counts`, bit for bit; other dtypes take
+    that way, and so do a negative ``word_of_mouth`` or a chance above 1, for
+    which the kernel's shortcut (the chance never falls as the count grows)
+    would not hold. ``inverse_degree`` is one over each resident's degree,
+    never negative.
     """
     f32, f64 = np.float32, np.float64
     if (np.result_type(f32, word_of_mouth) == f32 and u_need.dtype == f32 and p_place.dtype == f64
-            and np.result_type(p_place, self_referral) == f64 and inverse_degree.dtype == f32):
+            and np.result_type(p_place, self_referral) == f64 and inverse_degree.dtype == f32
+            and word_of_mouth >= 0 and 0 <= self_referral <= 1 and (p_place.size == 0 or p_place.max() <= 1)):
         return kernels.detect_by_ties(res.need_resident, res.need_detected.view(np.uint8),
                                       np.ascontiguousarray(served, bool).view(np.uint8), adjacency.indptr,
                                       adjacency.indices, inverse_degree, place, p_place, 1.0 - self_referral,

@@ -387,7 +387,7 @@ def _residents(n: int, participant: list[bool], threshold: float) -> Residents:
     return Residents(
         community_start=np.array([0, n], np.int64), community=np.zeros(n, np.intp),
         household=np.arange(n, dtype=np.int32), grid=np.zeros(n, np.intp), grid_households=np.ones(1),
-        profile=np.zeros(n, np.intp), vulnerable=np.zeros(n, bool), adult=np.ones(n, bool),
+        profile=np.zeros(n, np.uint8), vulnerable=np.zeros(n, bool), adult=np.ones(n, bool),
         civic=np.zeros(n, F32), threshold=np.full(n, threshold, F32), participant=np.array(participant, bool),
         volunteer=np.zeros(n, np.int8), last_attended=np.zeros(n, np.int32), satisfaction=np.full(n, 0.5, F32),
         expectation=np.full(n, 0.5, F32), trust_committee=np.full(n, 0.5, F32),
