@@ -627,7 +627,7 @@ def consult(start: np.ndarray, participant: np.ndarray, uniforms: np.ndarray, ch
     ``last_attended`` becomes ``month``. Attendees voice their open needs
     (sorted keys ``row × categories + category``, with as many categories
     as ``agenda`` has columns, split by shifts of ``category_bits``,
-    :data:`model.residents.CATEGORY_BITS`, or by division when it is -1):
+    :data:`model.residents.KERNEL_CATEGORY_BITS`, or by division when it is -1):
     each becomes ``detected`` (uint8) and counts on this month's agenda of
     its community and category, which is added to ``agenda`` (communities
     × categories). A resident with a voiced need in the category on top of its community's

@@ -11,7 +11,7 @@ import numpy as np
 
 from model import draws, kernels, rules
 from model.measures import Indicator, ratio
-from model.residents import CATEGORY_BITS
+from model.residents import KERNEL_CATEGORY_BITS
 
 
 def hold_consultations(model: mesa.Model) -> None:
@@ -43,7 +43,7 @@ def hold_consultations(model: mesa.Model) -> None:
     # Attendance, voiced needs, the month's agenda and who tops it: one compiled pass each.
     kernels.consult(res.community_start, res.participant.view(np.uint8), u, chance, model.month, res.last_attended,
                     res.community, res.need_key, res.need_detected.view(np.uint8), table.agenda,
-                    model.flow.voice.view(np.uint8), -1 if CATEGORY_BITS is None else CATEGORY_BITS)
+                    model.flow.voice.view(np.uint8), KERNEL_CATEGORY_BITS)
 
 
 def seed_participation(model: mesa.Model) -> None:

@@ -59,6 +59,8 @@ def _order_in_blocks(group: np.ndarray, key: np.ndarray) -> np.ndarray:
 
 # Keys split by shifts when the number of categories is a power of two (8); None otherwise.
 CATEGORY_BITS = N_CATEGORIES.bit_length() - 1 if N_CATEGORIES & (N_CATEGORIES - 1) == 0 else None
+# The same for the compiled kernels (``model.kernels._split_key``), which split by division at -1.
+KERNEL_CATEGORY_BITS = -1 if CATEGORY_BITS is None else CATEGORY_BITS
 
 # Volunteer states.
 NOT_VOLUNTEER, STATE_MOBILISED, GRASSROOTS = 0, 1, 2

@@ -13,7 +13,7 @@ from model import committees, kernels, organizations, purchasing, social_work
 from model.measures import Indicator, gini, ratio
 from model.parameters import N_CATEGORIES
 from model.purchasing import ProjectKind
-from model.residents import CATEGORY_BITS
+from model.residents import KERNEL_CATEGORY_BITS
 
 F32 = np.float32
 
@@ -47,7 +47,7 @@ def deliver_services(model: mesa.Model) -> None:
     n_comm, K = model.n_communities, N_CATEGORIES
     n_cells = n_comm * K
     comm, cell, vul = kernels.need_pools(res.need_key, res.community, res.vulnerable.view(np.uint8), K,
-                                         -1 if CATEGORY_BITS is None else CATEGORY_BITS)
+                                         KERNEL_CATEGORY_BITS)
     vul = vul.view(bool)
     n_needs = res.need_key.size
     u_met = rng.random(n_needs)
